@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every check and test of smsdesk: gofmt, go vet, and go test -race against the Firestore
+# and Pub/Sub emulators, which this script starts and stops itself.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$SMSDESK_ROOT"
+require_tools
+
+go mod download
+unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change: $unformatted" >&2
+  exit 1
+fi
+go vet ./...
+
+logdir="$(mktemp -d)"
+trap 'stop_emulators; rm -rf "$logdir"' EXIT
+start_emulators "$logdir"
+go test -race -count=1 -timeout 10m "$@" ./...

@@ -1,0 +1,113 @@
+// Package bus carries smsdesk's events over Pub/Sub: the message shapes on each topic and a
+// publisher that keeps one conversation's messages in order.
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"cloud.google.com/go/pubsub/v2"
+
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// InboundText is a consumer's text on the inbound topic, as the webhook accepted it.
+type InboundText struct {
+	MessageSID string          `json:"messageSid"`
+	AccountSID string          `json:"accountSid"`
+	From       string          `json:"from"`
+	To         string          `json:"to"`
+	Body       string          `json:"body"`
+	Media      []session.Media `json:"media,omitempty"`
+	OptOutType string          `json:"optOutType,omitempty"`
+	ReceivedAt time.Time       `json:"receivedAt"`
+}
+
+// OutboundMessage asks the sender to deliver the transcript entry stored at Path.
+type OutboundMessage struct {
+	Path string `json:"path"`
+}
+
+// Publisher publishes JSON messages to topics of one project.
+type Publisher struct {
+	client *pubsub.Client
+	mu     sync.Mutex
+	topics map[string]*pubsub.Publisher
+}
+
+// NewPublisher wraps a Pub/Sub client.
+func NewPublisher(c *pubsub.Client) *Publisher {
+	return &Publisher{client: c, topics: map[string]*pubsub.Publisher{}}
+}
+
+func (p *Publisher) topic(id string) *pubsub.Publisher {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t, ok := p.topics[id]
+	if !ok {
+		t = p.client.Publisher(id)
+		t.EnableMessageOrdering = true
+		// Webhook acknowledgements wait on publishes: keep batching delay short.
+		t.PublishSettings.DelayThreshold = 2 * time.Millisecond
+		p.topics[id] = t
+	}
+	return t
+}
+
+// Publish sends v as JSON to topic and waits until Pub/Sub has it. Messages with the same
+// non-empty orderingKey are delivered in publish order.
+func (p *Publisher) Publish(ctx context.Context, topic, orderingKey string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode message for %s: %w", topic, err)
+	}
+	t := p.topic(topic)
+	if _, err := t.Publish(ctx, &pubsub.Message{Data: data, OrderingKey: orderingKey}).Get(ctx); err != nil {
+		if orderingKey != "" {
+			// A failed ordered publish pauses its key; the caller's retry must be able to go on.
+			t.ResumePublish(orderingKey)
+		}
+		return fmt.Errorf("publish to %s: %w", topic, err)
+	}
+	return nil
+}
+
+// Stop flushes and stops every topic publisher.
+func (p *Publisher) Stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.topics {
+		t.Stop()
+	}
+}
+
+// Outbox hands stored messages to the sender through the outbound topic.
+type Outbox struct {
+	Publisher *Publisher
+	Topic     string
+}
+
+// Send publishes one outbound message per path, ordered per chat so that a consent message,
+// a menu and a wait message leave in the order they were written.
+func (o Outbox) Send(ctx context.Context, paths ...string) error {
+	for _, p := range paths {
+		if err := o.Publisher.Publish(ctx, o.Topic, orderingKey(p), OutboundMessage{Path: p}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// orderingKey is the chat (or consumer) part of a message path: "sessions/X" of "sessions/X/transcript/3".
+func orderingKey(path string) string {
+	if i := strings.Index(path, "/"); i >= 0 {
+		if j := strings.Index(path[i+1:], "/"); j >= 0 {
+			return path[:i+1+j]
+		}
+	}
+	return path
+}

@@ -1,0 +1,44 @@
+package config
+
+import (
+	"os"
+	"strings"
+)
+
+// Env is the deployment settings every function reads from its environment.
+type Env struct {
+	ProjectID string // GOOGLE_CLOUD_PROJECT
+	// PublicURL is the base URL the carrier calls, e.g. https://REGION-PROJECT.cloudfunctions.net;
+	// a function's public URL is PublicURL + "/" + its name. Signatures are checked against it.
+	PublicURL        string // SMSDESK_PUBLIC_URL
+	InboundTopic     string // SMSDESK_INBOUND_TOPIC
+	OutboundTopic    string // SMSDESK_OUTBOUND_TOPIC
+	TwilioAccountSID string // TWILIO_ACCOUNT_SID
+	TwilioAuthToken  string // TWILIO_AUTH_TOKEN
+	TwilioAPIURL     string // TWILIO_API_URL, only to reach a local carrier simulator
+}
+
+// FromEnv reads Env from the process environment, with defaults for the topic names.
+func FromEnv() Env {
+	return Env{
+		ProjectID:        first(os.Getenv("GOOGLE_CLOUD_PROJECT"), os.Getenv("GCP_PROJECT")),
+		PublicURL:        strings.TrimRight(os.Getenv("SMSDESK_PUBLIC_URL"), "/"),
+		InboundTopic:     first(os.Getenv("SMSDESK_INBOUND_TOPIC"), "sms-inbound"),
+		OutboundTopic:    first(os.Getenv("SMSDESK_OUTBOUND_TOPIC"), "sms-outbound"),
+		TwilioAccountSID: os.Getenv("TWILIO_ACCOUNT_SID"),
+		TwilioAuthToken:  os.Getenv("TWILIO_AUTH_TOKEN"),
+		TwilioAPIURL:     os.Getenv("TWILIO_API_URL"),
+	}
+}
+
+// FunctionURL is the public URL of the named function.
+func (e Env) FunctionURL(name string) string { return e.PublicURL + "/" + name }
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

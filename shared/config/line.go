@@ -1,0 +1,142 @@
+package config
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Line is one business number with the queue tree of its line of business: everything the
+// conversation needs to answer a consumer on that number.
+type Line struct {
+	Number   Number
+	queues   map[string]Queue
+	children map[string][]Queue
+}
+
+// NewLine indexes the queues of a number's line of business.
+func NewLine(n Number, queues []Queue) Line {
+	l := Line{Number: n, queues: map[string]Queue{}, children: map[string][]Queue{}}
+	for _, q := range queues {
+		l.queues[q.ID] = q
+		if q.Parent != "" {
+			l.children[q.Parent] = append(l.children[q.Parent], q)
+		}
+	}
+	for _, c := range l.children {
+		sort.SliceStable(c, func(i, j int) bool { return c[i].Order < c[j].Order })
+	}
+	return l
+}
+
+// Queue returns the queue with the given id.
+func (l Line) Queue(id string) (Queue, bool) {
+	q, ok := l.queues[id]
+	return q, ok
+}
+
+// Children returns a queue's menu options in menu order.
+func (l Line) Children(id string) []Queue { return l.children[id] }
+
+// IsMenu reports whether the queue offers a menu rather than holding chats.
+func (l Line) IsMenu(id string) bool { return len(l.children[id]) > 0 }
+
+// Choose finds the menu option of queue id that answer selects, by digit or keyword.
+func (l Line) Choose(id, answer string) (Queue, bool) {
+	a := strings.ToUpper(strings.TrimSpace(answer))
+	for i, c := range l.children[id] {
+		if a == strconv.Itoa(i+1) {
+			return c, true
+		}
+		for _, k := range c.Keywords {
+			if a == strings.ToUpper(k) {
+				return c, true
+			}
+		}
+	}
+	return Queue{}, false
+}
+
+// MenuText lists the options of menu queue id: "Reply 1 or BILLING for Billing, 2 for Support."
+func (l Line) MenuText(id, lang string) string {
+	var opts []string
+	for i, c := range l.children[id] {
+		choice := strconv.Itoa(i + 1)
+		if len(c.Keywords) > 0 {
+			choice += " " + l.Message("or", lang, id, nil) + " " + strings.ToUpper(c.Keywords[0])
+		}
+		opts = append(opts, choice+" "+l.Message("for", lang, id, nil)+" "+c.Name)
+	}
+	text := l.Message("menu", lang, id, nil) + " " + strings.Join(opts, ", ") + "."
+	if q := l.queues[id]; q.Parent != "" {
+		text += " " + l.Message("back", lang, id, nil)
+	}
+	return text
+}
+
+// Message resolves a system message of the given kind in lang, looking at the queue and its
+// ancestors, then the number, then the built-in texts, each first in lang and then in the
+// number's default language. {name} placeholders are filled from vars and the brand.
+func (l Line) Message(kind, lang, queueID string, vars map[string]string) string {
+	text := l.lookup(kind, lang, queueID)
+	if text == "" && l.Number.DefaultLanguage != "" {
+		text = l.lookup(kind, l.Number.DefaultLanguage, queueID)
+	}
+	if text == "" {
+		text = l.lookup(kind, "en", queueID)
+	}
+	pairs := []string{"{brand}", l.Number.Brand}
+	for k, v := range vars {
+		pairs = append(pairs, "{"+k+"}", v)
+	}
+	return strings.NewReplacer(pairs...).Replace(text)
+}
+
+func (l Line) lookup(kind, lang, queueID string) string {
+	for id, depth := queueID, 0; id != "" && depth < 32; depth++ {
+		q, ok := l.queues[id]
+		if !ok {
+			break
+		}
+		if t := q.Messages[lang][kind]; t != "" {
+			return t
+		}
+		id = q.Parent
+	}
+	if t := l.Number.Messages[lang][kind]; t != "" {
+		return t
+	}
+	return builtin[lang][kind]
+}
+
+// builtin are the texts a business gets before it writes its own.
+var builtin = map[string]map[string]string{
+	"en": {
+		"consent":  "{brand}: Thanks for texting us! You'll get recurring messages about your request. Msg & data rates may apply. Reply STOP to opt out, HELP for help.",
+		"menu":     "Reply",
+		"or":       "or",
+		"for":      "for",
+		"back":     "Reply BACK to go back.",
+		"invalid":  "Sorry, we didn't understand that.",
+		"wait":     "Thanks! You're in line for {queue}. An agent will be with you shortly.",
+		"assigned": "You're now chatting with {agent}.",
+		"ended":    "This chat has ended. Text us anytime to start a new one.",
+		"optout":   "{brand}: You are unsubscribed and will receive no further messages. Reply START to resubscribe.",
+		"optin":    "{brand}: You are resubscribed and will receive messages again. Reply STOP to opt out, HELP for help.",
+		"help":     "{brand}: Reply to this number to chat with our support team. Msg & data rates may apply. Reply STOP to opt out.",
+	},
+	"es": {
+		"consent":  "{brand}: ¡Gracias por escribirnos! Recibirá mensajes recurrentes sobre su solicitud. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar, HELP para ayuda.",
+		"menu":     "Responda",
+		"or":       "o",
+		"for":      "para",
+		"back":     "Responda BACK para volver.",
+		"invalid":  "Lo sentimos, no entendimos su respuesta.",
+		"wait":     "¡Gracias! Está en la fila de {queue}. Un agente le atenderá en breve.",
+		"assigned": "Ahora está conversando con {agent}.",
+		"ended":    "Esta conversación ha terminado. Escríbanos cuando quiera para iniciar otra.",
+		"optout":   "{brand}: Se ha dado de baja y no recibirá más mensajes. Responda START para volver a suscribirse.",
+		"optin":    "{brand}: Se ha vuelto a suscribir. Responda STOP para cancelar, HELP para ayuda.",
+		"help":     "{brand}: Responda a este número para hablar con nuestro equipo. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar.",
+	},
+}

@@ -1,0 +1,86 @@
+// Package conversation applies a consumer's texts to their chat: it runs the session state
+// machine inside a store transaction, sends its replies and starts assignment.
+package conversation
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/store"
+)
+
+// Store is what the conversation reads and changes.
+type Store interface {
+	Line(ctx context.Context, number string) (config.Line, error)
+	ApplyInbound(ctx context.Context, in session.Inbound, decide func(session.Consumer, *session.Session) session.Outcome) (session.Applied, error)
+}
+
+// Outbox sends stored messages.
+type Outbox interface {
+	Send(ctx context.Context, paths ...string) error
+}
+
+// Router assigns chats to agents.
+type Router interface {
+	AssignChat(ctx context.Context, s session.Session) error
+	FillAgent(ctx context.Context, agentID string) error
+}
+
+// Service handles inbound texts.
+type Service struct {
+	Store  Store
+	Outbox Outbox
+	Router Router
+	Log    *slog.Logger
+}
+
+// Handle applies one inbound text. It is safe to call again with the same text: the text is
+// applied once and its replies are sent again only if they were not sent yet.
+func (s *Service) Handle(ctx context.Context, t bus.InboundText) error {
+	log := s.Log.With("messageSid", t.MessageSID, "business", t.To)
+	line, err := s.Store.Line(ctx, t.To)
+	if errors.Is(err, store.ErrNotFound) {
+		log.Error("text to a number that is not configured; dropped")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	in := session.Inbound{
+		MessageSID: t.MessageSID, Business: t.To, Phone: t.From, Body: t.Body, Media: t.Media,
+		At: t.ReceivedAt, CarrierKeyword: t.OptOutType,
+	}
+	res, err := s.Store.ApplyInbound(ctx, in, func(c session.Consumer, cur *session.Session) session.Outcome {
+		return session.Handle(line, c, cur, in)
+	})
+	if err != nil {
+		return err
+	}
+	if res.Duplicate {
+		log.Info("redelivered text: already applied")
+		return s.Outbox.Send(ctx, res.Outbox...)
+	}
+	if res.Session != nil {
+		log = log.With("session", res.Session.ID, "state", res.Session.State)
+	}
+	log.Info("text applied", "replies", len(res.Outbox))
+	if err := s.Outbox.Send(ctx, res.Outbox...); err != nil {
+		return err
+	}
+	if res.Queued {
+		if err := s.Router.AssignChat(ctx, *res.Session); err != nil {
+			// The chat stays queued; the next free agent takes it.
+			log.Error("assignment failed", "err", err)
+		}
+	}
+	if res.FreedAgent != "" {
+		if err := s.Router.FillAgent(ctx, res.FreedAgent); err != nil {
+			log.Error("refilling agent failed", "agent", res.FreedAgent, "err", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+// Package delivery is the one way a message reaches a consumer: it checks the opt-out ledger,
+// calls the carrier once per message and applies the carrier's delivery statuses in order.
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/carrier"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// Outbox is where outbound messages are stored.
+type Outbox interface {
+	UpdateEntry(ctx context.Context, path string, change func(*session.Entry, session.Consumer) bool) (session.Entry, error)
+	MarkOptedOut(ctx context.Context, business, phone, source string) error
+}
+
+// Carrier sends a message.
+type Carrier interface {
+	Send(ctx context.Context, m carrier.Message) (carrier.Sent, error)
+}
+
+// Sender delivers stored outbound messages.
+type Sender struct {
+	Outbox  Outbox
+	Carrier Carrier
+	// CallbackURL is the status webhook URL for the message at path.
+	CallbackURL func(path string) string
+	Log         *slog.Logger
+	// StaleClaim is how long a delivery attempt may stay unfinished before another may retry.
+	StaleClaim time.Duration
+}
+
+// ErrInProgress reports that another attempt is delivering the message right now.
+var ErrInProgress = errors.New("delivery in progress elsewhere")
+
+type decision int
+
+const (
+	skip decision = iota
+	send
+	busy
+	blocked
+)
+
+// Deliver sends the message stored at path unless it was sent already, is being sent, or its
+// consumer opted out. An error means the message should be retried later.
+func (s *Sender) Deliver(ctx context.Context, path string) error {
+	now := time.Now()
+	var d decision
+	e, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, c session.Consumer) bool {
+		d = skip
+		switch e.Status {
+		case session.StatusPending:
+		case session.StatusDispatching:
+			if now.Sub(e.ClaimedAt) < s.StaleClaim {
+				d = busy
+				return false
+			}
+		default:
+			return false
+		}
+		if c.OptedOut && !session.ExemptFromOptOut(e.Kind) {
+			d, e.Status = blocked, session.StatusBlocked
+			return true
+		}
+		d, e.Status, e.ClaimedAt = send, session.StatusDispatching, now
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("claim %s: %w", path, err)
+	}
+	log := s.Log.With("path", path, "to", e.Phone)
+	switch d {
+	case skip:
+		return nil
+	case busy:
+		return fmt.Errorf("%s: %w", path, ErrInProgress)
+	case blocked:
+		log.Info("not sent: consumer opted out", "kind", e.Kind)
+		return nil
+	}
+	urls := make([]string, 0, len(e.Media))
+	for _, m := range e.Media {
+		urls = append(urls, m.URL)
+	}
+	sent, err := s.Carrier.Send(ctx, carrier.Message{From: e.Business, To: e.Phone, Body: e.Body, MediaURLs: urls, StatusCallback: s.CallbackURL(path)})
+	var ce *carrier.Error
+	switch {
+	case err == nil:
+		log.Info("sent", "sid", sent.SID, "status", sent.Status)
+		return s.ApplyStatus(ctx, path, sent.SID, sent.Status, 0)
+	case errors.As(err, &ce) && ce.Transient():
+		log.Warn("carrier busy, will retry", "err", err)
+		if _, rerr := s.Outbox.UpdateEntry(ctx, path, release(now)); rerr != nil {
+			log.Error("release failed", "err", rerr)
+		}
+		return err
+	case errors.As(err, &ce):
+		log.Warn("carrier refused", "code", ce.Code, "err", err)
+		if ce.Code == carrier.CodeUnsubscribed {
+			if err := s.Outbox.MarkOptedOut(ctx, e.Business, e.Phone, fmt.Sprintf("carrier error %d", ce.Code)); err != nil {
+				return err
+			}
+		}
+		_, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, _ session.Consumer) bool {
+			e.Status, e.ErrorCode = "failed", ce.Code
+			return true
+		})
+		return err
+	default:
+		// Unknown outcome: the carrier may have the message. Leave the claim so that a retry
+		// waits StaleClaim before sending again, rather than sending twice at once.
+		log.Error("send outcome unknown", "err", err)
+		return err
+	}
+}
+
+// release hands a claimed message back for a later attempt.
+func release(claimedAt time.Time) func(*session.Entry, session.Consumer) bool {
+	return func(e *session.Entry, _ session.Consumer) bool {
+		if e.Status != session.StatusDispatching || !e.ClaimedAt.Equal(claimedAt) {
+			return false
+		}
+		e.Status = session.StatusPending
+		return true
+	}
+}
+
+// ApplyStatus records a delivery status for the message at path. Statuses only move forward,
+// so callbacks arriving late, twice or out of order change nothing.
+func (s *Sender) ApplyStatus(ctx context.Context, path, sid, status string, code int) error {
+	_, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, _ session.Consumer) bool {
+		if e.MessageSID != "" && sid != "" && e.MessageSID != sid {
+			return false // a callback for another attempt of this message
+		}
+		changed := false
+		if e.MessageSID == "" && sid != "" {
+			e.MessageSID, changed = sid, true
+		}
+		if Rank(status) > Rank(e.Status) {
+			e.Status, e.ErrorCode, changed = status, code, true
+		}
+		return changed
+	})
+	if err != nil {
+		return fmt.Errorf("apply status %s to %s: %w", status, path, err)
+	}
+	return nil
+}
+
+// Rank orders delivery statuses; a message never moves to a lower rank.
+func Rank(status string) int {
+	switch status {
+	case session.StatusPending:
+		return 0
+	case session.StatusDispatching:
+		return 1
+	case "accepted", "scheduled", "queued":
+		return 2
+	case "sending":
+		return 3
+	case "sent":
+		return 4
+	case "delivered", "undelivered", "failed", "canceled":
+		return 5
+	case "read":
+		return 6
+	case session.StatusBlocked, session.StatusByCarrier:
+		return 7
+	}
+	return -1
+}

@@ -1,0 +1,113 @@
+package routing
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// Store is what assignment reads and changes.
+type Store interface {
+	AvailableAgents(ctx context.Context, queueID string) ([]Agent, error)
+	QueuedChats(ctx context.Context, queues []string, limit int) ([]session.Session, error)
+	Agent(ctx context.Context, id string) (Agent, error)
+	Line(ctx context.Context, number string) (config.Line, error)
+	// Assign atomically gives a still-queued chat to a still-free agent.
+	Assign(ctx context.Context, sessionID, agentID string, now time.Time, notice func(session.Session, Agent) session.Entry) (string, bool, error)
+}
+
+// Outbox sends stored messages.
+type Outbox interface {
+	Send(ctx context.Context, paths ...string) error
+}
+
+// Router assigns queued chats.
+type Router struct {
+	Store  Store
+	Outbox Outbox
+	Log    *slog.Logger
+}
+
+// AssignChat tries to give one queued chat to a free agent of its queue: the agent with the
+// fewest chats, then the one idle the longest. No free agent leaves the chat queued.
+func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
+	agents, err := r.Store.AvailableAgents(ctx, s.QueueID)
+	if err != nil {
+		return err
+	}
+	agents = rank(agents)
+	for _, a := range agents {
+		ok, err := r.assign(ctx, s, a.ID)
+		if err != nil || ok {
+			return err
+		}
+	}
+	r.Log.Info("chat waits: no free agent", "session", s.ID, "queue", s.QueueID, "candidates", len(agents))
+	return nil
+}
+
+// FillAgent gives a free agent the oldest chats waiting in their queues until full.
+func (r *Router) FillAgent(ctx context.Context, agentID string) error {
+	a, err := r.Store.Agent(ctx, agentID)
+	if err != nil {
+		return err
+	}
+	free := a.Capacity - a.ActiveChats
+	if a.Status != AgentAvailable || free <= 0 {
+		return nil
+	}
+	chats, err := r.Store.QueuedChats(ctx, a.Queues, free*2)
+	if err != nil {
+		return err
+	}
+	for _, s := range chats {
+		if free == 0 {
+			break
+		}
+		ok, err := r.assign(ctx, s, agentID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			free--
+		}
+	}
+	return nil
+}
+
+func (r *Router) assign(ctx context.Context, s session.Session, agentID string) (bool, error) {
+	line, err := r.Store.Line(ctx, s.Business)
+	if err != nil {
+		return false, err
+	}
+	path, ok, err := r.Store.Assign(ctx, s.ID, agentID, time.Now(), func(s session.Session, a Agent) session.Entry {
+		return session.Entry{
+			Author: session.FromSystem, Kind: "assigned", Status: session.StatusPending,
+			Body: line.Message("assigned", s.Language, s.QueueID, map[string]string{"agent": a.Name}),
+		}
+	})
+	if err != nil || !ok {
+		return false, err
+	}
+	r.Log.Info("chat assigned", "session", s.ID, "agent", agentID, "queue", s.QueueID)
+	if err := r.Outbox.Send(ctx, path); err != nil {
+		return true, fmt.Errorf("send assigned notice of %s: %w", s.ID, err)
+	}
+	return true, nil
+}
+
+// rank orders candidates: fewest chats first, then longest since their last assignment.
+func rank(agents []Agent) []Agent {
+	sort.SliceStable(agents, func(i, j int) bool {
+		if agents[i].ActiveChats != agents[j].ActiveChats {
+			return agents[i].ActiveChats < agents[j].ActiveChats
+		}
+		return agents[i].LastAssignedAt.Before(agents[j].LastAssignedAt)
+	})
+	return agents
+}

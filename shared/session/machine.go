@@ -1,0 +1,229 @@
+package session
+
+import (
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/compliance"
+	"github.com/smsdesk/smsdesk/shared/config"
+)
+
+// Inbound is a text from a consumer as the carrier delivered it.
+type Inbound struct {
+	MessageSID string
+	Business   string // the number texted
+	Phone      string // the consumer's number
+	Body       string
+	Media      []Media
+	At         time.Time
+	// CarrierKeyword is the carrier's OptOutType (STOP, START, HELP): the carrier already
+	// answered the keyword, so our confirmation is recorded but not sent again.
+	CarrierKeyword string
+}
+
+// Outcome is what one inbound text changes. The caller stores it atomically.
+type Outcome struct {
+	Consumer Consumer
+	// Session is the chat the text belongs to, nil when the text touched no chat (an opted-out
+	// consumer, or HELP with no chat in progress).
+	Session *Session
+	// Entries are new transcript entries of Session, in order; with no Session they are
+	// stand-alone replies to the consumer (opt-in confirmation, help).
+	Entries []Entry
+	// Queued is set when the chat has just entered a leaf queue and waits for an agent.
+	Queued bool
+	// FreedAgent is the agent whose chat just ended, so their capacity can take another.
+	FreedAgent string
+}
+
+// Applied is a stored outcome with the paths of the messages it asks to send.
+type Applied struct {
+	Outcome
+	Outbox []string
+	// Duplicate is set when this text had already been applied; Outbox is then the original's,
+	// so the caller can make sure those messages go out.
+	Duplicate bool
+}
+
+// End reasons shown to agents and reports.
+const (
+	EndOptOut       = "consumer opted out (STOP)"
+	EndConsumerExit = "consumer ended the chat"
+	EndAgent        = "agent ended the chat"
+)
+
+// Handle applies one inbound text to the consumer and their active chat (s, nil if none).
+// It is pure: the same inputs give the same outcome, so a retried transaction is harmless.
+func Handle(line config.Line, c Consumer, s *Session, in Inbound) Outcome {
+	m := machine{line: line, in: in, out: Outcome{Consumer: c}}
+	if s != nil && s.State != Ended {
+		cp := *s
+		m.out.Session = &cp
+	}
+	m.handle()
+	return m.out
+}
+
+type machine struct {
+	line config.Line
+	in   Inbound
+	out  Outcome
+}
+
+func (m *machine) handle() {
+	c := &m.out.Consumer
+	switch compliance.Classify(m.in.Body) {
+	case compliance.OptOut:
+		m.record()
+		if m.out.Session != nil {
+			m.end(EndOptOut, "")
+		}
+		if !c.OptedOut {
+			c.OptedOut, c.OptedOutAt, c.OptOutSource = true, m.in.At, "sms:"+m.in.MessageSID
+			m.reply("optout", m.lang(), nil)
+		}
+		return
+	case compliance.OptIn:
+		if c.OptedOut {
+			c.OptedOut, c.OptedOutAt, c.OptOutSource = false, time.Time{}, ""
+			m.reply("optin", m.lang(), nil)
+			return
+		}
+	case compliance.Help:
+		m.record()
+		m.reply("help", m.lang(), nil)
+		return
+	}
+	if c.OptedOut {
+		// Nothing may be sent to an opted-out number, so no chat opens either.
+		return
+	}
+	s := m.out.Session
+	if s != nil && m.line.Number.ExitWord != "" && compliance.Normalize(m.in.Body) == compliance.Normalize(m.line.Number.ExitWord) {
+		m.record()
+		m.end(EndConsumerExit, "ended")
+		return
+	}
+	if s == nil {
+		m.open()
+		return
+	}
+	m.record()
+	if s.State != InMenu {
+		return // queued or assigned: the text waits for, or reaches, the agent
+	}
+	if compliance.Normalize(m.in.Body) == "BACK" {
+		if q, _ := m.line.Queue(s.QueueID); q.Parent != "" {
+			m.enter(q.Parent)
+			return
+		}
+	}
+	if q, ok := m.line.Choose(s.QueueID, m.in.Body); ok {
+		m.enter(q.ID)
+		return
+	}
+	m.reply("invalid", m.lang(), nil)
+	m.reply("menu", m.lang(), nil)
+}
+
+// open starts a chat at the number's entry queue, asking for consent on first contact.
+func (m *machine) open() {
+	c := &m.out.Consumer
+	lang := c.Language
+	if lang == "" {
+		lang = m.line.Number.DefaultLanguage
+	}
+	m.out.Session = &Session{
+		ID:             "C" + m.in.MessageSID,
+		Business:       m.in.Business,
+		Phone:          m.in.Phone,
+		LineOfBusiness: m.line.Number.LineOfBusiness,
+		Language:       lang,
+		StartType:      "inbound",
+		CreatedAt:      m.in.At,
+	}
+	c.ActiveSession = m.out.Session.ID
+	m.record()
+	if c.ConsentAt.IsZero() {
+		c.ConsentAt, c.ConsentSource = m.in.At, "inbound sms "+m.in.MessageSID
+		m.reply("consent", lang, nil)
+	}
+	m.enter(m.line.Number.EntryQueue)
+}
+
+// enter moves the chat to queue id: a menu is shown, a leaf queue holds the chat.
+func (m *machine) enter(id string) {
+	s := m.out.Session
+	q, _ := m.line.Queue(id)
+	s.QueueID = id
+	if q.Language != "" {
+		s.Language = q.Language
+		m.out.Consumer.Language = q.Language
+	}
+	if m.line.IsMenu(id) {
+		s.State = InMenu
+		m.reply("menu", s.Language, nil)
+		return
+	}
+	s.State, s.QueuedAt = Queued, m.in.At
+	m.out.Queued = true
+	m.reply("wait", s.Language, map[string]string{"queue": q.Name})
+}
+
+// end closes the chat; kind, if set, is the system message telling the consumer.
+func (m *machine) end(reason, kind string) {
+	s := m.out.Session
+	if kind != "" {
+		m.reply(kind, s.Language, nil)
+	}
+	if s.AgentID != "" {
+		m.out.FreedAgent = s.AgentID
+	}
+	s.State, s.EndedAt, s.EndReason = Ended, m.in.At, reason
+	m.out.Queued = false
+	m.out.Consumer.ActiveSession = ""
+}
+
+func (m *machine) lang() string {
+	if s := m.out.Session; s != nil && s.Language != "" {
+		return s.Language
+	}
+	if m.out.Consumer.Language != "" {
+		return m.out.Consumer.Language
+	}
+	return m.line.Number.DefaultLanguage
+}
+
+// record adds the consumer's text to the chat's transcript, if there is a chat.
+func (m *machine) record() {
+	m.add(Entry{Author: FromConsumer, Body: m.in.Body, Media: m.in.Media, MessageSID: m.in.MessageSID})
+}
+
+// reply adds a system message to the consumer.
+func (m *machine) reply(kind, lang string, vars map[string]string) {
+	queue := ""
+	if s := m.out.Session; s != nil {
+		queue = s.QueueID
+	}
+	var body string
+	if kind == "menu" {
+		body = m.line.MenuText(queue, lang)
+	} else {
+		body = m.line.Message(kind, lang, queue, vars)
+	}
+	status := StatusPending
+	if m.in.CarrierKeyword != "" && (kind == "optout" || kind == "optin" || kind == "help") {
+		status = StatusByCarrier
+	}
+	m.add(Entry{Author: FromSystem, Kind: kind, Body: body, Status: status})
+}
+
+func (m *machine) add(e Entry) {
+	e.At, e.Business, e.Phone = m.in.At, m.in.Business, m.in.Phone
+	if s := m.out.Session; s != nil {
+		s.Seq++
+		e.Seq = s.Seq
+	} else if e.Author == FromConsumer {
+		return // a stand-alone text outside any chat is not kept as a transcript line
+	}
+	m.out.Entries = append(m.out.Entries, e)
+}

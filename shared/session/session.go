@@ -1,0 +1,104 @@
+// Package session is the SMS chat state machine: what a consumer's text does to their chat
+// (consent, protected commands, menu navigation, queueing) as plain Go over plain values, so the
+// same rules run in a Firestore transaction and in unit tests.
+package session
+
+import "time"
+
+// State is where a chat stands.
+type State string
+
+// The states of a chat.
+const (
+	InMenu   State = "menu"     // the consumer is choosing from a menu
+	Queued   State = "queued"   // waiting in a leaf queue for an agent
+	Assigned State = "assigned" // an agent has it
+	Ended    State = "ended"
+)
+
+// Author says who wrote a transcript entry.
+type Author string
+
+// Transcript authors.
+const (
+	FromConsumer Author = "consumer"
+	FromAgent    Author = "agent"
+	FromSystem   Author = "system"
+)
+
+// Consumer is one consumer phone number as seen by one business number: consent, opt-out and
+// the chat in progress, if any.
+type Consumer struct {
+	Business      string    `firestore:"business"`
+	Phone         string    `firestore:"phone"`
+	ConsentAt     time.Time `firestore:"consentAt,omitempty"`
+	ConsentSource string    `firestore:"consentSource,omitempty"`
+	OptedOut      bool      `firestore:"optedOut"`
+	OptedOutAt    time.Time `firestore:"optedOutAt,omitempty"`
+	OptOutSource  string    `firestore:"optOutSource,omitempty"`
+	ActiveSession string    `firestore:"activeSession"`
+	Language      string    `firestore:"language,omitempty"`
+}
+
+// ConsumerID names the record of a consumer phone on a business number.
+func ConsumerID(business, phone string) string { return business + "_" + phone }
+
+// Session is one chat, from the consumer's first text to its end.
+type Session struct {
+	ID             string    `firestore:"id"`
+	Business       string    `firestore:"business"`
+	Phone          string    `firestore:"phone"`
+	LineOfBusiness string    `firestore:"lineOfBusiness"`
+	State          State     `firestore:"state"`
+	QueueID        string    `firestore:"queueId"`
+	AgentID        string    `firestore:"agentId"`
+	Language       string    `firestore:"language"`
+	StartType      string    `firestore:"startType"`
+	Seq            int       `firestore:"seq"` // number of transcript entries so far
+	CreatedAt      time.Time `firestore:"createdAt"`
+	QueuedAt       time.Time `firestore:"queuedAt,omitempty"`
+	AssignedAt     time.Time `firestore:"assignedAt,omitempty"`
+	EndedAt        time.Time `firestore:"endedAt,omitempty"`
+	EndReason      string    `firestore:"endReason,omitempty"`
+}
+
+// Media is an MMS attachment as the carrier hosts it.
+type Media struct {
+	URL         string `firestore:"url" json:"url"`
+	ContentType string `firestore:"contentType" json:"contentType"`
+}
+
+// Entry is one transcript line. Entries from the agent or the system are also the outbox: the
+// sender delivers them and records their delivery status here.
+type Entry struct {
+	Seq        int       `firestore:"seq"`
+	Author     Author    `firestore:"author"`
+	AgentID    string    `firestore:"agentId,omitempty"`
+	Kind       string    `firestore:"kind,omitempty"` // system message kind: consent, menu, wait...
+	Body       string    `firestore:"body"`
+	Media      []Media   `firestore:"media,omitempty"`
+	At         time.Time `firestore:"at"`
+	MessageSID string    `firestore:"messageSid,omitempty"` // the carrier's id
+	Status     string    `firestore:"status,omitempty"`     // delivery status of outbound entries
+	ErrorCode  int       `firestore:"errorCode,omitempty"`
+	ClaimedAt  time.Time `firestore:"claimedAt,omitempty"` // when a sender last started delivering it
+	// Business and Phone let the sender deliver an entry without reading its session.
+	Business string `firestore:"business"`
+	Phone    string `firestore:"phone"`
+}
+
+// Outbound reports whether the entry is a message to the consumer.
+func (e Entry) Outbound() bool { return e.Author != FromConsumer }
+
+// Outbound delivery statuses, in the order a message moves through them.
+const (
+	StatusPending = "pending" // written, not yet handed to the carrier
+	StatusDispatching = "dispatching" // the carrier is being called
+	StatusBlocked = "blocked" // refused: the consumer opted out
+	// StatusByCarrier marks a keyword confirmation the carrier sent itself.
+	StatusByCarrier = "sent-by-carrier"
+)
+
+// ExemptFromOptOut reports whether a system message kind may still reach an opted-out
+// consumer: the single opt-out confirmation and answers to HELP, as carriers require.
+func ExemptFromOptOut(kind string) bool { return kind == "optout" || kind == "help" }

@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"cloud.google.com/go/firestore"
+
+	"github.com/smsdesk/smsdesk/shared/routing"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// ErrConflict reports a change that the current state does not allow.
+var ErrConflict = errors.New("conflict")
+
+// HashToken is how API tokens are stored: a SHA-256, so the database never holds the token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Store) agentRef(id string) *firestore.DocumentRef { return s.fs.Collection(colAgents).Doc(id) }
+
+// AgentByToken finds the agent an API bearer token belongs to.
+func (s *Store) AgentByToken(ctx context.Context, token string) (routing.Agent, error) {
+	docs, err := s.fs.Collection(colAgents).Where("tokenHash", "==", HashToken(token)).Limit(1).Documents(ctx).GetAll()
+	if err != nil {
+		return routing.Agent{}, fmt.Errorf("look up agent token: %w", err)
+	}
+	if len(docs) == 0 {
+		return routing.Agent{}, ErrNotFound
+	}
+	var a routing.Agent
+	return a, docs[0].DataTo(&a)
+}
+
+// SetAgentStatus changes an agent's status.
+func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.Time) error {
+	_, err := s.agentRef(id).Update(ctx, []firestore.Update{{Path: "status", Value: status}, {Path: "statusAt", Value: now}})
+	if err != nil {
+		return fmt.Errorf("set agent %s %s: %w", id, status, err)
+	}
+	return nil
+}
+
+// AvailableAgents lists the available agents serving a queue.
+func (s *Store) AvailableAgents(ctx context.Context, queueID string) ([]routing.Agent, error) {
+	docs, err := s.fs.Collection(colAgents).Where("status", "==", routing.AgentAvailable).Where("queues", "array-contains", queueID).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, fmt.Errorf("agents of queue %s: %w", queueID, err)
+	}
+	out := make([]routing.Agent, 0, len(docs))
+	for _, d := range docs {
+		var a routing.Agent
+		if err := d.DataTo(&a); err != nil {
+			return nil, fmt.Errorf("decode agent %s: %w", d.Ref.ID, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// Agent reads one agent.
+func (s *Store) Agent(ctx context.Context, id string) (routing.Agent, error) {
+	var a routing.Agent
+	snap, err := s.agentRef(id).Get(ctx)
+	if isNotFound(err) {
+		return a, fmt.Errorf("agent %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return a, fmt.Errorf("read agent %s: %w", id, err)
+	}
+	return a, snap.DataTo(&a)
+}
+
+// QueuedChats lists chats waiting in any of the queues, oldest first.
+func (s *Store) QueuedChats(ctx context.Context, queues []string, limit int) ([]session.Session, error) {
+	if len(queues) == 0 {
+		return nil, nil
+	}
+	if len(queues) > 30 {
+		queues = queues[:30] // Firestore's limit for "in"
+	}
+	q := s.fs.Collection(colSessions).Where("state", "==", string(session.Queued)).Where("queueId", "in", queues).OrderBy("queuedAt", firestore.Asc).Limit(limit)
+	return s.sessions(ctx, q)
+}
+
+// AgentChats lists the chats an agent holds now.
+func (s *Store) AgentChats(ctx context.Context, agentID string) ([]session.Session, error) {
+	q := s.fs.Collection(colSessions).Where("state", "==", string(session.Assigned)).Where("agentId", "==", agentID).OrderBy("assignedAt", firestore.Asc)
+	return s.sessions(ctx, q)
+}
+
+func (s *Store) sessions(ctx context.Context, q firestore.Query) ([]session.Session, error) {
+	docs, err := q.Documents(ctx).GetAll()
+	if err != nil {
+		return nil, fmt.Errorf("query chats: %w", err)
+	}
+	out := make([]session.Session, 0, len(docs))
+	for _, d := range docs {
+		var c session.Session
+		if err := d.DataTo(&c); err != nil {
+			return nil, fmt.Errorf("decode chat %s: %w", d.Ref.ID, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Assign gives a queued chat to an agent in one transaction that locks both: the chat must
+// still be queued and the agent free. It returns the path of the "assigned" message made by
+// notice, and false when either side no longer qualifies.
+func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.Time, notice func(session.Session, routing.Agent) session.Entry) (string, bool, error) {
+	var path string
+	var ok bool
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		path, ok = "", false
+		var c session.Session
+		var a routing.Agent
+		if err := getInto(tx, s.sessionRef(sessionID), &c); err != nil {
+			return err
+		}
+		if err := getInto(tx, s.agentRef(agentID), &a); err != nil {
+			return err
+		}
+		if c.State != session.Queued || !a.Free() {
+			return nil
+		}
+		c.State, c.AgentID, c.AssignedAt = session.Assigned, agentID, now
+		c.Seq++
+		e := notice(c, a)
+		e.Seq, e.At, e.Business, e.Phone = c.Seq, now, c.Business, c.Phone
+		ref := s.entryRef(sessionID, e.Seq)
+		if err := tx.Set(s.sessionRef(sessionID), c); err != nil {
+			return err
+		}
+		if err := tx.Update(s.agentRef(agentID), []firestore.Update{
+			{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now},
+		}); err != nil {
+			return err
+		}
+		path, ok = relPath(ref), true
+		return tx.Set(ref, e)
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("assign chat %s to %s: %w", sessionID, agentID, err)
+	}
+	return path, ok, nil
+}
+
+// AppendByAgent adds entries an agent causes to a chat the agent holds, in one transaction;
+// finish, when set, ends the chat and frees the agent's capacity. It returns the paths of the
+// new entries that are to be sent.
+func (s *Store) AppendByAgent(ctx context.Context, sessionID, agentID string, now time.Time, entries []session.Entry, endReason string) ([]string, error) {
+	var paths []string
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		paths = nil
+		var c session.Session
+		if err := getInto(tx, s.sessionRef(sessionID), &c); err != nil {
+			return err
+		}
+		if c.State != session.Assigned || c.AgentID != agentID {
+			return fmt.Errorf("chat %s is not held by agent %s: %w", sessionID, agentID, ErrConflict)
+		}
+		var writes []func() error
+		for _, e := range entries {
+			c.Seq++
+			e.Seq, e.At, e.Business, e.Phone = c.Seq, now, c.Business, c.Phone
+			ref := s.entryRef(sessionID, e.Seq)
+			e := e
+			writes = append(writes, func() error { return tx.Set(ref, e) })
+			if e.Outbound() && e.Status == session.StatusPending {
+				paths = append(paths, relPath(ref))
+			}
+		}
+		if endReason != "" {
+			c.State, c.EndedAt, c.EndReason = session.Ended, now, endReason
+			cref := s.consumerRef(c.Business, c.Phone)
+			var cons session.Consumer
+			if err := getInto(tx, cref, &cons); err != nil {
+				return err
+			}
+			if cons.ActiveSession == sessionID {
+				writes = append(writes, func() error {
+					return tx.Update(cref, []firestore.Update{{Path: "activeSession", Value: ""}})
+				})
+			}
+			writes = append(writes, func() error {
+				return tx.Update(s.agentRef(agentID), []firestore.Update{{Path: "activeChats", Value: firestore.Increment(-1)}})
+			})
+		}
+		writes = append(writes, func() error { return tx.Set(s.sessionRef(sessionID), c) })
+		for _, w := range writes {
+			if err := w(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update chat %s: %w", sessionID, err)
+	}
+	return paths, nil
+}

@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/firestore"
+
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// ClaimInbound records a carrier MessageSid the first time it is seen. It reports false for a
+// duplicate webhook, so a retried delivery is accepted but processed once.
+func (s *Store) ClaimInbound(ctx context.Context, messageSID string, now time.Time) (bool, error) {
+	_, err := s.fs.Collection(colInbound).Doc(messageSID).Create(ctx, map[string]any{
+		"receivedAt": now,
+		// expireAt lets a Firestore TTL policy drop receipts once carrier retries are over.
+		"expireAt": now.Add(7 * 24 * time.Hour),
+	})
+	if IsAlreadyExists(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("record inbound %s: %w", messageSID, err)
+	}
+	return true, nil
+}
+
+// ReleaseInbound forgets a MessageSid whose processing could not be started, so that the
+// carrier's retry is not mistaken for a duplicate.
+func (s *Store) ReleaseInbound(ctx context.Context, messageSID string) error {
+	_, err := s.fs.Collection(colInbound).Doc(messageSID).Delete(ctx)
+	if err != nil {
+		return fmt.Errorf("release inbound %s: %w", messageSID, err)
+	}
+	return nil
+}
+
+type receipt struct {
+	SessionID string    `firestore:"sessionId"`
+	Outbox    []string  `firestore:"outbox"`
+	At        time.Time `firestore:"at"`
+}
+
+// ApplyInbound runs decide on the consumer and their active chat inside one transaction and
+// stores its outcome: consumer, chat, transcript entries and a receipt of the MessageSid. Two
+// texts of one consumer never open two chats, and a redelivered text changes nothing.
+func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide func(session.Consumer, *session.Session) session.Outcome) (session.Applied, error) {
+	cid := session.ConsumerID(in.Business, in.Phone)
+	cref := s.fs.Collection(colConsumers).Doc(cid)
+	rref := cref.Collection(subReceipts).Doc(in.MessageSID)
+	var res session.Applied
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		res = session.Applied{}
+		rsnap, err := tx.Get(rref)
+		if err == nil {
+			var r receipt
+			if err := rsnap.DataTo(&r); err != nil {
+				return fmt.Errorf("decode receipt: %w", err)
+			}
+			res.Duplicate, res.Outbox = true, r.Outbox
+			return nil
+		} else if !isNotFound(err) {
+			return fmt.Errorf("read receipt: %w", err)
+		}
+		c := session.Consumer{Business: in.Business, Phone: in.Phone}
+		if err := getInto(tx, cref, &c); err != nil {
+			return err
+		}
+		var active *session.Session
+		if c.ActiveSession != "" {
+			active = &session.Session{}
+			if err := getInto(tx, s.sessionRef(c.ActiveSession), active); err != nil {
+				return err
+			}
+		}
+		res.Outcome = decide(c, active)
+		if err := tx.Set(cref, res.Outcome.Consumer); err != nil {
+			return err
+		}
+		if a := res.Outcome.FreedAgent; a != "" {
+			if err := tx.Set(s.agentRef(a), map[string]any{"activeChats": firestore.Increment(-1)}, firestore.MergeAll); err != nil {
+				return err
+			}
+		}
+		sid := ""
+		if o := res.Outcome.Session; o != nil {
+			sid = o.ID
+			if err := tx.Set(s.sessionRef(o.ID), o); err != nil {
+				return err
+			}
+		}
+		for i, e := range res.Outcome.Entries {
+			ref := cref.Collection(subMessages).Doc(fmt.Sprintf("%s-%d", in.MessageSID, i))
+			if sid != "" {
+				ref = s.entryRef(sid, e.Seq)
+			}
+			if err := tx.Set(ref, e); err != nil {
+				return err
+			}
+			if e.Outbound() && e.Status == session.StatusPending {
+				res.Outbox = append(res.Outbox, relPath(ref))
+			}
+		}
+		return tx.Set(rref, receipt{SessionID: sid, Outbox: res.Outbox, At: in.At})
+	})
+	if err != nil {
+		return session.Applied{}, fmt.Errorf("apply inbound %s: %w", in.MessageSID, err)
+	}
+	return res, nil
+}
+
+// getInto reads a document into v inside a transaction; a missing document leaves v as is.
+func getInto(tx *firestore.Transaction, ref *firestore.DocumentRef, v any) error {
+	snap, err := tx.Get(ref)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", ref.Path, err)
+	}
+	if err := snap.DataTo(v); err != nil {
+		return fmt.Errorf("decode %s: %w", ref.Path, err)
+	}
+	return nil
+}
+
+func (s *Store) sessionRef(id string) *firestore.DocumentRef {
+	return s.fs.Collection(colSessions).Doc(id)
+}
+
+func (s *Store) entryRef(sessionID string, seq int) *firestore.DocumentRef {
+	return s.sessionRef(sessionID).Collection(subEntries).Doc(fmt.Sprintf("%06d", seq))
+}
+
+// relPath is a document's path inside the database ("sessions/x/transcript/000001"), the form
+// outbox messages carry on the bus and in status callback URLs.
+func relPath(ref *firestore.DocumentRef) string {
+	const marker = "/documents/"
+	return ref.Path[strings.Index(ref.Path, marker)+len(marker):]
+}
+
+// Session reads one chat.
+func (s *Store) Session(ctx context.Context, id string) (session.Session, error) {
+	var out session.Session
+	snap, err := s.sessionRef(id).Get(ctx)
+	if isNotFound(err) {
+		return out, fmt.Errorf("chat %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return out, fmt.Errorf("read chat %s: %w", id, err)
+	}
+	if err := snap.DataTo(&out); err != nil {
+		return out, fmt.Errorf("decode chat %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// Transcript returns a chat's entries in order.
+func (s *Store) Transcript(ctx context.Context, sessionID string) ([]session.Entry, error) {
+	docs, err := s.sessionRef(sessionID).Collection(subEntries).OrderBy("seq", firestore.Asc).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, fmt.Errorf("read transcript of %s: %w", sessionID, err)
+	}
+	out := make([]session.Entry, 0, len(docs))
+	for _, d := range docs {
+		var e session.Entry
+		if err := d.DataTo(&e); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", d.Ref.Path, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

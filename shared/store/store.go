@@ -1,0 +1,153 @@
+// Package store keeps smsdesk's state in Firestore: configuration, consumers, chats and their
+// transcripts, agents. Every state change is a transaction or a precondition write, because
+// every caller may run twice (at-least-once delivery, retried webhooks).
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/routing"
+)
+
+// Collection names.
+const (
+	colNumbers   = "numbers"
+	colQueues    = "queues"
+	colAgents    = "agents"
+	colConsumers = "consumers"
+	colSessions  = "sessions"
+	colInbound   = "inboundReceipts"
+	subReceipts  = "receipts"
+	subMessages  = "messages"
+	subEntries   = "transcript"
+)
+
+// Store is the Firestore adapter. Its zero value is not usable; use New.
+type Store struct {
+	fs *firestore.Client
+
+	// lines caches each number's configuration briefly: every inbound text needs it and it
+	// changes rarely, so a few seconds of staleness saves reads on the hot path.
+	mu    sync.Mutex
+	lines map[string]cachedLine
+	ttl   time.Duration
+}
+
+type cachedLine struct {
+	line config.Line
+	at   time.Time
+}
+
+// New wraps a Firestore client.
+func New(fs *firestore.Client) *Store {
+	return &Store{fs: fs, lines: map[string]cachedLine{}, ttl: 10 * time.Second}
+}
+
+// Client returns the underlying Firestore client.
+func (s *Store) Client() *firestore.Client { return s.fs }
+
+// ErrNotFound reports a document that does not exist.
+var ErrNotFound = errors.New("not found")
+
+func isNotFound(err error) bool { return status.Code(err) == codes.NotFound }
+
+// IsAlreadyExists reports a Create on a document that exists.
+func IsAlreadyExists(err error) bool { return status.Code(err) == codes.AlreadyExists }
+
+// Line returns the configuration of a business number with its line of business's queues.
+func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
+	s.mu.Lock()
+	c, ok := s.lines[number]
+	s.mu.Unlock()
+	if ok && time.Since(c.at) < s.ttl {
+		return c.line, nil
+	}
+	snap, err := s.fs.Collection(colNumbers).Doc(number).Get(ctx)
+	if isNotFound(err) {
+		return config.Line{}, fmt.Errorf("business number %s: %w", number, ErrNotFound)
+	}
+	if err != nil {
+		return config.Line{}, fmt.Errorf("read number %s: %w", number, err)
+	}
+	var n config.Number
+	if err := snap.DataTo(&n); err != nil {
+		return config.Line{}, fmt.Errorf("decode number %s: %w", number, err)
+	}
+	docs, err := s.fs.Collection(colQueues).Where("lineOfBusiness", "==", n.LineOfBusiness).Documents(ctx).GetAll()
+	if err != nil {
+		return config.Line{}, fmt.Errorf("read queues of %s: %w", n.LineOfBusiness, err)
+	}
+	queues := make([]config.Queue, 0, len(docs))
+	for _, d := range docs {
+		var q config.Queue
+		if err := d.DataTo(&q); err != nil {
+			return config.Line{}, fmt.Errorf("decode queue %s: %w", d.Ref.ID, err)
+		}
+		queues = append(queues, q)
+	}
+	line := config.NewLine(n, queues)
+	s.mu.Lock()
+	s.lines[number] = cachedLine{line: line, at: time.Now()}
+	s.mu.Unlock()
+	return line, nil
+}
+
+// LoadCatalog writes a validated configuration file into Firestore. Agents keep their live
+// status and load; only their configuration is replaced.
+func (s *Store) LoadCatalog(ctx context.Context, c config.Catalog) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	bw := s.fs.BulkWriter(ctx)
+	var jobs []*firestore.BulkWriterJob
+	set := func(ref *firestore.DocumentRef, data any, opts ...firestore.SetOption) error {
+		j, err := bw.Set(ref, data, opts...)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", ref.Path, err)
+		}
+		jobs = append(jobs, j)
+		return nil
+	}
+	for _, n := range c.Numbers {
+		if err := set(s.fs.Collection(colNumbers).Doc(n.Number), n); err != nil {
+			return err
+		}
+	}
+	for _, q := range c.Queues {
+		if err := set(s.fs.Collection(colQueues).Doc(q.ID), q); err != nil {
+			return err
+		}
+	}
+	for _, a := range c.Agents {
+		capacity := a.Capacity
+		if capacity <= 0 {
+			capacity = routing.DefaultCapacity
+		}
+		fields := map[string]any{
+			"id": a.ID, "name": a.Name, "queues": a.Queues, "capacity": capacity,
+			"tokenHash": HashToken(a.Token),
+		}
+		if err := set(s.fs.Collection(colAgents).Doc(a.ID), fields, firestore.MergeAll); err != nil {
+			return err
+		}
+	}
+	bw.End()
+	for _, j := range jobs {
+		if _, err := j.Results(); err != nil {
+			return fmt.Errorf("load config: %w", err)
+		}
+	}
+	s.mu.Lock()
+	s.lines = map[string]cachedLine{}
+	s.mu.Unlock()
+	return nil
+}
