@@ -92,9 +92,9 @@ func (e Entry) Outbound() bool { return e.Author != FromConsumer }
 
 // Outbound delivery statuses, in the order a message moves through them.
 const (
-	StatusPending = "pending" // written, not yet handed to the carrier
+	StatusPending     = "pending"     // written, not yet handed to the carrier
 	StatusDispatching = "dispatching" // the carrier is being called
-	StatusBlocked = "blocked" // refused: the consumer opted out
+	StatusBlocked     = "blocked"     // refused: the consumer opted out
 	// StatusByCarrier marks a keyword confirmation the carrier sent itself.
 	StatusByCarrier = "sent-by-carrier"
 )
