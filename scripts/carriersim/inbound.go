@@ -1,0 +1,173 @@
+package carriersim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Inbound is a message a consumer texts to a business number.
+type Inbound struct {
+	From, To, Body string
+	Media          []Media
+	// MessageSID is optional: reuse one to simulate a carrier retry.
+	MessageSID string
+	// MessagingServiceSID is optional; sent when the number belongs to one.
+	MessagingServiceSID string
+}
+
+// Media is one MMS attachment.
+type Media struct {
+	ContentType string
+	Data        []byte
+}
+
+// InboundResult is what the webhook handler answered.
+type InboundResult struct {
+	MessageSID   string
+	StatusCode   int
+	ResponseBody string
+}
+
+// Keyword lists of Twilio's default Advanced Opt-Out on long codes. Only a
+// whole message (trimmed, any case) matches.
+var (
+	OptOutKeywords = []string{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
+	OptInKeywords  = []string{"START", "YES", "UNSTOP"}
+	HelpKeywords   = []string{"HELP", "INFO"}
+)
+
+// KeywordType returns "STOP", "START", "HELP" or "" for a message body.
+func KeywordType(body string) string {
+	w := strings.ToUpper(strings.TrimSpace(body))
+	for _, set := range []struct {
+		kind string
+		list []string
+	}{{"STOP", OptOutKeywords}, {"START", OptInKeywords}, {"HELP", HelpKeywords}} {
+		for _, k := range set.list {
+			if w == k {
+				return set.kind
+			}
+		}
+	}
+	return ""
+}
+
+// OptedOut reports whether consumer has opted out of business's messages.
+func (s *Sim) OptedOut(business, consumer string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.optOuts[pair{business, consumer}]
+}
+
+// SetOptedOut marks or clears an opt-out directly, as if the consumer had
+// texted STOP or START to business.
+func (s *Sim) SetOptedOut(business, consumer string, out bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if out {
+		s.optOuts[pair{business, consumer}] = true
+	} else {
+		delete(s.optOuts, pair{business, consumer})
+	}
+}
+
+// WebhookFor returns the URL inbound messages to the business number go to.
+func (s *Sim) WebhookFor(business string) string {
+	if u, ok := s.opts.NumberWebhooks[business]; ok && u != "" {
+		return u
+	}
+	return s.opts.WebhookURL
+}
+
+// SendInbound delivers a consumer's message like the carrier does: it
+// applies opt-out keywords, stores the media, then builds, signs and POSTs
+// the inbound-message webhook and returns what the handler answered. The
+// simulator sends no auto-reply of its own.
+func (s *Sim) SendInbound(ctx context.Context, in Inbound) (InboundResult, error) {
+	switch {
+	case !IsE164(in.From):
+		return InboundResult{}, fmt.Errorf("carriersim: From %q is not E.164", in.From)
+	case !IsE164(in.To) && !shortCodeRe.MatchString(in.To):
+		return InboundResult{}, fmt.Errorf("carriersim: To %q is not E.164 or a short code", in.To)
+	case len(in.Media) > MaxMedia:
+		return InboundResult{}, fmt.Errorf("carriersim: %d media, at most %d", len(in.Media), MaxMedia)
+	}
+	target := s.WebhookFor(in.To)
+	if target == "" {
+		return InboundResult{}, errors.New("carriersim: no webhook URL for " + in.To)
+	}
+	sid := in.MessageSID
+	if sid == "" {
+		sid = newSID("SM")
+	}
+	v := url.Values{
+		"MessageSid":    {sid},
+		"SmsMessageSid": {sid},
+		"SmsSid":        {sid},
+		"AccountSid":    {s.opts.AccountSID},
+		"From":          {in.From},
+		"To":            {in.To},
+		"Body":          {in.Body},
+		"NumMedia":      {strconv.Itoa(len(in.Media))},
+		"NumSegments":   {strconv.Itoa(Segments(in.Body))},
+		"SmsStatus":     {"received"},
+		"ApiVersion":    {APIVersion},
+	}
+	if in.MessagingServiceSID != "" {
+		v.Set("MessagingServiceSid", in.MessagingServiceSID)
+	}
+	addGeo(v, "From", in.From)
+	addGeo(v, "To", in.To)
+
+	kind := KeywordType(in.Body)
+	if kind != "" {
+		v.Set("OptOutType", kind)
+	}
+	s.mu.Lock()
+	switch kind {
+	case "STOP":
+		s.optOuts[pair{in.To, in.From}] = true
+	case "START":
+		delete(s.optOuts, pair{in.To, in.From})
+	}
+	for i, md := range in.Media {
+		u := s.storeMediaLocked(sid, md)
+		v.Set(fmt.Sprintf("MediaUrl%d", i), u)
+		v.Set(fmt.Sprintf("MediaContentType%d", i), md.ContentType)
+	}
+	s.mu.Unlock()
+
+	start := time.Now()
+	status, body, err := s.postSigned(ctx, target, v)
+	res := InboundResult{MessageSID: sid, StatusCode: status, ResponseBody: body}
+	if err != nil {
+		s.log.Warn("carriersim inbound webhook failed", "url", target, "sid", sid, "err", err)
+		return res, fmt.Errorf("carriersim: inbound webhook %s: %w", target, err)
+	}
+	s.log.Info("carriersim inbound", "sid", sid, "from", in.From, "to", in.To,
+		"optOutType", kind, "media", len(in.Media), "answer", status, "dur", time.Since(start))
+	return res, nil
+}
+
+// addGeo adds the carrier's number-lookup fields (City, State, Zip, Country)
+// for one side ("From" or "To") of a message.
+func addGeo(v url.Values, side, number string) {
+	country, state, city, zip := "", "", "", ""
+	switch {
+	case strings.HasPrefix(number, "+1"):
+		country, state, city, zip = "US", "CA", "SAN FRANCISCO", "94105"
+	case strings.HasPrefix(number, "+44"):
+		country = "GB"
+	case shortCodeRe.MatchString(number):
+		country = "US"
+	}
+	v.Set(side+"Country", country)
+	v.Set(side+"State", state)
+	v.Set(side+"City", city)
+	v.Set(side+"Zip", zip)
+}

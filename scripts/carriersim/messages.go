@@ -1,0 +1,307 @@
+package carriersim
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Message is an outbound message accepted by the REST API.
+type Message struct {
+	SID                 string    `json:"sid"`
+	AccountSID          string    `json:"accountSid"`
+	MessagingServiceSID string    `json:"messagingServiceSid,omitempty"`
+	From                string    `json:"from"`
+	To                  string    `json:"to"`
+	Body                string    `json:"body"`
+	MediaURLs           []string  `json:"mediaUrls,omitempty"`
+	StatusCallback      string    `json:"statusCallback,omitempty"`
+	Status              string    `json:"status"`
+	ErrorCode           int       `json:"errorCode,omitempty"`
+	NumSegments         int       `json:"numSegments"`
+	Created             time.Time `json:"created"`
+	Updated             time.Time `json:"updated"`
+}
+
+func (m *Message) clone() Message {
+	c := *m
+	c.MediaURLs = append([]string(nil), m.MediaURLs...)
+	return c
+}
+
+// MaxBodyLength is the longest body the API accepts, in characters.
+const MaxBodyLength = 1600
+
+// MaxMedia is the most MediaUrl values one message may carry.
+const MaxMedia = 10
+
+var (
+	e164Re      = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+	shortCodeRe = regexp.MustCompile(`^[0-9]{3,6}$`)
+)
+
+// IsE164 reports whether n is an E.164 phone number such as +15551230001.
+func IsE164(n string) bool { return e164Re.MatchString(n) }
+
+// FailNext makes the next n REST sends answer HTTP status with Twilio error
+// code (e.g. 429/20429, 500/20500, 400/21610); those messages are not
+// accepted. A code of 0 answers with an HTML body instead of JSON.
+func (s *Sim) FailNext(n int, status int, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := 0; i < n; i++ {
+		s.failures = append(s.failures, failure{status, code})
+	}
+}
+
+// Sent returns copies of every accepted outbound message, in acceptance order.
+func (s *Sim) Sent() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Message, len(s.messages))
+	for i, m := range s.messages {
+		out[i] = m.clone()
+	}
+	return out
+}
+
+// Message returns the outbound message with the given SID.
+func (s *Sim) Message(sid string) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.bySID[sid]
+	if !ok {
+		return Message{}, false
+	}
+	return m.clone(), true
+}
+
+// WaitFor blocks until an accepted outbound message matches (already-sent
+// messages are checked first; status changes are re-checked) or ctx ends.
+func (s *Sim) WaitFor(ctx context.Context, match func(Message) bool) (Message, error) {
+	for {
+		s.mu.Lock()
+		for _, m := range s.messages {
+			if c := m.clone(); match(c) {
+				s.mu.Unlock()
+				return c, nil
+			}
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Message{}, fmt.Errorf("carriersim: no matching message: %w", ctx.Err())
+		}
+	}
+}
+
+var failureMessages = map[int]string{
+	20003: "Authenticate",
+	20429: "Too Many Requests",
+	20500: "Internal Server Error",
+	20503: "Service Unavailable",
+	21610: "Attempt to send to unsubscribed recipient",
+	21611: "This 'From' number has exceeded the maximum number of queued messages",
+	21612: "The 'To' phone number is not currently reachable via SMS",
+	21614: "'To' number is not a valid mobile number",
+}
+
+func (s *Sim) handleCreate(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		writeError(w, http.StatusBadRequest, 20001, "Could not parse form body")
+		return
+	}
+	s.mu.Lock()
+	if len(s.failures) > 0 {
+		f := s.failures[0]
+		s.failures = s.failures[1:]
+		s.mu.Unlock()
+		msg := failureMessages[f.code]
+		if msg == "" {
+			msg = http.StatusText(f.status)
+		}
+		s.log.Info("carriersim injected failure", "status", f.status, "code", f.code)
+		writeError(w, f.status, f.code, msg)
+		return
+	}
+	s.mu.Unlock()
+
+	f := r.PostForm
+	m := &Message{
+		AccountSID:          s.opts.AccountSID,
+		MessagingServiceSID: f.Get("MessagingServiceSid"),
+		From:                f.Get("From"),
+		To:                  f.Get("To"),
+		Body:                f.Get("Body"),
+		MediaURLs:           f["MediaUrl"],
+		StatusCallback:      f.Get("StatusCallback"),
+		Status:              "queued",
+	}
+	if status, code, msg := s.validate(m); code != 0 {
+		writeError(w, status, code, msg)
+		return
+	}
+	m.SID = newSID("SM")
+	m.NumSegments = Segments(m.Body)
+	m.Created = time.Now().UTC().Truncate(time.Second)
+	m.Updated = m.Created
+
+	s.mu.Lock()
+	if m.From == "" {
+		if nums := s.opts.MessagingServices[m.MessagingServiceSID]; len(nums) > 0 {
+			m.From = nums[0]
+		}
+	}
+	if s.blockedLocked(m) {
+		s.mu.Unlock()
+		writeError(w, http.StatusBadRequest, 21610, failureMessages[21610])
+		return
+	}
+	s.messages = append(s.messages, m)
+	s.bySID[m.SID] = m
+	out := s.renderLocked(m)
+	s.broadcastLocked()
+	s.mu.Unlock()
+
+	s.log.Info("carriersim accepted", "sid", m.SID, "from", m.From, "to", m.To, "segments", m.NumSegments)
+	writeJSON(w, http.StatusCreated, out)
+	s.startDelivery(m.SID)
+}
+
+// validate mirrors the API's request checks; code 0 means valid.
+func (s *Sim) validate(m *Message) (status, code int, msg string) {
+	bad := http.StatusBadRequest
+	switch {
+	case m.To == "":
+		return bad, 21604, "A 'To' phone number is required."
+	case m.From == "" && m.MessagingServiceSID == "":
+		return bad, 21603, "A 'From' phone number is required."
+	case m.Body == "" && len(m.MediaURLs) == 0:
+		return bad, 21602, "Message body is required."
+	case !IsE164(m.To):
+		return bad, 21211, fmt.Sprintf("The 'To' number %s is not a valid phone number.", m.To)
+	case m.From != "" && !IsE164(m.From) && !shortCodeRe.MatchString(m.From):
+		return bad, 21212, fmt.Sprintf("The 'From' number %s is not a valid phone number, shortcode, or alphanumeric sender ID.", m.From)
+	case m.From == m.To:
+		return bad, 21266, "'To' and 'From' number cannot be the same"
+	case utf8.RuneCountInString(m.Body) > MaxBodyLength:
+		return bad, 21617, "The concatenated message body exceeds the 1600 character limit."
+	case len(m.MediaURLs) > MaxMedia:
+		return bad, 21623, "Number of media files exceeds allowed limit"
+	}
+	for _, u := range m.MediaURLs {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return bad, 21620, "Invalid media URL(s)"
+		}
+	}
+	return 0, 0, ""
+}
+
+// blockedLocked reports whether m's recipient opted out of its sender (or of
+// any number of its messaging service). s.mu must be held.
+func (s *Sim) blockedLocked(m *Message) bool {
+	senders := []string{m.From}
+	if m.MessagingServiceSID != "" {
+		senders = append(senders, m.MessagingServiceSID)
+		senders = append(senders, s.opts.MessagingServices[m.MessagingServiceSID]...)
+	}
+	for _, b := range senders {
+		if b != "" && s.optOuts[pair{b, m.To}] {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Sim) handleFetch(w http.ResponseWriter, r *http.Request) {
+	sid := strings.TrimSuffix(r.PathValue("sid"), ".json")
+	s.mu.Lock()
+	m, ok := s.bySID[sid]
+	var out map[string]any
+	if ok {
+		out = s.renderLocked(m)
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, 20404,
+			fmt.Sprintf("The requested resource %s was not found", r.URL.Path))
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleList answers a single page (newest first) filtered by To and From.
+func (s *Sim) handleList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	to, from := q.Get("To"), q.Get("From")
+	size, _ := strconv.Atoi(q.Get("PageSize"))
+	if size <= 0 || size > 1000 {
+		size = 50
+	}
+	s.mu.Lock()
+	list := []map[string]any{}
+	for i := len(s.messages) - 1; i >= 0 && len(list) < size; i-- {
+		m := s.messages[i]
+		if (to == "" || m.To == to) && (from == "" || m.From == from) {
+			list = append(list, s.renderLocked(m))
+		}
+	}
+	s.mu.Unlock()
+	uri := r.URL.RequestURI()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"messages": list, "end": len(list) - 1, "first_page_uri": uri,
+		"next_page_uri": nil, "page": 0, "page_size": size,
+		"previous_page_uri": nil, "start": 0, "uri": uri,
+	})
+}
+
+// renderLocked returns m in the API's JSON shape. s.mu must be held.
+func (s *Sim) renderLocked(m *Message) map[string]any {
+	base := fmt.Sprintf("/%s/Accounts/%s/Messages/%s", APIVersion, m.AccountSID, m.SID)
+	var svc, errCode, errMsg, dateSent any
+	if m.MessagingServiceSID != "" {
+		svc = m.MessagingServiceSID
+	}
+	if m.ErrorCode != 0 {
+		errCode, errMsg = m.ErrorCode, deliveryErrors[m.ErrorCode]
+	}
+	if m.Status != "queued" && m.Status != "accepted" {
+		dateSent = m.Updated.Format(time.RFC1123Z)
+	}
+	var from any = m.From
+	if m.From == "" {
+		from = nil
+	}
+	return map[string]any{
+		"sid":                   m.SID,
+		"account_sid":           m.AccountSID,
+		"api_version":           APIVersion,
+		"body":                  m.Body,
+		"date_created":          m.Created.Format(time.RFC1123Z),
+		"date_updated":          m.Updated.Format(time.RFC1123Z),
+		"date_sent":             dateSent,
+		"direction":             "outbound-api",
+		"error_code":            errCode,
+		"error_message":         errMsg,
+		"from":                  from,
+		"to":                    m.To,
+		"messaging_service_sid": svc,
+		"num_media":             strconv.Itoa(len(m.MediaURLs)),
+		"num_segments":          strconv.Itoa(m.NumSegments),
+		"price":                 nil,
+		"price_unit":            "USD",
+		"status":                m.Status,
+		"uri":                   base + ".json",
+		"subresource_uris": map[string]string{
+			"media":    base + "/Media.json",
+			"feedback": base + "/Feedback.json",
+		},
+	}
+}

@@ -1,0 +1,136 @@
+package carriersim
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// deliveryErrors holds the error messages of common delivery error codes.
+var deliveryErrors = map[int]string{
+	30001: "Queue overflow",
+	30002: "Account suspended",
+	30003: "Unreachable destination handset",
+	30004: "Message blocked",
+	30005: "Unknown destination handset",
+	30006: "Landline or unreachable carrier",
+	30007: "Message filtered",
+	30008: "Unknown error",
+	30034: "Message blocked due to unregistered 10DLC number",
+}
+
+// SetDeliveryOutcome sets the final status of messages sent to the number
+// to, e.g. "undelivered" with 30003, or "failed" with 30008. The default
+// is "delivered". An empty status restores the default.
+func (s *Sim) SetDeliveryOutcome(to string, status string, errorCode int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if status == "" || status == "delivered" {
+		delete(s.outcomes, to)
+		return
+	}
+	s.outcomes[to] = outcome{status, errorCode}
+}
+
+// startDelivery walks an accepted message through its statuses in the
+// background: sent then the final outcome (a "failed" message is never
+// sent), one StatusDelay apart, posting a signed callback for each when the
+// message has a StatusCallback.
+func (s *Sim) startDelivery(sid string) {
+	s.mu.Lock()
+	final, ok := s.outcomes[s.bySID[sid].To]
+	s.mu.Unlock()
+	if !ok {
+		final = outcome{status: "delivered"}
+	}
+	steps := []outcome{{status: "sent"}, final}
+	if final.status == "failed" {
+		steps = steps[1:]
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTimer(s.opts.StatusDelay)
+		defer t.Stop()
+		for i, st := range steps {
+			if i > 0 {
+				t.Reset(s.opts.StatusDelay)
+			}
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-t.C:
+			}
+			cb, params := s.advance(sid, st)
+			if cb != "" {
+				s.postCallback(cb, params)
+			}
+		}
+	}()
+}
+
+// advance records a status change and returns the callback URL and params.
+func (s *Sim) advance(sid string, st outcome) (string, url.Values) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.bySID[sid]
+	m.Status = st.status
+	m.ErrorCode = st.code
+	m.Updated = time.Now().UTC().Truncate(time.Second)
+	s.broadcastLocked()
+	v := url.Values{
+		"MessageSid":    {m.SID},
+		"SmsSid":        {m.SID},
+		"MessageStatus": {m.Status},
+		"SmsStatus":     {m.Status},
+		"AccountSid":    {m.AccountSID},
+		"From":          {m.From},
+		"To":            {m.To},
+		"ApiVersion":    {APIVersion},
+	}
+	if m.MessagingServiceSID != "" {
+		v.Set("MessagingServiceSid", m.MessagingServiceSID)
+	}
+	if m.Status == "undelivered" || m.Status == "failed" {
+		v.Set("ErrorCode", strconv.Itoa(m.ErrorCode))
+	}
+	if m.Status == "delivered" {
+		v.Set("RawDlrDoneDate", m.Updated.Format("0601021504"))
+	}
+	return m.StatusCallback, v
+}
+
+func (s *Sim) postCallback(cb string, params url.Values) {
+	status, body, err := s.postSigned(s.ctx, cb, params)
+	if err != nil {
+		s.log.Warn("carriersim status callback failed", "url", cb,
+			"sid", params.Get("MessageSid"), "status", params.Get("MessageStatus"), "err", err)
+		return
+	}
+	s.log.Debug("carriersim status callback", "url", cb, "sid", params.Get("MessageSid"),
+		"status", params.Get("MessageStatus"), "answer", status, "body", body)
+}
+
+// postSigned POSTs params form-encoded to target, signed for the exact
+// target URL, and returns the answer's status and (truncated) body.
+func (s *Sim) postSigned(ctx context.Context, target string, params url.Values) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(params.Encode()))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", "TwilioProxy/1.1")
+	req.Header.Set("X-Twilio-Signature", Signature(s.opts.AuthToken, target, params))
+	req.Header.Set("I-Twilio-Idempotency-Token", newSID(""))
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, string(b), nil
+}
