@@ -111,3 +111,24 @@ func orderingKey(path string) string {
 	}
 	return path
 }
+
+// pushEnvelope is a Pub/Sub message as an Eventarc or push delivery carries it.
+type pushEnvelope struct {
+	Message struct {
+		Data []byte `json:"data"`
+		ID   string `json:"messageId"`
+	} `json:"message"`
+}
+
+// Decode unwraps a delivered Pub/Sub event (the CloudEvent data of a messagePublished event)
+// and decodes its JSON payload into v. It returns the Pub/Sub message id.
+func Decode(eventData []byte, v any) (string, error) {
+	var env pushEnvelope
+	if err := json.Unmarshal(eventData, &env); err != nil {
+		return "", fmt.Errorf("not a Pub/Sub event: %w", err)
+	}
+	if err := json.Unmarshal(env.Message.Data, v); err != nil {
+		return env.Message.ID, fmt.Errorf("message %s: payload is not the expected JSON: %w", env.Message.ID, err)
+	}
+	return env.Message.ID, nil
+}

@@ -151,3 +151,12 @@ func (v Validator) Valid(publicURL string, form url.Values, signature string) bo
 	}
 	return v.v.Validate(publicURL, params, signature)
 }
+
+// SignedURL is the URL the carrier signed for request r: the configured public URL of the
+// webhook plus the request's query string. The request's own host is not trusted.
+func SignedURL(public string, r *http.Request) string {
+	if r.URL.RawQuery != "" {
+		return public + "?" + r.URL.RawQuery
+	}
+	return public
+}

@@ -3,7 +3,10 @@
 // same rules run in a Firestore transaction and in unit tests.
 package session
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // State is where a chat stands.
 type State string
@@ -102,3 +105,6 @@ const (
 // ExemptFromOptOut reports whether a system message kind may still reach an opted-out
 // consumer: the single opt-out confirmation and answers to HELP, as carriers require.
 func ExemptFromOptOut(kind string) bool { return kind == "optout" || kind == "help" }
+
+// ErrNotHeld reports an agent acting on a chat they do not hold (any more).
+var ErrNotHeld = errors.New("chat is not held by this agent")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,9 +12,6 @@ import (
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
-
-// ErrConflict reports a change that the current state does not allow.
-var ErrConflict = errors.New("conflict")
 
 // HashToken is how API tokens are stored: a SHA-256, so the database never holds the token.
 func HashToken(token string) string {
@@ -164,7 +160,7 @@ func (s *Store) AppendByAgent(ctx context.Context, sessionID, agentID string, no
 			return err
 		}
 		if c.State != session.Assigned || c.AgentID != agentID {
-			return fmt.Errorf("chat %s is not held by agent %s: %w", sessionID, agentID, ErrConflict)
+			return fmt.Errorf("chat %s, agent %s: %w", sessionID, agentID, session.ErrNotHeld)
 		}
 		var writes []func() error
 		for _, e := range entries {

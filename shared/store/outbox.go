@@ -14,7 +14,7 @@ import (
 // and lets change modify the entry; the entry is written only when change reports true.
 func (s *Store) UpdateEntry(ctx context.Context, path string, change func(e *session.Entry, c session.Consumer) bool) (session.Entry, error) {
 	if !validEntryPath(path) {
-		return session.Entry{}, fmt.Errorf("not a message path: %q", path)
+		return session.Entry{}, fmt.Errorf("not a message path %q: %w", path, ErrNotFound)
 	}
 	ref := s.fs.Doc(path)
 	var e session.Entry

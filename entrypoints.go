@@ -1,0 +1,110 @@
+// Package smsdesk registers every Cloud Function of smsdesk with the Functions Framework. This
+// is the one list of entry points: each deploys from this module with its name as entry point,
+// and the local runner serves them all on one port.
+package smsdesk
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/smsdesk/smsdesk/functions/agent"
+	"github.com/smsdesk/smsdesk/functions/conversation"
+	"github.com/smsdesk/smsdesk/functions/inbound"
+	"github.com/smsdesk/smsdesk/functions/sender"
+	"github.com/smsdesk/smsdesk/functions/status"
+	"github.com/smsdesk/smsdesk/shared/app"
+	"github.com/smsdesk/smsdesk/shared/config"
+)
+
+func init() {
+	functions.HTTP("inbound", Inbound)
+	functions.HTTP("status", Status)
+	functions.HTTP("agent", AgentAPI)
+	functions.CloudEvent("conversation", Conversation)
+	functions.CloudEvent("sender", Sender)
+}
+
+// Inbound is the carrier's webhook for consumer texts.
+func Inbound(w http.ResponseWriter, r *http.Request) { inboundHandler.serve(w, r) }
+
+// Status is the carrier's delivery status webhook.
+func Status(w http.ResponseWriter, r *http.Request) { statusHandler.serve(w, r) }
+
+// AgentAPI is the agent API.
+func AgentAPI(w http.ResponseWriter, r *http.Request) { agentHandler.serve(w, r) }
+
+// Conversation consumes the inbound topic.
+func Conversation(ctx context.Context, e event.Event) error {
+	a, err := services.get()
+	if err != nil {
+		return err
+	}
+	return (&conversation.Handler{Texts: a.Conversation, Log: a.Log}).Handle(ctx, e)
+}
+
+// Sender consumes the outbound topic.
+func Sender(ctx context.Context, e event.Event) error {
+	a, err := services.get()
+	if err != nil {
+		return err
+	}
+	return (&sender.Handler{Deliverer: a.Sender, Log: a.Log}).Handle(ctx, e)
+}
+
+var (
+	services = &lazyApp{}
+
+	inboundHandler = lazyHandler{build: func(a *app.App) http.Handler {
+		return &inbound.Handler{Receipts: a.Store, Publisher: a.Publisher, Validator: a.Validator,
+			PublicURL: a.Env.FunctionURL("inbound"), Topic: a.Env.InboundTopic, Log: a.Log}
+	}}
+	statusHandler = lazyHandler{build: func(a *app.App) http.Handler {
+		return &status.Handler{Statuses: a.Sender, Validator: a.Validator, PublicURL: a.Env.FunctionURL("status"), Log: a.Log}
+	}}
+	agentHandler = lazyHandler{build: func(a *app.App) http.Handler {
+		return agent.New(a.Store, a.Desk, a.Log)
+	}}
+)
+
+// lazyApp connects the clients on first use and reuses them for every later invocation; a
+// failed connection is tried again on the next invocation rather than cached.
+type lazyApp struct {
+	mu  sync.Mutex
+	app *app.App
+}
+
+func (l *lazyApp) get() (*app.App, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.app != nil {
+		return l.app, nil
+	}
+	a, err := app.New(context.Background(), config.FromEnv())
+	if err != nil {
+		slog.Error("smsdesk cannot start", "err", err)
+		return nil, err
+	}
+	l.app = a
+	return a, nil
+}
+
+type lazyHandler struct {
+	build func(*app.App) http.Handler
+	once  sync.Once
+	h     http.Handler
+}
+
+func (l *lazyHandler) serve(w http.ResponseWriter, r *http.Request) {
+	a, err := services.get()
+	if err != nil {
+		http.Error(w, "service not configured", http.StatusInternalServerError)
+		return
+	}
+	l.once.Do(func() { l.h = l.build(a) })
+	l.h.ServeHTTP(w, r)
+}

@@ -1,0 +1,70 @@
+package agent
+
+import (
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/agents"
+	"github.com/smsdesk/smsdesk/shared/routing"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// The API's JSON shapes: explicit, so no stored field (like the consumer's full number) leaks.
+
+type agentJSON struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Status      string   `json:"status"`
+	Capacity    int      `json:"capacity"`
+	ActiveChats int      `json:"activeChats"`
+	Queues      []string `json:"queues"`
+}
+
+func agentView(a routing.Agent) agentJSON {
+	status := a.Status
+	if status == "" {
+		status = routing.AgentOffline
+	}
+	return agentJSON{ID: a.ID, Name: a.Name, Status: status, Capacity: a.Capacity, ActiveChats: a.ActiveChats, Queues: a.Queues}
+}
+
+type entryJSON struct {
+	Seq       int             `json:"seq"`
+	Author    string          `json:"author"`
+	Kind      string          `json:"kind,omitempty"`
+	Body      string          `json:"body"`
+	Media     []session.Media `json:"media,omitempty"`
+	At        time.Time       `json:"at"`
+	Status    string          `json:"status,omitempty"`
+	ErrorCode int             `json:"errorCode,omitempty"`
+}
+
+func entryView(e session.Entry) entryJSON {
+	return entryJSON{Seq: e.Seq, Author: string(e.Author), Kind: e.Kind, Body: e.Body, Media: e.Media, At: e.At, Status: e.Status, ErrorCode: e.ErrorCode}
+}
+
+type chatJSON struct {
+	ID         string      `json:"id"`
+	State      string      `json:"state"`
+	Consumer   string      `json:"consumer"`
+	Business   string      `json:"business"`
+	Queue      string      `json:"queue"`
+	Language   string      `json:"language"`
+	StartType  string      `json:"startType"`
+	CreatedAt  time.Time   `json:"createdAt"`
+	AssignedAt time.Time   `json:"assignedAt"`
+	EndReason  string      `json:"endReason,omitempty"`
+	Transcript []entryJSON `json:"transcript"`
+}
+
+func chatView(c agents.Chat) chatJSON {
+	s := c.Session
+	out := chatJSON{
+		ID: s.ID, State: string(s.State), Consumer: agents.MaskPhone(s.Phone), Business: s.Business,
+		Queue: s.QueueID, Language: s.Language, StartType: s.StartType, CreatedAt: s.CreatedAt,
+		AssignedAt: s.AssignedAt, EndReason: s.EndReason, Transcript: make([]entryJSON, 0, len(c.Transcript)),
+	}
+	for _, e := range c.Transcript {
+		out.Transcript = append(out.Transcript, entryView(e))
+	}
+	return out
+}

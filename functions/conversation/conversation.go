@@ -1,0 +1,35 @@
+// Package conversation is the consumer of the inbound topic: each delivered text goes through
+// the chat state machine once.
+package conversation
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/smsdesk/smsdesk/shared/bus"
+)
+
+// Texts handles one inbound text.
+type Texts interface {
+	Handle(ctx context.Context, t bus.InboundText) error
+}
+
+// Handler is the CloudEvent function.
+type Handler struct {
+	Texts Texts
+	Log   *slog.Logger
+}
+
+// Handle processes one Pub/Sub delivery. A returned error makes Pub/Sub deliver it again.
+func (h *Handler) Handle(ctx context.Context, e event.Event) error {
+	var t bus.InboundText
+	id, err := bus.Decode(e.Data(), &t)
+	if err != nil {
+		// A message that can never be decoded would be redelivered forever: drop it loudly.
+		h.Log.Error("undecodable inbound message dropped", "pubsubId", id, "err", err)
+		return nil
+	}
+	return h.Texts.Handle(ctx, t)
+}

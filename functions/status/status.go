@@ -1,0 +1,69 @@
+// Package status is the carrier's delivery status webhook: signed callbacks that move each
+// outbound message forward (queued, sent, delivered, undelivered, failed).
+package status
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/smsdesk/smsdesk/shared/carrier"
+	"github.com/smsdesk/smsdesk/shared/store"
+)
+
+// Statuses applies a delivery status to a stored message.
+type Statuses interface {
+	ApplyStatus(ctx context.Context, path, sid, status string, code int) error
+}
+
+// Handler serves the status webhook.
+type Handler struct {
+	Statuses  Statuses
+	Validator carrier.Validator
+	PublicURL string
+	Log       *slog.Logger
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "POST a Twilio status callback", http.StatusMethodNotAllowed)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "malformed form body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if !h.Validator.Valid(carrier.SignedURL(h.PublicURL, r), r.PostForm, r.Header.Get("X-Twilio-Signature")) {
+		h.Log.Warn("status callback refused: bad signature", "remote", r.RemoteAddr)
+		http.Error(w, "invalid X-Twilio-Signature", http.StatusForbidden)
+		return
+	}
+	path, sid, st := r.URL.Query().Get("m"), r.PostForm.Get("MessageSid"), r.PostForm.Get("MessageStatus")
+	if path == "" || sid == "" || st == "" {
+		http.Error(w, "the m query parameter, MessageSid and MessageStatus are required", http.StatusBadRequest)
+		return
+	}
+	code := 0
+	if v := r.PostForm.Get("ErrorCode"); v != "" {
+		var err error
+		if code, err = strconv.Atoi(v); err != nil {
+			http.Error(w, "ErrorCode must be a number", http.StatusBadRequest)
+			return
+		}
+	}
+	err := h.Statuses.ApplyStatus(r.Context(), path, sid, st, code)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		h.Log.Warn("status for unknown message", "path", path, "sid", sid)
+		http.Error(w, "unknown message", http.StatusNotFound)
+	case err != nil:
+		h.Log.Error("status not applied", "path", path, "sid", sid, "status", st, "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+	default:
+		h.Log.Info("delivery status", "path", path, "sid", sid, "status", st, "errorCode", code)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}

@@ -1,0 +1,237 @@
+package localrun_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/smsdesk/smsdesk/scripts/carriersim"
+	"github.com/smsdesk/smsdesk/scripts/localrun"
+	"github.com/smsdesk/smsdesk/shared/config"
+)
+
+const (
+	accountSID = "ACe2e00000000000000000000000000000"
+	authToken  = "e2etoken0123456789"
+)
+
+var (
+	sim    *carriersim.Sim
+	runner *localrun.Runner
+	fixtureSeq atomic.Int64
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("FIRESTORE_EMULATOR_HOST") == "" || os.Getenv("PUBSUB_EMULATOR_HOST") == "" {
+		fmt.Fprintln(os.Stderr, "end-to-end tests need the Firestore and Pub/Sub emulators: run scripts/test.sh")
+		os.Exit(1)
+	}
+	ctx := context.Background()
+	port := freePort()
+	sim = carriersim.New(carriersim.Options{
+		AccountSID: accountSID, AuthToken: authToken,
+		WebhookURL: fmt.Sprintf("http://127.0.0.1:%d/inbound", port),
+	})
+	simSrv := httptest.NewServer(sim)
+	sim.SetBaseURL(simSrv.URL)
+	example, err := config.LoadFile("../../config.example.json")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	runner, err = localrun.Start(ctx, localrun.Options{
+		ProjectID: fmt.Sprintf("e2e-%d", time.Now().UnixNano()), Port: port, Catalog: &example,
+		TwilioAccountSID: accountSID, TwilioAuthToken: authToken, TwilioAPIURL: simSrv.URL,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	sim.Close()
+	simSrv.Close()
+	os.Exit(code)
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// fixture is a line of business of its own for one test, so tests run in parallel without
+// sharing agents or queues: a number whose entry menu offers English (Billing, Tech) and
+// Spanish (General), and agents for them.
+type fixture struct {
+	Number, Prefix string
+	Tokens         map[string]string // agent id → token
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	n := fixtureSeq.Add(1)
+	p := fmt.Sprintf("t%d", n)
+	f := fixture{Number: fmt.Sprintf("+1800777%04d", n), Prefix: p, Tokens: map[string]string{}}
+	c := config.Catalog{
+		Numbers: []config.Number{{Number: f.Number, LineOfBusiness: p, EntryQueue: p + "-lang", DefaultLanguage: "en", Brand: "Shop " + p, ExitWord: "EXIT"}},
+		Queues: []config.Queue{
+			{ID: p + "-lang", Name: "Language", LineOfBusiness: p},
+			{ID: p + "-en", Name: "English", Parent: p + "-lang", Order: 1, Keywords: []string{"ENGLISH"}, Language: "en", LineOfBusiness: p},
+			{ID: p + "-es", Name: "Español", Parent: p + "-lang", Order: 2, Keywords: []string{"ESPANOL"}, Language: "es", LineOfBusiness: p},
+			{ID: p + "-billing", Name: "Billing", Parent: p + "-en", Order: 1, Keywords: []string{"BILLING"}, LineOfBusiness: p},
+			{ID: p + "-tech", Name: "Tech", Parent: p + "-en", Order: 2, Keywords: []string{"TECH"}, LineOfBusiness: p},
+			{ID: p + "-general", Name: "General", Parent: p + "-es", Order: 1, LineOfBusiness: p},
+		},
+	}
+	for _, a := range []struct {
+		id     string
+		queues []string
+		cap    int
+	}{{"ana", []string{"billing", "tech"}, 2}, {"bea", []string{"general"}, 2}} {
+		id := p + "-" + a.id
+		qs := make([]string, len(a.queues))
+		for i, q := range a.queues {
+			qs[i] = p + "-" + q
+		}
+		f.Tokens[a.id] = "token-" + id
+		c.Agents = append(c.Agents, config.Agent{ID: id, Name: strings.ToUpper(a.id[:1]) + a.id[1:], Queues: qs, Capacity: a.cap, Token: f.Tokens[a.id]})
+	}
+	if err := runner.Store.LoadCatalog(context.Background(), c); err != nil {
+		t.Fatalf("load fixture: %v", err)
+	}
+	return f
+}
+
+// consumerPhone gives each test a phone number of its own.
+func consumerPhone() string { return fmt.Sprintf("+1555%07d", 1000000+fixtureSeq.Add(1)) }
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// text sends a consumer's text through the carrier simulator and checks it was accepted.
+func text(t *testing.T, from, to, body string, media ...carriersim.Media) string {
+	t.Helper()
+	res, err := sim.SendInbound(context.Background(), carriersim.Inbound{From: from, To: to, Body: body, Media: media})
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("text %q: status %d, %v, %s", body, res.StatusCode, err, res.ResponseBody)
+	}
+	return res.MessageSID
+}
+
+// expectSMS waits until the carrier got the nth message (from 1) to phone and checks that it
+// contains want.
+func expectSMS(t *testing.T, ctx context.Context, phone string, nth int, want string) carriersim.Message {
+	t.Helper()
+	for {
+		if got := sentTo(phone); len(got) >= nth {
+			if m := got[nth-1]; !strings.Contains(m.Body, want) {
+				t.Fatalf("message #%d to %s = %q, want it to contain %q; all: %q", nth, phone, m.Body, want, bodies(got))
+			}
+			return got[nth-1]
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("message #%d to %s (%q) never sent; sent: %q", nth, phone, want, bodies(sentTo(phone)))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func sentTo(phone string) []carriersim.Message {
+	var out []carriersim.Message
+	for _, m := range sim.Sent() {
+		if m.To == phone {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func bodies(ms []carriersim.Message) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Body
+	}
+	return out
+}
+
+// api calls the agent API as the agent with token and decodes the JSON answer into out.
+func api(t *testing.T, token, method, path string, body any, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, runner.BaseURL+"/agent"+path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: answer %q is not JSON: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type chatJSON struct {
+	ID         string `json:"id"`
+	State      string `json:"state"`
+	Consumer   string `json:"consumer"`
+	Queue      string `json:"queue"`
+	Language   string `json:"language"`
+	EndReason  string `json:"endReason"`
+	Transcript []struct {
+		Seq    int    `json:"seq"`
+		Author string `json:"author"`
+		Kind   string `json:"kind"`
+		Body   string `json:"body"`
+		Status string `json:"status"`
+		Media  []struct {
+			URL         string `json:"url"`
+			ContentType string `json:"contentType"`
+		} `json:"media"`
+	} `json:"transcript"`
+}
+
+// waitChats polls the agent's chats until cond holds.
+func waitChats(t *testing.T, ctx context.Context, token string, cond func([]chatJSON) bool) []chatJSON {
+	t.Helper()
+	for {
+		var res struct{ Chats []chatJSON }
+		if code := api(t, token, "GET", "/chats", nil, &res); code != http.StatusOK {
+			t.Fatalf("GET /chats = %d", code)
+		}
+		if cond(res.Chats) {
+			return res.Chats
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("agent chats never reached the expected state; last: %+v", res.Chats)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,139 @@
+// Package localrun runs every smsdesk function in one process on one port, the way the cloud
+// runs them: the Functions Framework serves each registered function at /<name>, and the
+// Pub/Sub emulator's push subscriptions deliver the topics to the event functions.
+package localrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"cloud.google.com/go/pubsub/v2"
+	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
+
+	"github.com/smsdesk/smsdesk"
+	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/store"
+)
+
+// Options configure a local run.
+type Options struct {
+	ProjectID string
+	Host      string // default 127.0.0.1
+	Port      int    // 0 picks a free port
+	// ConfigFile, when set, is loaded into Firestore before serving.
+	ConfigFile string
+	// Catalog, when set, is loaded into Firestore before serving (tests).
+	Catalog          *config.Catalog
+	TwilioAccountSID string
+	TwilioAuthToken  string
+	TwilioAPIURL     string
+}
+
+// Runner is a started local system.
+type Runner struct {
+	BaseURL string
+	Store   *store.Store
+	fs      *firestore.Client
+}
+
+// Start checks the emulators, provisions topics and push subscriptions, loads configuration,
+// sets the environment the functions read and serves them. The server lives as long as the
+// process.
+func Start(ctx context.Context, o Options) (*Runner, error) {
+	if os.Getenv("FIRESTORE_EMULATOR_HOST") == "" || os.Getenv("PUBSUB_EMULATOR_HOST") == "" {
+		return nil, errors.New("FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST must point at the emulators (scripts/dev.sh and scripts/test.sh start them)")
+	}
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	if o.Port == 0 {
+		p, err := freePort(o.Host)
+		if err != nil {
+			return nil, err
+		}
+		o.Port = p
+	}
+	base := fmt.Sprintf("http://%s:%d", o.Host, o.Port)
+	for k, v := range map[string]string{
+		"GOOGLE_CLOUD_PROJECT": o.ProjectID, "SMSDESK_PUBLIC_URL": base,
+		"TWILIO_ACCOUNT_SID": o.TwilioAccountSID, "TWILIO_AUTH_TOKEN": o.TwilioAuthToken, "TWILIO_API_URL": o.TwilioAPIURL,
+	} {
+		os.Setenv(k, v)
+	}
+	env := config.FromEnv()
+	ps, err := pubsub.NewClient(ctx, o.ProjectID)
+	if err != nil {
+		return nil, fmt.Errorf("pubsub emulator: %w", err)
+	}
+	defer ps.Close()
+	err = bus.ProvisionPush(ctx, ps, o.ProjectID, []bus.PushRoute{
+		{Topic: env.InboundTopic, Endpoint: base + "/conversation"},
+		{Topic: env.OutboundTopic, Endpoint: base + "/sender"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	fs, err := firestore.NewClient(ctx, o.ProjectID)
+	if err != nil {
+		return nil, fmt.Errorf("firestore emulator: %w", err)
+	}
+	r := &Runner{BaseURL: base, Store: store.New(fs), fs: fs}
+	if o.ConfigFile != "" {
+		c, err := config.LoadFile(o.ConfigFile)
+		if err != nil {
+			return nil, err
+		}
+		o.Catalog = &c
+	}
+	if o.Catalog != nil {
+		if err := r.Store.LoadCatalog(ctx, *o.Catalog); err != nil {
+			return nil, fmt.Errorf("load config: %w", err)
+		}
+	}
+	// The agent API has routes below its name; in the cloud its function gets every path.
+	if err := funcframework.RegisterHTTPFunctionContext(ctx, "/agent/", smsdesk.AgentAPI); err != nil {
+		return nil, err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- funcframework.StartHostPort(o.Host, strconv.Itoa(o.Port)) }()
+	if err := waitListening(ctx, o.Host, o.Port, errc); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func freePort(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitListening(ctx context.Context, host string, port int, errc <-chan error) error {
+	url := fmt.Sprintf("http://%s:%d/agent/me", host, port)
+	for i := 0; i < 200; i++ {
+		select {
+		case err := <-errc:
+			return fmt.Errorf("serve functions: %w", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return fmt.Errorf("functions did not start listening on %s", url)
+}

@@ -1,0 +1,173 @@
+// Package agents is what an agent does at their desk: set a status, see their chats with the
+// transcript, reply and end chats. Each action is checked against the chats the agent holds.
+package agents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/routing"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// Store is what the desk reads and changes.
+type Store interface {
+	SetAgentStatus(ctx context.Context, id, status string, now time.Time) error
+	Agent(ctx context.Context, id string) (routing.Agent, error)
+	AgentChats(ctx context.Context, agentID string) ([]session.Session, error)
+	Session(ctx context.Context, id string) (session.Session, error)
+	Transcript(ctx context.Context, sessionID string) ([]session.Entry, error)
+	Line(ctx context.Context, number string) (config.Line, error)
+	AppendByAgent(ctx context.Context, sessionID, agentID string, now time.Time, entries []session.Entry, endReason string) ([]string, error)
+}
+
+// Outbox sends stored messages.
+type Outbox interface {
+	Send(ctx context.Context, paths ...string) error
+}
+
+// Router fills an agent's free capacity with waiting chats.
+type Router interface {
+	FillAgent(ctx context.Context, agentID string) error
+}
+
+// Desk serves agents.
+type Desk struct {
+	Store  Store
+	Outbox Outbox
+	Router Router
+	Log    *slog.Logger
+}
+
+// Errors the API maps to answers.
+var (
+	ErrInvalid     = errors.New("invalid request")
+	ErrNotYourChat = errors.New("no such chat among yours")
+)
+
+// MaxBody is the longest text an agent may send: the carrier's limit.
+const MaxBody = 1600
+
+// Chat is a chat as an agent sees it.
+type Chat struct {
+	Session    session.Session
+	Transcript []session.Entry
+}
+
+// SetStatus changes the agent's status; becoming available takes waiting chats at once.
+func (d *Desk) SetStatus(ctx context.Context, agentID, status string) (routing.Agent, error) {
+	if !routing.ValidStatus(status) {
+		return routing.Agent{}, fmt.Errorf("%w: status %q must be one of available, busy, away, offline", ErrInvalid, status)
+	}
+	if err := d.Store.SetAgentStatus(ctx, agentID, status, time.Now()); err != nil {
+		return routing.Agent{}, err
+	}
+	d.Log.Info("agent status", "agent", agentID, "status", status)
+	if status == routing.AgentAvailable {
+		if err := d.Router.FillAgent(ctx, agentID); err != nil {
+			d.Log.Error("assigning waiting chats failed", "agent", agentID, "err", err)
+		}
+	}
+	return d.Store.Agent(ctx, agentID)
+}
+
+// Chats lists the agent's chats with their transcripts.
+func (d *Desk) Chats(ctx context.Context, agentID string) ([]Chat, error) {
+	sessions, err := d.Store.AgentChats(ctx, agentID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Chat, 0, len(sessions))
+	for _, s := range sessions {
+		t, err := d.Store.Transcript(ctx, s.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Chat{Session: s, Transcript: t})
+	}
+	return out, nil
+}
+
+// Chat returns one of the agent's chats.
+func (d *Desk) Chat(ctx context.Context, agentID, sessionID string) (Chat, error) {
+	s, err := d.Store.Session(ctx, sessionID)
+	if err != nil || s.AgentID != agentID {
+		return Chat{}, fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
+	}
+	t, err := d.Store.Transcript(ctx, sessionID)
+	if err != nil {
+		return Chat{}, err
+	}
+	return Chat{Session: s, Transcript: t}, nil
+}
+
+// Reply sends the agent's text to the consumer of one of their chats.
+func (d *Desk) Reply(ctx context.Context, agentID, sessionID, body string) (session.Entry, error) {
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return session.Entry{}, fmt.Errorf("%w: body is empty", ErrInvalid)
+	}
+	if n := len([]rune(body)); n > MaxBody {
+		return session.Entry{}, fmt.Errorf("%w: body has %d characters; the limit is %d", ErrInvalid, n, MaxBody)
+	}
+	e := session.Entry{Author: session.FromAgent, AgentID: agentID, Body: body, Status: session.StatusPending}
+	paths, err := d.append(ctx, agentID, sessionID, []session.Entry{e}, "")
+	if err != nil {
+		return session.Entry{}, err
+	}
+	return e, d.Outbox.Send(ctx, paths...)
+}
+
+// End closes one of the agent's chats, tells the consumer and frees the agent's capacity.
+func (d *Desk) End(ctx context.Context, agentID, sessionID string) error {
+	s, err := d.Store.Session(ctx, sessionID)
+	if err != nil || s.AgentID != agentID {
+		return fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
+	}
+	line, err := d.Store.Line(ctx, s.Business)
+	if err != nil {
+		return err
+	}
+	e := session.Entry{Author: session.FromSystem, Kind: "ended", Status: session.StatusPending,
+		Body: line.Message("ended", s.Language, s.QueueID, nil)}
+	paths, err := d.append(ctx, agentID, sessionID, []session.Entry{e}, session.EndAgent)
+	if err != nil {
+		return err
+	}
+	d.Log.Info("chat ended by agent", "session", sessionID, "agent", agentID)
+	if err := d.Outbox.Send(ctx, paths...); err != nil {
+		return err
+	}
+	if err := d.Router.FillAgent(ctx, agentID); err != nil {
+		d.Log.Error("assigning waiting chats failed", "agent", agentID, "err", err)
+	}
+	return nil
+}
+
+func (d *Desk) append(ctx context.Context, agentID, sessionID string, entries []session.Entry, endReason string) ([]string, error) {
+	paths, err := d.Store.AppendByAgent(ctx, sessionID, agentID, time.Now(), entries, endReason)
+	if err != nil {
+		if errors.Is(err, session.ErrNotHeld) {
+			return nil, fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
+		}
+		return nil, err
+	}
+	return paths, nil
+}
+
+// MaskPhone hides all but the last four digits of a consumer's number: "+1 ***-***-1234".
+func MaskPhone(p string) string {
+	if len(p) <= 4 {
+		return "***"
+	}
+	last := p[len(p)-4:]
+	if strings.HasPrefix(p, "+1") && len(p) == 12 {
+		return "+1 ***-***-" + last
+	}
+	return strings.Repeat("*", len(p)-4) + last
+}

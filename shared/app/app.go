@@ -1,0 +1,85 @@
+// Package app wires smsdesk's parts together from the environment: the clients are made once
+// per process and shared by every function the process serves.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"cloud.google.com/go/pubsub/v2"
+
+	"github.com/smsdesk/smsdesk/shared/agents"
+	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/carrier"
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/conversation"
+	"github.com/smsdesk/smsdesk/shared/delivery"
+	"github.com/smsdesk/smsdesk/shared/routing"
+	"github.com/smsdesk/smsdesk/shared/store"
+)
+
+// App holds every service of smsdesk.
+type App struct {
+	Env          config.Env
+	Log          *slog.Logger
+	Store        *store.Store
+	Publisher    *bus.Publisher
+	Outbox       bus.Outbox
+	Validator    carrier.Validator
+	Sender       *delivery.Sender
+	Router       *routing.Router
+	Conversation *conversation.Service
+	Desk         *agents.Desk
+	close        []func()
+}
+
+// New connects to Firestore, Pub/Sub and the carrier as env says.
+func New(ctx context.Context, env config.Env) (*App, error) {
+	if env.ProjectID == "" {
+		return nil, errors.New("GOOGLE_CLOUD_PROJECT is not set")
+	}
+	if env.PublicURL == "" {
+		return nil, errors.New("SMSDESK_PUBLIC_URL is not set: the carrier's webhook signatures are checked against it")
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	fs, err := firestore.NewClient(ctx, env.ProjectID)
+	if err != nil {
+		return nil, fmt.Errorf("firestore: %w", err)
+	}
+	ps, err := pubsub.NewClient(ctx, env.ProjectID)
+	if err != nil {
+		fs.Close()
+		return nil, fmt.Errorf("pubsub: %w", err)
+	}
+	cc, err := carrier.New(carrier.Config{AccountSID: env.TwilioAccountSID, AuthToken: env.TwilioAuthToken, APIURL: env.TwilioAPIURL})
+	if err != nil {
+		fs.Close()
+		ps.Close()
+		return nil, err
+	}
+	a := &App{Env: env, Log: log, Store: store.New(fs), Publisher: bus.NewPublisher(ps), Validator: carrier.NewValidator(env.TwilioAuthToken)}
+	a.close = []func(){a.Publisher.Stop, func() { ps.Close() }, func() { fs.Close() }}
+	a.Outbox = bus.Outbox{Publisher: a.Publisher, Topic: env.OutboundTopic}
+	statusURL := env.FunctionURL("status")
+	a.Sender = &delivery.Sender{
+		Outbox: a.Store, Carrier: cc, Log: log, StaleClaim: 2 * time.Minute,
+		CallbackURL: func(path string) string { return statusURL + "?m=" + url.QueryEscape(path) },
+	}
+	a.Router = &routing.Router{Store: a.Store, Outbox: a.Outbox, Log: log}
+	a.Conversation = &conversation.Service{Store: a.Store, Outbox: a.Outbox, Router: a.Router, Log: log}
+	a.Desk = &agents.Desk{Store: a.Store, Outbox: a.Outbox, Router: a.Router, Log: log}
+	return a, nil
+}
+
+// Close flushes publishers and closes the clients.
+func (a *App) Close() {
+	for _, c := range a.close {
+		c()
+	}
+}
