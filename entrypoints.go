@@ -71,6 +71,14 @@ var (
 	}}
 )
 
+// Use makes the functions of this process use a (the local runner's app, built with options
+// such as metering). It must be called before the first invocation.
+func Use(a *app.App) {
+	services.mu.Lock()
+	defer services.mu.Unlock()
+	services.app = a
+}
+
 // lazyApp connects the clients on first use and reuses them for every later invocation; a
 // failed connection is tried again on the next invocation rather than cached.
 type lazyApp struct {

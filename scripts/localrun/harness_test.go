@@ -26,8 +26,8 @@ const (
 )
 
 var (
-	sim    *carriersim.Sim
-	runner *localrun.Runner
+	sim        *carriersim.Sim
+	runner     *localrun.Runner
 	fixtureSeq atomic.Int64
 )
 

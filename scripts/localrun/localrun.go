@@ -18,6 +18,7 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
 
 	"github.com/smsdesk/smsdesk"
+	"github.com/smsdesk/smsdesk/shared/app"
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -35,6 +36,8 @@ type Options struct {
 	TwilioAccountSID string
 	TwilioAuthToken  string
 	TwilioAPIURL     string
+	// AppOptions, when set, build the functions' shared app with these options.
+	AppOptions []app.Option
 }
 
 // Runner is a started local system.
@@ -97,6 +100,13 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		if err := r.Store.LoadCatalog(ctx, *o.Catalog); err != nil {
 			return nil, fmt.Errorf("load config: %w", err)
 		}
+	}
+	if len(o.AppOptions) > 0 {
+		a, err := app.New(ctx, env, o.AppOptions...)
+		if err != nil {
+			return nil, err
+		}
+		smsdesk.Use(a)
 	}
 	// The agent API has routes below its name; in the cloud its function gets every path.
 	if err := funcframework.RegisterHTTPFunctionContext(ctx, "/agent/", smsdesk.AgentAPI); err != nil {

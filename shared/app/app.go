@@ -13,6 +13,7 @@ import (
 
 	"cloud.google.com/go/firestore"
 	"cloud.google.com/go/pubsub/v2"
+	"google.golang.org/api/option"
 
 	"github.com/smsdesk/smsdesk/shared/agents"
 	"github.com/smsdesk/smsdesk/shared/bus"
@@ -39,8 +40,29 @@ type App struct {
 	close        []func()
 }
 
+// Option adjusts how New connects.
+type Option func(*settings)
+
+type settings struct {
+	firestore, pubsub []option.ClientOption
+}
+
+// WithFirestoreOptions passes client options to the Firestore client (e.g. a metering interceptor).
+func WithFirestoreOptions(o ...option.ClientOption) Option {
+	return func(s *settings) { s.firestore = append(s.firestore, o...) }
+}
+
+// WithPubSubOptions passes client options to the Pub/Sub client.
+func WithPubSubOptions(o ...option.ClientOption) Option {
+	return func(s *settings) { s.pubsub = append(s.pubsub, o...) }
+}
+
 // New connects to Firestore, Pub/Sub and the carrier as env says.
-func New(ctx context.Context, env config.Env) (*App, error) {
+func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
+	var set settings
+	for _, o := range opts {
+		o(&set)
+	}
 	if env.ProjectID == "" {
 		return nil, errors.New("GOOGLE_CLOUD_PROJECT is not set")
 	}
@@ -48,11 +70,11 @@ func New(ctx context.Context, env config.Env) (*App, error) {
 		return nil, errors.New("SMSDESK_PUBLIC_URL is not set: the carrier's webhook signatures are checked against it")
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	fs, err := firestore.NewClient(ctx, env.ProjectID)
+	fs, err := firestore.NewClient(ctx, env.ProjectID, set.firestore...)
 	if err != nil {
 		return nil, fmt.Errorf("firestore: %w", err)
 	}
-	ps, err := pubsub.NewClient(ctx, env.ProjectID)
+	ps, err := pubsub.NewClient(ctx, env.ProjectID, set.pubsub...)
 	if err != nil {
 		fs.Close()
 		return nil, fmt.Errorf("pubsub: %w", err)
