@@ -15,9 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/pubsub/v2"
+
 	"github.com/smsdesk/smsdesk/scripts/carriersim"
 	"github.com/smsdesk/smsdesk/scripts/localrun"
+	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/session"
 )
 
 const (
@@ -233,5 +237,59 @@ func waitChats(t *testing.T, ctx context.Context, token string, cond func([]chat
 			t.Fatalf("agent chats never reached the expected state; last: %+v", res.Chats)
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// publisher publishes onto the test project's topics, as a redelivering Pub/Sub would.
+func publisher(t *testing.T) *bus.Publisher {
+	t.Helper()
+	c, err := pubsub.NewClient(context.Background(), os.Getenv("GOOGLE_CLOUD_PROJECT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := bus.NewPublisher(c)
+	t.Cleanup(func() { p.Stop(); c.Close() })
+	return p
+}
+
+// transcriptOf returns the consumer's current (or given) chat transcript as "author:kind" for
+// system entries and "author:body" for the others.
+func transcriptOf(t *testing.T, ctx context.Context, sessionID string) []string {
+	t.Helper()
+	entries, err := runner.Store.Transcript(ctx, sessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		what := e.Body
+		if e.Author == session.FromSystem {
+			what = e.Kind
+		}
+		out[i] = string(e.Author) + ":" + what
+		if e.Seq != i+1 {
+			t.Errorf("entry %d has seq %d", i, e.Seq)
+		}
+	}
+	return out
+}
+
+func activeSession(t *testing.T, ctx context.Context, business, phone string) string {
+	t.Helper()
+	c, err := runner.Store.Consumer(ctx, business, phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ActiveSession
+}
+
+func assertTranscript(t *testing.T, ctx context.Context, f fixture, phone string, want ...string) {
+	t.Helper()
+	sid := activeSession(t, ctx, f.Number, phone)
+	if sid == "" {
+		t.Fatalf("%s has no active chat", phone)
+	}
+	if got := transcriptOf(t, ctx, sid); strings.Join(got, " | ") != strings.Join(want, " | ") {
+		t.Errorf("transcript:\n got  %q\n want %q", got, want)
 	}
 }

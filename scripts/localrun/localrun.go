@@ -16,6 +16,7 @@ import (
 	"cloud.google.com/go/firestore"
 	"cloud.google.com/go/pubsub/v2"
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
+	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/smsdesk/smsdesk"
 	"github.com/smsdesk/smsdesk/shared/app"
@@ -77,9 +78,12 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		return nil, fmt.Errorf("pubsub emulator: %w", err)
 	}
 	defer ps.Close()
+	// Push endpoints name their topic in the path, as the Functions Framework expects of a
+	// Pub/Sub push delivery; the event functions are served below their names for that.
+	topicPath := func(t string) string { return "/projects/" + o.ProjectID + "/topics/" + t }
 	err = bus.ProvisionPush(ctx, ps, o.ProjectID, []bus.PushRoute{
-		{Topic: env.InboundTopic, Endpoint: base + "/conversation"},
-		{Topic: env.OutboundTopic, Endpoint: base + "/sender"},
+		{Topic: env.InboundTopic, Endpoint: base + "/conversation" + topicPath(env.InboundTopic)},
+		{Topic: env.OutboundTopic, Endpoint: base + "/sender" + topicPath(env.OutboundTopic)},
 	})
 	if err != nil {
 		return nil, err
@@ -111,6 +115,13 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	// The agent API has routes below its name; in the cloud its function gets every path.
 	if err := funcframework.RegisterHTTPFunctionContext(ctx, "/agent/", smsdesk.AgentAPI); err != nil {
 		return nil, err
+	}
+	for path, fn := range map[string]func(context.Context, event.Event) error{
+		"/conversation/": smsdesk.Conversation, "/sender/": smsdesk.Sender,
+	} {
+		if err := funcframework.RegisterCloudEventFunctionContext(ctx, path, fn); err != nil {
+			return nil, err
+		}
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- funcframework.StartHostPort(o.Host, strconv.Itoa(o.Port)) }()
