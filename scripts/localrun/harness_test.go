@@ -293,3 +293,22 @@ func assertTranscript(t *testing.T, ctx context.Context, f fixture, phone string
 		t.Errorf("transcript:\n got  %q\n want %q", got, want)
 	}
 }
+
+// waitApplied waits until the conversation applied the text and returns the messages it sent.
+func waitApplied(t *testing.T, ctx context.Context, business, phone, sid string) []string {
+	t.Helper()
+	for {
+		_, outbox, found, err := runner.Store.Receipt(ctx, business, phone, sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if found {
+			return outbox
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("text %s was never applied", sid)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

@@ -174,3 +174,19 @@ func (s *Store) Transcript(ctx context.Context, sessionID string) ([]session.Ent
 	}
 	return out, nil
 }
+
+// Receipt tells whether an inbound text was applied, to which chat, and which messages it sent.
+func (s *Store) Receipt(ctx context.Context, business, phone, messageSID string) (sessionID string, outbox []string, found bool, err error) {
+	snap, err := s.consumerRef(business, phone).Collection(subReceipts).Doc(messageSID).Get(ctx)
+	if isNotFound(err) {
+		return "", nil, false, nil
+	}
+	if err != nil {
+		return "", nil, false, fmt.Errorf("read receipt %s: %w", messageSID, err)
+	}
+	var r receipt
+	if err := snap.DataTo(&r); err != nil {
+		return "", nil, false, fmt.Errorf("decode receipt %s: %w", messageSID, err)
+	}
+	return r.SessionID, r.Outbox, true, nil
+}
