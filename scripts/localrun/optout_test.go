@@ -33,7 +33,9 @@ func TestStopEndsChatAndSilencesNumberUntilStart(t *testing.T) {
 	if last.Kind != "optout" || last.Status != "sent-by-carrier" {
 		t.Errorf("opt-out confirmation entry = %+v, want one recorded as sent by the carrier", last)
 	}
-	var errBody struct{ Error struct{ Code, Message string } }
+	var errBody struct {
+		Error struct{ Code, Message string }
+	}
 	if code := api(t, ana, "POST", "/chats/"+chatID+"/messages", map[string]string{"body": "wait!"}, &errBody); code != http.StatusNotFound {
 		t.Errorf("reply after STOP = %d %+v, want 404", code, errBody)
 	}

@@ -99,7 +99,9 @@ func TestAgentSeesOnlyOwnChats(t *testing.T) {
 	chats := waitChats(t, ctx, ana, func(cs []chatJSON) bool { return len(cs) == 1 })
 	id := chats[0].ID
 
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	if code := api(t, bea, "GET", "/chats/"+id, nil, &e); code != http.StatusNotFound || e.Error.Code != "not_found" {
 		t.Errorf("bea reading ana's chat = %d %+v", code, e)
 	}
