@@ -4,12 +4,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Line is one business number with the queue tree of its line of business: everything the
 // conversation needs to answer a consumer on that number.
 type Line struct {
-	Number   Number
+	Number Number
+	// ChatOff is set when the business turned SMS chat off: no new chats open.
+	ChatOff  bool
 	queues   map[string]Queue
 	children map[string][]Queue
 }
@@ -19,7 +22,7 @@ func NewLine(n Number, queues []Queue) Line {
 	l := Line{Number: n, queues: map[string]Queue{}, children: map[string][]Queue{}}
 	for _, q := range queues {
 		l.queues[q.ID] = q
-		if q.Parent != "" {
+		if q.Parent != "" && !q.Hidden {
 			l.children[q.Parent] = append(l.children[q.Parent], q)
 		}
 	}
@@ -35,20 +38,21 @@ func (l Line) Queue(id string) (Queue, bool) {
 	return q, ok
 }
 
-// Children returns a queue's menu options in menu order.
+// Children returns a queue's menu options (its visible children) in menu order.
 func (l Line) Children(id string) []Queue { return l.children[id] }
 
 // IsMenu reports whether the queue offers a menu rather than holding chats.
 func (l Line) IsMenu(id string) bool { return len(l.children[id]) > 0 }
 
-// Choose finds the menu option of queue id that answer selects, by digit or keyword.
-func (l Line) Choose(id, answer string) (Queue, bool) {
+// Choose finds the menu option of queue id that answer selects, by digit or by a keyword of
+// any language or of lang.
+func (l Line) Choose(id, answer, lang string) (Queue, bool) {
 	a := strings.ToUpper(strings.TrimSpace(answer))
 	for i, c := range l.children[id] {
 		if a == strconv.Itoa(i+1) {
 			return c, true
 		}
-		for _, k := range c.Keywords {
+		for _, k := range append(append([]string{}, c.Keywords...), c.KeywordsByLanguage[lang]...) {
 			if a == strings.ToUpper(k) {
 				return c, true
 			}
@@ -57,21 +61,77 @@ func (l Line) Choose(id, answer string) (Queue, bool) {
 	return Queue{}, false
 }
 
+// Name is the queue's label in lang.
+func (q Queue) NameIn(lang string) string {
+	if n := q.Names[lang]; n != "" {
+		return n
+	}
+	return q.Name
+}
+
 // MenuText lists the options of menu queue id: "Reply 1 or BILLING for Billing, 2 for Support."
 func (l Line) MenuText(id, lang string) string {
 	var opts []string
 	for i, c := range l.children[id] {
 		choice := strconv.Itoa(i + 1)
-		if len(c.Keywords) > 0 {
-			choice += " " + l.Message("or", lang, id, nil) + " " + strings.ToUpper(c.Keywords[0])
+		if ks := append(append([]string{}, c.KeywordsByLanguage[lang]...), c.Keywords...); len(ks) > 0 {
+			choice += " " + l.Message("or", lang, id, nil) + " " + strings.ToUpper(ks[0])
 		}
-		opts = append(opts, choice+" "+l.Message("for", lang, id, nil)+" "+c.Name)
+		opts = append(opts, choice+" "+l.Message("for", lang, id, nil)+" "+c.NameIn(lang))
 	}
 	text := l.Message("menu", lang, id, nil) + " " + strings.Join(opts, ", ") + "."
 	if q := l.queues[id]; q.Parent != "" {
 		text += " " + l.Message("back", lang, id, nil)
 	}
 	return text
+}
+
+// Open reports whether queue id is within its business hours at t: the nearest hours up the
+// tree apply; none means always open.
+func (l Line) Open(id string, t time.Time) bool {
+	for depth := 0; id != "" && depth < 32; depth++ {
+		q, ok := l.queues[id]
+		if !ok {
+			break
+		}
+		if q.Hours != nil {
+			return q.Hours.Open(t)
+		}
+		id = q.Parent
+	}
+	return true
+}
+
+// LanguageWord tells whether body is one of the number's language words, and which language.
+func (l Line) LanguageWord(body string) (string, bool) {
+	b := strings.ToUpper(strings.TrimSpace(body))
+	for w, lang := range l.Number.LanguageWords {
+		if strings.ToUpper(w) == b {
+			return lang, true
+		}
+	}
+	return "", false
+}
+
+// Predefined lists the canned messages for chats of queue id in lang: the queue's and its
+// ancestors', nearest first.
+func (l Line) Predefined(id, lang string) []Predefined {
+	var out []Predefined
+	seen := map[string]bool{}
+	for depth := 0; id != "" && depth < 32; depth++ {
+		q, ok := l.queues[id]
+		if !ok {
+			break
+		}
+		for _, p := range q.Predefined {
+			if p.Language == lang && !seen[p.ID] {
+				seen[p.ID] = true
+				out = append(out, p)
+			}
+		}
+		id = q.Parent
+	}
+	return out
 }
 
 // Message resolves a system message of the given kind in lang, looking at the queue and its
@@ -112,31 +172,39 @@ func (l Line) lookup(kind, lang, queueID string) string {
 // builtin are the texts a business gets before it writes its own.
 var builtin = map[string]map[string]string{
 	"en": {
-		"consent":  "{brand}: Thanks for texting us! You'll get recurring messages about your request. Msg & data rates may apply. Reply STOP to opt out, HELP for help.",
-		"menu":     "Reply",
-		"or":       "or",
-		"for":      "for",
-		"back":     "Reply BACK to go back.",
-		"invalid":  "Sorry, we didn't understand that.",
-		"wait":     "Thanks! You're in line for {queue}. An agent will be with you shortly.",
-		"assigned": "You're now chatting with {agent}.",
-		"ended":    "This chat has ended. Text us anytime to start a new one.",
-		"optout":   "{brand}: You are unsubscribed and will receive no further messages. Reply START to resubscribe.",
-		"optin":    "{brand}: You are resubscribed and will receive messages again. Reply STOP to opt out, HELP for help.",
-		"help":     "{brand}: Reply to this number to chat with our support team. Msg & data rates may apply. Reply STOP to opt out.",
+		"consent":    "{brand}: Thanks for texting us! You'll get recurring messages about your request. Msg & data rates may apply. Reply STOP to opt out, HELP for help.",
+		"menu":       "Reply",
+		"or":         "or",
+		"for":        "for",
+		"back":       "Reply BACK to go back.",
+		"invalid":    "Sorry, we didn't understand that.",
+		"wait":       "Thanks! You're in line for {queue}. An agent will be with you shortly.",
+		"assigned":   "You're now chatting with {agent}.",
+		"ended":      "This chat has ended. Text us anytime to start a new one.",
+		"optout":     "{brand}: You are unsubscribed and will receive no further messages. Reply START to resubscribe.",
+		"optin":      "{brand}: You are resubscribed and will receive messages again. Reply STOP to opt out, HELP for help.",
+		"help":       "{brand}: Reply to this number to chat with our support team. Msg & data rates may apply. Reply STOP to opt out.",
+		"language":   "OK, we'll continue in English.",
+		"afterhours": "Thanks for your message! We're closed right now; please text us again during business hours.",
+		"closed":     "{brand}: Text chat is not available right now. Please try again later.",
+		"transfer":   "Please hold on: we're transferring you to {target}.",
 	},
 	"es": {
-		"consent":  "{brand}: ¡Gracias por escribirnos! Recibirá mensajes recurrentes sobre su solicitud. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar, HELP para ayuda.",
-		"menu":     "Responda",
-		"or":       "o",
-		"for":      "para",
-		"back":     "Responda BACK para volver.",
-		"invalid":  "Lo sentimos, no entendimos su respuesta.",
-		"wait":     "¡Gracias! Está en la fila de {queue}. Un agente le atenderá en breve.",
-		"assigned": "Ahora está conversando con {agent}.",
-		"ended":    "Esta conversación ha terminado. Escríbanos cuando quiera para iniciar otra.",
-		"optout":   "{brand}: Se ha dado de baja y no recibirá más mensajes. Responda START para volver a suscribirse.",
-		"optin":    "{brand}: Se ha vuelto a suscribir. Responda STOP para cancelar, HELP para ayuda.",
-		"help":     "{brand}: Responda a este número para hablar con nuestro equipo. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar.",
+		"consent":    "{brand}: ¡Gracias por escribirnos! Recibirá mensajes recurrentes sobre su solicitud. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar, HELP para ayuda.",
+		"menu":       "Responda",
+		"or":         "o",
+		"for":        "para",
+		"back":       "Responda BACK para volver.",
+		"invalid":    "Lo sentimos, no entendimos su respuesta.",
+		"wait":       "¡Gracias! Está en la fila de {queue}. Un agente le atenderá en breve.",
+		"assigned":   "Ahora está conversando con {agent}.",
+		"ended":      "Esta conversación ha terminado. Escríbanos cuando quiera para iniciar otra.",
+		"optout":     "{brand}: Se ha dado de baja y no recibirá más mensajes. Responda START para volver a suscribirse.",
+		"optin":      "{brand}: Se ha vuelto a suscribir. Responda STOP para cancelar, HELP para ayuda.",
+		"help":       "{brand}: Responda a este número para hablar con nuestro equipo. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar.",
+		"language":   "De acuerdo, seguimos en español.",
+		"afterhours": "¡Gracias por su mensaje! Ahora estamos cerrados; escríbanos de nuevo en horario de atención.",
+		"closed":     "{brand}: El chat por mensaje de texto no está disponible ahora. Inténtelo más tarde.",
+		"transfer":   "Un momento: le estamos transfiriendo a {target}.",
 	},
 }

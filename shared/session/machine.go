@@ -49,6 +49,7 @@ const (
 	EndOptOut       = "consumer opted out (STOP)"
 	EndConsumerExit = "consumer ended the chat"
 	EndAgent        = "agent ended the chat"
+	EndAfterHours   = "queue closed (after hours)"
 )
 
 // Handle applies one inbound text to the consumer and their active chat (s, nil if none).
@@ -103,26 +104,44 @@ func (m *machine) handle() {
 		m.end(EndConsumerExit, "ended")
 		return
 	}
+	lang, isLanguageWord := m.line.LanguageWord(m.in.Body)
 	if s == nil {
+		if m.line.ChatOff {
+			m.reply("closed", m.lang(), nil)
+			return
+		}
+		if isLanguageWord {
+			c.Language = lang
+		}
 		m.open()
 		return
 	}
 	m.record()
-	if s.State != InMenu {
-		return // queued or assigned: the text waits for, or reaches, the agent
-	}
-	if compliance.Normalize(m.in.Body) == "BACK" {
-		if q, _ := m.line.Queue(s.QueueID); q.Parent != "" {
-			m.enter(q.Parent)
+	if s.State == InMenu {
+		if compliance.Normalize(m.in.Body) == "BACK" {
+			if q, _ := m.line.Queue(s.QueueID); q.Parent != "" {
+				m.enter(q.Parent)
+				return
+			}
+		}
+		if q, ok := m.line.Choose(s.QueueID, m.in.Body, s.Language); ok {
+			m.enter(q.ID)
 			return
 		}
 	}
-	if q, ok := m.line.Choose(s.QueueID, m.in.Body); ok {
-		m.enter(q.ID)
+	if isLanguageWord {
+		s.Language, c.Language = lang, lang
+		m.reply("language", lang, nil)
+		if s.State == InMenu {
+			m.reply("menu", lang, nil)
+		}
 		return
 	}
-	m.reply("invalid", m.lang(), nil)
-	m.reply("menu", m.lang(), nil)
+	if s.State == InMenu {
+		m.reply("invalid", m.lang(), nil)
+		m.reply("menu", m.lang(), nil)
+	}
+	// Queued or assigned: the text waits for, or reaches, the agent.
 }
 
 // open starts a chat at the number's entry queue, asking for consent on first contact.
@@ -164,9 +183,14 @@ func (m *machine) enter(id string) {
 		m.reply("menu", s.Language, nil)
 		return
 	}
-	s.State, s.QueuedAt = Queued, m.in.At
+	if !m.line.Open(id, m.in.At) {
+		m.reply("afterhours", s.Language, nil)
+		m.end(EndAfterHours, "")
+		return
+	}
+	s.State, s.QueuedAt, s.Priority = Queued, m.in.At, q.Priority
 	m.out.Queued = true
-	m.reply("wait", s.Language, map[string]string{"queue": q.Name})
+	m.reply("wait", s.Language, map[string]string{"queue": q.NameIn(s.Language)})
 }
 
 // end closes the chat; kind, if set, is the system message telling the consumer.

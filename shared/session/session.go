@@ -57,7 +57,8 @@ type Session struct {
 	AgentID        string    `firestore:"agentId"`
 	Language       string    `firestore:"language"`
 	StartType      string    `firestore:"startType"`
-	Seq            int       `firestore:"seq"` // number of transcript entries so far
+	Priority       int       `firestore:"priority"` // the queue's, for ordering waiting chats
+	Seq            int       `firestore:"seq"`      // number of transcript entries so far
 	CreatedAt      time.Time `firestore:"createdAt"`
 	QueuedAt       time.Time `firestore:"queuedAt,omitempty"`
 	AssignedAt     time.Time `firestore:"assignedAt,omitempty"`

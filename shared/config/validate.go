@@ -1,0 +1,179 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/smsdesk/smsdesk/shared/compliance"
+)
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// ValidE164 reports whether n is a phone number in E.164 form (+ and 7 to 15 digits).
+func ValidE164(n string) bool { return e164.MatchString(n) }
+
+// LoadFile reads and validates a catalog from a JSON file.
+func LoadFile(path string) (Catalog, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return Catalog{}, fmt.Errorf("read config %s: %w", path, err)
+	}
+	var c Catalog
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return Catalog{}, fmt.Errorf("parse config %s: %w", path, err)
+	}
+	if err := c.Validate(); err != nil {
+		return Catalog{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Roles an agent can have.
+const (
+	RoleAgent      = "agent"
+	RoleSupervisor = "supervisor"
+	RoleAdmin      = "admin"
+)
+
+// Validate checks references and the carrier rules on keywords, reporting every problem found.
+func (c Catalog) Validate() error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	queues := map[string]Queue{}
+	for _, q := range c.Queues {
+		if q.ID == "" {
+			add("a queue has no id")
+			continue
+		}
+		if _, dup := queues[q.ID]; dup {
+			add("queue %q is defined twice", q.ID)
+		}
+		queues[q.ID] = q
+	}
+	// A keyword picks one sibling per menu and language; "" stands for any language.
+	type menuWord struct{ parent, lang, word string }
+	seen := map[menuWord]string{}
+	for _, q := range c.Queues {
+		if q.Parent != "" {
+			p, ok := queues[q.Parent]
+			if !ok {
+				add("queue %q: unknown parent %q", q.ID, q.Parent)
+			} else if p.LineOfBusiness != q.LineOfBusiness {
+				add("queue %q: parent %q is in another line of business", q.ID, q.Parent)
+			}
+		}
+		words := map[string][]string{"": q.Keywords}
+		for lang, ks := range q.KeywordsByLanguage {
+			words[lang] = append(words[lang], ks...)
+		}
+		for lang, ks := range words {
+			for _, k := range ks {
+				w := compliance.Normalize(k)
+				if compliance.IsProtected(w) || w == "BACK" || w == "" {
+					add("queue %q: keyword %q is a protected command", q.ID, k)
+				}
+				for _, l := range []string{"", lang} {
+					if other, dup := seen[menuWord{q.Parent, l, w}]; dup && other != q.ID {
+						add("queue %q: keyword %q is already used by %q in the same menu", q.ID, k, other)
+					}
+				}
+				seen[menuWord{q.Parent, lang, w}] = q.ID
+			}
+		}
+		if q.Hours != nil {
+			if err := q.Hours.Validate(); err != nil {
+				add("queue %q: hours: %w", q.ID, err)
+			}
+		}
+		ids := map[string]bool{}
+		for _, p := range q.Predefined {
+			key := p.Language + "/" + p.ID
+			if p.ID == "" || strings.TrimSpace(p.Text) == "" || ids[key] {
+				add("queue %q: predefined message %q (%s) needs a unique id and a text", q.ID, p.ID, p.Language)
+			}
+			ids[key] = true
+		}
+	}
+	for _, n := range c.Numbers {
+		if !ValidE164(n.Number) {
+			add("number %q is not E.164 (like +18005550100)", n.Number)
+		}
+		q, ok := queues[n.EntryQueue]
+		if !ok {
+			add("number %s: unknown entry queue %q", n.Number, n.EntryQueue)
+		} else if q.LineOfBusiness != n.LineOfBusiness {
+			add("number %s: entry queue %q is not in line of business %q", n.Number, n.EntryQueue, n.LineOfBusiness)
+		}
+		if n.ExitWord != "" && compliance.IsProtected(n.ExitWord) {
+			add("number %s: exit word %q is a protected command", n.Number, n.ExitWord)
+		}
+		for w := range n.LanguageWords {
+			if compliance.IsProtected(w) {
+				add("number %s: language word %q is a protected command", n.Number, w)
+			}
+		}
+	}
+	agents := map[string]bool{}
+	for _, a := range c.Agents {
+		agents[a.ID] = true
+		if a.ID == "" || strings.TrimSpace(a.Token) == "" {
+			add("agent %q needs an id and a token", a.ID)
+		}
+		for _, q := range a.Queues {
+			if _, ok := queues[q]; !ok {
+				add("agent %q: unknown queue %q", a.ID, q)
+			}
+		}
+		switch a.Role {
+		case "", RoleAgent, RoleSupervisor, RoleAdmin:
+		default:
+			add("agent %q: role %q must be agent, supervisor or admin", a.ID, a.Role)
+		}
+		if a.Capacity < 0 {
+			add("agent %q: capacity must not be negative", a.ID)
+		}
+	}
+	for _, t := range c.Teams {
+		for _, q := range t.Queues {
+			if _, ok := queues[q]; !ok {
+				add("team %q: unknown queue %q", t.ID, q)
+			}
+		}
+		for _, m := range t.Members {
+			if !agents[m] {
+				add("team %q: unknown agent %q", t.ID, m)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ServedQueues is every queue an agent serves, directly or through the teams they belong to.
+func (c Catalog) ServedQueues(agentID string, direct []string) []string {
+	set := map[string]bool{}
+	out := []string{}
+	for _, q := range direct {
+		if !set[q] {
+			set[q] = true
+			out = append(out, q)
+		}
+	}
+	for _, t := range c.Teams {
+		for _, m := range t.Members {
+			if m != agentID {
+				continue
+			}
+			for _, q := range t.Queues {
+				if !set[q] {
+					set[q] = true
+					out = append(out, q)
+				}
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,40 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidateNamesEveryProblem(t *testing.T) {
+	c := Catalog{
+		Numbers: []Number{{Number: "18005550100", LineOfBusiness: "r", EntryQueue: "nope"}},
+		Queues: []Queue{
+			{ID: "root", LineOfBusiness: "r"},
+			{ID: "a", Parent: "root", Keywords: []string{"BILL"}, LineOfBusiness: "r"},
+			{ID: "b", Parent: "root", Keywords: []string{"bill", "STOP"}, LineOfBusiness: "r"},
+			{ID: "c", Parent: "ghost", LineOfBusiness: "r", Hours: &Hours{TimeZone: "Mars/Base", Weekly: map[string][]string{"mon": {"9-5"}}}},
+		},
+		Agents: []Agent{{ID: "x", Token: "t", Queues: []string{"zzz"}, Role: "boss"}},
+		Teams:  []Team{{ID: "t", Queues: []string{"root"}, Members: []string{"ghost"}}},
+	}
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("invalid catalog accepted")
+	}
+	for _, want := range []string{
+		`number "18005550100" is not E.164`, `unknown entry queue "nope"`, `keyword "bill" is already used by "a"`,
+		`keyword "STOP" is a protected command`, `unknown parent "ghost"`, `time zone "Mars/Base"`,
+		`agent "x": unknown queue "zzz"`, `role "boss"`, `team "t": unknown agent "ghost"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestServedQueuesIncludeTeams(t *testing.T) {
+	c := Catalog{Teams: []Team{{ID: "t", Queues: []string{"q2", "q1"}, Members: []string{"ana"}}}}
+	if got := strings.Join(c.ServedQueues("ana", []string{"q1"}), ","); got != "q1,q2" {
+		t.Errorf("served = %s", got)
+	}
+}
