@@ -104,14 +104,15 @@ func newFixture(t *testing.T) fixture {
 		id     string
 		queues []string
 		cap    int
-	}{{"ana", []string{"billing", "tech"}, 2}, {"bea", []string{"general"}, 2}} {
+		langs  []string
+	}{{"ana", []string{"billing", "tech"}, 2, []string{"en"}}, {"bea", []string{"general"}, 2, []string{"es"}}} {
 		id := p + "-" + a.id
 		qs := make([]string, len(a.queues))
 		for i, q := range a.queues {
 			qs[i] = p + "-" + q
 		}
 		f.Tokens[a.id] = "token-" + id
-		c.Agents = append(c.Agents, config.Agent{ID: id, Name: strings.ToUpper(a.id[:1]) + a.id[1:], Queues: qs, Capacity: a.cap, Token: f.Tokens[a.id]})
+		c.Agents = append(c.Agents, config.Agent{ID: id, Name: strings.ToUpper(a.id[:1]) + a.id[1:], Queues: qs, Capacity: a.cap, Languages: a.langs, Token: f.Tokens[a.id]})
 	}
 	if err := runner.Store.LoadCatalog(context.Background(), c); err != nil {
 		t.Fatalf("load fixture: %v", err)

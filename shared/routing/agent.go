@@ -24,7 +24,10 @@ func ValidStatus(s string) bool {
 type Agent struct {
 	ID             string    `firestore:"id"`
 	Name           string    `firestore:"name"`
-	Queues         []string  `firestore:"queues"`
+	Queues         []string  `firestore:"queues"`       // served directly
+	ServesQueues   []string  `firestore:"servesQueues"` // directly and through teams
+	Languages      []string  `firestore:"languages"`
+	Role           string    `firestore:"role"`
 	Capacity       int       `firestore:"capacity"`
 	TokenHash      string    `firestore:"tokenHash"`
 	Status         string    `firestore:"status"`
@@ -35,3 +38,34 @@ type Agent struct {
 
 // Free reports whether the agent can take another chat now.
 func (a Agent) Free() bool { return a.Status == AgentAvailable && a.ActiveChats < a.Capacity }
+
+// Speaks reports whether the agent can chat in lang.
+func (a Agent) Speaks(lang string) bool {
+	for _, l := range a.Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// Serves reports whether the agent takes chats of queue q.
+func (a Agent) Serves(q string) bool {
+	for _, s := range a.ServesQueues {
+		if s == q {
+			return true
+		}
+	}
+	return false
+}
+
+// IdleSince is when the agent last became available or last got a chat, whichever is later.
+func (a Agent) IdleSince() time.Time {
+	if a.LastAssignedAt.After(a.StatusAt) {
+		return a.LastAssignedAt
+	}
+	return a.StatusAt
+}
+
+// SeesFullNumbers reports whether the agent's role may see consumers' full phone numbers.
+func (a Agent) SeesFullNumbers() bool { return a.Role == "supervisor" || a.Role == "admin" }

@@ -33,14 +33,14 @@ type Router struct {
 	Log    *slog.Logger
 }
 
-// AssignChat tries to give one queued chat to a free agent of its queue: the agent with the
-// fewest chats, then the one idle the longest. No free agent leaves the chat queued.
+// AssignChat tries to give one queued chat to the longest-idle available agent who serves its
+// queue, speaks its language and has free capacity. No such agent leaves the chat queued.
 func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
-	agents, err := r.Store.AvailableAgents(ctx, s.QueueID)
+	all, err := r.Store.AvailableAgents(ctx, s.QueueID)
 	if err != nil {
 		return err
 	}
-	agents = rank(agents)
+	agents := Candidates(all, s)
 	for _, a := range agents {
 		ok, err := r.assign(ctx, s, a.ID)
 		if err != nil || ok {
@@ -61,13 +61,16 @@ func (r *Router) FillAgent(ctx context.Context, agentID string) error {
 	if a.Status != AgentAvailable || free <= 0 {
 		return nil
 	}
-	chats, err := r.Store.QueuedChats(ctx, a.Queues, free*2)
+	chats, err := r.Store.QueuedChats(ctx, a.ServesQueues, free*4)
 	if err != nil {
 		return err
 	}
 	for _, s := range chats {
 		if free == 0 {
 			break
+		}
+		if !a.Speaks(s.Language) {
+			continue
 		}
 		ok, err := r.assign(ctx, s, agentID)
 		if err != nil {
@@ -101,13 +104,14 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 	return true, nil
 }
 
-// rank orders candidates: fewest chats first, then longest since their last assignment.
-func rank(agents []Agent) []Agent {
-	sort.SliceStable(agents, func(i, j int) bool {
-		if agents[i].ActiveChats != agents[j].ActiveChats {
-			return agents[i].ActiveChats < agents[j].ActiveChats
+// Candidates are the agents who may take chat s now, longest idle first.
+func Candidates(agents []Agent, s session.Session) []Agent {
+	out := make([]Agent, 0, len(agents))
+	for _, a := range agents {
+		if a.Free() && a.Serves(s.QueueID) && a.Speaks(s.Language) {
+			out = append(out, a)
 		}
-		return agents[i].LastAssignedAt.Before(agents[j].LastAssignedAt)
-	})
-	return agents
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].IdleSince().Before(out[j].IdleSince()) })
+	return out
 }

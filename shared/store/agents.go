@@ -45,7 +45,7 @@ func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.
 
 // AvailableAgents lists the available agents serving a queue.
 func (s *Store) AvailableAgents(ctx context.Context, queueID string) ([]routing.Agent, error) {
-	docs, err := s.fs.Collection(colAgents).Where("status", "==", routing.AgentAvailable).Where("queues", "array-contains", queueID).Documents(ctx).GetAll()
+	docs, err := s.fs.Collection(colAgents).Where("status", "==", routing.AgentAvailable).Where("servesQueues", "array-contains", queueID).Documents(ctx).GetAll()
 	if err != nil {
 		return nil, fmt.Errorf("agents of queue %s: %w", queueID, err)
 	}
@@ -73,7 +73,7 @@ func (s *Store) Agent(ctx context.Context, id string) (routing.Agent, error) {
 	return a, snap.DataTo(&a)
 }
 
-// QueuedChats lists chats waiting in any of the queues, oldest first.
+// QueuedChats lists chats waiting in any of the queues, highest priority first, then oldest.
 func (s *Store) QueuedChats(ctx context.Context, queues []string, limit int) ([]session.Session, error) {
 	if len(queues) == 0 {
 		return nil, nil
@@ -81,7 +81,8 @@ func (s *Store) QueuedChats(ctx context.Context, queues []string, limit int) ([]
 	if len(queues) > 30 {
 		queues = queues[:30] // Firestore's limit for "in"
 	}
-	q := s.fs.Collection(colSessions).Where("state", "==", string(session.Queued)).Where("queueId", "in", queues).OrderBy("queuedAt", firestore.Asc).Limit(limit)
+	q := s.fs.Collection(colSessions).Where("state", "==", string(session.Queued)).Where("queueId", "in", queues).
+		OrderBy("priority", firestore.Desc).OrderBy("queuedAt", firestore.Asc).Limit(limit)
 	return s.sessions(ctx, q)
 }
 
@@ -140,6 +141,11 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 			return err
 		}
 		path, ok = relPath(ref), true
+		if err := tx.Create(s.agentRef(agentID).Collection(subEvents).NewDoc(), AgentEvent{
+			Type: EventAssigned, SessionID: sessionID, Queue: c.QueueID, At: now,
+		}); err != nil {
+			return err
+		}
 		return tx.Set(ref, e)
 	})
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/smsdesk/smsdesk/shared/config"
-	"github.com/smsdesk/smsdesk/shared/routing"
 )
 
 // Collection names.
@@ -26,6 +25,9 @@ const (
 	colConsumers = "consumers"
 	colSessions  = "sessions"
 	colInbound   = "inboundReceipts"
+	colTeams     = "teams"
+	colSettings  = "settings"
+	docSettings  = "global"
 	subReceipts  = "receipts"
 	subMessages  = "messages"
 	subEntries   = "transcript"
@@ -95,59 +97,13 @@ func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
 		queues = append(queues, q)
 	}
 	line := config.NewLine(n, queues)
+	settings, err := s.Settings(ctx)
+	if err != nil {
+		return config.Line{}, err
+	}
+	line.ChatOff = settings.SMSChatOff
 	s.mu.Lock()
 	s.lines[number] = cachedLine{line: line, at: time.Now()}
 	s.mu.Unlock()
 	return line, nil
-}
-
-// LoadCatalog writes a validated configuration file into Firestore. Agents keep their live
-// status and load; only their configuration is replaced.
-func (s *Store) LoadCatalog(ctx context.Context, c config.Catalog) error {
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	bw := s.fs.BulkWriter(ctx)
-	var jobs []*firestore.BulkWriterJob
-	set := func(ref *firestore.DocumentRef, data any, opts ...firestore.SetOption) error {
-		j, err := bw.Set(ref, data, opts...)
-		if err != nil {
-			return fmt.Errorf("write %s: %w", ref.Path, err)
-		}
-		jobs = append(jobs, j)
-		return nil
-	}
-	for _, n := range c.Numbers {
-		if err := set(s.fs.Collection(colNumbers).Doc(n.Number), n); err != nil {
-			return err
-		}
-	}
-	for _, q := range c.Queues {
-		if err := set(s.fs.Collection(colQueues).Doc(q.ID), q); err != nil {
-			return err
-		}
-	}
-	for _, a := range c.Agents {
-		capacity := a.Capacity
-		if capacity <= 0 {
-			capacity = routing.DefaultCapacity
-		}
-		fields := map[string]any{
-			"id": a.ID, "name": a.Name, "queues": a.Queues, "capacity": capacity,
-			"tokenHash": HashToken(a.Token),
-		}
-		if err := set(s.fs.Collection(colAgents).Doc(a.ID), fields, firestore.MergeAll); err != nil {
-			return err
-		}
-	}
-	bw.End()
-	for _, j := range jobs {
-		if _, err := j.Results(); err != nil {
-			return fmt.Errorf("load config: %w", err)
-		}
-	}
-	s.mu.Lock()
-	s.lines = map[string]cachedLine{}
-	s.mu.Unlock()
-	return nil
 }

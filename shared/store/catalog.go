@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"cloud.google.com/go/firestore"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/routing"
+)
+
+// Settings reads the deployment-wide settings; missing settings are the defaults.
+func (s *Store) Settings(ctx context.Context) (config.Settings, error) {
+	var out config.Settings
+	snap, err := s.fs.Collection(colSettings).Doc(docSettings).Get(ctx)
+	if isNotFound(err) {
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("read settings: %w", err)
+	}
+	return out, snap.DataTo(&out)
+}
+
+// LoadCatalog writes a validated configuration into Firestore. Agents keep their live status
+// and load; only their configuration is replaced, with the queues they serve through teams
+// folded into servesQueues (the field assignment queries).
+func (s *Store) LoadCatalog(ctx context.Context, c config.Catalog) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	bw := s.fs.BulkWriter(ctx)
+	var jobs []*firestore.BulkWriterJob
+	set := func(ref *firestore.DocumentRef, data any, opts ...firestore.SetOption) error {
+		j, err := bw.Set(ref, data, opts...)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", ref.Path, err)
+		}
+		jobs = append(jobs, j)
+		return nil
+	}
+	if err := set(s.fs.Collection(colSettings).Doc(docSettings), c.Settings); err != nil {
+		return err
+	}
+	for _, n := range c.Numbers {
+		if err := set(s.fs.Collection(colNumbers).Doc(n.Number), n); err != nil {
+			return err
+		}
+	}
+	for _, q := range c.Queues {
+		if err := set(s.fs.Collection(colQueues).Doc(q.ID), q); err != nil {
+			return err
+		}
+	}
+	for _, t := range c.Teams {
+		if err := set(s.fs.Collection(colTeams).Doc(t.ID), t); err != nil {
+			return err
+		}
+	}
+	for _, a := range c.Agents {
+		if err := set(s.agentRef(a.ID), agentConfig(c, a), firestore.MergeAll); err != nil {
+			return err
+		}
+	}
+	bw.End()
+	for _, j := range jobs {
+		if _, err := j.Results(); err != nil {
+			return fmt.Errorf("load config: %w", err)
+		}
+	}
+	s.mu.Lock()
+	s.lines = map[string]cachedLine{}
+	s.mu.Unlock()
+	return nil
+}
+
+// agentConfig is the configuration part of an agent document.
+func agentConfig(c config.Catalog, a config.Agent) map[string]any {
+	capacity := a.Capacity
+	if capacity <= 0 {
+		capacity = c.Settings.DefaultCapacity
+	}
+	if capacity <= 0 {
+		capacity = routing.DefaultCapacity
+	}
+	role := a.Role
+	if role == "" {
+		role = config.RoleAgent
+	}
+	langs := a.Languages
+	if len(langs) == 0 {
+		langs = []string{"en"}
+	}
+	fields := map[string]any{
+		"id": a.ID, "name": a.Name, "queues": a.Queues, "servesQueues": c.ServedQueues(a.ID, a.Queues),
+		"capacity": capacity, "languages": langs, "role": role,
+	}
+	if a.Token != "" {
+		fields["tokenHash"] = HashToken(a.Token)
+	}
+	return fields
+}

@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cloud.google.com/go/firestore"
+)
+
+const subEvents = "events"
+
+// Agent event types.
+const (
+	EventAssigned         = "chat_assigned"
+	EventTransferReceived = "transfer_received"
+	EventTransferFailed   = "transfer_failed"
+)
+
+// AgentEvent is a notice in an agent's feed: a new chat, a transfer received or failed.
+type AgentEvent struct {
+	Type      string    `firestore:"type" json:"type"`
+	SessionID string    `firestore:"sessionId" json:"chatId"`
+	Queue     string    `firestore:"queue,omitempty" json:"queue,omitempty"`
+	From      string    `firestore:"from,omitempty" json:"from,omitempty"`
+	Note      string    `firestore:"note,omitempty" json:"note,omitempty"`
+	Reason    string    `firestore:"reason,omitempty" json:"reason,omitempty"`
+	At        time.Time `firestore:"at" json:"at"`
+}
+
+// AddAgentEvent appends a notice to an agent's feed.
+func (s *Store) AddAgentEvent(ctx context.Context, agentID string, e AgentEvent) error {
+	if _, err := s.agentRef(agentID).Collection(subEvents).NewDoc().Create(ctx, e); err != nil {
+		return fmt.Errorf("add event for %s: %w", agentID, err)
+	}
+	return nil
+}
+
+// AgentEvents lists an agent's notices after a time, oldest first.
+func (s *Store) AgentEvents(ctx context.Context, agentID string, after time.Time, limit int) ([]AgentEvent, error) {
+	docs, err := s.agentRef(agentID).Collection(subEvents).Where("at", ">", after).OrderBy("at", firestore.Asc).Limit(limit).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, fmt.Errorf("events of %s: %w", agentID, err)
+	}
+	out := make([]AgentEvent, 0, len(docs))
+	for _, d := range docs {
+		var e AgentEvent
+		if err := d.DataTo(&e); err != nil {
+			return nil, fmt.Errorf("decode event %s: %w", d.Ref.ID, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
