@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -108,50 +110,63 @@ func (s *Store) sessions(ctx context.Context, q firestore.Query) ([]session.Sess
 	return out, nil
 }
 
-// Assign gives a queued chat to an agent in one transaction that locks both: the chat must
-// still be queued and the agent free. It returns the path of the "assigned" message made by
-// notice, and false when either side no longer qualifies.
+// Assign gives a queued chat to an agent: the chat must still be queued and the agent free.
+// It reads both without locks and commits with update-time preconditions on both, so agents
+// racing for one chat never wait on each other's locks: the loser's commit fails and it
+// re-reads. It returns the path of the "assigned" message made by notice, and false when
+// either side no longer qualifies.
 func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.Time, notice func(session.Session, routing.Agent) session.Entry) (string, bool, error) {
-	var path string
-	var ok bool
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		path, ok = "", false
+	sref, aref := s.sessionRef(sessionID), s.agentRef(agentID)
+	for attempt := 0; attempt < 5; attempt++ {
+		snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{sref, aref})
+		if err != nil {
+			return "", false, fmt.Errorf("assign chat %s to %s: %w", sessionID, agentID, err)
+		}
+		if !snaps[0].Exists() || !snaps[1].Exists() {
+			return "", false, nil
+		}
 		var c session.Session
 		var a routing.Agent
-		if err := getInto(tx, s.sessionRef(sessionID), &c); err != nil {
-			return err
+		if err := snaps[0].DataTo(&c); err != nil {
+			return "", false, fmt.Errorf("decode chat %s: %w", sessionID, err)
 		}
-		if err := getInto(tx, s.agentRef(agentID), &a); err != nil {
-			return err
+		if err := snaps[1].DataTo(&a); err != nil {
+			return "", false, fmt.Errorf("decode agent %s: %w", agentID, err)
 		}
 		if c.State != session.Queued || !a.Free() {
-			return nil
+			return "", false, nil
 		}
-		c.State, c.AgentID, c.AssignedAt = session.Assigned, agentID, now
-		c.Seq++
 		e := notice(c, a)
-		e.Seq, e.At, e.Business, e.Phone = c.Seq, now, c.Business, c.Phone
+		e.Seq, e.At, e.Business, e.Phone = c.Seq+1, now, c.Business, c.Phone
 		ref := s.entryRef(sessionID, e.Seq)
-		if err := tx.Set(s.sessionRef(sessionID), c); err != nil {
-			return err
+		err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+			if err := tx.Update(sref, []firestore.Update{
+				{Path: "state", Value: string(session.Assigned)}, {Path: "agentId", Value: agentID},
+				{Path: "assignedAt", Value: now}, {Path: "seq", Value: e.Seq},
+			}, firestore.LastUpdateTime(snaps[0].UpdateTime)); err != nil {
+				return err
+			}
+			if err := tx.Update(aref, []firestore.Update{
+				{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now},
+			}, firestore.LastUpdateTime(snaps[1].UpdateTime)); err != nil {
+				return err
+			}
+			if err := tx.Create(aref.Collection(subEvents).NewDoc(), AgentEvent{
+				Type: EventAssigned, SessionID: sessionID, Queue: c.QueueID, At: now,
+			}); err != nil {
+				return err
+			}
+			return tx.Create(ref, e)
+		}, firestore.MaxAttempts(1))
+		if status.Code(err) == codes.FailedPrecondition || status.Code(err) == codes.AlreadyExists || status.Code(err) == codes.Aborted {
+			continue // someone changed the chat or the agent first: look again
 		}
-		if err := tx.Update(s.agentRef(agentID), []firestore.Update{
-			{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now},
-		}); err != nil {
-			return err
+		if err != nil {
+			return "", false, fmt.Errorf("assign chat %s to %s: %w", sessionID, agentID, err)
 		}
-		path, ok = relPath(ref), true
-		if err := tx.Create(s.agentRef(agentID).Collection(subEvents).NewDoc(), AgentEvent{
-			Type: EventAssigned, SessionID: sessionID, Queue: c.QueueID, At: now,
-		}); err != nil {
-			return err
-		}
-		return tx.Set(ref, e)
-	})
-	if err != nil {
-		return "", false, fmt.Errorf("assign chat %s to %s: %w", sessionID, agentID, err)
+		return relPath(ref), true, nil
 	}
-	return path, ok, nil
+	return "", false, nil
 }
 
 // AppendByAgent adds entries an agent causes to a chat the agent holds, in one transaction;
