@@ -7,6 +7,9 @@
 //	GET  /chats/{id}               one chat
 //	POST /chats/{id}/messages      {"body":"..."} reply to the consumer
 //	POST /chats/{id}/end           end the chat
+//	POST /chats/{id}/transfer      {"agent":"id"} or {"queue":"id"}, with an optional "note"
+//	GET  /chats/{id}/predefined    canned messages for the chat's queue and language
+//	GET  /events?after=RFC3339     notices: new chats, transfers received or failed
 package agent
 
 import (
@@ -16,15 +19,18 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/smsdesk/smsdesk/shared/agents"
 	"github.com/smsdesk/smsdesk/shared/routing"
+	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
 
-// Directory finds the agent a token belongs to.
+// Directory finds the agent a token belongs to and their notices.
 type Directory interface {
 	AgentByToken(ctx context.Context, token string) (routing.Agent, error)
+	AgentEvents(ctx context.Context, agentID string, after time.Time, limit int) ([]store.AgentEvent, error)
 }
 
 // Handler serves the agent API.
@@ -45,8 +51,11 @@ func New(dir Directory, desk *agents.Desk, log *slog.Logger) *Handler {
 	h.mux.HandleFunc("GET /chats/{id}", h.auth(h.chat))
 	h.mux.HandleFunc("POST /chats/{id}/messages", h.auth(h.reply))
 	h.mux.HandleFunc("POST /chats/{id}/end", h.auth(h.end))
+	h.mux.HandleFunc("POST /chats/{id}/transfer", h.auth(h.transfer))
+	h.mux.HandleFunc("GET /chats/{id}/predefined", h.auth(h.predefined))
+	h.mux.HandleFunc("GET /events", h.auth(h.events))
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see GET /me, PUT /status, GET /chats, POST /chats/{id}/messages, POST /chats/{id}/end")
+		writeError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see the agent API in the README")
 	})
 	return h
 }
@@ -109,7 +118,7 @@ func (h *Handler) chats(w http.ResponseWriter, r *http.Request, a routing.Agent)
 	}
 	out := make([]chatJSON, 0, len(chats))
 	for _, c := range chats {
-		out = append(out, chatView(c))
+		out = append(out, chatView(c, a.SeesFullNumbers()))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"chats": out})
 }
@@ -120,17 +129,29 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request, a routing.Agent) 
 		h.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, chatView(c))
+	writeJSON(w, http.StatusOK, chatView(c, a.SeesFullNumbers()))
 }
 
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, a routing.Agent) {
 	var req struct {
-		Body string `json:"body"`
+		Body       string            `json:"body"`
+		Predefined string            `json:"predefined"`
+		Variables  map[string]string `json:"variables"`
 	}
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	e, err := h.Desk.Reply(r.Context(), a.ID, r.PathValue("id"), req.Body)
+	var e session.Entry
+	var err error
+	if req.Predefined != "" {
+		if req.Body != "" {
+			writeError(w, http.StatusBadRequest, "invalid", `send either "body" or "predefined", not both`)
+			return
+		}
+		e, err = h.Desk.ReplyPredefined(r.Context(), a.ID, a.Name, r.PathValue("id"), req.Predefined, req.Variables)
+	} else {
+		e, err = h.Desk.Reply(r.Context(), a.ID, r.PathValue("id"), req.Body)
+	}
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -146,6 +167,56 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request, a routing.Agent) {
 	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "state": "ended"})
 }
 
+func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, a routing.Agent) {
+	var req struct {
+		Agent string `json:"agent"`
+		Queue string `json:"queue"`
+		Note  string `json:"note"`
+	}
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	err := h.Desk.Transfer(r.Context(), a.ID, r.PathValue("id"), agents.TransferRequest{Agent: req.Agent, Queue: req.Queue, Note: req.Note})
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "agent": req.Agent, "queue": req.Queue, "state": "transferred"})
+}
+
+func (h *Handler) predefined(w http.ResponseWriter, r *http.Request, a routing.Agent) {
+	ps, err := h.Desk.Predefined(r.Context(), a.ID, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	out := make([]map[string]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, map[string]string{"id": p.ID, "language": p.Language, "text": p.Text})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"predefined": out})
+}
+
+func (h *Handler) events(w http.ResponseWriter, r *http.Request, a routing.Agent) {
+	var after time.Time
+	if v := r.URL.Query().Get("after"); v != "" {
+		var err error
+		if after, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			writeError(w, http.StatusBadRequest, "invalid", "after must be an RFC 3339 time like 2026-11-25T14:00:00Z")
+			return
+		}
+	}
+	evs, err := h.Directory.AgentEvents(r.Context(), a.ID, after, 100)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	if evs == nil {
+		evs = []store.AgentEvent{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+}
+
 // fail maps domain errors to answers that say what to fix.
 func (h *Handler) fail(w http.ResponseWriter, err error) {
 	switch {
@@ -153,6 +224,8 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusBadRequest, "invalid", err.Error())
 	case errors.Is(err, agents.ErrNotYourChat):
 		writeError(w, http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, agents.ErrTransferFailed):
+		writeError(w, http.StatusConflict, "transfer_failed", err.Error())
 	default:
 		h.Log.Error("agent API failure", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "internal error; try again")

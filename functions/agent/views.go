@@ -17,6 +17,8 @@ type agentJSON struct {
 	Capacity    int      `json:"capacity"`
 	ActiveChats int      `json:"activeChats"`
 	Queues      []string `json:"queues"`
+	Languages   []string `json:"languages"`
+	Role        string   `json:"role"`
 }
 
 func agentView(a routing.Agent) agentJSON {
@@ -24,12 +26,13 @@ func agentView(a routing.Agent) agentJSON {
 	if status == "" {
 		status = routing.AgentOffline
 	}
-	return agentJSON{ID: a.ID, Name: a.Name, Status: status, Capacity: a.Capacity, ActiveChats: a.ActiveChats, Queues: a.Queues}
+	return agentJSON{ID: a.ID, Name: a.Name, Status: status, Capacity: a.Capacity, ActiveChats: a.ActiveChats, Queues: a.ServesQueues, Languages: a.Languages, Role: a.Role}
 }
 
 type entryJSON struct {
 	Seq       int             `json:"seq"`
 	Author    string          `json:"author"`
+	AgentID   string          `json:"agentId,omitempty"`
 	Kind      string          `json:"kind,omitempty"`
 	Body      string          `json:"body"`
 	Media     []session.Media `json:"media,omitempty"`
@@ -39,7 +42,7 @@ type entryJSON struct {
 }
 
 func entryView(e session.Entry) entryJSON {
-	return entryJSON{Seq: e.Seq, Author: string(e.Author), Kind: e.Kind, Body: e.Body, Media: e.Media, At: e.At, Status: e.Status, ErrorCode: e.ErrorCode}
+	return entryJSON{Seq: e.Seq, Author: string(e.Author), AgentID: e.AgentID, Kind: e.Kind, Body: e.Body, Media: e.Media, At: e.At, Status: e.Status, ErrorCode: e.ErrorCode}
 }
 
 type chatJSON struct {
@@ -56,10 +59,15 @@ type chatJSON struct {
 	Transcript []entryJSON `json:"transcript"`
 }
 
-func chatView(c agents.Chat) chatJSON {
+// chatView shows the consumer's number masked unless the agent's role allows the full number.
+func chatView(c agents.Chat, fullNumber bool) chatJSON {
 	s := c.Session
+	consumer := agents.MaskPhone(s.Phone)
+	if fullNumber {
+		consumer = s.Phone
+	}
 	out := chatJSON{
-		ID: s.ID, State: string(s.State), Consumer: agents.MaskPhone(s.Phone), Business: s.Business,
+		ID: s.ID, State: string(s.State), Consumer: consumer, Business: s.Business,
 		Queue: s.QueueID, Language: s.Language, StartType: s.StartType, CreatedAt: s.CreatedAt,
 		AssignedAt: s.AssignedAt, EndReason: s.EndReason, Transcript: make([]entryJSON, 0, len(c.Transcript)),
 	}

@@ -95,7 +95,9 @@ func newFixture(t *testing.T) fixture {
 			{ID: p + "-lang", Name: "Language", LineOfBusiness: p},
 			{ID: p + "-en", Name: "English", Parent: p + "-lang", Order: 1, Keywords: []string{"ENGLISH"}, Language: "en", LineOfBusiness: p},
 			{ID: p + "-es", Name: "Español", Parent: p + "-lang", Order: 2, Keywords: []string{"ESPANOL"}, Language: "es", LineOfBusiness: p},
-			{ID: p + "-billing", Name: "Billing", Parent: p + "-en", Order: 1, Keywords: []string{"BILLING"}, LineOfBusiness: p},
+			{ID: p + "-billing", Name: "Billing", Parent: p + "-en", Order: 1, Keywords: []string{"BILLING"}, LineOfBusiness: p,
+				Predefined: []config.Predefined{{ID: "greet", Language: "en", Text: "Hi, I'm {agent} from {brand}. Is this about order {order}?"}}},
+			{ID: p + "-vip", Name: "VIP desk", Parent: p + "-en", Order: 3, Hidden: true, LineOfBusiness: p},
 			{ID: p + "-tech", Name: "Tech", Parent: p + "-en", Order: 2, Keywords: []string{"TECH"}, LineOfBusiness: p},
 			{ID: p + "-general", Name: "General", Parent: p + "-es", Order: 1, LineOfBusiness: p},
 		},
@@ -105,14 +107,20 @@ func newFixture(t *testing.T) fixture {
 		queues []string
 		cap    int
 		langs  []string
-	}{{"ana", []string{"billing", "tech"}, 2, []string{"en"}}, {"bea", []string{"general"}, 2, []string{"es"}}} {
+		role   string
+	}{
+		{"ana", []string{"billing", "tech"}, 2, []string{"en"}, ""},
+		{"bea", []string{"general"}, 2, []string{"es"}, ""},
+		{"carl", []string{"tech", "vip"}, 1, []string{"en"}, ""},
+		{"dora", []string{"billing"}, 2, []string{"en", "es"}, "supervisor"},
+	} {
 		id := p + "-" + a.id
 		qs := make([]string, len(a.queues))
 		for i, q := range a.queues {
 			qs[i] = p + "-" + q
 		}
 		f.Tokens[a.id] = "token-" + id
-		c.Agents = append(c.Agents, config.Agent{ID: id, Name: strings.ToUpper(a.id[:1]) + a.id[1:], Queues: qs, Capacity: a.cap, Languages: a.langs, Token: f.Tokens[a.id]})
+		c.Agents = append(c.Agents, config.Agent{ID: id, Name: strings.ToUpper(a.id[:1]) + a.id[1:], Queues: qs, Capacity: a.cap, Languages: a.langs, Role: a.role, Token: f.Tokens[a.id]})
 	}
 	if err := runner.Store.LoadCatalog(context.Background(), c); err != nil {
 		t.Fatalf("load fixture: %v", err)

@@ -31,17 +31,19 @@ type Outbox interface {
 	Send(ctx context.Context, paths ...string) error
 }
 
-// Router fills an agent's free capacity with waiting chats.
+// Router assigns waiting chats.
 type Router interface {
+	AssignChat(ctx context.Context, s session.Session) error
 	FillAgent(ctx context.Context, agentID string) error
 }
 
 // Desk serves agents.
 type Desk struct {
-	Store  Store
-	Outbox Outbox
-	Router Router
-	Log    *slog.Logger
+	Store     Store
+	Transfers Transfers
+	Outbox    Outbox
+	Router    Router
+	Log       *slog.Logger
 }
 
 // Errors the API maps to answers.

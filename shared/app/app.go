@@ -95,7 +95,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	}
 	a.Router = &routing.Router{Store: a.Store, Outbox: a.Outbox, Log: log}
 	a.Conversation = &conversation.Service{Store: a.Store, Outbox: a.Outbox, Router: a.Router, Log: log}
-	a.Desk = &agents.Desk{Store: a.Store, Outbox: a.Outbox, Router: a.Router, Log: log}
+	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Outbox: a.Outbox, Router: a.Router, Log: log}
 	return a, nil
 }
 

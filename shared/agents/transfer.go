@@ -1,0 +1,159 @@
+package agents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/routing"
+	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/store"
+)
+
+// Transfers is what a transfer changes.
+type Transfers interface {
+	Transfer(ctx context.Context, sessionID, from string, to store.TransferTarget, now time.Time,
+		build func(session.Session, *routing.Agent) ([]session.Entry, error)) ([]string, error)
+	AddAgentEvent(ctx context.Context, agentID string, e store.AgentEvent) error
+}
+
+// TransferRequest names the target: an agent or a queue, with an optional note for the next
+// agent.
+type TransferRequest struct {
+	Agent, Queue, Note string
+}
+
+// ErrTransferFailed reports a transfer the target cannot take; the chat stays with the agent.
+var ErrTransferFailed = errors.New("transfer failed")
+
+// refusal is why a target cannot take a chat, decided on the locked target agent.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
+
+// Transfer hands one of the agent's chats to another agent or queue. The consumer is told,
+// the transcript records transfer started and ended (or failed, with the reason), and the
+// target agent gets a notice. A failed transfer leaves the chat with the agent.
+func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req TransferRequest) error {
+	if (req.Agent == "") == (req.Queue == "") {
+		return fmt.Errorf("%w: name exactly one target: agent or queue", ErrInvalid)
+	}
+	if req.Agent == agentID {
+		return fmt.Errorf("%w: the chat is already yours", ErrInvalid)
+	}
+	s, err := d.Store.Session(ctx, sessionID)
+	if err != nil || s.AgentID != agentID || s.State != session.Assigned {
+		return fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
+	}
+	line, err := d.Store.Line(ctx, s.Business)
+	if err != nil {
+		return err
+	}
+	target := store.TransferTarget{Agent: req.Agent, Queue: req.Queue}
+	var queue config.Queue
+	if req.Queue != "" {
+		var ok bool
+		queue, ok = line.Queue(req.Queue)
+		switch {
+		case !ok:
+			return d.transferFailed(ctx, agentID, s, req, fmt.Sprintf("there is no queue %q in this line of business", req.Queue))
+		case line.IsMenu(req.Queue):
+			return d.transferFailed(ctx, agentID, s, req, fmt.Sprintf("queue %q is a menu, not a queue that holds chats", req.Queue))
+		}
+		target.Priority = queue.Priority
+	} else if _, err := d.Store.Agent(ctx, req.Agent); errors.Is(err, store.ErrNotFound) {
+		return d.transferFailed(ctx, agentID, s, req, fmt.Sprintf("there is no agent %q", req.Agent))
+	}
+	build := func(c session.Session, a *routing.Agent) ([]session.Entry, error) {
+		name := queue.NameIn(c.Language)
+		if a != nil {
+			switch {
+			case a.Status != routing.AgentAvailable:
+				return nil, refusal(fmt.Sprintf("%s is %s", a.Name, orOffline(a.Status)))
+			case !a.Serves(c.QueueID):
+				return nil, refusal(fmt.Sprintf("%s does not serve queue %s", a.Name, c.QueueID))
+			case a.ActiveChats >= a.Capacity:
+				return nil, refusal(fmt.Sprintf("%s is at capacity (%d chats)", a.Name, a.Capacity))
+			}
+			name = a.Name
+		}
+		out := []session.Entry{event(fmt.Sprintf("transfer started by %s to %s", agentID, describe(req)))}
+		if req.Note != "" {
+			out = append(out, session.Entry{Author: session.FromAgent, AgentID: agentID, Kind: "note", Body: req.Note})
+		}
+		return append(out, session.Entry{Author: session.FromSystem, Kind: "transfer", Status: session.StatusPending,
+			Body: line.Message("transfer", c.Language, c.QueueID, map[string]string{"target": name})},
+			event("transfer ended")), nil
+	}
+	paths, err := d.Transfers.Transfer(ctx, sessionID, agentID, target, time.Now(), build)
+	var r refusal
+	if errors.As(err, &r) {
+		return d.transferFailed(ctx, agentID, s, req, string(r))
+	}
+	if err != nil {
+		return err
+	}
+	return d.afterTransfer(ctx, agentID, s, req, paths)
+}
+
+func (d *Desk) afterTransfer(ctx context.Context, agentID string, s session.Session, req TransferRequest, paths []string) error {
+	log := d.Log.With("session", s.ID, "from", agentID)
+	log.Info("chat transferred", "toAgent", req.Agent, "toQueue", req.Queue)
+	if err := d.Outbox.Send(ctx, paths...); err != nil {
+		return err
+	}
+	if req.Agent != "" {
+		if err := d.Transfers.AddAgentEvent(ctx, req.Agent, store.AgentEvent{
+			Type: store.EventTransferReceived, SessionID: s.ID, From: agentID, Note: req.Note, Queue: s.QueueID, At: time.Now(),
+		}); err != nil {
+			log.Error("transfer notice not stored", "err", err)
+		}
+	} else {
+		moved := s
+		moved.State, moved.QueueID, moved.AgentID = session.Queued, req.Queue, ""
+		if err := d.Router.AssignChat(ctx, moved); err != nil {
+			log.Error("assignment after transfer failed", "err", err)
+		}
+	}
+	if err := d.Router.FillAgent(ctx, agentID); err != nil {
+		log.Error("assigning waiting chats failed", "err", err)
+	}
+	return nil
+}
+
+// transferFailed records why a transfer failed, tells the agent, and leaves the chat as it was.
+func (d *Desk) transferFailed(ctx context.Context, agentID string, s session.Session, req TransferRequest, reason string) error {
+	d.Log.Info("transfer failed", "session", s.ID, "agent", agentID, "reason", reason)
+	if _, err := d.Store.AppendByAgent(ctx, s.ID, agentID, time.Now(), []session.Entry{
+		event(fmt.Sprintf("transfer to %s failed: %s", describe(req), reason)),
+	}, ""); err != nil {
+		return err
+	}
+	if err := d.Transfers.AddAgentEvent(ctx, agentID, store.AgentEvent{
+		Type: store.EventTransferFailed, SessionID: s.ID, Reason: reason, At: time.Now(),
+	}); err != nil {
+		d.Log.Error("transfer failure notice not stored", "err", err)
+	}
+	return fmt.Errorf("%w: %s; the chat stays with you", ErrTransferFailed, reason)
+}
+
+// event is a transcript line for agents and the CRM; it is never sent to the consumer.
+func event(body string) session.Entry {
+	return session.Entry{Author: session.FromSystem, Kind: "event", Body: body}
+}
+
+func describe(r TransferRequest) string {
+	if r.Agent != "" {
+		return "agent " + r.Agent
+	}
+	return "queue " + r.Queue
+}
+
+func orOffline(status string) string {
+	if status == "" {
+		return routing.AgentOffline
+	}
+	return status
+}

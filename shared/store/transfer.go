@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cloud.google.com/go/firestore"
+
+	"github.com/smsdesk/smsdesk/shared/routing"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// TransferTarget is where a chat goes: another agent or a queue.
+type TransferTarget struct {
+	Agent string
+	Queue string
+	// Priority is the target queue's, for ordering the chat among those waiting there.
+	Priority int
+}
+
+// Transfer moves a chat held by from to the target in one transaction: the chat changes hands
+// (or goes back to waiting in the target queue), both agents' loads change, and the entries
+// are appended. build sees the locked chat and target agent (nil for a queue); it returns the
+// entries to append, or an error refusing the transfer, which Transfer returns wrapped.
+func (s *Store) Transfer(ctx context.Context, sessionID, from string, to TransferTarget, now time.Time,
+	build func(session.Session, *routing.Agent) ([]session.Entry, error)) ([]string, error) {
+	var paths []string
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		paths = nil
+		var c session.Session
+		if err := getInto(tx, s.sessionRef(sessionID), &c); err != nil {
+			return err
+		}
+		if c.State != session.Assigned || c.AgentID != from {
+			return fmt.Errorf("chat %s, agent %s: %w", sessionID, from, session.ErrNotHeld)
+		}
+		var target *routing.Agent
+		if to.Agent != "" {
+			target = &routing.Agent{}
+			if err := getInto(tx, s.agentRef(to.Agent), target); err != nil {
+				return err
+			}
+		}
+		entries, err := build(c, target)
+		if err != nil {
+			return err
+		}
+		if a := target; a != nil {
+			c.AgentID, c.AssignedAt = to.Agent, now
+			if err := tx.Update(s.agentRef(to.Agent), []firestore.Update{
+				{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now},
+			}); err != nil {
+				return err
+			}
+		} else {
+			c.State, c.AgentID, c.QueueID, c.QueuedAt, c.Priority = session.Queued, "", to.Queue, now, to.Priority
+		}
+		for _, e := range entries {
+			c.Seq++
+			e.Seq, e.At, e.Business, e.Phone = c.Seq, now, c.Business, c.Phone
+			ref := s.entryRef(sessionID, e.Seq)
+			if err := tx.Create(ref, e); err != nil {
+				return err
+			}
+			if e.Status == session.StatusPending {
+				paths = append(paths, relPath(ref))
+			}
+		}
+		if err := tx.Update(s.agentRef(from), []firestore.Update{{Path: "activeChats", Value: firestore.Increment(-1)}}); err != nil {
+			return err
+		}
+		return tx.Set(s.sessionRef(sessionID), c)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("transfer chat %s: %w", sessionID, err)
+	}
+	return paths, nil
+}
