@@ -12,6 +12,7 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	"github.com/cloudevents/sdk-go/v2/event"
 
+	"github.com/smsdesk/smsdesk/functions/admin"
 	"github.com/smsdesk/smsdesk/functions/agent"
 	"github.com/smsdesk/smsdesk/functions/conversation"
 	"github.com/smsdesk/smsdesk/functions/inbound"
@@ -25,6 +26,7 @@ func init() {
 	functions.HTTP("inbound", Inbound)
 	functions.HTTP("status", Status)
 	functions.HTTP("agent", AgentAPI)
+	functions.HTTP("admin", AdminAPI)
 	functions.CloudEvent("conversation", Conversation)
 	functions.CloudEvent("sender", Sender)
 }
@@ -37,6 +39,9 @@ func Status(w http.ResponseWriter, r *http.Request) { statusHandler.serve(w, r) 
 
 // AgentAPI is the agent API.
 func AgentAPI(w http.ResponseWriter, r *http.Request) { agentHandler.serve(w, r) }
+
+// AdminAPI is the admin API.
+func AdminAPI(w http.ResponseWriter, r *http.Request) { adminHandler.serve(w, r) }
 
 // Conversation consumes the inbound topic.
 func Conversation(ctx context.Context, e event.Event) error {
@@ -68,6 +73,9 @@ var (
 	}}
 	agentHandler = lazyHandler{build: func(a *app.App) http.Handler {
 		return agent.New(a.Store, a.Desk, a.Log)
+	}}
+	adminHandler = lazyHandler{build: func(a *app.App) http.Handler {
+		return admin.New(a.Store, a.Log)
 	}}
 )
 

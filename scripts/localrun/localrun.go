@@ -113,8 +113,10 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		smsdesk.Use(a)
 	}
 	// The agent API has routes below its name; in the cloud its function gets every path.
-	if err := funcframework.RegisterHTTPFunctionContext(ctx, "/agent/", smsdesk.AgentAPI); err != nil {
-		return nil, err
+	for path, fn := range map[string]func(http.ResponseWriter, *http.Request){"/agent/": smsdesk.AgentAPI, "/admin/": smsdesk.AdminAPI} {
+		if err := funcframework.RegisterHTTPFunctionContext(ctx, path, fn); err != nil {
+			return nil, err
+		}
 	}
 	for path, fn := range map[string]func(context.Context, event.Event) error{
 		"/conversation/": smsdesk.Conversation, "/sender/": smsdesk.Sender,

@@ -26,7 +26,13 @@ func LoadFile(path string) (Catalog, error) {
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return Catalog{}, fmt.Errorf("parse config %s: %w", path, err)
 	}
-	if err := c.Validate(); err != nil {
+	err = c.Validate()
+	for _, a := range c.Agents {
+		if strings.TrimSpace(a.Token) == "" {
+			err = errors.Join(err, fmt.Errorf("agent %q needs a token", a.ID))
+		}
+	}
+	if err != nil {
 		return Catalog{}, fmt.Errorf("config %s: %w", path, err)
 	}
 	return c, nil
@@ -120,8 +126,8 @@ func (c Catalog) Validate() error {
 	agents := map[string]bool{}
 	for _, a := range c.Agents {
 		agents[a.ID] = true
-		if a.ID == "" || strings.TrimSpace(a.Token) == "" {
-			add("agent %q needs an id and a token", a.ID)
+		if a.ID == "" {
+			add("an agent has no id")
 		}
 		for _, q := range a.Queues {
 			if _, ok := queues[q]; !ok {

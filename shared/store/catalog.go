@@ -101,3 +101,57 @@ func agentConfig(c config.Catalog, a config.Agent) map[string]any {
 	}
 	return fields
 }
+
+// ReadCatalog reads the whole configuration back from Firestore (agents without tokens).
+func (s *Store) ReadCatalog(ctx context.Context) (config.Catalog, error) {
+	var c config.Catalog
+	var err error
+	if c.Settings, err = s.Settings(ctx); err != nil {
+		return c, err
+	}
+	if err := readAll(ctx, s.fs.Collection(colNumbers), &c.Numbers); err != nil {
+		return c, err
+	}
+	if err := readAll(ctx, s.fs.Collection(colQueues), &c.Queues); err != nil {
+		return c, err
+	}
+	if err := readAll(ctx, s.fs.Collection(colTeams), &c.Teams); err != nil {
+		return c, err
+	}
+	err = readAll(ctx, s.fs.Collection(colAgents), &c.Agents)
+	return c, err
+}
+
+func readAll[T any](ctx context.Context, col *firestore.CollectionRef, out *[]T) error {
+	docs, err := col.Documents(ctx).GetAll()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", col.ID, err)
+	}
+	for _, d := range docs {
+		var v T
+		if err := d.DataTo(&v); err != nil {
+			return fmt.Errorf("decode %s: %w", d.Ref.Path, err)
+		}
+		*out = append(*out, v)
+	}
+	return nil
+}
+
+// Config kinds for DeleteConfig.
+const (
+	KindNumber = colNumbers
+	KindQueue  = colQueues
+	KindTeam   = colTeams
+	KindAgent  = colAgents
+)
+
+// DeleteConfig removes one configuration document (a number, queue, team or agent).
+func (s *Store) DeleteConfig(ctx context.Context, kind, id string) error {
+	if _, err := s.fs.Collection(kind).Doc(id).Delete(ctx); err != nil {
+		return fmt.Errorf("delete %s %s: %w", kind, id, err)
+	}
+	s.mu.Lock()
+	s.lines = map[string]cachedLine{}
+	s.mu.Unlock()
+	return nil
+}

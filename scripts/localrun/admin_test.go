@@ -1,0 +1,78 @@
+package localrun_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+)
+
+func adminCall(t *testing.T, token, method, path string, body any) (int, apiError) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, runner.BaseURL+"/admin"+path, rd)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e apiError
+	_ = json.NewDecoder(resp.Body).Decode(&e)
+	return resp.StatusCode, e
+}
+
+// TestAdminAPIValidatesAndConfigures: an admin builds a new line of business over the API;
+// mistakes are refused with what to fix; the new number then works end to end.
+func TestAdminAPIValidatesAndConfigures(t *testing.T) {
+	ctx := testCtx(t)
+	admin := "token-admin-root"
+	if err := runner.Store.LoadCatalog(context.Background(), config.Catalog{
+		Queues: []config.Queue{{ID: "adm-root", Name: "Root", LineOfBusiness: "adm"}},
+		Agents: []config.Agent{{ID: "adm-boss", Name: "Boss", Role: "admin", Token: admin}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := adminCall(t, "token-"+newFixture(t).Prefix+"-ana", "GET", "/config", nil); code != http.StatusForbidden {
+		t.Errorf("an agent without the admin role got %d", code)
+	}
+	put := func(path string, body any, wantCode int, wantMsg string) {
+		t.Helper()
+		code, e := adminCall(t, admin, "PUT", path, body)
+		if code != wantCode || !strings.Contains(e.Error.Message, wantMsg) {
+			t.Errorf("PUT %s = %d %q, want %d %q", path, code, e.Error.Message, wantCode, wantMsg)
+		}
+	}
+	put("/numbers/18005550000", map[string]any{"lineOfBusiness": "adm", "entryQueue": "adm-root"}, 400, `number "18005550000" is not E.164`)
+	put("/numbers/+18009990001", map[string]any{"lineOfBusiness": "adm", "entryQueue": "adm-nope"}, 400, `unknown entry queue "adm-nope"`)
+	put("/queues/adm-a", map[string]any{"name": "Orders", "parent": "adm-root", "lineOfBusiness": "adm", "keywords": []string{"ORDERS"}}, 200, "")
+	put("/queues/adm-b", map[string]any{"name": "Returns", "parent": "adm-root", "lineOfBusiness": "adm", "keywords": []string{"orders"}}, 400, `keyword "orders" is already used by "adm-a"`)
+	put("/queues/adm-b", map[string]any{"name": "Returns", "parent": "adm-root", "lineOfBusiness": "adm", "keywords": []string{"QUIT"}}, 400, "protected command")
+	put("/queues/adm-b", map[string]any{"name": "Returns", "parent": "adm-root", "lineOfBusiness": "adm", "order": 2, "keywordz": []string{"X"}}, 400, `unknown field "keywordz"`)
+	put("/queues/adm-b", map[string]any{"name": "Returns", "parent": "adm-root", "lineOfBusiness": "adm", "order": 2, "keywords": []string{"RETURNS"}}, 200, "")
+	put("/agents/adm-eve", map[string]any{"name": "Eve", "queues": []string{"adm-b"}}, 400, `a new agent needs a "token"`)
+	put("/agents/adm-eve", map[string]any{"name": "Eve", "queues": []string{"adm-zzz"}, "token": "eve-token"}, 400, `unknown queue "adm-zzz"`)
+	put("/agents/adm-eve", map[string]any{"name": "Eve", "queues": []string{"adm-b"}, "token": "eve-token"}, 200, "")
+	put("/numbers/+18009990001", map[string]any{"lineOfBusiness": "adm", "entryQueue": "adm-root", "brand": "Adm Co", "defaultLanguage": "en"}, 200, "")
+	put("/agents/adm-eve", map[string]any{"name": "Eve R.", "queues": []string{"adm-b"}, "capacity": 2}, 200, "")
+	if code, e := adminCall(t, admin, "DELETE", "/queues/adm-b", nil); code != http.StatusBadRequest || !strings.Contains(e.Error.Message, `unknown queue "adm-b"`) {
+		t.Errorf("deleting a queue an agent serves = %d %+v", code, e)
+	}
+
+	// The new line works: Eve (still logged in with her token) answers a Returns chat.
+	phone := consumerPhone()
+	api(t, "eve-token", "PUT", "/status", map[string]string{"status": "available"}, nil)
+	text(t, phone, "+18009990001", "hello")
+	expectSMS(t, ctx, phone, 2, "1 or ORDERS for Orders, 2 or RETURNS for Returns")
+	text(t, phone, "+18009990001", "returns")
+	expectSMS(t, ctx, phone, 4, "You're now chatting with Eve R.")
+}
