@@ -15,9 +15,11 @@ import (
 	"github.com/smsdesk/smsdesk/functions/admin"
 	"github.com/smsdesk/smsdesk/functions/agent"
 	"github.com/smsdesk/smsdesk/functions/conversation"
+	"github.com/smsdesk/smsdesk/functions/expiry"
 	"github.com/smsdesk/smsdesk/functions/inbound"
 	"github.com/smsdesk/smsdesk/functions/sender"
 	"github.com/smsdesk/smsdesk/functions/status"
+	"github.com/smsdesk/smsdesk/functions/sweeper"
 	"github.com/smsdesk/smsdesk/shared/app"
 	"github.com/smsdesk/smsdesk/shared/config"
 )
@@ -27,6 +29,8 @@ func init() {
 	functions.HTTP("status", Status)
 	functions.HTTP("agent", AgentAPI)
 	functions.HTTP("admin", AdminAPI)
+	functions.HTTP("expiry", Expiry)
+	functions.HTTP("sweeper", Sweeper)
 	functions.CloudEvent("conversation", Conversation)
 	functions.CloudEvent("sender", Sender)
 }
@@ -42,6 +46,12 @@ func AgentAPI(w http.ResponseWriter, r *http.Request) { agentHandler.serve(w, r)
 
 // AdminAPI is the admin API.
 func AdminAPI(w http.ResponseWriter, r *http.Request) { adminHandler.serve(w, r) }
+
+// Expiry receives chat timers from Cloud Tasks.
+func Expiry(w http.ResponseWriter, r *http.Request) { expiryHandler.serve(w, r) }
+
+// Sweeper fires overdue chat deadlines; Cloud Scheduler runs it.
+func Sweeper(w http.ResponseWriter, r *http.Request) { sweeperHandler.serve(w, r) }
 
 // Conversation consumes the inbound topic.
 func Conversation(ctx context.Context, e event.Event) error {
@@ -76,6 +86,12 @@ var (
 	}}
 	adminHandler = lazyHandler{build: func(a *app.App) http.Handler {
 		return admin.New(a.Store, a.Log)
+	}}
+	expiryHandler = lazyHandler{build: func(a *app.App) http.Handler {
+		return &expiry.Handler{Timers: a.Conversation, Secret: a.Timers.Secret, Log: a.Log}
+	}}
+	sweeperHandler = lazyHandler{build: func(a *app.App) http.Handler {
+		return &sweeper.Handler{Sweeper: a.Conversation, Grace: a.Env.SweepGrace, Log: a.Log}
 	}}
 )
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/smsdesk/smsdesk/scripts/localrun"
 )
@@ -33,6 +34,18 @@ func main() {
 		slog.Error("devserver cannot start", "err", err)
 		os.Exit(1)
 	}
-	fmt.Printf("smsdesk functions serving at %s/{inbound,status,agent,conversation,sender}\n", r.BaseURL)
-	<-ctx.Done()
+	fmt.Printf("smsdesk functions serving at %s/{inbound,status,agent,admin,conversation,sender,expiry,sweeper}\n", r.BaseURL)
+	// Cloud Scheduler runs the sweeper in the cloud; here a ticker does.
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := r.Sweep(ctx); err != nil {
+				slog.Error("sweep failed", "err", err)
+			}
+		}
+	}
 }

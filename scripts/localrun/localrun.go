@@ -22,6 +22,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/app"
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
 
@@ -39,6 +40,10 @@ type Options struct {
 	TwilioAPIURL     string
 	// AppOptions, when set, build the functions' shared app with these options.
 	AppOptions []app.Option
+	// DropTimers, when set, loses the timers it matches, as a lost Cloud Task would be.
+	DropTimers func(session.Timer) bool
+	// SweepGrace is how overdue a deadline must be for the sweeper (default 1m).
+	SweepGrace time.Duration
 }
 
 // Runner is a started local system.
@@ -66,9 +71,15 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		o.Port = p
 	}
 	base := fmt.Sprintf("http://%s:%d", o.Host, o.Port)
+	if o.SweepGrace == 0 {
+		o.SweepGrace = time.Minute
+	}
 	for k, v := range map[string]string{
+		"SMSDESK_SWEEP_GRACE":  o.SweepGrace.String(),
 		"GOOGLE_CLOUD_PROJECT": o.ProjectID, "SMSDESK_PUBLIC_URL": base,
 		"TWILIO_ACCOUNT_SID": o.TwilioAccountSID, "TWILIO_AUTH_TOKEN": o.TwilioAuthToken, "TWILIO_API_URL": o.TwilioAPIURL,
+		// Timers are delivered in-process to /expiry, signed like Cloud Tasks deliveries.
+		"SMSDESK_LOCAL_TIMERS": "1", "SMSDESK_TIMER_SECRET": first(os.Getenv("SMSDESK_TIMER_SECRET"), "local-timer-secret"),
 	} {
 		os.Setenv(k, v)
 	}
@@ -105,13 +116,13 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 			return nil, fmt.Errorf("load config: %w", err)
 		}
 	}
-	if len(o.AppOptions) > 0 {
-		a, err := app.New(ctx, env, o.AppOptions...)
-		if err != nil {
-			return nil, err
-		}
-		smsdesk.Use(a)
+	// The runner builds the functions' app itself, so that options and test hooks apply.
+	a, err := app.New(ctx, config.FromEnv(), o.AppOptions...)
+	if err != nil {
+		return nil, err
 	}
+	a.Timers.Drop = o.DropTimers
+	smsdesk.Use(a)
 	// The agent API has routes below its name; in the cloud its function gets every path.
 	for path, fn := range map[string]func(http.ResponseWriter, *http.Request){"/agent/": smsdesk.AgentAPI, "/admin/": smsdesk.AdminAPI} {
 		if err := funcframework.RegisterHTTPFunctionContext(ctx, path, fn); err != nil {
@@ -131,6 +142,33 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// Sweep runs the sweeper as Cloud Scheduler would.
+func (r *Runner) Sweep(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.BaseURL+"/sweeper", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-CloudScheduler-JobName", "local-sweeper")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("sweep: %s", resp.Status)
+	}
+	return nil
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func freePort(host string) (int, error) {

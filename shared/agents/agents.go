@@ -23,12 +23,17 @@ type Store interface {
 	Session(ctx context.Context, id string) (session.Session, error)
 	Transcript(ctx context.Context, sessionID string) ([]session.Entry, error)
 	Line(ctx context.Context, number string) (config.Line, error)
-	AppendByAgent(ctx context.Context, sessionID, agentID string, now time.Time, entries []session.Entry, endReason string) ([]string, error)
+	AppendByAgent(ctx context.Context, sessionID, agentID string, now time.Time, entries []session.Entry, endReason string, plan func(*session.Session)) ([]string, error)
 }
 
 // Outbox sends stored messages.
 type Outbox interface {
 	Send(ctx context.Context, paths ...string) error
+}
+
+// Scheduler schedules a chat's timers.
+type Scheduler interface {
+	Schedule(ctx context.Context, timers ...session.Timer) error
 }
 
 // Router assigns waiting chats.
@@ -43,6 +48,7 @@ type Desk struct {
 	Transfers Transfers
 	Outbox    Outbox
 	Router    Router
+	Timers    Scheduler
 	Log       *slog.Logger
 }
 
@@ -152,14 +158,37 @@ func (d *Desk) End(ctx context.Context, agentID, sessionID string) error {
 }
 
 func (d *Desk) append(ctx context.Context, agentID, sessionID string, entries []session.Entry, endReason string) ([]string, error) {
-	paths, err := d.Store.AppendByAgent(ctx, sessionID, agentID, time.Now(), entries, endReason)
+	plan, schedule := d.planner(ctx)
+	paths, err := d.Store.AppendByAgent(ctx, sessionID, agentID, time.Now(), entries, endReason, plan)
 	if err != nil {
 		if errors.Is(err, session.ErrNotHeld) {
 			return nil, fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
 		}
 		return nil, err
 	}
+	schedule()
 	return paths, nil
+}
+
+// planner makes a plan callback that replans a changed chat's timers inside the store's
+// transaction, and a schedule func to run after the commit. The last attempt's plan wins.
+func (d *Desk) planner(ctx context.Context) (func(*session.Session), func()) {
+	var timers []session.Timer
+	plan := func(s *session.Session) {
+		line, err := d.Store.Line(ctx, s.Business)
+		if err != nil {
+			d.Log.Error("timers not planned", "session", s.ID, "err", err)
+			timers = nil
+			return
+		}
+		timers = session.Plan(line, s)
+	}
+	schedule := func() {
+		if err := d.Timers.Schedule(ctx, timers...); err != nil {
+			d.Log.Error("timers not scheduled; the sweeper will catch them", "err", err)
+		}
+	}
+	return plan, schedule
 }
 
 // MaskPhone hides all but the last four digits of a consumer's number: "+1 ***-***-1234".

@@ -15,7 +15,7 @@ import (
 // Transfers is what a transfer changes.
 type Transfers interface {
 	Transfer(ctx context.Context, sessionID, from string, to store.TransferTarget, now time.Time,
-		build func(session.Session, *routing.Agent) ([]session.Entry, error)) ([]string, error)
+		build func(session.Session, *routing.Agent) ([]session.Entry, error), plan func(*session.Session)) ([]string, error)
 	AddAgentEvent(ctx context.Context, agentID string, e store.AgentEvent) error
 }
 
@@ -87,7 +87,8 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 			Body: line.Message("transfer", c.Language, c.QueueID, map[string]string{"target": name})},
 			event("transfer ended")), nil
 	}
-	paths, err := d.Transfers.Transfer(ctx, sessionID, agentID, target, time.Now(), build)
+	plan, schedule := d.planner(ctx)
+	paths, err := d.Transfers.Transfer(ctx, sessionID, agentID, target, time.Now(), build, plan)
 	var r refusal
 	if errors.As(err, &r) {
 		return d.transferFailed(ctx, agentID, s, req, string(r))
@@ -95,6 +96,7 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 	if err != nil {
 		return err
 	}
+	schedule()
 	return d.afterTransfer(ctx, agentID, s, req, paths)
 }
 
@@ -128,7 +130,7 @@ func (d *Desk) transferFailed(ctx context.Context, agentID string, s session.Ses
 	d.Log.Info("transfer failed", "session", s.ID, "agent", agentID, "reason", reason)
 	if _, err := d.Store.AppendByAgent(ctx, s.ID, agentID, time.Now(), []session.Entry{
 		event(fmt.Sprintf("transfer to %s failed: %s", describe(req), reason)),
-	}, ""); err != nil {
+	}, "", nil); err != nil {
 		return err
 	}
 	if err := d.Transfers.AddAgentEvent(ctx, agentID, store.AgentEvent{

@@ -22,7 +22,9 @@ import (
 	"github.com/smsdesk/smsdesk/shared/conversation"
 	"github.com/smsdesk/smsdesk/shared/delivery"
 	"github.com/smsdesk/smsdesk/shared/routing"
+	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
+	"github.com/smsdesk/smsdesk/shared/timers"
 )
 
 // App holds every service of smsdesk.
@@ -37,7 +39,29 @@ type App struct {
 	Router       *routing.Router
 	Conversation *conversation.Service
 	Desk         *agents.Desk
+	Timers       TimerScheduler
 	close        []func()
+}
+
+// TimerScheduler schedules chat timers through Cloud Tasks, or in-process locally.
+type TimerScheduler struct {
+	s      timers.Scheduler
+	Secret []byte
+	// Drop, when set, loses the timers it matches (tests of the sweeper).
+	Drop func(session.Timer) bool
+}
+
+// Schedule schedules each timer; it stops at the first failure.
+func (t TimerScheduler) Schedule(ctx context.Context, ts ...session.Timer) error {
+	for _, x := range ts {
+		if t.Drop != nil && t.Drop(x) {
+			continue
+		}
+		if err := t.s.Schedule(ctx, timers.Timer(x)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Option adjusts how New connects.
@@ -79,11 +103,16 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 		fs.Close()
 		return nil, fmt.Errorf("pubsub: %w", err)
 	}
-	cc, err := carrier.New(carrier.Config{AccountSID: env.TwilioAccountSID, AuthToken: env.TwilioAuthToken, APIURL: env.TwilioAPIURL})
-	if err != nil {
-		fs.Close()
-		ps.Close()
-		return nil, err
+	// Only the functions that send or check webhooks get the carrier's credentials.
+	var cc delivery.Carrier = carrier.Unconfigured{}
+	if env.TwilioAccountSID != "" || env.TwilioAuthToken != "" {
+		c, err := carrier.New(carrier.Config{AccountSID: env.TwilioAccountSID, AuthToken: env.TwilioAuthToken, APIURL: env.TwilioAPIURL})
+		if err != nil {
+			fs.Close()
+			ps.Close()
+			return nil, err
+		}
+		cc = c
 	}
 	a := &App{Env: env, Log: log, Store: store.New(fs), Publisher: bus.NewPublisher(ps), Validator: carrier.NewValidator(env.TwilioAuthToken)}
 	a.close = []func(){a.Publisher.Stop, func() { ps.Close() }, func() { fs.Close() }}
@@ -93,10 +122,42 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 		Outbox: a.Store, Carrier: cc, Log: log, StaleClaim: 2 * time.Minute,
 		CallbackURL: func(path string) string { return statusURL + "?m=" + url.QueryEscape(path) },
 	}
-	a.Router = &routing.Router{Store: a.Store, Outbox: a.Outbox, Log: log}
-	a.Conversation = &conversation.Service{Store: a.Store, Outbox: a.Outbox, Router: a.Router, Log: log}
-	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Outbox: a.Outbox, Router: a.Router, Log: log}
+	sched, err := newScheduler(ctx, env, log)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.close = append(a.close, func() { sched.Close() })
+	a.Timers = TimerScheduler{s: sched, Secret: []byte(env.TimerSecret)}
+	a.Router = &routing.Router{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Log: log}
+	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Log: log}
+	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Log: log}
 	return a, nil
+}
+
+type closingScheduler interface {
+	timers.Scheduler
+	Close() error
+}
+
+type localScheduler struct{ *timers.Local }
+
+func (l localScheduler) Close() error { l.Local.Close(); return nil }
+
+func newScheduler(ctx context.Context, env config.Env, log *slog.Logger) (closingScheduler, error) {
+	if env.TimerSecret == "" {
+		return nil, errors.New("SMSDESK_TIMER_SECRET is not set: timer deliveries are signed with it")
+	}
+	url := env.FunctionURL("expiry")
+	switch {
+	case env.LocalTimers:
+		return localScheduler{timers.NewLocal(url, []byte(env.TimerSecret), nil, log)}, nil
+	case env.TasksQueue != "":
+		return timers.NewCloudTasks(ctx, timers.CloudTasksConfig{
+			Queue: env.TasksQueue, URL: url, ServiceAccount: env.TasksServiceAccount, Secret: []byte(env.TimerSecret),
+		})
+	}
+	return nil, errors.New("set SMSDESK_TASKS_QUEUE (Cloud Tasks) or SMSDESK_LOCAL_TIMERS=1 (local runs) for chat timers")
 }
 
 // Close flushes publishers and closes the clients.

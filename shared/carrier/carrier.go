@@ -24,6 +24,15 @@ type Config struct {
 	APIURL string
 }
 
+// Unconfigured stands in for the carrier in functions deployed without its credentials: it
+// refuses to send, so a misconfiguration shows as failed deliveries, not silence.
+type Unconfigured struct{}
+
+// Send always fails.
+func (Unconfigured) Send(context.Context, Message) (Sent, error) {
+	return Sent{}, errors.New("carrier: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set for this function")
+}
+
 // Client sends messages.
 type Client struct {
 	rest *twilio.RestClient
@@ -128,19 +137,20 @@ func (c *Client) Send(ctx context.Context, m Message) (Sent, error) {
 	return out, nil
 }
 
-// Validator checks X-Twilio-Signature on webhooks.
+// Validator checks X-Twilio-Signature on webhooks. Without an auth token it accepts nothing.
 type Validator struct {
-	v client.RequestValidator
+	v     client.RequestValidator
+	ready bool
 }
 
 // NewValidator makes a validator for the account's auth token.
 func NewValidator(authToken string) Validator {
-	return Validator{v: client.NewRequestValidator(authToken)}
+	return Validator{v: client.NewRequestValidator(authToken), ready: authToken != ""}
 }
 
 // Valid reports whether signature signs params for publicURL, the exact URL the carrier called.
 func (v Validator) Valid(publicURL string, form url.Values, signature string) bool {
-	if signature == "" {
+	if signature == "" || !v.ready {
 		return false
 	}
 	params := make(map[string]string, len(form))

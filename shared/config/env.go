@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"strings"
+	"time"
 )
 
 // Env is the deployment settings every function reads from its environment.
@@ -16,19 +17,38 @@ type Env struct {
 	TwilioAccountSID string // TWILIO_ACCOUNT_SID
 	TwilioAuthToken  string // TWILIO_AUTH_TOKEN
 	TwilioAPIURL     string // TWILIO_API_URL, only to reach a local carrier simulator
+	// TimerSecret signs timer deliveries to the expiry function.
+	TimerSecret string // SMSDESK_TIMER_SECRET
+	// TasksQueue is the Cloud Tasks queue of the timers (projects/P/locations/L/queues/Q),
+	// TasksServiceAccount the identity whose OIDC token the tasks carry.
+	TasksQueue          string // SMSDESK_TASKS_QUEUE
+	TasksServiceAccount string // SMSDESK_TASKS_SERVICE_ACCOUNT
+	// LocalTimers delivers timers in-process instead of through Cloud Tasks (local runs).
+	LocalTimers bool // SMSDESK_LOCAL_TIMERS=1
+	// SweepGrace leaves timers this long to arrive on their own before the sweeper fires them.
+	SweepGrace time.Duration // SMSDESK_SWEEP_GRACE, default 1m
 }
 
 // FromEnv reads Env from the process environment, with defaults for the topic names.
 func FromEnv() Env {
-	return Env{
-		ProjectID:        first(os.Getenv("GOOGLE_CLOUD_PROJECT"), os.Getenv("GCP_PROJECT")),
-		PublicURL:        strings.TrimRight(os.Getenv("SMSDESK_PUBLIC_URL"), "/"),
-		InboundTopic:     first(os.Getenv("SMSDESK_INBOUND_TOPIC"), "sms-inbound"),
-		OutboundTopic:    first(os.Getenv("SMSDESK_OUTBOUND_TOPIC"), "sms-outbound"),
-		TwilioAccountSID: os.Getenv("TWILIO_ACCOUNT_SID"),
-		TwilioAuthToken:  os.Getenv("TWILIO_AUTH_TOKEN"),
-		TwilioAPIURL:     os.Getenv("TWILIO_API_URL"),
+	e := Env{
+		ProjectID:           first(os.Getenv("GOOGLE_CLOUD_PROJECT"), os.Getenv("GCP_PROJECT")),
+		PublicURL:           strings.TrimRight(os.Getenv("SMSDESK_PUBLIC_URL"), "/"),
+		InboundTopic:        first(os.Getenv("SMSDESK_INBOUND_TOPIC"), "sms-inbound"),
+		OutboundTopic:       first(os.Getenv("SMSDESK_OUTBOUND_TOPIC"), "sms-outbound"),
+		TwilioAccountSID:    os.Getenv("TWILIO_ACCOUNT_SID"),
+		TwilioAuthToken:     os.Getenv("TWILIO_AUTH_TOKEN"),
+		TwilioAPIURL:        os.Getenv("TWILIO_API_URL"),
+		TimerSecret:         os.Getenv("SMSDESK_TIMER_SECRET"),
+		TasksQueue:          os.Getenv("SMSDESK_TASKS_QUEUE"),
+		TasksServiceAccount: os.Getenv("SMSDESK_TASKS_SERVICE_ACCOUNT"),
+		LocalTimers:         os.Getenv("SMSDESK_LOCAL_TIMERS") == "1",
+		SweepGrace:          time.Minute,
 	}
+	if d, err := time.ParseDuration(os.Getenv("SMSDESK_SWEEP_GRACE")); err == nil && d >= 0 {
+		e.SweepGrace = d
+	}
+	return e
 }
 
 // FunctionURL is the public URL of the named function.

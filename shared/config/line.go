@@ -12,7 +12,9 @@ import (
 type Line struct {
 	Number Number
 	// ChatOff is set when the business turned SMS chat off: no new chats open.
-	ChatOff  bool
+	ChatOff bool
+	// Defaults are the settings' timeouts.
+	Defaults *Timeouts
 	queues   map[string]Queue
 	children map[string][]Queue
 }
@@ -188,6 +190,10 @@ var builtin = map[string]map[string]string{
 		"afterhours": "Thanks for your message! We're closed right now; please text us again during business hours.",
 		"closed":     "{brand}: Text chat is not available right now. Please try again later.",
 		"transfer":   "Please hold on: we're transferring you to {target}.",
+		"inactive":   "Are you still there? Reply to keep chatting, or this chat will close soon.",
+		"timeout":    "We haven't heard from you, so this chat is now closed. Text us anytime to start again.",
+		"noagents":   "Sorry, no agents are available right now. Please text us again later.",
+		"expired":    "This chat has reached its time limit and is now closed. Text us anytime to start again.",
 	},
 	"es": {
 		"consent":    "{brand}: ¡Gracias por escribirnos! Recibirá mensajes recurrentes sobre su solicitud. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar, HELP para ayuda.",
@@ -206,5 +212,9 @@ var builtin = map[string]map[string]string{
 		"afterhours": "¡Gracias por su mensaje! Ahora estamos cerrados; escríbanos de nuevo en horario de atención.",
 		"closed":     "{brand}: El chat por mensaje de texto no está disponible ahora. Inténtelo más tarde.",
 		"transfer":   "Un momento: le estamos transfiriendo a {target}.",
+		"inactive":   "¿Sigue ahí? Responda para continuar, o esta conversación se cerrará pronto.",
+		"timeout":    "No hemos recibido respuesta, así que esta conversación se ha cerrado. Escríbanos cuando quiera.",
+		"noagents":   "Lo sentimos, no hay agentes disponibles ahora. Escríbanos más tarde.",
+		"expired":    "Esta conversación alcanzó su tiempo máximo y se ha cerrado. Escríbanos cuando quiera.",
 	},
 }

@@ -17,6 +17,8 @@ type Settings struct {
 	SMSChatOff bool `json:"smsChatOff,omitempty" firestore:"smsChatOff"`
 	// DefaultCapacity is an agent's number of concurrent chats when theirs is not set.
 	DefaultCapacity int `json:"defaultCapacity,omitempty" firestore:"defaultCapacity"`
+	// Timeouts are the deployment's defaults; numbers and queues override them.
+	Timeouts *Timeouts `json:"timeouts,omitempty" firestore:"timeouts,omitempty"`
 }
 
 // Number is a business phone number consumers text; it points at one entry queue.
@@ -33,6 +35,7 @@ type Number struct {
 	// LanguageWords switch the chat's language when texted as a whole message, e.g.
 	// {"ESPANOL": "es", "ENGLISH": "en"}.
 	LanguageWords map[string]string `json:"languageWords,omitempty" firestore:"languageWords,omitempty"`
+	Timeouts      *Timeouts         `json:"timeouts,omitempty" firestore:"timeouts,omitempty"`
 }
 
 // Queue is a node of a line of business's queue tree: with children it is a menu, without it
@@ -62,6 +65,11 @@ type Queue struct {
 	Hours *Hours `json:"hours,omitempty" firestore:"hours,omitempty"`
 	// Predefined are canned messages agents send in this queue's chats.
 	Predefined []Predefined `json:"predefined,omitempty" firestore:"predefined,omitempty"`
+	Timeouts   *Timeouts    `json:"timeouts,omitempty" firestore:"timeouts,omitempty"`
+	// Overflow is the queue a chat moves to when its wait times out; without one the chat
+	// gets the "noagents" message and ends, or stays if WaitTimeoutStays.
+	Overflow         string `json:"overflow,omitempty" firestore:"overflow,omitempty"`
+	WaitTimeoutStays bool   `json:"waitTimeoutStays,omitempty" firestore:"waitTimeoutStays"`
 }
 
 // Predefined is a canned message; {name} placeholders are filled when sent.

@@ -90,6 +90,16 @@ func (c Catalog) Validate() error {
 				seen[menuWord{q.Parent, lang, w}] = q.ID
 			}
 		}
+		if q.Timeouts != nil {
+			if err := q.Timeouts.Validate(); err != nil {
+				add("queue %q: timeouts: %w", q.ID, err)
+			}
+		}
+		if q.Overflow != "" {
+			if o, ok := queues[q.Overflow]; !ok || o.ID == q.ID {
+				add("queue %q: overflow queue %q is unknown", q.ID, q.Overflow)
+			}
+		}
 		if q.Hours != nil {
 			if err := q.Hours.Validate(); err != nil {
 				add("queue %q: hours: %w", q.ID, err)
@@ -104,7 +114,17 @@ func (c Catalog) Validate() error {
 			ids[key] = true
 		}
 	}
+	if t := c.Settings.Timeouts; t != nil {
+		if err := t.Validate(); err != nil {
+			add("settings: timeouts: %w", err)
+		}
+	}
 	for _, n := range c.Numbers {
+		if n.Timeouts != nil {
+			if err := n.Timeouts.Validate(); err != nil {
+				add("number %s: timeouts: %w", n.Number, err)
+			}
+		}
 		if !ValidE164(n.Number) {
 			add("number %q is not E.164 (like +18005550100)", n.Number)
 		}

@@ -24,6 +24,11 @@ type Outbox interface {
 	Send(ctx context.Context, paths ...string) error
 }
 
+// Scheduler schedules a chat's timers.
+type Scheduler interface {
+	Schedule(ctx context.Context, timers ...session.Timer) error
+}
+
 // Router assigns chats to agents.
 type Router interface {
 	AssignChat(ctx context.Context, s session.Session) error
@@ -32,10 +37,12 @@ type Router interface {
 
 // Service handles inbound texts.
 type Service struct {
-	Store  Store
-	Outbox Outbox
-	Router Router
-	Log    *slog.Logger
+	Store      Store
+	TimerStore TimerStore
+	Outbox     Outbox
+	Router     Router
+	Timers     Scheduler
+	Log        *slog.Logger
 }
 
 // Handle applies one inbound text. It is safe to call again with the same text: the text is
@@ -70,6 +77,9 @@ func (s *Service) Handle(ctx context.Context, t bus.InboundText) error {
 	log.Info("text applied", "replies", len(res.Outbox))
 	if err := s.Outbox.Send(ctx, res.Outbox...); err != nil {
 		return err
+	}
+	if err := s.Timers.Schedule(ctx, res.Timers...); err != nil {
+		log.Error("timers not scheduled; the sweeper will catch them", "err", err)
 	}
 	if res.Queued {
 		if err := s.Router.AssignChat(ctx, *res.Session); err != nil {

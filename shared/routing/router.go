@@ -18,7 +18,7 @@ type Store interface {
 	Agent(ctx context.Context, id string) (Agent, error)
 	Line(ctx context.Context, number string) (config.Line, error)
 	// Assign atomically gives a still-queued chat to a still-free agent.
-	Assign(ctx context.Context, sessionID, agentID string, now time.Time, notice func(session.Session, Agent) session.Entry) (string, bool, error)
+	Assign(ctx context.Context, sessionID, agentID string, now time.Time, prepare func(*session.Session, Agent) session.Entry) (string, bool, error)
 }
 
 // Outbox sends stored messages.
@@ -26,10 +26,16 @@ type Outbox interface {
 	Send(ctx context.Context, paths ...string) error
 }
 
+// Scheduler schedules a chat's timers.
+type Scheduler interface {
+	Schedule(ctx context.Context, timers ...session.Timer) error
+}
+
 // Router assigns queued chats.
 type Router struct {
 	Store  Store
 	Outbox Outbox
+	Timers Scheduler
 	Log    *slog.Logger
 }
 
@@ -88,7 +94,9 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 	if err != nil {
 		return false, err
 	}
-	path, ok, err := r.Store.Assign(ctx, s.ID, agentID, time.Now(), func(s session.Session, a Agent) session.Entry {
+	var timers []session.Timer
+	path, ok, err := r.Store.Assign(ctx, s.ID, agentID, time.Now(), func(s *session.Session, a Agent) session.Entry {
+		timers = session.Plan(line, s)
 		return session.Entry{
 			Author: session.FromSystem, Kind: "assigned", Status: session.StatusPending,
 			Body: line.Message("assigned", s.Language, s.QueueID, map[string]string{"agent": a.Name}),
@@ -98,6 +106,9 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 		return false, err
 	}
 	r.Log.Info("chat assigned", "session", s.ID, "agent", agentID, "queue", s.QueueID)
+	if err := r.Timers.Schedule(ctx, timers...); err != nil {
+		r.Log.Error("timers not scheduled; the sweeper will catch them", "session", s.ID, "err", err)
+	}
 	if err := r.Outbox.Send(ctx, path); err != nil {
 		return true, fmt.Errorf("send assigned notice of %s: %w", s.ID, err)
 	}

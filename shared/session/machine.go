@@ -33,6 +33,8 @@ type Outcome struct {
 	Queued bool
 	// FreedAgent is the agent whose chat just ended, so their capacity can take another.
 	FreedAgent string
+	// Timers are the chat's new timers, when its deadlines changed.
+	Timers []Timer
 }
 
 // Applied is a stored outcome with the paths of the messages it asks to send.
@@ -61,6 +63,9 @@ func Handle(line config.Line, c Consumer, s *Session, in Inbound) Outcome {
 		m.out.Session = &cp
 	}
 	m.handle()
+	if s := m.out.Session; s != nil {
+		m.out.Timers = Plan(line, s)
+	}
 	return m.out
 }
 
@@ -219,6 +224,9 @@ func (m *machine) lang() string {
 
 // record adds the consumer's text to the chat's transcript, if there is a chat.
 func (m *machine) record() {
+	if s := m.out.Session; s != nil {
+		s.LastConsumerAt, s.WarnedAt = m.in.At, time.Time{}
+	}
 	m.add(Entry{Author: FromConsumer, Body: m.in.Body, Media: m.in.Media, MessageSID: m.in.MessageSID})
 }
 

@@ -64,6 +64,18 @@ type Session struct {
 	AssignedAt     time.Time `firestore:"assignedAt,omitempty"`
 	EndedAt        time.Time `firestore:"endedAt,omitempty"`
 	EndReason      string    `firestore:"endReason,omitempty"`
+
+	// Timers: who spoke last decides who is being waited on.
+	LastConsumerAt time.Time `firestore:"lastConsumerAt,omitempty"`
+	LastAgentAt    time.Time `firestore:"lastAgentAt,omitempty"`
+	WarnedAt       time.Time `firestore:"warnedAt,omitempty"`   // inactivity warning sent
+	RemindedAt     time.Time `firestore:"remindedAt,omitempty"` // agent reminded to reply
+	WaitTimedOut   bool      `firestore:"waitTimedOut"`         // a queue wait timeout left it waiting
+	// Generation changes whenever the deadlines do; a timer of another generation is stale.
+	Generation int                  `firestore:"generation"`
+	Deadlines  map[string]time.Time `firestore:"deadlines"`
+	// NextDeadline is the earliest deadline, for the sweeper's query; absent when none.
+	NextDeadline time.Time `firestore:"nextDeadline,omitempty"`
 }
 
 // Media is an MMS attachment as the carrier hosts it.

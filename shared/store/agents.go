@@ -62,6 +62,23 @@ func (s *Store) AvailableAgents(ctx context.Context, queueID string) ([]routing.
 	return out, nil
 }
 
+// Supervisors lists the supervisors serving a queue.
+func (s *Store) Supervisors(ctx context.Context, queueID string) ([]routing.Agent, error) {
+	docs, err := s.fs.Collection(colAgents).Where("role", "==", "supervisor").Where("servesQueues", "array-contains", queueID).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, fmt.Errorf("supervisors of %s: %w", queueID, err)
+	}
+	out := make([]routing.Agent, 0, len(docs))
+	for _, d := range docs {
+		var a routing.Agent
+		if err := d.DataTo(&a); err != nil {
+			return nil, fmt.Errorf("decode agent %s: %w", d.Ref.ID, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
 // Agent reads one agent.
 func (s *Store) Agent(ctx context.Context, id string) (routing.Agent, error) {
 	var a routing.Agent
@@ -113,9 +130,10 @@ func (s *Store) sessions(ctx context.Context, q firestore.Query) ([]session.Sess
 // Assign gives a queued chat to an agent: the chat must still be queued and the agent free.
 // It reads both without locks and commits with update-time preconditions on both, so agents
 // racing for one chat never wait on each other's locks: the loser's commit fails and it
-// re-reads. It returns the path of the "assigned" message made by notice, and false when
-// either side no longer qualifies.
-func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.Time, notice func(session.Session, routing.Agent) session.Entry) (string, bool, error) {
+// re-reads. prepare sees the chat as assigned (and may plan its timers) and returns the
+// "assigned" message; Assign returns that message's path, and false when either side no
+// longer qualifies.
+func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.Time, prepare func(*session.Session, routing.Agent) session.Entry) (string, bool, error) {
 	sref, aref := s.sessionRef(sessionID), s.agentRef(agentID)
 	for attempt := 0; attempt < 5; attempt++ {
 		snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{sref, aref})
@@ -136,13 +154,16 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 		if c.State != session.Queued || !a.Free() {
 			return "", false, nil
 		}
-		e := notice(c, a)
+		c.State, c.AgentID, c.AssignedAt = session.Assigned, agentID, now
+		e := prepare(&c, a)
 		e.Seq, e.At, e.Business, e.Phone = c.Seq+1, now, c.Business, c.Phone
 		ref := s.entryRef(sessionID, e.Seq)
 		err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 			if err := tx.Update(sref, []firestore.Update{
 				{Path: "state", Value: string(session.Assigned)}, {Path: "agentId", Value: agentID},
 				{Path: "assignedAt", Value: now}, {Path: "seq", Value: e.Seq},
+				{Path: "generation", Value: c.Generation}, {Path: "deadlines", Value: c.Deadlines},
+				{Path: "nextDeadline", Value: orDelete(c.NextDeadline)},
 			}, firestore.LastUpdateTime(snaps[0].UpdateTime)); err != nil {
 				return err
 			}
@@ -170,9 +191,10 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 }
 
 // AppendByAgent adds entries an agent causes to a chat the agent holds, in one transaction;
-// finish, when set, ends the chat and frees the agent's capacity. It returns the paths of the
-// new entries that are to be sent.
-func (s *Store) AppendByAgent(ctx context.Context, sessionID, agentID string, now time.Time, entries []session.Entry, endReason string) ([]string, error) {
+// endReason, when set, ends the chat and frees the agent's capacity; plan, when set, sees the
+// changed chat before it is stored (to plan its timers). It returns the paths of the new
+// entries that are to be sent.
+func (s *Store) AppendByAgent(ctx context.Context, sessionID, agentID string, now time.Time, entries []session.Entry, endReason string, plan func(*session.Session)) ([]string, error) {
 	var paths []string
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		paths = nil
@@ -187,6 +209,9 @@ func (s *Store) AppendByAgent(ctx context.Context, sessionID, agentID string, no
 		for _, e := range entries {
 			c.Seq++
 			e.Seq, e.At, e.Business, e.Phone = c.Seq, now, c.Business, c.Phone
+			if e.Author == session.FromAgent && e.Status == session.StatusPending {
+				c.LastAgentAt = now
+			}
 			ref := s.entryRef(sessionID, e.Seq)
 			e := e
 			writes = append(writes, func() error { return tx.Set(ref, e) })
@@ -210,6 +235,9 @@ func (s *Store) AppendByAgent(ctx context.Context, sessionID, agentID string, no
 				return tx.Update(s.agentRef(agentID), []firestore.Update{{Path: "activeChats", Value: firestore.Increment(-1)}})
 			})
 		}
+		if plan != nil {
+			plan(&c)
+		}
 		writes = append(writes, func() error { return tx.Set(s.sessionRef(sessionID), c) })
 		for _, w := range writes {
 			if err := w(); err != nil {
@@ -222,4 +250,12 @@ func (s *Store) AppendByAgent(ctx context.Context, sessionID, agentID string, no
 		return nil, fmt.Errorf("update chat %s: %w", sessionID, err)
 	}
 	return paths, nil
+}
+
+// orDelete stores a zero time as an absent field, so range queries on it skip the document.
+func orDelete(t time.Time) any {
+	if t.IsZero() {
+		return firestore.Delete
+	}
+	return t
 }

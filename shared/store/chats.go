@@ -77,32 +77,12 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 			}
 		}
 		res.Outcome = decide(c, active)
-		if err := tx.Set(cref, res.Outcome.Consumer); err != nil {
-			return err
-		}
-		if a := res.Outcome.FreedAgent; a != "" {
-			if err := tx.Set(s.agentRef(a), map[string]any{"activeChats": firestore.Increment(-1)}, firestore.MergeAll); err != nil {
-				return err
-			}
-		}
 		sid := ""
-		if o := res.Outcome.Session; o != nil {
-			sid = o.ID
-			if err := tx.Set(s.sessionRef(o.ID), o); err != nil {
-				return err
-			}
+		if res.Outcome.Session != nil {
+			sid = res.Outcome.Session.ID
 		}
-		for i, e := range res.Outcome.Entries {
-			ref := cref.Collection(subMessages).Doc(fmt.Sprintf("%s-%d", in.MessageSID, i))
-			if sid != "" {
-				ref = s.entryRef(sid, e.Seq)
-			}
-			if err := tx.Set(ref, e); err != nil {
-				return err
-			}
-			if e.Outbound() && e.Status == session.StatusPending {
-				res.Outbox = append(res.Outbox, relPath(ref))
-			}
+		if res.Outbox, err = s.writeOutcome(tx, res.Outcome, in.MessageSID); err != nil {
+			return err
 		}
 		return tx.Set(rref, receipt{SessionID: sid, Outbox: res.Outbox, At: in.At})
 	})
@@ -110,6 +90,80 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 		return session.Applied{}, fmt.Errorf("apply inbound %s: %w", in.MessageSID, err)
 	}
 	return res, nil
+}
+
+// writeOutcome stores an outcome inside a transaction: consumer, chat, entries (of the chat,
+// or stand-alone messages named after idPrefix), and the freed agent's load. It returns the
+// paths of the entries to send.
+func (s *Store) writeOutcome(tx *firestore.Transaction, o session.Outcome, idPrefix string) ([]string, error) {
+	cref := s.consumerRef(o.Consumer.Business, o.Consumer.Phone)
+	if err := tx.Set(cref, o.Consumer); err != nil {
+		return nil, err
+	}
+	if a := o.FreedAgent; a != "" {
+		if err := tx.Set(s.agentRef(a), map[string]any{"activeChats": firestore.Increment(-1)}, firestore.MergeAll); err != nil {
+			return nil, err
+		}
+	}
+	if o.Session != nil {
+		if err := tx.Set(s.sessionRef(o.Session.ID), o.Session); err != nil {
+			return nil, err
+		}
+	}
+	var outbox []string
+	for i, e := range o.Entries {
+		ref := cref.Collection(subMessages).Doc(fmt.Sprintf("%s-%d", idPrefix, i))
+		if o.Session != nil {
+			ref = s.entryRef(o.Session.ID, e.Seq)
+		}
+		if err := tx.Set(ref, e); err != nil {
+			return nil, err
+		}
+		if e.Outbound() && e.Status == session.StatusPending {
+			outbox = append(outbox, relPath(ref))
+		}
+	}
+	return outbox, nil
+}
+
+// ApplyTimer fires a due timer on its chat in one transaction and stores what it changed. A
+// stale timer (outdated generation, ended chat) changes nothing.
+func (s *Store) ApplyTimer(ctx context.Context, t session.Timer, fire func(session.Consumer, session.Session) session.Fired) (session.Fired, []string, error) {
+	var res session.Fired
+	var outbox []string
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		res, outbox = session.Fired{}, nil
+		var c session.Session
+		snap, err := tx.Get(s.sessionRef(t.SessionID))
+		if isNotFound(err) {
+			res.Stale = true
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read chat %s: %w", t.SessionID, err)
+		}
+		if err := snap.DataTo(&c); err != nil {
+			return fmt.Errorf("decode chat %s: %w", t.SessionID, err)
+		}
+		cons := session.Consumer{Business: c.Business, Phone: c.Phone}
+		if err := getInto(tx, s.consumerRef(c.Business, c.Phone), &cons); err != nil {
+			return err
+		}
+		if res = fire(cons, c); res.Stale {
+			return nil
+		}
+		outbox, err = s.writeOutcome(tx, res.Outcome, fmt.Sprintf("%s-%s-%d", t.SessionID, t.Kind, t.Generation))
+		return err
+	})
+	if err != nil {
+		return session.Fired{}, nil, fmt.Errorf("fire %s timer of %s: %w", t.Kind, t.SessionID, err)
+	}
+	return res, outbox, nil
+}
+
+// DueChats lists chats with a deadline at or before t, for the sweeper.
+func (s *Store) DueChats(ctx context.Context, t time.Time, limit int) ([]session.Session, error) {
+	return s.sessions(ctx, s.fs.Collection(colSessions).Where("nextDeadline", "<=", t).OrderBy("nextDeadline", firestore.Asc).Limit(limit))
 }
 
 // getInto reads a document into v inside a transaction; a missing document leaves v as is.

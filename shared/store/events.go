@@ -15,6 +15,7 @@ const (
 	EventAssigned         = "chat_assigned"
 	EventTransferReceived = "transfer_received"
 	EventTransferFailed   = "transfer_failed"
+	EventReplyDue         = "reply_due" // the consumer has waited too long for the agent
 )
 
 // AgentEvent is a notice in an agent's feed: a new chat, a transfer received or failed.

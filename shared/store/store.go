@@ -101,7 +101,7 @@ func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
 	if err != nil {
 		return config.Line{}, err
 	}
-	line.ChatOff = settings.SMSChatOff
+	line.ChatOff, line.Defaults = settings.SMSChatOff, settings.Timeouts
 	s.mu.Lock()
 	s.lines[number] = cachedLine{line: line, at: time.Now()}
 	s.mu.Unlock()

@@ -24,7 +24,7 @@ type TransferTarget struct {
 // are appended. build sees the locked chat and target agent (nil for a queue); it returns the
 // entries to append, or an error refusing the transfer, which Transfer returns wrapped.
 func (s *Store) Transfer(ctx context.Context, sessionID, from string, to TransferTarget, now time.Time,
-	build func(session.Session, *routing.Agent) ([]session.Entry, error)) ([]string, error) {
+	build func(session.Session, *routing.Agent) ([]session.Entry, error), plan func(*session.Session)) ([]string, error) {
 	var paths []string
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		paths = nil
@@ -69,6 +69,9 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 		}
 		if err := tx.Update(s.agentRef(from), []firestore.Update{{Path: "activeChats", Value: firestore.Increment(-1)}}); err != nil {
 			return err
+		}
+		if plan != nil {
+			plan(&c)
 		}
 		return tx.Set(s.sessionRef(sessionID), c)
 	})

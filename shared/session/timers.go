@@ -1,0 +1,146 @@
+package session
+
+import (
+	"reflect"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+)
+
+// Timer kinds.
+const (
+	TimerInactivityWarn = "inactivity-warn"
+	TimerInactivityEnd  = "inactivity-end"
+	TimerQueueWait      = "queue-wait"
+	TimerReplyDue       = "reply-due"
+	TimerExpire         = "expire"
+)
+
+// End reasons of timers.
+const (
+	EndInactive = "consumer inactive"
+	EndNoAgents = "no agents available"
+	EndExpired  = "chat expired"
+)
+
+// Timer asks for a check of chat SessionID at Due; it acts only if the chat still has
+// Generation.
+type Timer struct {
+	SessionID  string    `json:"sessionId"`
+	Kind       string    `json:"kind"`
+	Generation int       `json:"generation"`
+	Due        time.Time `json:"due"`
+}
+
+// Plan recomputes the chat's deadlines from who it is waiting on. When they change, the
+// generation moves on (outdating every earlier timer) and the new timers are returned for
+// scheduling; otherwise nil.
+func Plan(line config.Line, s *Session) []Timer {
+	d := deadlines(line.Limits(s.QueueID), s)
+	if reflect.DeepEqual(d, s.Deadlines) || (len(d) == 0 && len(s.Deadlines) == 0) {
+		return nil
+	}
+	s.Generation++
+	s.Deadlines, s.NextDeadline = d, time.Time{}
+	timers := make([]Timer, 0, len(d))
+	for _, kind := range []string{TimerInactivityWarn, TimerInactivityEnd, TimerQueueWait, TimerReplyDue, TimerExpire} {
+		due, ok := d[kind]
+		if !ok {
+			continue
+		}
+		timers = append(timers, Timer{SessionID: s.ID, Kind: kind, Generation: s.Generation, Due: due})
+		if s.NextDeadline.IsZero() || due.Before(s.NextDeadline) {
+			s.NextDeadline = due
+		}
+	}
+	return timers
+}
+
+func deadlines(lim config.Limits, s *Session) map[string]time.Time {
+	d := map[string]time.Time{}
+	if s.State == Ended {
+		return d
+	}
+	d[TimerExpire] = s.CreatedAt.Add(lim.Expiration)
+	inactivity := func(since time.Time) {
+		if s.WarnedAt.IsZero() {
+			d[TimerInactivityWarn] = since.Add(lim.InactivityWarn)
+		} else {
+			d[TimerInactivityEnd] = s.WarnedAt.Add(lim.InactivityEnd)
+		}
+	}
+	switch s.State {
+	case InMenu:
+		inactivity(latest(s.CreatedAt, s.LastConsumerAt))
+	case Queued:
+		if !s.WaitTimedOut {
+			d[TimerQueueWait] = s.QueuedAt.Add(lim.QueueWait)
+		}
+	case Assigned:
+		agentSpoke := !s.LastAgentAt.Before(s.AssignedAt) && !s.LastAgentAt.Before(s.LastConsumerAt)
+		if agentSpoke {
+			inactivity(s.LastAgentAt)
+		} else if s.RemindedAt.IsZero() || s.RemindedAt.Before(latest(s.LastAgentAt, s.AssignedAt)) {
+			d[TimerReplyDue] = latest(s.LastConsumerAt, s.AssignedAt).Add(lim.ReplyDue)
+		}
+	}
+	return d
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// Fired is what a timer changed.
+type Fired struct {
+	Outcome
+	// Stale is set when the timer was outdated by activity (or the chat ended): nothing changed.
+	Stale bool
+	// Remind is set when the agent (and the queue's supervisors) must be told the consumer waits.
+	Remind bool
+	// Timers are the chat's new timers to schedule.
+	Timers []Timer
+}
+
+// Fire applies a due timer to the chat. A stale timer changes nothing, so a timer delivered
+// twice, or outdated by new activity, is harmless.
+func Fire(line config.Line, c Consumer, s Session, t Timer, now time.Time) Fired {
+	if s.State == Ended || t.Generation != s.Generation || s.ID != t.SessionID {
+		return Fired{Stale: true}
+	}
+	m := machine{line: line, in: Inbound{Business: s.Business, Phone: s.Phone, At: now}, out: Outcome{Consumer: c, Session: &s}}
+	f := Fired{}
+	switch t.Kind {
+	case TimerExpire:
+		m.end(EndExpired, "expired")
+	case TimerInactivityWarn:
+		s.WarnedAt = now
+		m.reply("inactive", s.Language, nil)
+	case TimerInactivityEnd:
+		m.end(EndInactive, "timeout")
+	case TimerReplyDue:
+		s.RemindedAt, f.Remind = now, true
+	case TimerQueueWait:
+		q, _ := line.Queue(s.QueueID)
+		switch {
+		case q.Overflow != "":
+			to, _ := line.Queue(q.Overflow)
+			m.reply("transfer", s.Language, map[string]string{"target": to.NameIn(s.Language)})
+			s.QueueID, s.QueuedAt, s.Priority = to.ID, now, to.Priority
+			m.out.Queued = true
+		case q.WaitTimeoutStays:
+			s.WaitTimedOut = true
+			m.reply("noagents", s.Language, nil)
+		default:
+			m.end(EndNoAgents, "noagents")
+		}
+	default:
+		return Fired{Stale: true}
+	}
+	f.Outcome = m.out
+	f.Timers = Plan(line, &s)
+	return f
+}

@@ -1,0 +1,86 @@
+package session
+
+import (
+	"testing"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+)
+
+func timerLine() config.Line {
+	return config.NewLine(
+		config.Number{Number: "+18005550100", LineOfBusiness: "r", EntryQueue: "q", DefaultLanguage: "en", Brand: "Acme",
+			Timeouts: &config.Timeouts{InactivityWarn: "2m", Expiration: "1h"}},
+		[]config.Queue{
+			{ID: "q", Name: "Queue", LineOfBusiness: "r", Overflow: "overflow", Timeouts: &config.Timeouts{QueueWait: "5m"}},
+			{ID: "overflow", Name: "Overflow", LineOfBusiness: "r"},
+		})
+}
+
+func kinds(ts []Timer) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, t := range ts {
+		out[t.Kind] = t.Due
+	}
+	return out
+}
+
+func TestTimersFollowWhoIsWaitedOn(t *testing.T) {
+	line := timerLine()
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	o := Handle(line, Consumer{Business: "+18005550100", Phone: "+1555"}, nil, Inbound{MessageSID: "SM1", Body: "hi", At: t0})
+	s := *o.Session
+	got := kinds(o.Timers)
+	if s.State != Queued || !got[TimerQueueWait].Equal(t0.Add(5*time.Minute)) || !got[TimerExpire].Equal(t0.Add(time.Hour)) || len(got) != 2 {
+		t.Fatalf("queued chat timers = %v (gen %d)", got, s.Generation)
+	}
+	// Assigned, nobody has spoken since: the agent owes a reply (default 3m).
+	s.State, s.AgentID, s.AssignedAt = Assigned, "ana", t0.Add(time.Minute)
+	ts := Plan(line, &s)
+	if due := kinds(ts)[TimerReplyDue]; !due.Equal(t0.Add(4*time.Minute)) || s.Generation != 2 {
+		t.Fatalf("assigned timers = %v gen %d", kinds(ts), s.Generation)
+	}
+	// The agent answers: now the consumer is waited on (2m from the number's timeouts).
+	s.LastAgentAt = t0.Add(2 * time.Minute)
+	if due := kinds(Plan(line, &s))[TimerInactivityWarn]; !due.Equal(t0.Add(4 * time.Minute)) {
+		t.Errorf("after the agent spoke: %v", s.Deadlines)
+	}
+	if Plan(line, &s) != nil {
+		t.Error("planning again without a change made new timers")
+	}
+}
+
+func TestFireWarnsThenEndsAndStaleTimersDoNothing(t *testing.T) {
+	line := timerLine()
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	s := Session{ID: "C1", State: Assigned, AgentID: "ana", QueueID: "q", Language: "en", CreatedAt: t0, AssignedAt: t0, LastAgentAt: t0.Add(time.Second)}
+	ts := Plan(line, &s)
+	warn := Timer{SessionID: "C1", Kind: TimerInactivityWarn, Generation: s.Generation}
+	if _, ok := kinds(ts)[TimerInactivityWarn]; !ok {
+		t.Fatalf("no warn timer: %v", kinds(ts))
+	}
+	f := Fire(line, Consumer{}, s, warn, t0.Add(3*time.Minute))
+	if f.Stale || len(f.Entries) != 1 || f.Entries[0].Kind != "inactive" {
+		t.Fatalf("warn fired: %+v", f)
+	}
+	s = *f.Session
+	if again := Fire(line, Consumer{}, s, warn, t0.Add(4*time.Minute)); !again.Stale {
+		t.Error("the same warn timer fired twice")
+	}
+	end := Timer{SessionID: "C1", Kind: TimerInactivityEnd, Generation: s.Generation}
+	f = Fire(line, Consumer{ActiveSession: "C1"}, s, end, t0.Add(9*time.Minute))
+	if f.Session.State != Ended || f.Session.EndReason != EndInactive || f.FreedAgent != "ana" || f.Entries[0].Kind != "timeout" {
+		t.Fatalf("end fired: %+v", f)
+	}
+}
+
+func TestQueueWaitOverflows(t *testing.T) {
+	line := timerLine()
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	s := Session{ID: "C1", State: Queued, QueueID: "q", Language: "en", CreatedAt: t0, QueuedAt: t0}
+	Plan(line, &s)
+	f := Fire(line, Consumer{}, s, Timer{SessionID: "C1", Kind: TimerQueueWait, Generation: s.Generation}, t0.Add(5*time.Minute))
+	if !f.Queued || f.Session.QueueID != "overflow" || f.Entries[0].Kind != "transfer" {
+		t.Errorf("overflow: %+v", f)
+	}
+}
