@@ -31,7 +31,11 @@ func timerFixture(t *testing.T, to config.Timeouts) (number, prefix, overflowAge
 			{ID: p + "-q", Name: "Main", Parent: p + "-menu", Order: 1, LineOfBusiness: p, Overflow: p + "-ov"},
 			{ID: p + "-ov", Name: "Overflow desk", Parent: p + "-menu", Order: 2, Hidden: true, LineOfBusiness: p},
 		},
-		Agents: []config.Agent{{ID: p + "-olga", Name: "Olga", Queues: []string{p + "-ov"}, Languages: []string{"en"}, Token: "token-" + p + "-olga"}},
+		Agents: []config.Agent{
+			{ID: p + "-olga", Name: "Olga", Queues: []string{p + "-ov"}, Languages: []string{"en"}, Token: "token-" + p + "-olga"},
+			{ID: p + "-quinn", Name: "Quinn", Queues: []string{p + "-q"}, Languages: []string{"en"}, Token: "token-" + p + "-quinn"},
+			{ID: p + "-sam", Name: "Sam", Queues: []string{p + "-q"}, Languages: []string{"en"}, Role: "supervisor", Token: "token-" + p + "-sam"},
+		},
 	}
 	if err := runner.Store.LoadCatalog(context.Background(), c); err != nil {
 		t.Fatal(err)
@@ -186,5 +190,42 @@ func TestTimerDeliveredTwiceActsOnce(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("chat ended %d times", n)
+	}
+}
+
+// TestAgentAndSupervisorAreRemindedOfAWaitingConsumer: the consumer's text goes unanswered;
+// the agent and the queue's supervisor get a reply_due notice; the agent's reply clears it.
+func TestAgentAndSupervisorAreRemindedOfAWaitingConsumer(t *testing.T) {
+	number, p, _ := timerFixture(t, config.Timeouts{ReplyDue: "1s"})
+	ctx := testCtx(t)
+	quinn, sam := "token-"+p+"-quinn", "token-"+p+"-sam"
+	api(t, quinn, "PUT", "/status", map[string]string{"status": "available"}, nil)
+	phone := consumerPhone()
+	text(t, phone, number, "hi")
+	text(t, phone, number, "1")
+	id := waitChats(t, ctx, quinn, func(cs []chatJSON) bool { return len(cs) == 1 })[0].ID
+	for _, tok := range []string{quinn, sam} {
+		for {
+			var evs struct {
+				Events []struct{ Type, ChatID string }
+			}
+			api(t, tok, "GET", "/events", nil, &evs)
+			if n := len(evs.Events); n > 0 && evs.Events[n-1].Type == "reply_due" && evs.Events[n-1].ChatID == id {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("%s never told of the waiting consumer: %+v", tok, evs.Events)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	if s, _ := runner.Store.Session(ctx, id); s.Deadlines[session.TimerReplyDue] != (time.Time{}) {
+		t.Errorf("reminded twice? deadlines %v", s.Deadlines)
+	}
+	api(t, quinn, "POST", "/chats/"+id+"/messages", map[string]string{"body": "Sorry for the wait!"}, nil)
+	s, _ := runner.Store.Session(ctx, id)
+	if _, ok := s.Deadlines[session.TimerInactivityWarn]; !ok {
+		t.Errorf("after the agent's reply the consumer is waited on: deadlines %v", s.Deadlines)
 	}
 }
