@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/smsdesk/smsdesk/shared/compliance"
 	"net/url"
 	"strconv"
 	"strings"
@@ -114,7 +115,7 @@ func (s *Sim) SendInbound(ctx context.Context, in Inbound) (InboundResult, error
 		"To":            {in.To},
 		"Body":          {in.Body},
 		"NumMedia":      {strconv.Itoa(len(in.Media))},
-		"NumSegments":   {strconv.Itoa(Segments(in.Body))},
+		"NumSegments":   {strconv.Itoa(compliance.Segments(in.Body))},
 		"SmsStatus":     {"received"},
 		"ApiVersion":    {APIVersion},
 	}

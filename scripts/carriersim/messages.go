@@ -3,6 +3,7 @@ package carriersim
 import (
 	"context"
 	"fmt"
+	"github.com/smsdesk/smsdesk/shared/compliance"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -149,7 +150,7 @@ func (s *Sim) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.SID = newSID("SM")
-	m.NumSegments = Segments(m.Body)
+	m.NumSegments = compliance.Segments(m.Body)
 	m.Created = time.Now().UTC().Truncate(time.Second)
 	m.Updated = m.Created
 

@@ -132,31 +132,6 @@ func TestValidation(t *testing.T) {
 	}
 }
 
-func TestSegments(t *testing.T) {
-	cases := []struct {
-		body string
-		want int
-	}{
-		{"", 1}, {strings.Repeat("a", 160), 1}, {strings.Repeat("a", 161), 2},
-		{strings.Repeat("a", 306), 2}, {strings.Repeat("a", 307), 3},
-		{strings.Repeat("€", 80), 1}, {strings.Repeat("€", 81), 2},
-		{strings.Repeat("é", 70) + "😀", 2}, {strings.Repeat("ł", 70), 1},
-		{strings.Repeat("ł", 71), 2}, {strings.Repeat("ł", 134), 2}, {strings.Repeat("ł", 135), 3},
-	}
-	for _, c := range cases {
-		if got := Segments(c.body); got != c.want {
-			t.Errorf("Segments(%d runes %q...) = %d want %d", len([]rune(c.body)), firstRune(c.body), got, c.want)
-		}
-	}
-}
-
-func firstRune(s string) string {
-	for _, r := range s {
-		return string(r)
-	}
-	return ""
-}
-
 func TestFailNext(t *testing.T) {
 	s, srv := newTestSim(t, Options{})
 	rc := newRestClient(t, srv, testSID, testToken)

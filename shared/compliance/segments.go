@@ -1,4 +1,4 @@
-package carriersim
+package compliance
 
 import "unicode/utf16"
 
@@ -29,6 +29,17 @@ func IsGSM7(body string) bool {
 	}
 	return true
 }
+
+// Encoding is the alphabet body is sent in: "GSM-7" or, for any other character, "UCS-2".
+func Encoding(body string) string {
+	if IsGSM7(body) {
+		return "GSM-7"
+	}
+	return "UCS-2"
+}
+
+// MaxBodyChars is the carrier's limit on one message's length.
+const MaxBodyChars = 1600
 
 // Segments returns how many SMS segments body takes: GSM-7 holds 160
 // septets in one segment or 153 per part when split; otherwise UCS-2 holds

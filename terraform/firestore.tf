@@ -1,0 +1,103 @@
+# Firestore: the (default) database the functions use (firestore.NewClient with the project),
+# the composite indexes of the queries in shared/store, and a TTL policy on webhook receipts.
+# terraform/infra_test.go finds those queries and fails when one lacks its index here.
+
+resource "google_firestore_database" "default" {
+  project     = var.project_id
+  name        = "(default)"
+  location_id = var.firestore_location != "" ? var.firestore_location : var.region
+  type        = "FIRESTORE_NATIVE"
+
+  concurrency_mode        = "PESSIMISTIC" # transactions lock what they read (DESIGN.md)
+  delete_protection_state = "DELETE_PROTECTION_ENABLED"
+  deletion_policy         = "ABANDON"
+
+  depends_on = [google_project_service.apis]
+}
+
+# store.QueuedChats: state == "queued", queueId in [...], order by priority desc, queuedAt asc.
+resource "google_firestore_index" "sessions_queued" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "sessions"
+
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "queueId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "priority"
+    order      = "DESCENDING"
+  }
+  fields {
+    field_path = "queuedAt"
+    order      = "ASCENDING"
+  }
+}
+
+# store.AgentChats: state == "assigned", agentId ==, order by assignedAt asc.
+resource "google_firestore_index" "sessions_by_agent" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "sessions"
+
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "agentId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "assignedAt"
+    order      = "ASCENDING"
+  }
+}
+
+# store.AvailableAgents: status == "available", servesQueues array-contains queue.
+resource "google_firestore_index" "agents_available" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "agents"
+
+  fields {
+    field_path = "status"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path   = "servesQueues"
+    array_config = "CONTAINS"
+  }
+}
+
+# store.Supervisors: role == "supervisor", servesQueues array-contains queue.
+resource "google_firestore_index" "agents_by_role" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "agents"
+
+  fields {
+    field_path = "role"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path   = "servesQueues"
+    array_config = "CONTAINS"
+  }
+}
+
+# Webhook receipts (store.ClaimInbound) carry expireAt, 7 days on: long after the carrier's
+# retries are over. Firestore deletes them some time after it passes.
+resource "google_firestore_field" "inbound_receipts_ttl" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "inboundReceipts"
+  field      = "expireAt"
+
+  ttl_config {}
+}

@@ -1,0 +1,208 @@
+# The functions, one per entry point registered in ../entrypoints.go, all built from one zip of
+# the repository. A function is deployed under its registered name, so it serves at
+# local.public_url/<name>: the URL the carrier calls and the code checks signatures against.
+
+locals {
+  public_url = var.public_url != "" ? trimsuffix(var.public_url, "/") : "https://${var.region}-${var.project_id}.cloudfunctions.net"
+
+  # Pub/Sub topics between the functions. The names are the defaults in shared/config/env.go;
+  # the functions are told them anyway (SMSDESK_*_TOPIC below).
+  topics = {
+    inbound  = "sms-inbound"
+    outbound = "sms-outbound"
+  }
+
+  # The one list of functions; terraform/infra_test.go checks it against entrypoints.go.
+  #   public:    anyone may invoke it (run.invoker for allUsers); the code authenticates callers.
+  #   invokers:  keys in local.invoker_members that may invoke it (run.invoker), for the
+  #              functions that are not public.
+  #   topic:     null for an HTTP function; for a CloudEvent function, the key in local.topics it
+  #              consumes through an ordered push subscription (pubsub.tf).
+  #   publishes: keys in local.topics it publishes to (iam.tf grants exactly these).
+  #   secrets:   secret environment variables it gets besides local.common_secrets (iam.tf grants
+  #              access to exactly these).
+  #   env:       plain environment variables it gets besides local.common_env.
+  functions = {
+    inbound = {
+      description = "Carrier webhook for consumer texts: checks X-Twilio-Signature, deduplicates by MessageSid, publishes to sms-inbound."
+      public      = true
+      invokers    = []
+      topic       = null
+      publishes   = ["inbound"]
+      secrets     = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] # signature check
+      env         = {}
+    }
+    status = {
+      description = "Carrier webhook for delivery statuses: checks X-Twilio-Signature, applies statuses monotonically."
+      public      = true
+      invokers    = []
+      topic       = null
+      publishes   = []
+      secrets     = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] # signature check
+      env         = {}
+    }
+    agent = {
+      description = "Agent API (JSON over HTTP); authenticates agents itself with bearer tokens."
+      public      = true
+      invokers    = []
+      topic       = null
+      publishes   = ["outbound"]
+      secrets     = []
+      env         = {}
+    }
+    admin = {
+      description = "Admin API (JSON over HTTP): numbers, queues, teams, agents, settings; authenticates admins itself with bearer tokens."
+      public      = true
+      invokers    = []
+      topic       = null
+      publishes   = []
+      secrets     = []
+      env         = {}
+    }
+    expiry = {
+      description = "Target of the chat timers (Cloud Tasks HTTP tasks): checks the timer's signature and applies it once."
+      public      = false
+      invokers    = ["cloud-tasks"]
+      topic       = null
+      publishes   = ["outbound"]
+      secrets     = []
+      env         = {}
+    }
+    sweeper = {
+      description = "Run by Cloud Scheduler every few minutes: fires the chat deadlines whose timers never arrived."
+      public      = false
+      invokers    = ["cloud-scheduler"]
+      topic       = null
+      publishes   = ["outbound"]
+      secrets     = []
+      env = {
+        SMSDESK_SWEEP_GRACE = var.sweep_grace
+      }
+    }
+    conversation = {
+      description = "Consumes sms-inbound: the chat state machine in Firestore transactions, queueing and assignment."
+      public      = false
+      invokers    = ["pubsub-push"]
+      topic       = "inbound"
+      publishes   = ["outbound"]
+      secrets     = []
+      env         = {}
+    }
+    sender = {
+      description = "Consumes sms-outbound: the one place that calls the carrier (opt-out check, send, status callback URL)."
+      public      = false
+      invokers    = ["pubsub-push"]
+      topic       = "outbound"
+      publishes   = []
+      secrets     = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] # sends through the Twilio API
+      env         = {}
+    }
+  }
+
+  # What every function reads from its environment (shared/config/env.go). Every function
+  # schedules chat timers (shared/app builds the scheduler at start), so all get the queue and
+  # the identity of its tasks.
+  common_env = {
+    GOOGLE_CLOUD_PROJECT          = var.project_id
+    SMSDESK_PUBLIC_URL            = local.public_url
+    SMSDESK_INBOUND_TOPIC         = local.topics.inbound
+    SMSDESK_OUTBOUND_TOPIC        = local.topics.outbound
+    SMSDESK_TASKS_QUEUE           = local.timer_queue_id
+    SMSDESK_TASKS_SERVICE_ACCOUNT = google_service_account.tasks.email
+  }
+
+  # Secret environment variables every function gets: timer deliveries are signed with this.
+  common_secrets = ["SMSDESK_TIMER_SECRET"]
+
+  # Secret environment variables and the Secret Manager secrets behind them (secrets.tf).
+  secret_env = {
+    TWILIO_ACCOUNT_SID   = google_secret_manager_secret.twilio["TWILIO_ACCOUNT_SID"].secret_id
+    TWILIO_AUTH_TOKEN    = google_secret_manager_secret.twilio["TWILIO_AUTH_TOKEN"].secret_id
+    SMSDESK_TIMER_SECRET = google_secret_manager_secret.timer.secret_id
+  }
+
+  # Who may invoke the functions that are not public (local.functions[*].invokers): Pub/Sub
+  # pushing to the event functions, Cloud Tasks delivering timers, Cloud Scheduler running the
+  # sweeper, each with an OIDC token for its own service account (iam.tf).
+  invoker_members = {
+    pubsub-push     = google_service_account.push.member
+    cloud-tasks     = google_service_account.tasks.member
+    cloud-scheduler = google_service_account.scheduler.member
+  }
+
+  # Per-function settings: the defaults from variables.tf with var.function_overrides applied.
+  settings = {
+    for name in keys(local.functions) : name => {
+      memory          = coalesce(try(var.function_overrides[name].memory, null), var.function_memory)
+      timeout_seconds = coalesce(try(var.function_overrides[name].timeout_seconds, null), var.function_timeout_seconds)
+      max_instances   = coalesce(try(var.function_overrides[name].max_instances, null), var.max_instances)
+      min_instances   = coalesce(try(var.function_overrides[name].min_instances, null), var.min_instances)
+    }
+  }
+}
+
+# The source: the repository without what the functions do not build from. The Go buildpack
+# builds the module's root package (entrypoints.go) with each function's entry point.
+data "archive_file" "source" {
+  type        = "zip"
+  source_dir  = "${path.module}/.."
+  output_path = "${path.module}/.build/smsdesk-source.zip"
+  excludes    = [".git", ".ci", ".dev", "bin", "scripts", "terraform"]
+}
+
+resource "google_storage_bucket" "source" {
+  name                        = "${var.project_id}-${var.name_prefix}-source"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = true
+
+  depends_on = [google_project_service.apis]
+}
+
+# Named by content, so that a change of the code redeploys every function and nothing else does.
+resource "google_storage_bucket_object" "source" {
+  name   = "source-${data.archive_file.source.output_md5}.zip"
+  bucket = google_storage_bucket.source.name
+  source = data.archive_file.source.output_path
+}
+
+module "function" {
+  source   = "./modules/function"
+  for_each = local.functions
+
+  project_id  = var.project_id
+  region      = var.region
+  name        = each.key
+  entry_point = each.key
+  description = each.value.description
+
+  source_bucket         = google_storage_bucket.source.name
+  source_object         = google_storage_bucket_object.source.name
+  service_account_email = google_service_account.function[each.key].email
+  build_service_account = google_service_account.build.id
+
+  memory          = local.settings[each.key].memory
+  timeout_seconds = local.settings[each.key].timeout_seconds
+  max_instances   = local.settings[each.key].max_instances
+  min_instances   = local.settings[each.key].min_instances
+
+  environment_variables        = merge(local.common_env, each.value.env)
+  secret_environment_variables = { for env in concat(local.common_secrets, each.value.secrets) : env => local.secret_env[env] }
+
+  # HTTP functions the public may call; the others only the identities in their invokers.
+  public   = each.value.public
+  invokers = { for id in each.value.invokers : id => local.invoker_members[id] }
+
+  # The function must be able to read its secrets and use Firestore from its first instance.
+  depends_on = [
+    google_project_service.apis,
+    google_project_iam_member.build,
+    google_project_iam_member.function_datastore,
+    google_secret_manager_secret_iam_member.function,
+    google_secret_manager_secret_version.timer,
+    google_cloud_tasks_queue_iam_member.function_enqueuer,
+    google_service_account_iam_member.function_tasks_user,
+    google_firestore_database.default,
+  ]
+}

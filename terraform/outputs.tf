@@ -1,0 +1,44 @@
+output "inbound_webhook_url" {
+  description = "Paste into the Twilio console: Phone Numbers > your number > Messaging > \"A message comes in\", Webhook, HTTP POST. Exactly this URL: signatures are checked against it."
+  value       = "${local.public_url}/inbound"
+}
+
+output "status_callback_url" {
+  description = "Delivery status webhook. The sender sets it on every message it sends (with ?m=...); nothing to paste, shown for reference."
+  value       = "${local.public_url}/status"
+}
+
+output "agent_api_url" {
+  description = "The agent API (bearer tokens from the config file), e.g. GET agent_api_url/me."
+  value       = "${local.public_url}/agent"
+}
+
+output "admin_api_url" {
+  description = "The admin API (bearer token of an agent with role admin), e.g. GET admin_api_url/config."
+  value       = "${local.public_url}/admin"
+}
+
+output "public_url" {
+  description = "SMSDESK_PUBLIC_URL: the base every function is served under as /<name>."
+  value       = local.public_url
+}
+
+output "dead_letter_subscriptions" {
+  description = "Pull subscriptions holding messages an event function failed on max_delivery_attempts times."
+  value       = { for name, s in google_pubsub_subscription.dead_letter : name => s.name }
+}
+
+output "timer_queue" {
+  description = "The Cloud Tasks queue of the chat timers (SMSDESK_TASKS_QUEUE), e.g. for gcloud tasks list --queue=NAME."
+  value       = local.timer_queue_id
+}
+
+output "sweeper_job" {
+  description = "The Cloud Scheduler job that runs the sweeper; gcloud scheduler jobs run NAME --location=REGION runs it now."
+  value       = google_cloud_scheduler_job.sweeper.name
+}
+
+output "function_service_accounts" {
+  description = "The service account each function runs as."
+  value       = { for name, sa in google_service_account.function : name => sa.email }
+}
