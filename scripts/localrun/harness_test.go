@@ -96,7 +96,7 @@ func newFixture(t *testing.T) fixture {
 	p := fmt.Sprintf("t%d", n)
 	f := fixture{Number: fmt.Sprintf("+1800777%04d", n), Prefix: p, Tokens: map[string]string{}}
 	c := config.Catalog{
-		Numbers: []config.Number{{Number: f.Number, LineOfBusiness: p, EntryQueue: p + "-lang", DefaultLanguage: "en", Brand: "Shop " + p, ExitWord: "EXIT"}},
+		Numbers: []config.Number{{Number: f.Number, LineOfBusiness: p, EntryQueue: p + "-lang", DefaultLanguage: "en", Brand: "Shop " + p, ExitWord: "EXIT", MPS: 100}},
 		Queues: []config.Queue{
 			{ID: p + "-lang", Name: "Language", LineOfBusiness: p},
 			{ID: p + "-en", Name: "English", Parent: p + "-lang", Order: 1, Keywords: []string{"ENGLISH"}, Language: "en", LineOfBusiness: p},

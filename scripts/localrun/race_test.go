@@ -19,7 +19,7 @@ func queueFixture(t *testing.T, agents, capacity int) (number, queue string, tok
 	p := fmt.Sprintf("r%d", n)
 	number, queue = fmt.Sprintf("+1800888%04d", n), p+"-q"
 	c := config.Catalog{
-		Numbers: []config.Number{{Number: number, LineOfBusiness: p, EntryQueue: queue, DefaultLanguage: "en", Brand: "Race"}},
+		Numbers: []config.Number{{Number: number, LineOfBusiness: p, EntryQueue: queue, DefaultLanguage: "en", Brand: "Race", MPS: 500}},
 		Queues:  []config.Queue{{ID: queue, Name: "Queue", LineOfBusiness: p}},
 	}
 	for i := 0; i < agents; i++ {

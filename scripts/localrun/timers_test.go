@@ -25,7 +25,7 @@ func timerFixture(t *testing.T, to config.Timeouts) (number, prefix, overflowAge
 	p := fmt.Sprintf("x%d", n)
 	number = fmt.Sprintf("+1800999%04d", n)
 	c := config.Catalog{
-		Numbers: []config.Number{{Number: number, LineOfBusiness: p, EntryQueue: p + "-menu", DefaultLanguage: "en", Brand: "Tick", Timeouts: &to}},
+		Numbers: []config.Number{{Number: number, LineOfBusiness: p, EntryQueue: p + "-menu", DefaultLanguage: "en", Brand: "Tick", Timeouts: &to, MPS: 100}},
 		Queues: []config.Queue{
 			{ID: p + "-menu", Name: "Menu", LineOfBusiness: p},
 			{ID: p + "-q", Name: "Main", Parent: p + "-menu", Order: 1, LineOfBusiness: p, Overflow: p + "-ov"},

@@ -119,7 +119,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Outbox = bus.Outbox{Publisher: a.Publisher, Topic: env.OutboundTopic}
 	statusURL := env.FunctionURL("status")
 	a.Sender = &delivery.Sender{
-		Outbox: a.Store, Carrier: cc, Log: log, StaleClaim: 2 * time.Minute,
+		Outbox: a.Store, Carrier: cc, Lines: a.Store, Log: log, StaleClaim: 2 * time.Minute,
 		CallbackURL: func(path string) string { return statusURL + "?m=" + url.QueryEscape(path) },
 	}
 	sched, err := newScheduler(ctx, env, log)
@@ -129,6 +129,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	}
 	a.close = append(a.close, func() { sched.Close() })
 	a.Timers = TimerScheduler{s: sched, Secret: []byte(env.TimerSecret)}
+	a.Sender.Timers = &a.Timers
 	a.Router = &routing.Router{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Log: log}
 	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Log: log}
 	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Log: log}

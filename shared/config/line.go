@@ -2,6 +2,8 @@ package config
 
 import (
 	"sort"
+
+	"github.com/smsdesk/smsdesk/shared/compliance"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +17,8 @@ type Line struct {
 	ChatOff bool
 	// Defaults are the settings' timeouts.
 	Defaults *Timeouts
+	// Quiet holds notifications back outside these hours of the consumer's day.
+	Quiet    compliance.QuietHours
 	queues   map[string]Queue
 	children map[string][]Queue
 }
@@ -86,6 +90,18 @@ func (l Line) MenuText(id, lang string) string {
 		text += " " + l.Message("back", lang, id, nil)
 	}
 	return text
+}
+
+// Location is the time zone of the number's consumers (America/New_York when unset).
+func (l Line) Location() *time.Location {
+	if loc, err := time.LoadLocation(l.Number.TimeZone); err == nil && l.Number.TimeZone != "" {
+		return loc
+	}
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // Open reports whether queue id is within its business hours at t: the nearest hours up the
@@ -194,6 +210,7 @@ var builtin = map[string]map[string]string{
 		"timeout":    "We haven't heard from you, so this chat is now closed. Text us anytime to start again.",
 		"noagents":   "Sorry, no agents are available right now. Please text us again later.",
 		"expired":    "This chat has reached its time limit and is now closed. Text us anytime to start again.",
+		"autoreply":  "{brand}: Thanks for your reply! This number sends notifications; text us again to chat with our team.",
 	},
 	"es": {
 		"consent":    "{brand}: ¡Gracias por escribirnos! Recibirá mensajes recurrentes sobre su solicitud. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar, HELP para ayuda.",
@@ -216,5 +233,6 @@ var builtin = map[string]map[string]string{
 		"timeout":    "No hemos recibido respuesta, así que esta conversación se ha cerrado. Escríbanos cuando quiera.",
 		"noagents":   "Lo sentimos, no hay agentes disponibles ahora. Escríbanos más tarde.",
 		"expired":    "Esta conversación alcanzó su tiempo máximo y se ha cerrado. Escríbanos cuando quiera.",
+		"autoreply":  "{brand}: ¡Gracias por su respuesta! Este número envía avisos; escríbanos de nuevo para hablar con nuestro equipo.",
 	},
 }

@@ -9,6 +9,30 @@ type Catalog struct {
 	Queues   []Queue  `json:"queues"`
 	Teams    []Team   `json:"teams,omitempty"`
 	Agents   []Agent  `json:"agents"`
+	// Templates are texts the outbound API sends by id, per language.
+	Templates []Template `json:"templates,omitempty"`
+	// APIKeys let the business's systems call the outbound API.
+	APIKeys []APIKey `json:"apiKeys,omitempty"`
+}
+
+// Template is a business-initiated text with {name} placeholders.
+type Template struct {
+	ID       string `json:"id" firestore:"id"`
+	Language string `json:"language" firestore:"language"`
+	Text     string `json:"text" firestore:"text"`
+}
+
+// APIKey is a credential of a system calling the outbound API; only its hash is stored.
+type APIKey struct {
+	ID   string `json:"id" firestore:"id"`
+	Name string `json:"name" firestore:"name"`
+	Key  string `json:"key,omitempty" firestore:"-"`
+}
+
+// QuietHours is when non-conversational messages may be sent, in the consumer's local time.
+type QuietHours struct {
+	Start string `json:"start" firestore:"start"` // "08:00": sending allowed from
+	End   string `json:"end" firestore:"end"`     // "21:00": sending allowed until
 }
 
 // Settings apply to the whole deployment.
@@ -19,6 +43,8 @@ type Settings struct {
 	DefaultCapacity int `json:"defaultCapacity,omitempty" firestore:"defaultCapacity"`
 	// Timeouts are the deployment's defaults; numbers and queues override them.
 	Timeouts *Timeouts `json:"timeouts,omitempty" firestore:"timeouts,omitempty"`
+	// QuietHours bound notifications and bulk texts (default 08:00 to 21:00).
+	QuietHours *QuietHours `json:"quietHours,omitempty" firestore:"quietHours,omitempty"`
 }
 
 // Number is a business phone number consumers text; it points at one entry queue.
@@ -36,6 +62,14 @@ type Number struct {
 	// {"ESPANOL": "es", "ENGLISH": "en"}.
 	LanguageWords map[string]string `json:"languageWords,omitempty" firestore:"languageWords,omitempty"`
 	Timeouts      *Timeouts         `json:"timeouts,omitempty" firestore:"timeouts,omitempty"`
+	// TimeZone is where the number's consumers are assumed to be, for quiet hours.
+	TimeZone string `json:"timeZone,omitempty" firestore:"timeZone,omitempty"`
+	// MPS is the sending rate the carrier allows this number (messages per second): 10DLC by
+	// trust score, about 3 for toll-free, 100 for short codes. Default 1.
+	MPS float64 `json:"mps,omitempty" firestore:"mps,omitempty"`
+	// RepliesOpenChat makes a reply to a notification open a normal chat; otherwise it gets
+	// the "autoreply" message.
+	RepliesOpenChat bool `json:"repliesOpenChat,omitempty" firestore:"repliesOpenChat"`
 }
 
 // Queue is a node of a line of business's queue tree: with children it is a menu, without it

@@ -23,6 +23,9 @@ type TimerStore interface {
 // (outdated by activity, or delivered twice) does nothing.
 func (s *Service) Fire(ctx context.Context, t session.Timer) error {
 	log := s.Log.With("session", t.SessionID, "timer", t.Kind, "generation", t.Generation)
+	if t.Kind == session.TimerSend {
+		return s.Outbox.Send(ctx, t.SessionID)
+	}
 	cur, err := s.TimerStore.Session(ctx, t.SessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		log.Warn("timer for an unknown chat ignored")

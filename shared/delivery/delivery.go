@@ -7,9 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/smsdesk/smsdesk/shared/carrier"
+	"github.com/smsdesk/smsdesk/shared/compliance"
+	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -24,10 +29,24 @@ type Carrier interface {
 	Send(ctx context.Context, m carrier.Message) (carrier.Sent, error)
 }
 
+// Lines gives a business number's configuration (time zone, sending rate, quiet hours).
+type Lines interface {
+	Line(ctx context.Context, number string) (config.Line, error)
+}
+
+// Scheduler schedules a message's later send (a timer of kind session.TimerSend).
+type Scheduler interface {
+	Schedule(ctx context.Context, timers ...session.Timer) error
+}
+
 // Sender delivers stored outbound messages.
 type Sender struct {
 	Outbox  Outbox
 	Carrier Carrier
+	Lines   Lines
+	Timers  Scheduler
+	// limiters hold each sending number to the rate its carrier registration allows.
+	limiters sync.Map // number → *rate.Limiter
 	// CallbackURL is the status webhook URL for the message at path.
 	CallbackURL func(path string) string
 	Log         *slog.Logger
@@ -45,6 +64,7 @@ const (
 	send
 	busy
 	blocked
+	deferred
 )
 
 // Deliver sends the message stored at path unless it was sent already, is being sent, or its
@@ -52,10 +72,14 @@ const (
 func (s *Sender) Deliver(ctx context.Context, path string) error {
 	now := time.Now()
 	var d decision
+	var line config.Line
 	e, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, c session.Consumer) bool {
 		d = skip
 		switch e.Status {
-		case session.StatusPending:
+		case session.StatusPending, session.StatusScheduled:
+			if e.NotBefore.After(now) {
+				return false // its timer brings it back
+			}
 		case session.StatusDispatching:
 			if now.Sub(e.ClaimedAt) < s.StaleClaim {
 				d = busy
@@ -68,6 +92,18 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 			d, e.Status = blocked, session.StatusBlocked
 			return true
 		}
+		var err error
+		if line, err = s.Lines.Line(ctx, e.Business); err != nil {
+			d = busy
+			return false
+		}
+		if !e.Conversational {
+			if next := line.Quiet.NextAllowed(now, line.Location()); next.After(now) {
+				d, e.Status, e.NotBefore = deferred, session.StatusScheduled, next
+				return true
+			}
+		}
+		e.Encoding, e.Segments = compliance.Encoding(e.Body), compliance.Segments(e.Body)
 		d, e.Status, e.ClaimedAt = send, session.StatusDispatching, now
 		return true
 	})
@@ -83,6 +119,13 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 	case blocked:
 		log.Info("not sent: consumer opted out", "kind", e.Kind)
 		return nil
+	case deferred:
+		log.Info("held for quiet hours", "until", e.NotBefore)
+		return s.Timers.Schedule(ctx, session.Timer{SessionID: path, Kind: session.TimerSend, Due: e.NotBefore})
+	}
+	if err := s.limiter(e.Business, line.Number.MPS).Wait(ctx); err != nil {
+		_, _ = s.Outbox.UpdateEntry(context.WithoutCancel(ctx), path, release(now))
+		return fmt.Errorf("rate limit wait for %s: %w", e.Business, err)
 	}
 	urls := make([]string, 0, len(e.Media))
 	for _, m := range e.Media {
@@ -120,6 +163,26 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 	}
 }
 
+// limiter is the sending number's rate limiter: mps messages per second, no burst beyond one.
+func (s *Sender) limiter(number string, mps float64) *rate.Limiter {
+	if mps <= 0 {
+		mps = DefaultMPS
+	}
+	if l, ok := s.limiters.Load(number); ok {
+		lim := l.(*rate.Limiter)
+		if lim.Limit() != rate.Limit(mps) {
+			lim.SetLimit(rate.Limit(mps))
+		}
+		return lim
+	}
+	l, _ := s.limiters.LoadOrStore(number, rate.NewLimiter(rate.Limit(mps), 1))
+	return l.(*rate.Limiter)
+}
+
+// DefaultMPS is the sending rate of a number whose configuration gives none: the floor of
+// low-volume 10DLC campaigns, safe on any registration.
+const DefaultMPS = 1
+
 // release hands a claimed message back for a later attempt.
 func release(claimedAt time.Time) func(*session.Entry, session.Consumer) bool {
 	return func(e *session.Entry, _ session.Consumer) bool {
@@ -156,7 +219,7 @@ func (s *Sender) ApplyStatus(ctx context.Context, path, sid, status string, code
 // Rank orders delivery statuses; a message never moves to a lower rank.
 func Rank(status string) int {
 	switch status {
-	case session.StatusPending:
+	case session.StatusPending, session.StatusScheduled:
 		return 0
 	case session.StatusDispatching:
 		return 1

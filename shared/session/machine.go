@@ -46,6 +46,9 @@ type Applied struct {
 	Duplicate bool
 }
 
+// NotificationReplyWindow is how long after a one-way text a reply counts as a reply to it.
+const NotificationReplyWindow = 24 * time.Hour
+
 // End reasons shown to agents and reports.
 const (
 	EndOptOut       = "consumer opted out (STOP)"
@@ -113,6 +116,12 @@ func (m *machine) handle() {
 	if s == nil {
 		if m.line.ChatOff {
 			m.reply("closed", m.lang(), nil)
+			return
+		}
+		if !m.line.Number.RepliesOpenChat && !c.LastNotificationAt.IsZero() && m.in.At.Sub(c.LastNotificationAt) < NotificationReplyWindow {
+			// A reply to a one-way text: answered, not routed; the next text opens a chat.
+			c.LastNotificationAt = time.Time{}
+			m.reply("autoreply", m.lang(), nil)
 			return
 		}
 		if isLanguageWord {
@@ -227,7 +236,8 @@ func (m *machine) record() {
 	if s := m.out.Session; s != nil {
 		s.LastConsumerAt, s.WarnedAt = m.in.At, time.Time{}
 	}
-	m.add(Entry{Author: FromConsumer, Body: m.in.Body, Media: m.in.Media, MessageSID: m.in.MessageSID})
+	m.add(Entry{Author: FromConsumer, Body: m.in.Body, Media: m.in.Media, MessageSID: m.in.MessageSID,
+		Encoding: compliance.Encoding(m.in.Body), Segments: compliance.Segments(m.in.Body)})
 }
 
 // reply adds a system message to the consumer.
@@ -246,7 +256,7 @@ func (m *machine) reply(kind, lang string, vars map[string]string) {
 	if m.in.CarrierKeyword != "" && (kind == "optout" || kind == "optin" || kind == "help") {
 		status = StatusByCarrier
 	}
-	m.add(Entry{Author: FromSystem, Kind: kind, Body: body, Status: status})
+	m.add(Entry{Author: FromSystem, Kind: kind, Body: body, Status: status, Conversational: true})
 }
 
 func (m *machine) add(e Entry) {

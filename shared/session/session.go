@@ -41,6 +41,9 @@ type Consumer struct {
 	OptOutSource  string    `firestore:"optOutSource,omitempty"`
 	ActiveSession string    `firestore:"activeSession"`
 	Language      string    `firestore:"language,omitempty"`
+	// LastNotificationAt is when the business last sent a one-way text; a reply soon after
+	// gets the number's auto-reply instead of opening a chat (unless the number says so).
+	LastNotificationAt time.Time `firestore:"lastNotificationAt,omitempty"`
 }
 
 // ConsumerID names the record of a consumer phone on a business number.
@@ -101,6 +104,13 @@ type Entry struct {
 	// Business and Phone let the sender deliver an entry without reading its session.
 	Business string `firestore:"business"`
 	Phone    string `firestore:"phone"`
+	// Encoding (GSM-7 or UCS-2) and Segments are the message's carrier facts, for reports.
+	Encoding string `firestore:"encoding,omitempty"`
+	Segments int    `firestore:"segments,omitempty"`
+	// NotBefore holds a scheduled message until then.
+	NotBefore time.Time `firestore:"notBefore,omitempty"`
+	// Conversational is false for notifications and bulk texts, which quiet hours hold back.
+	Conversational bool `firestore:"conversational"`
 }
 
 // Outbound reports whether the entry is a message to the consumer.
@@ -111,6 +121,8 @@ const (
 	StatusPending     = "pending"     // written, not yet handed to the carrier
 	StatusDispatching = "dispatching" // the carrier is being called
 	StatusBlocked     = "blocked"     // refused: the consumer opted out
+	// StatusScheduled waits for its NotBefore time (a scheduled send, or quiet hours).
+	StatusScheduled = "held"
 	// StatusByCarrier marks a keyword confirmation the carrier sent itself.
 	StatusByCarrier = "sent-by-carrier"
 )

@@ -14,6 +14,8 @@ const (
 	TimerQueueWait      = "queue-wait"
 	TimerReplyDue       = "reply-due"
 	TimerExpire         = "expire"
+	// TimerSend releases a held message; its SessionID is the message's path.
+	TimerSend = "send"
 )
 
 // End reasons of timers.

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
 )
 
@@ -101,7 +102,12 @@ func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
 	if err != nil {
 		return config.Line{}, err
 	}
-	line.ChatOff, line.Defaults = settings.SMSChatOff, settings.Timeouts
+	line.ChatOff, line.Defaults, line.Quiet = settings.SMSChatOff, settings.Timeouts, compliance.DefaultQuietHours
+	if q := settings.QuietHours; q != nil {
+		if line.Quiet, err = compliance.ParseQuietHours(q.Start, q.End); err != nil {
+			return config.Line{}, fmt.Errorf("settings: %w", err)
+		}
+	}
 	s.mu.Lock()
 	s.lines[number] = cachedLine{line: line, at: time.Now()}
 	s.mu.Unlock()

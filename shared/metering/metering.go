@@ -1,0 +1,201 @@
+// Package metering counts the billable operations smsdesk's clients perform: Firestore document
+// reads and writes and Pub/Sub publishes. A Meter's gRPC interceptors look at the requests and
+// responses going through the clients it is installed on, so benchmarks can tell what one
+// consumer text costs.
+//
+// Counting follows Firestore's billing: every document a get returns is a read, and so is a
+// get of a missing document; every document a query returns is a read, and a query returning
+// nothing still costs one; an aggregation result costs one. A committed write (set, update,
+// delete, create, transactional or not) is a write; writes of a failed commit are not counted.
+package metering
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"cloud.google.com/go/firestore/apiv1/firestorepb"
+	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// Counts are totals of metered operations.
+type Counts struct {
+	Reads     int64 `json:"reads"`     // Firestore document reads
+	Writes    int64 `json:"writes"`    // Firestore document writes
+	Publishes int64 `json:"publishes"` // Pub/Sub messages published
+}
+
+// Sub returns c minus o: the operations between two snapshots.
+func (c Counts) Sub(o Counts) Counts {
+	return Counts{Reads: c.Reads - o.Reads, Writes: c.Writes - o.Writes, Publishes: c.Publishes - o.Publishes}
+}
+
+// Meter counts operations; it is safe for concurrent use. The zero value is ready to use.
+type Meter struct {
+	reads, writes, publishes atomic.Int64
+}
+
+// New returns a Meter at zero.
+func New() *Meter { return &Meter{} }
+
+// Snapshot returns the totals so far.
+func (m *Meter) Snapshot() Counts {
+	return Counts{Reads: m.reads.Load(), Writes: m.writes.Load(), Publishes: m.publishes.Load()}
+}
+
+// dialOptions are the interceptors as client options.
+func (m *Meter) dialOptions() []option.ClientOption {
+	return []option.ClientOption{
+		option.WithGRPCDialOption(grpc.WithChainUnaryInterceptor(m.UnaryInterceptor)),
+		option.WithGRPCDialOption(grpc.WithChainStreamInterceptor(m.StreamInterceptor)),
+	}
+}
+
+// PubSubOptions are client options that meter a Pub/Sub client.
+func (m *Meter) PubSubOptions() []option.ClientOption { return m.dialOptions() }
+
+// FirestoreOptions are client options that meter a Firestore client.
+//
+// Against the emulator (FIRESTORE_EMULATOR_HOST) the Firestore library dials a connection of
+// its own and hands it over with option.WithGRPCConn, which makes every dial option moot. So
+// there these options carry a connection dialed the way the library dials the emulator, plus
+// the interceptors; being given later, it replaces the library's. The client closes it, so
+// each client needs options of its own call.
+func (m *Meter) FirestoreOptions() []option.ClientOption {
+	opts := m.dialOptions()
+	addr := os.Getenv("FIRESTORE_EMULATOR_HOST")
+	if addr == "" {
+		return opts
+	}
+	conn, err := grpc.NewClient(emulatorTarget(addr),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(emulatorOwner{}),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(math.MaxInt32), grpc.MaxCallSendMsgSize(math.MaxInt32)),
+		grpc.WithChainUnaryInterceptor(m.UnaryInterceptor),
+		grpc.WithChainStreamInterceptor(m.StreamInterceptor),
+	)
+	if err != nil {
+		// Only a malformed address gets here; the client's own dial reports it too.
+		slog.Error("metering: dial the Firestore emulator; Firestore goes unmetered", "addr", addr, "err", err)
+		return opts
+	}
+	return append(opts, option.WithGRPCConn(conn))
+}
+
+// emulatorTarget turns FIRESTORE_EMULATOR_HOST into a gRPC target as the Firestore library does.
+func emulatorTarget(addr string) string {
+	if strings.Contains(addr, "://") && !strings.HasPrefix(addr, "http://") && !strings.HasPrefix(addr, "https://") {
+		return addr
+	}
+	addr = strings.TrimPrefix(strings.TrimPrefix(addr, "http://"), "https://")
+	return "passthrough:///" + addr
+}
+
+// emulatorOwner authenticates to the Firestore emulator as an administrator, bypassing
+// security rules, like the library's own emulator connection.
+type emulatorOwner struct{}
+
+func (emulatorOwner) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer owner"}, nil
+}
+
+func (emulatorOwner) RequireTransportSecurity() bool { return false }
+
+// UnaryInterceptor counts the writes of successful Firestore commits and batch writes and the
+// messages of successful Pub/Sub publishes.
+func (m *Meter) UnaryInterceptor(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	err := invoker(ctx, method, req, reply, cc, opts...)
+	if err != nil {
+		return err
+	}
+	switch r := req.(type) {
+	case *firestorepb.CommitRequest:
+		m.writes.Add(int64(len(r.GetWrites())))
+	case *firestorepb.BatchWriteRequest:
+		m.writes.Add(batchWrites(r, reply))
+	case *pubsubpb.PublishRequest:
+		m.publishes.Add(int64(len(r.GetMessages())))
+	}
+	return nil
+}
+
+// batchWrites is the number of writes of a batch write that were applied: each has a status.
+func batchWrites(req *firestorepb.BatchWriteRequest, reply any) int64 {
+	resp, ok := reply.(*firestorepb.BatchWriteResponse)
+	if !ok || len(resp.GetStatus()) != len(req.GetWrites()) {
+		return int64(len(req.GetWrites()))
+	}
+	var n int64
+	for _, s := range resp.GetStatus() {
+		if codes.Code(s.GetCode()) == codes.OK {
+			n++
+		}
+	}
+	return n
+}
+
+// StreamInterceptor counts the documents Firestore gets and queries return.
+func (m *Meter) StreamInterceptor(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	s, err := streamer(ctx, desc, cc, method, opts...)
+	if err != nil {
+		return nil, err
+	}
+	switch method {
+	case "/google.firestore.v1.Firestore/BatchGetDocuments",
+		"/google.firestore.v1.Firestore/RunQuery",
+		"/google.firestore.v1.Firestore/RunAggregationQuery":
+		return &readStream{ClientStream: s, m: m, query: !strings.HasSuffix(method, "/BatchGetDocuments")}, nil
+	}
+	return s, nil
+}
+
+// readStream counts documents as the client receives them. gRPC never calls RecvMsg of one
+// stream from two goroutines at once, so its fields need no lock.
+type readStream struct {
+	grpc.ClientStream
+	m     *Meter
+	query bool // a query costs at least one read
+
+	reads int64
+	ended bool
+}
+
+func (s *readStream) RecvMsg(msg any) error {
+	err := s.ClientStream.RecvMsg(msg)
+	if err != nil {
+		if errors.Is(err, io.EOF) && s.query && s.reads == 0 && !s.ended {
+			s.m.reads.Add(1) // an empty query result is billed as one read
+		}
+		s.ended = true
+		return err
+	}
+	var n int64
+	switch r := msg.(type) {
+	case *firestorepb.BatchGetDocumentsResponse:
+		if r.GetFound() != nil || r.GetMissing() != "" {
+			n = 1
+		}
+	case *firestorepb.RunQueryResponse:
+		if r.GetDocument() != nil {
+			n = 1
+		}
+	case *firestorepb.RunAggregationQueryResponse:
+		if r.GetResult() != nil {
+			n = 1
+		}
+	}
+	if n > 0 {
+		s.reads += n
+		s.m.reads.Add(n)
+	}
+	return nil
+}
