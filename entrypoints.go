@@ -17,6 +17,7 @@ import (
 	"github.com/smsdesk/smsdesk/functions/conversation"
 	"github.com/smsdesk/smsdesk/functions/expiry"
 	"github.com/smsdesk/smsdesk/functions/inbound"
+	"github.com/smsdesk/smsdesk/functions/outbound"
 	"github.com/smsdesk/smsdesk/functions/sender"
 	"github.com/smsdesk/smsdesk/functions/status"
 	"github.com/smsdesk/smsdesk/functions/sweeper"
@@ -29,6 +30,7 @@ func init() {
 	functions.HTTP("status", Status)
 	functions.HTTP("agent", AgentAPI)
 	functions.HTTP("admin", AdminAPI)
+	functions.HTTP("outbound", OutboundAPI)
 	functions.HTTP("expiry", Expiry)
 	functions.HTTP("sweeper", Sweeper)
 	functions.CloudEvent("conversation", Conversation)
@@ -46,6 +48,9 @@ func AgentAPI(w http.ResponseWriter, r *http.Request) { agentHandler.serve(w, r)
 
 // AdminAPI is the admin API.
 func AdminAPI(w http.ResponseWriter, r *http.Request) { adminHandler.serve(w, r) }
+
+// OutboundAPI lets the business text consumers first.
+func OutboundAPI(w http.ResponseWriter, r *http.Request) { outboundHandler.serve(w, r) }
 
 // Expiry receives chat timers from Cloud Tasks.
 func Expiry(w http.ResponseWriter, r *http.Request) { expiryHandler.serve(w, r) }
@@ -86,6 +91,9 @@ var (
 	}}
 	adminHandler = lazyHandler{build: func(a *app.App) http.Handler {
 		return admin.New(a.Store, a.Log)
+	}}
+	outboundHandler = lazyHandler{build: func(a *app.App) http.Handler {
+		return outbound.New(a.Store, a.Outbound, a.Log)
 	}}
 	expiryHandler = lazyHandler{build: func(a *app.App) http.Handler {
 		return &expiry.Handler{Timers: a.Conversation, Secret: a.Timers.Secret, Log: a.Log}

@@ -59,6 +59,15 @@ locals {
       secrets     = []
       env         = {}
     }
+    outbound = {
+      description = "Outbound SMS API (JSON over HTTP): notifications and business-opened chats; authenticates API keys and agent tokens itself."
+      public      = true
+      invokers    = []
+      topic       = null
+      publishes   = ["outbound"]
+      secrets     = []
+      env         = {}
+    }
     expiry = {
       description = "Target of the chat timers (Cloud Tasks HTTP tasks): checks the timer's signature and applies it once."
       public      = false

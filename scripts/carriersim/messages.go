@@ -151,7 +151,7 @@ func (s *Sim) handleCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	m.SID = newSID("SM")
 	m.NumSegments = compliance.Segments(m.Body)
-	m.Created = time.Now().UTC().Truncate(time.Second)
+	m.Created = time.Now().UTC() // full precision; the wire format shows seconds
 	m.Updated = m.Created
 
 	s.mu.Lock()

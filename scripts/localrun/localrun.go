@@ -124,7 +124,9 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	a.Timers.Drop = o.DropTimers
 	smsdesk.Use(a)
 	// The agent API has routes below its name; in the cloud its function gets every path.
-	for path, fn := range map[string]func(http.ResponseWriter, *http.Request){"/agent/": smsdesk.AgentAPI, "/admin/": smsdesk.AdminAPI} {
+	for path, fn := range map[string]func(http.ResponseWriter, *http.Request){
+		"/agent/": smsdesk.AgentAPI, "/admin/": smsdesk.AdminAPI, "/outbound/": smsdesk.OutboundAPI,
+	} {
 		if err := funcframework.RegisterHTTPFunctionContext(ctx, path, fn); err != nil {
 			return nil, err
 		}

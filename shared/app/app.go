@@ -21,6 +21,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/conversation"
 	"github.com/smsdesk/smsdesk/shared/delivery"
+	"github.com/smsdesk/smsdesk/shared/outbound"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -39,6 +40,7 @@ type App struct {
 	Router       *routing.Router
 	Conversation *conversation.Service
 	Desk         *agents.Desk
+	Outbound     *outbound.Service
 	Timers       TimerScheduler
 	close        []func()
 }
@@ -132,6 +134,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Sender.Timers = &a.Timers
 	a.Router = &routing.Router{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Log: log}
 	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Log: log}
+	a.Outbound = &outbound.Service{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Router: a.Router, Log: log, Now: time.Now}
 	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Log: log}
 	return a, nil
 }

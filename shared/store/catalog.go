@@ -63,6 +63,20 @@ func (s *Store) LoadCatalog(ctx context.Context, c config.Catalog) error {
 			return err
 		}
 	}
+	for _, t := range c.Templates {
+		if err := set(s.fs.Collection(colTemplates).Doc(t.ID+"_"+t.Language), t); err != nil {
+			return err
+		}
+	}
+	for _, k := range c.APIKeys {
+		fields := map[string]any{"id": k.ID, "name": k.Name}
+		if k.Key != "" {
+			fields["keyHash"] = HashToken(k.Key)
+		}
+		if err := set(s.fs.Collection(colAPIKeys).Doc(k.ID), fields, firestore.MergeAll); err != nil {
+			return err
+		}
+	}
 	bw.End()
 	for _, j := range jobs {
 		if _, err := j.Results(); err != nil {
@@ -100,6 +114,21 @@ func agentConfig(c config.Catalog, a config.Agent) map[string]any {
 		fields["tokenHash"] = HashToken(a.Token)
 	}
 	return fields
+}
+
+const colTemplates = "templates"
+
+// Template reads an outbound template in a language.
+func (s *Store) Template(ctx context.Context, id, lang string) (config.Template, error) {
+	var t config.Template
+	snap, err := s.fs.Collection(colTemplates).Doc(id + "_" + lang).Get(ctx)
+	if isNotFound(err) {
+		return t, fmt.Errorf("template %q in %q: %w", id, lang, ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("read template %s: %w", id, err)
+	}
+	return t, snap.DataTo(&t)
 }
 
 // ReadCatalog reads the whole configuration back from Firestore (agents without tokens).

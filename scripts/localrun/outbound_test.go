@@ -1,0 +1,252 @@
+package localrun_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+)
+
+// outboundFixture is a business number for outbound texts, in a time zone where it is now
+// allowedHour (so quiet hours are decided by the test, not the clock), with an API key.
+func outboundFixture(t *testing.T, localHour int, mps float64) (number, prefix, key string) {
+	t.Helper()
+	n := fixtureSeq.Add(1)
+	p := fmt.Sprintf("o%d", n)
+	number, key = fmt.Sprintf("+1800666%04d", n), "key-"+p
+	// Etc/GMT-X is UTC+X: pick the zone where the local hour is localHour now.
+	offset := (localHour - time.Now().UTC().Hour() + 24) % 24
+	if offset > 12 {
+		offset -= 24
+	}
+	tz := fmt.Sprintf("Etc/GMT%+d", -offset)
+	if offset == 0 {
+		tz = "Etc/GMT"
+	}
+	c := config.Catalog{
+		Numbers: []config.Number{{Number: number, LineOfBusiness: p, EntryQueue: p + "-q", DefaultLanguage: "en", Brand: "Out " + p, TimeZone: tz, MPS: mps}},
+		Queues:  []config.Queue{{ID: p + "-q", Name: "Desk", LineOfBusiness: p}},
+		Agents:  []config.Agent{{ID: p + "-ola", Name: "Ola", Queues: []string{p + "-q"}, Languages: []string{"en"}, Token: "token-" + p + "-ola"}},
+		Templates: []config.Template{
+			{ID: p + "-ready", Language: "en", Text: "{brand}: your order {order} is ready for pickup."},
+			{ID: p + "-ready", Language: "es", Text: "{brand}: su pedido {order} está listo."},
+		},
+		APIKeys: []config.APIKey{{ID: p + "-crm", Name: "CRM", Key: key}},
+	}
+	if err := runner.Store.LoadCatalog(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	return number, p, key
+}
+
+type outResult struct {
+	Status, ChatID, Body, Encoding string
+	Segments                       int
+	SendAt                         time.Time
+	Error                          struct {
+		Code, Message string
+		NextAllowedAt time.Time
+	}
+}
+
+func outCall(t *testing.T, token, path, idemKey string, body any) (int, outResult, http.Header) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", runner.BaseURL+"/outbound"+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+token)
+	if idemKey != "" {
+		req.Header.Set("Idempotency-Key", idemKey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var r outResult
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("answer %q: %v", raw, err)
+	}
+	return resp.StatusCode, r, resp.Header
+}
+
+func consent() map[string]string { return map[string]string{"source": "checkout form"} }
+
+func TestNotificationsTemplatesAndAutoReply(t *testing.T) {
+	number, p, key := outboundFixture(t, 12, 50)
+	ctx := testCtx(t)
+	phone := consumerPhone()
+	code, r, _ := outCall(t, key, "/messages", "", map[string]any{"from": number, "to": phone, "template": p + "-ready", "language": "es",
+		"variables": map[string]string{"order": "A-17"}, "consent": consent()})
+	if code != http.StatusAccepted || r.Encoding != "UCS-2" || r.Segments != 1 {
+		t.Fatalf("template notification = %d %+v", code, r)
+	}
+	expectSMS(t, ctx, phone, 1, "Out "+p+": su pedido A-17 está listo.")
+	text(t, phone, number, "thanks!")
+	expectSMS(t, ctx, phone, 2, "This number sends notifications")
+	text(t, phone, number, "actually I have a question")
+	expectSMS(t, ctx, phone, 3, "in line for Desk") // consent was recorded with the notification
+	if code, r, _ := outCall(t, key, "/messages", "", map[string]any{"from": number, "to": phone, "template": p + "-ready"}); code != 400 || !strings.Contains(r.Error.Message, "{order}") {
+		t.Errorf("template without its variable = %d %+v", code, r.Error)
+	}
+}
+
+func TestOutboundRequestsAreCheckedWithClearErrors(t *testing.T) {
+	number, _, key := outboundFixture(t, 12, 50)
+	ctx := testCtx(t)
+	phone := consumerPhone()
+	cases := []struct {
+		name string
+		body map[string]any
+		code int
+		want string
+	}{
+		{"malformed to", map[string]any{"from": number, "to": "555-1234", "body": "hi"}, 400, "E.164"},
+		{"unknown sender", map[string]any{"from": "+18000000001", "to": phone, "body": "hi"}, 422, "not one of the business's numbers"},
+		{"empty body", map[string]any{"from": number, "to": phone, "body": "  "}, 400, "empty"},
+		{"too long", map[string]any{"from": number, "to": phone, "body": strings.Repeat("x", 1601)}, 400, "at most 1600"},
+		{"no consent", map[string]any{"from": number, "to": phone, "body": "hi"}, 409, "pass consent.source"},
+		{"unknown field", map[string]any{"from": number, "to": phone, "text": "hi"}, 400, `unknown field "text"`},
+	}
+	for _, c := range cases {
+		if code, r, _ := outCall(t, key, "/messages", "", c.body); code != c.code || !strings.Contains(r.Error.Message, c.want) {
+			t.Errorf("%s: %d %+v, want %d %q", c.name, code, r.Error, c.code, c.want)
+		}
+	}
+	if code, _, _ := outCall(t, "wrong-key", "/messages", "", cases[0].body); code != http.StatusUnauthorized {
+		t.Errorf("unknown key = %d", code)
+	}
+	// An opted-out consumer is refused with the reason.
+	text(t, phone, number, "hello")
+	expectSMS(t, ctx, phone, 1, "Msg & data rates")
+	text(t, phone, number, "STOP")
+	for {
+		if c, _ := runner.Store.Consumer(ctx, number, phone); c.OptedOut {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	code, r, _ := outCall(t, key, "/messages", "", map[string]any{"from": number, "to": phone, "body": "sale!"})
+	if code != http.StatusConflict || r.Error.Code != "opted_out" || !strings.Contains(r.Error.Message, "opted out") {
+		t.Errorf("opted-out consumer = %d %+v", code, r.Error)
+	}
+}
+
+func TestIdempotentRetrySendsOnce(t *testing.T) {
+	number, _, key := outboundFixture(t, 12, 50)
+	ctx := testCtx(t)
+	phone := consumerPhone()
+	body := map[string]any{"from": number, "to": phone, "body": "Your code is 1234", "consent": consent()}
+	var wg sync.WaitGroup
+	codes := make([]int, 4)
+	for i := range codes {
+		wg.Add(1)
+		go func() { defer wg.Done(); codes[i], _, _ = outCall(t, key, "/messages", "order-77", body) }()
+	}
+	wg.Wait()
+	code, _, h := outCall(t, key, "/messages", "order-77", body)
+	if code != http.StatusAccepted || h.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("retry = %d replayed=%q (concurrent: %v)", code, h.Get("Idempotent-Replayed"), codes)
+	}
+	expectSMS(t, ctx, phone, 1, "Your code is 1234")
+	body["body"] = "something else"
+	if code, r, _ := outCall(t, key, "/messages", "order-77", body); code != 422 || r.Error.Code != "idempotency_key_reused" {
+		t.Errorf("key reused for another request = %d %+v", code, r.Error)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := sentTo(phone); len(got) != 1 {
+		t.Errorf("retries sent %d texts: %q", len(got), bodies(got))
+	}
+}
+
+func TestQuietHoursRefuseAndScheduledSendIsHonoured(t *testing.T) {
+	night, _, key := outboundFixture(t, 23, 50)
+	phone := consumerPhone()
+	code, r, _ := outCall(t, key, "/messages", "", map[string]any{"from": night, "to": phone, "body": "sale!", "consent": consent()})
+	if code != 422 || r.Error.Code != "quiet_hours" || r.Error.NextAllowedAt.Before(time.Now().Add(8*time.Hour)) {
+		t.Errorf("notification at 23:00 local = %d %+v", code, r.Error)
+	}
+
+	day, _, key2 := outboundFixture(t, 12, 50)
+	ctx := testCtx(t)
+	at := time.Now().Add(1500 * time.Millisecond).UTC().Truncate(time.Millisecond)
+	code, r, _ = outCall(t, key2, "/messages", "", map[string]any{"from": day, "to": phone, "body": "reminder", "sendAt": at, "consent": consent()})
+	if code != http.StatusAccepted || r.Status != "held" {
+		t.Fatalf("scheduled send = %d %+v", code, r)
+	}
+	m := expectSMS(t, ctx, phone, 1, "reminder")
+	if m.Created.Before(at) {
+		t.Errorf("scheduled for %v, sent at %v", at, m.Created)
+	}
+}
+
+func TestBusinessOpensChatsForAgentsAndQueues(t *testing.T) {
+	number, p, key := outboundFixture(t, 12, 50)
+	ctx := testCtx(t)
+	ola := "token-" + p + "-ola"
+	phone := consumerPhone()
+	code, r, _ := outCall(t, ola, "/sessions", "", map[string]any{"from": number, "to": phone, "body": "Hi, Ola from support: about your claim", "agent": p + "-ola", "consent": consent()})
+	if code != http.StatusAccepted || r.ChatID == "" {
+		t.Fatalf("open chat = %d %+v", code, r)
+	}
+	expectSMS(t, ctx, phone, 1, "about your claim")
+	text(t, phone, number, "yes, thanks")
+	c := waitChats(t, ctx, ola, func(cs []chatJSON) bool {
+		return len(cs) == 1 && cs[0].Transcript[len(cs[0].Transcript)-1].Body == "yes, thanks"
+	})[0]
+	if c.ID != r.ChatID {
+		t.Errorf("reply went to chat %s, want %s", c.ID, r.ChatID)
+	}
+	if code, r, _ := outCall(t, key, "/sessions", "", map[string]any{"from": number, "to": phone, "body": "again", "queue": p + "-q"}); code != 409 || r.Error.Code != "in_chat" {
+		t.Errorf("second chat with a busy consumer = %d %+v", code, r.Error)
+	}
+	other := consumerPhone()
+	if code, _, _ := outCall(t, key, "/sessions", "", map[string]any{"from": number, "to": other, "body": "Your appointment", "queue": p + "-q", "consent": consent()}); code != http.StatusAccepted {
+		t.Fatalf("chat for a queue = %d", code)
+	}
+	api(t, ola, "PUT", "/status", map[string]string{"status": "available"}, nil)
+	waitChats(t, ctx, ola, func(cs []chatJSON) bool { return len(cs) == 2 })
+}
+
+// TestSendingRateIsHeld: many texts queued from one number leave no faster than its rate.
+func TestSendingRateIsHeld(t *testing.T) {
+	const mps, n = 4.0, 16
+	number, _, key := outboundFixture(t, 12, mps)
+	ctx := testCtx(t)
+	var wg sync.WaitGroup
+	phones := make([]string, n)
+	for i := range phones {
+		phones[i] = consumerPhone()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code, r, _ := outCall(t, key, "/messages", "", map[string]any{"from": number, "to": phones[i], "body": "news", "consent": consent()}); code != 202 {
+				t.Errorf("send = %d %+v", code, r.Error)
+			}
+		}()
+	}
+	wg.Wait()
+	var first, last time.Time
+	for _, p := range phones {
+		m := expectSMS(t, ctx, p, 1, "news")
+		if first.IsZero() || m.Created.Before(first) {
+			first = m.Created
+		}
+		if m.Created.After(last) {
+			last = m.Created
+		}
+	}
+	rate := float64(n-1) / last.Sub(first).Seconds()
+	t.Logf("%d texts at %.2f per second (limit %.0f)", n, rate, mps)
+	if rate > mps*1.1 {
+		t.Errorf("sent at %.2f per second, over the number's %v", rate, mps)
+	}
+}

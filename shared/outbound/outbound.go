@@ -1,0 +1,259 @@
+// Package outbound is how the business texts consumers first: one-way notifications (free
+// text or templates, sent now or at a set time, held by quiet hours) and chats the business
+// opens for an agent or a queue. Every request is checked before anything is stored, and
+// the answer says what to fix.
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/compliance"
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/store"
+)
+
+// Store is what outbound texts read and change.
+type Store interface {
+	Line(ctx context.Context, number string) (config.Line, error)
+	Template(ctx context.Context, id, lang string) (config.Template, error)
+	CreateNotification(ctx context.Context, id string, e session.Entry, consent *store.Consent) (string, error)
+	OpenOutbound(ctx context.Context, c session.Session, first session.Entry, consent *store.Consent, plan func(*session.Session)) (string, error)
+}
+
+// Outbox sends stored messages.
+type Outbox interface {
+	Send(ctx context.Context, paths ...string) error
+}
+
+// Scheduler schedules timers (a scheduled send, a chat's deadlines).
+type Scheduler interface {
+	Schedule(ctx context.Context, timers ...session.Timer) error
+}
+
+// Router assigns a chat opened for a queue.
+type Router interface {
+	AssignChat(ctx context.Context, s session.Session) error
+}
+
+// Service sends business-initiated texts.
+type Service struct {
+	Store  Store
+	Outbox Outbox
+	Timers Scheduler
+	Router Router
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+// Request is one outbound text.
+type Request struct {
+	ID       string // unique message id (the caller's idempotency key, or generated)
+	From, To string
+	Body     string
+	Template string            // template id, instead of Body
+	Language string            // template language; the number's default when empty
+	Vars     map[string]string // template variables
+	// SendAt schedules a notification; zero sends now.
+	SendAt time.Time
+	// Agent or Queue own a chat opened with Open.
+	Agent, Queue string
+	Consent      *store.Consent
+}
+
+// Error is a refused request: HTTP status, a code and what to fix.
+type Error struct {
+	Status        int
+	Code          string
+	Message       string
+	NextAllowedAt time.Time // for quiet hours
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func refuse(status int, code, format string, a ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, a...)}
+}
+
+// Sent is an accepted text.
+type Sent struct {
+	Path      string    `json:"-"`
+	ChatID    string    `json:"chatId,omitempty"`
+	Status    string    `json:"status"`
+	SendAt    time.Time `json:"sendAt,omitempty"`
+	Encoding  string    `json:"encoding"`
+	Segments  int       `json:"segments"`
+	Body      string    `json:"body"`
+	MessageID string    `json:"messageId"`
+}
+
+var placeholder = regexp.MustCompile(`\{[a-zA-Z0-9_]+\}`)
+
+// prepare validates the request and resolves its text.
+func (s *Service) prepare(ctx context.Context, r *Request) (config.Line, error) {
+	switch {
+	case !config.ValidE164(r.To):
+		return config.Line{}, refuse(400, "invalid_to", "to %q is not an E.164 number like +15551234567", r.To)
+	case !config.ValidE164(r.From):
+		return config.Line{}, refuse(400, "invalid_from", "from %q is not an E.164 number like +18005550100", r.From)
+	}
+	line, err := s.Store.Line(ctx, r.From)
+	if errors.Is(err, store.ErrNotFound) {
+		return line, refuse(422, "unknown_sender", "from %s is not one of the business's numbers", r.From)
+	}
+	if err != nil {
+		return line, err
+	}
+	if r.Template != "" {
+		if r.Body != "" {
+			return line, refuse(400, "invalid_body", `send either "body" or "template", not both`)
+		}
+		lang := r.Language
+		if lang == "" {
+			lang = line.Number.DefaultLanguage
+		}
+		t, err := s.Store.Template(ctx, r.Template, lang)
+		if errors.Is(err, store.ErrNotFound) {
+			return line, refuse(422, "unknown_template", "there is no template %q in language %q", r.Template, lang)
+		}
+		if err != nil {
+			return line, err
+		}
+		body := strings.ReplaceAll(t.Text, "{brand}", line.Number.Brand)
+		for k, v := range r.Vars {
+			body = strings.ReplaceAll(body, "{"+k+"}", v)
+		}
+		if missing := placeholder.FindString(body); missing != "" {
+			return line, refuse(400, "missing_variable", "template %q needs a value for %s in \"variables\"", r.Template, missing)
+		}
+		r.Body = body
+	}
+	r.Body = strings.TrimSpace(r.Body)
+	if r.Body == "" {
+		return line, refuse(400, "empty_body", `the text is empty: give "body" or "template"`)
+	}
+	if n := len([]rune(r.Body)); n > compliance.MaxBodyChars {
+		return line, refuse(400, "body_too_long", "the text has %d characters; carriers take at most %d", n, compliance.MaxBodyChars)
+	}
+	return line, nil
+}
+
+// refusal turns store errors about the consumer into answers.
+func refusal(err error) error {
+	for _, c := range []struct {
+		sentinel error
+		status   int
+		code     string
+	}{
+		{store.ErrOptedOut, 409, "opted_out"}, {store.ErrNoConsent, 409, "no_consent"},
+		{store.ErrBusy, 409, "in_chat"}, {store.ErrNotFound, 422, "unknown_agent"},
+	} {
+		if errors.Is(err, c.sentinel) {
+			return refuse(c.status, c.code, "%s", detail(err, c.sentinel))
+		}
+	}
+	return err
+}
+
+// detail is the part of err's text from sentinel's on: the reason, without the call chain.
+func detail(err, sentinel error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, sentinel.Error()); i >= 0 {
+		return msg[i:]
+	}
+	return msg
+}
+
+// Notify sends a one-way text. Quiet hours in the consumer's time zone refuse an immediate
+// send with the next allowed time; a scheduled send must fall inside the allowed hours.
+func (s *Service) Notify(ctx context.Context, r Request) (Sent, error) {
+	line, err := s.prepare(ctx, &r)
+	if err != nil {
+		return Sent{}, err
+	}
+	now := s.Now()
+	at := r.SendAt
+	if at.IsZero() {
+		at = now
+	} else if at.Before(now.Add(-time.Minute)) {
+		return Sent{}, refuse(400, "invalid_send_at", "sendAt %s is in the past", at.Format(time.RFC3339))
+	}
+	if next := line.Quiet.NextAllowed(at, line.Location()); next.After(at) {
+		e := refuse(422, "quiet_hours", "%s is within quiet hours for %s (%s); the next allowed time is %s: pass it as sendAt",
+			at.In(line.Location()).Format(time.RFC3339), r.To, line.Location(), next.Format(time.RFC3339))
+		e.NextAllowedAt = next
+		return Sent{}, e
+	}
+	e := session.Entry{Author: session.FromSystem, Kind: "notification", Body: r.Body, At: now, Business: r.From, Phone: r.To,
+		Status: session.StatusPending, Encoding: compliance.Encoding(r.Body), Segments: compliance.Segments(r.Body)}
+	if at.After(now) {
+		e.Status, e.NotBefore = session.StatusScheduled, at
+	}
+	path, err := s.Store.CreateNotification(ctx, "N"+r.ID, e, r.Consent)
+	if err != nil {
+		return Sent{}, refusal(err)
+	}
+	out := Sent{Path: path, Status: e.Status, Encoding: e.Encoding, Segments: e.Segments, Body: e.Body, MessageID: "N" + r.ID}
+	if e.Status == session.StatusScheduled {
+		out.SendAt = at
+		return out, s.Timers.Schedule(ctx, session.Timer{SessionID: path, Kind: session.TimerSend, Due: at})
+	}
+	return out, s.Outbox.Send(ctx, path)
+}
+
+// Open starts a chat with the consumer, owned by an agent or waiting in a queue; the
+// consumer's reply continues it.
+func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
+	if (r.Agent == "") == (r.Queue == "") {
+		return Sent{}, refuse(400, "invalid_owner", `name exactly one owner of the chat: "agent" or "queue"`)
+	}
+	line, err := s.prepare(ctx, &r)
+	if err != nil {
+		return Sent{}, err
+	}
+	now := s.Now()
+	c := session.Session{ID: "O" + r.ID, Business: r.From, Phone: r.To, LineOfBusiness: line.Number.LineOfBusiness,
+		Language: line.Number.DefaultLanguage, StartType: "outbound", CreatedAt: now}
+	if r.Agent != "" {
+		c.State, c.AgentID, c.AssignedAt, c.QueueID = session.Assigned, r.Agent, now, line.Number.EntryQueue
+	} else {
+		q, ok := line.Queue(r.Queue)
+		if !ok || line.IsMenu(r.Queue) {
+			return Sent{}, refuse(422, "unknown_queue", "queue %q is not a queue that holds chats in this number's line of business", r.Queue)
+		}
+		c.State, c.QueueID, c.QueuedAt, c.Priority = session.Queued, q.ID, now, q.Priority
+	}
+	author := session.FromSystem
+	if r.Agent != "" {
+		author = session.FromAgent
+	}
+	first := session.Entry{Author: author, AgentID: r.Agent, Kind: "outbound", Body: r.Body, At: now, Business: r.From, Phone: r.To,
+		Status: session.StatusPending, Conversational: true, Encoding: compliance.Encoding(r.Body), Segments: compliance.Segments(r.Body)}
+	var timers []session.Timer
+	path, err := s.Store.OpenOutbound(ctx, c, first, r.Consent, func(cs *session.Session) {
+		cs.LastAgentAt = now
+		timers = session.Plan(line, cs)
+	})
+	if err != nil {
+		return Sent{}, refusal(err)
+	}
+	s.Log.Info("outbound chat opened", "session", c.ID, "agent", r.Agent, "queue", r.Queue)
+	if err := s.Outbox.Send(ctx, path); err != nil {
+		return Sent{}, err
+	}
+	if err := s.Timers.Schedule(ctx, timers...); err != nil {
+		s.Log.Error("timers not scheduled; the sweeper will catch them", "session", c.ID, "err", err)
+	}
+	if r.Queue != "" {
+		if err := s.Router.AssignChat(ctx, c); err != nil {
+			s.Log.Error("assignment failed", "session", c.ID, "err", err)
+		}
+	}
+	return Sent{Path: path, ChatID: c.ID, Status: session.StatusPending, Encoding: first.Encoding, Segments: first.Segments, Body: r.Body, MessageID: c.ID}, nil
+}

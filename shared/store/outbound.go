@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"cloud.google.com/go/firestore"
+
+	"github.com/smsdesk/smsdesk/shared/routing"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+const (
+	colAPIKeys     = "apiKeys"
+	colIdempotency = "idempotency"
+)
+
+// ErrOptedOut reports a consumer who opted out; ErrBusy a consumer already in a chat; and
+// ErrNoConsent a consumer with no consent on record.
+var (
+	ErrOptedOut  = errors.New("consumer opted out")
+	ErrBusy      = errors.New("consumer is in a chat")
+	ErrNoConsent = errors.New("no consent on record")
+)
+
+// Consent is a consumer's agreement to receive texts, recorded with its source.
+type Consent struct {
+	Source string
+	At     time.Time
+}
+
+// checkReachable applies the consumer's consent and opt-out state inside a transaction.
+func checkReachable(c *session.Consumer, consent *Consent) error {
+	if c.OptedOut {
+		return fmt.Errorf("%w: %s opted out of %s on %s (%s)", ErrOptedOut, c.Phone, c.Business, c.OptedOutAt.Format(time.RFC3339), c.OptOutSource)
+	}
+	if c.ConsentAt.IsZero() {
+		if consent == nil || consent.Source == "" {
+			return fmt.Errorf("%w for %s on %s: pass consent.source (where and when the consumer agreed)", ErrNoConsent, c.Phone, c.Business)
+		}
+		c.ConsentAt, c.ConsentSource = consent.At, consent.Source
+	}
+	return nil
+}
+
+// CreateNotification stores a one-way text to a reachable consumer and returns its path.
+func (s *Store) CreateNotification(ctx context.Context, id string, e session.Entry, consent *Consent) (string, error) {
+	cref := s.consumerRef(e.Business, e.Phone)
+	ref := cref.Collection(subMessages).Doc(id)
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		c := session.Consumer{Business: e.Business, Phone: e.Phone}
+		if err := getInto(tx, cref, &c); err != nil {
+			return err
+		}
+		if err := checkReachable(&c, consent); err != nil {
+			return err
+		}
+		c.LastNotificationAt = e.At
+		if err := tx.Set(cref, c); err != nil {
+			return err
+		}
+		return tx.Create(ref, e)
+	})
+	if err != nil {
+		return "", fmt.Errorf("notification to %s: %w", e.Phone, err)
+	}
+	return relPath(ref), nil
+}
+
+// OpenOutbound opens a chat the business starts: owned by an agent (who takes it at once) or
+// waiting in a queue. first is its opening message.
+func (s *Store) OpenOutbound(ctx context.Context, c session.Session, first session.Entry, consent *Consent, plan func(*session.Session)) (string, error) {
+	cref := s.consumerRef(c.Business, c.Phone)
+	var path string
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		cons := session.Consumer{Business: c.Business, Phone: c.Phone}
+		if err := getInto(tx, cref, &cons); err != nil {
+			return err
+		}
+		var a routing.Agent
+		if c.AgentID != "" {
+			snap, err := tx.Get(s.agentRef(c.AgentID))
+			if isNotFound(err) {
+				return fmt.Errorf("agent %q: %w", c.AgentID, ErrNotFound)
+			}
+			if err != nil {
+				return err
+			}
+			if err := snap.DataTo(&a); err != nil {
+				return err
+			}
+		}
+		if err := checkReachable(&cons, consent); err != nil {
+			return err
+		}
+		if cons.ActiveSession != "" {
+			return fmt.Errorf("%w %s; reply there through the agent API", ErrBusy, cons.ActiveSession)
+		}
+		cons.ActiveSession = c.ID
+		first.Seq, c.Seq = 1, 1
+		plan(&c)
+		ref := s.entryRef(c.ID, 1)
+		path = relPath(ref)
+		if c.AgentID != "" {
+			if err := tx.Update(s.agentRef(c.AgentID), []firestore.Update{{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: c.AssignedAt}}); err != nil {
+				return err
+			}
+		}
+		if err := tx.Set(cref, cons); err != nil {
+			return err
+		}
+		if err := tx.Create(s.sessionRef(c.ID), c); err != nil {
+			return err
+		}
+		return tx.Create(ref, first)
+	})
+	if err != nil {
+		return "", fmt.Errorf("open chat with %s: %w", c.Phone, err)
+	}
+	return path, nil
+}
+
+// APIKeyName finds the API key a secret belongs to and returns its id.
+func (s *Store) APIKeyName(ctx context.Context, key string) (string, error) {
+	docs, err := s.fs.Collection(colAPIKeys).Where("keyHash", "==", HashToken(key)).Limit(1).Documents(ctx).GetAll()
+	if err != nil {
+		return "", fmt.Errorf("look up API key: %w", err)
+	}
+	if len(docs) == 0 {
+		return "", ErrNotFound
+	}
+	return docs[0].Ref.ID, nil
+}
+
+// Remembered is a stored answer to an idempotent request.
+type Remembered struct {
+	RequestHash string    `firestore:"requestHash"`
+	Done        bool      `firestore:"done"`
+	Status      int       `firestore:"status"`
+	Body        []byte    `firestore:"body"`
+	At          time.Time `firestore:"at"`
+	ExpireAt    time.Time `firestore:"expireAt"`
+}
+
+// Errors of idempotent requests.
+var (
+	ErrKeyReused  = errors.New("idempotency key was used with a different request")
+	ErrInProgress = errors.New("a request with this idempotency key is in progress")
+)
+
+func idemRef(s *Store, caller, key string) *firestore.DocumentRef {
+	sum := sha256.Sum256([]byte(caller + "\x00" + key))
+	return s.fs.Collection(colIdempotency).Doc(hex.EncodeToString(sum[:]))
+}
+
+// BeginIdempotent claims (caller, key) for a request. It returns the stored answer when the
+// same request was answered before.
+func (s *Store) BeginIdempotent(ctx context.Context, caller, key, requestHash string) (*Remembered, error) {
+	ref := idemRef(s, caller, key)
+	now := time.Now()
+	_, err := ref.Create(ctx, Remembered{RequestHash: requestHash, At: now, ExpireAt: now.Add(24 * time.Hour)})
+	if err == nil {
+		return nil, nil
+	}
+	if !IsAlreadyExists(err) {
+		return nil, fmt.Errorf("idempotency key: %w", err)
+	}
+	snap, err := ref.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("idempotency key: %w", err)
+	}
+	var r Remembered
+	if err := snap.DataTo(&r); err != nil {
+		return nil, err
+	}
+	switch {
+	case r.RequestHash != requestHash:
+		return nil, ErrKeyReused
+	case !r.Done:
+		return nil, ErrInProgress
+	}
+	return &r, nil
+}
+
+// FinishIdempotent stores the answer; a failed request (status 0) frees the key for a retry.
+func (s *Store) FinishIdempotent(ctx context.Context, caller, key string, status int, body []byte) error {
+	ref := idemRef(s, caller, key)
+	var err error
+	if status == 0 || status >= 500 {
+		_, err = ref.Delete(ctx)
+	} else {
+		_, err = ref.Update(ctx, []firestore.Update{{Path: "done", Value: true}, {Path: "status", Value: status}, {Path: "body", Value: body}})
+	}
+	if err != nil {
+		return fmt.Errorf("idempotency key: %w", err)
+	}
+	return nil
+}
