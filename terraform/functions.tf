@@ -140,11 +140,13 @@ locals {
   }
 
   # Per-function settings: the defaults from variables.tf with var.function_overrides applied.
+  # The sender holds each number to its carrier rate in memory, so it runs as one instance
+  # (with concurrent requests) unless overridden.
   settings = {
     for name in keys(local.functions) : name => {
       memory          = coalesce(try(var.function_overrides[name].memory, null), var.function_memory)
       timeout_seconds = coalesce(try(var.function_overrides[name].timeout_seconds, null), var.function_timeout_seconds)
-      max_instances   = coalesce(try(var.function_overrides[name].max_instances, null), var.max_instances)
+      max_instances   = coalesce(try(var.function_overrides[name].max_instances, null), name == "sender" ? 1 : var.max_instances)
       min_instances   = coalesce(try(var.function_overrides[name].min_instances, null), var.min_instances)
     }
   }
