@@ -196,6 +196,7 @@ module "function" {
   memory          = local.settings[each.key].memory
   timeout_seconds = local.settings[each.key].timeout_seconds
   max_instances   = local.settings[each.key].max_instances
+  concurrency     = each.key == "sender" ? 40 : 1
   min_instances   = local.settings[each.key].min_instances
 
   environment_variables        = merge(local.common_env, each.value.env)

@@ -21,14 +21,16 @@ resource "google_cloudfunctions2_function" "this" {
   }
 
   service_config {
-    available_memory               = var.memory
-    timeout_seconds                = var.timeout_seconds
-    max_instance_count             = var.max_instances
-    min_instance_count             = var.min_instances
-    service_account_email          = var.service_account_email
-    ingress_settings               = "ALLOW_ALL"
-    all_traffic_on_latest_revision = true
-    environment_variables          = var.environment_variables
+    available_memory                 = var.memory
+    timeout_seconds                  = var.timeout_seconds
+    max_instance_count               = var.max_instances
+    min_instance_count               = var.min_instances
+    max_instance_request_concurrency = var.concurrency
+    available_cpu                    = var.concurrency > 1 ? "1" : null
+    service_account_email            = var.service_account_email
+    ingress_settings                 = "ALLOW_ALL"
+    all_traffic_on_latest_revision   = true
+    environment_variables            = var.environment_variables
 
     dynamic "secret_environment_variables" {
       for_each = var.secret_environment_variables

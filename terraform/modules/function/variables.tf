@@ -62,6 +62,12 @@ variable "timeout_seconds" {
   default     = 60
 }
 
+variable "concurrency" {
+  description = "Requests one instance serves at once (above 1 needs a whole CPU)."
+  type        = number
+  default     = 1
+}
+
 variable "max_instances" {
   description = "Most instances."
   type        = number
