@@ -148,3 +148,26 @@ func waitEntry(t *testing.T, token, id string, cond func(chatJSON) bool) chatJSO
 		}
 	}
 }
+
+// TestCarrierOutagesAreRetried: the carrier answers 429 and then 500; the message is sent
+// once it recovers, exactly once.
+func TestCarrierOutagesAreRetried(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	phone, id := openChat(t, f)
+	ana := f.Tokens["ana"]
+	sim.FailNext(1, 429, 20429)
+	sim.FailNext(1, 500, 20500)
+	api(t, ana, "POST", "/chats/"+id+"/messages", map[string]string{"body": "after the outage"}, nil)
+	expectSMS(t, ctx, phone, 6, "after the outage")
+	waitEntry(t, ana, id, func(c chatJSON) bool { return c.Transcript[len(c.Transcript)-1].Status == "delivered" })
+	n := 0
+	for _, m := range sentTo(phone) {
+		if m.Body == "after the outage" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("sent %d times", n)
+	}
+}

@@ -21,6 +21,7 @@ import (
 // Outbox is where outbound messages are stored.
 type Outbox interface {
 	UpdateEntry(ctx context.Context, path string, change func(*session.Entry, session.Consumer) bool) (session.Entry, error)
+	UpdateStatus(ctx context.Context, path string, change func(*session.Entry) bool) (session.Entry, error)
 	MarkOptedOut(ctx context.Context, business, phone, source string) error
 }
 
@@ -70,7 +71,8 @@ const (
 // Deliver sends the message stored at path unless it was sent already, is being sent, or its
 // consumer opted out. An error means the message should be retried later.
 func (s *Sender) Deliver(ctx context.Context, path string) error {
-	now := time.Now()
+	// Firestore keeps microseconds: the claim time must compare equal after a round trip.
+	now := time.Now().Truncate(time.Microsecond)
 	var d decision
 	var line config.Line
 	e, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, c session.Consumer) bool {
@@ -124,7 +126,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		return s.Timers.Schedule(ctx, session.Timer{SessionID: path, Kind: session.TimerSend, Due: e.NotBefore})
 	}
 	if err := s.limiter(e.Business, line.Number.MPS).Wait(ctx); err != nil {
-		_, _ = s.Outbox.UpdateEntry(context.WithoutCancel(ctx), path, release(now))
+		_, _ = s.Outbox.UpdateStatus(context.WithoutCancel(ctx), path, release(now))
 		return fmt.Errorf("rate limit wait for %s: %w", e.Business, err)
 	}
 	urls := make([]string, 0, len(e.Media))
@@ -139,7 +141,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		return s.ApplyStatus(ctx, path, sent.SID, sent.Status, 0)
 	case errors.As(err, &ce) && ce.Transient():
 		log.Warn("carrier busy, will retry", "err", err)
-		if _, rerr := s.Outbox.UpdateEntry(ctx, path, release(now)); rerr != nil {
+		if _, rerr := s.Outbox.UpdateStatus(ctx, path, release(now)); rerr != nil {
 			log.Error("release failed", "err", rerr)
 		}
 		return err
@@ -150,7 +152,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 				return err
 			}
 		}
-		_, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, _ session.Consumer) bool {
+		_, err := s.Outbox.UpdateStatus(ctx, path, func(e *session.Entry) bool {
 			e.Status, e.ErrorCode = "failed", ce.Code
 			return true
 		})
@@ -184,8 +186,8 @@ func (s *Sender) limiter(number string, mps float64) *rate.Limiter {
 const DefaultMPS = 1
 
 // release hands a claimed message back for a later attempt.
-func release(claimedAt time.Time) func(*session.Entry, session.Consumer) bool {
-	return func(e *session.Entry, _ session.Consumer) bool {
+func release(claimedAt time.Time) func(*session.Entry) bool {
+	return func(e *session.Entry) bool {
 		if e.Status != session.StatusDispatching || !e.ClaimedAt.Equal(claimedAt) {
 			return false
 		}
@@ -197,7 +199,7 @@ func release(claimedAt time.Time) func(*session.Entry, session.Consumer) bool {
 // ApplyStatus records a delivery status for the message at path. Statuses only move forward,
 // so callbacks arriving late, twice or out of order change nothing.
 func (s *Sender) ApplyStatus(ctx context.Context, path, sid, status string, code int) error {
-	_, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, _ session.Consumer) bool {
+	_, err := s.Outbox.UpdateStatus(ctx, path, func(e *session.Entry) bool {
 		if e.MessageSID != "" && sid != "" && e.MessageSID != sid {
 			return false // a callback for another attempt of this message
 		}

@@ -6,40 +6,65 @@ import (
 	"strings"
 
 	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-// UpdateEntry reads an outbound entry at path together with its consumer in one transaction
-// and lets change modify the entry; the entry is written only when change reports true.
+// UpdateEntry reads an outbound entry at path together with its consumer and lets change
+// modify the entry, which is written only when change reports true. The write is conditional
+// on the entry not having changed since it was read (else it is read again), so the sender's
+// claim, its own status update and the carrier's callbacks never wait on each other's locks.
 func (s *Store) UpdateEntry(ctx context.Context, path string, change func(e *session.Entry, c session.Consumer) bool) (session.Entry, error) {
+	return s.updateEntry(ctx, path, true, change)
+}
+
+// UpdateStatus is UpdateEntry for changes that do not depend on the consumer (statuses).
+func (s *Store) UpdateStatus(ctx context.Context, path string, change func(e *session.Entry) bool) (session.Entry, error) {
+	return s.updateEntry(ctx, path, false, func(e *session.Entry, _ session.Consumer) bool { return change(e) })
+}
+
+func (s *Store) updateEntry(ctx context.Context, path string, withConsumer bool, change func(*session.Entry, session.Consumer) bool) (session.Entry, error) {
 	if !validEntryPath(path) {
 		return session.Entry{}, fmt.Errorf("not a message path %q: %w", path, ErrNotFound)
 	}
 	ref := s.fs.Doc(path)
-	var e session.Entry
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		snap, err := tx.Get(ref)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", path, err)
+	for attempt := 0; attempt < 10; attempt++ {
+		snap, err := ref.Get(ctx)
+		if isNotFound(err) {
+			return session.Entry{}, fmt.Errorf("message %s: %w", path, ErrNotFound)
 		}
-		e = session.Entry{}
+		if err != nil {
+			return session.Entry{}, fmt.Errorf("read %s: %w", path, err)
+		}
+		var e session.Entry
 		if err := snap.DataTo(&e); err != nil {
-			return fmt.Errorf("decode %s: %w", path, err)
+			return e, fmt.Errorf("decode %s: %w", path, err)
 		}
 		c := session.Consumer{Business: e.Business, Phone: e.Phone}
-		if err := getInto(tx, s.consumerRef(e.Business, e.Phone), &c); err != nil {
-			return err
+		if withConsumer {
+			if c, err = s.Consumer(ctx, e.Business, e.Phone); err != nil {
+				return e, err
+			}
 		}
 		if !change(&e, c) {
-			return nil
+			return e, nil
 		}
-		return tx.Set(ref, e)
-	})
-	if isNotFound(err) {
-		return e, fmt.Errorf("message %s: %w", path, ErrNotFound)
+		_, err = ref.Update(ctx, []firestore.Update{
+			{Path: "status", Value: e.Status}, {Path: "messageSid", Value: e.MessageSID}, {Path: "errorCode", Value: e.ErrorCode},
+			{Path: "claimedAt", Value: e.ClaimedAt}, {Path: "notBefore", Value: e.NotBefore},
+			{Path: "encoding", Value: e.Encoding}, {Path: "segments", Value: e.Segments},
+		}, firestore.LastUpdateTime(snap.UpdateTime))
+		if status.Code(err) == codes.FailedPrecondition {
+			continue // changed since read: decide again on the new state
+		}
+		if err != nil {
+			return e, fmt.Errorf("update %s: %w", path, err)
+		}
+		return e, nil
 	}
-	return e, err
+	return session.Entry{}, fmt.Errorf("update %s: too much contention", path)
 }
 
 // validEntryPath accepts only transcript and stand-alone message documents, so a path taken
