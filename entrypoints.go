@@ -14,6 +14,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/functions/admin"
 	"github.com/smsdesk/smsdesk/functions/agent"
+	"github.com/smsdesk/smsdesk/functions/bulk"
 	"github.com/smsdesk/smsdesk/functions/conversation"
 	"github.com/smsdesk/smsdesk/functions/expiry"
 	"github.com/smsdesk/smsdesk/functions/inbound"
@@ -35,6 +36,7 @@ func init() {
 	functions.HTTP("sweeper", Sweeper)
 	functions.CloudEvent("conversation", Conversation)
 	functions.CloudEvent("sender", Sender)
+	functions.CloudEvent("bulk", Bulk)
 }
 
 // Inbound is the carrier's webhook for consumer texts.
@@ -76,6 +78,15 @@ func Sender(ctx context.Context, e event.Event) error {
 	return (&sender.Handler{Deliverer: a.Sender, Log: a.Log}).Handle(ctx, e)
 }
 
+// Bulk consumes the bulk topic.
+func Bulk(ctx context.Context, e event.Event) error {
+	a, err := services.get()
+	if err != nil {
+		return err
+	}
+	return (&bulk.Handler{Batches: a.Bulk, Log: a.Log}).Handle(ctx, e)
+}
+
 var (
 	services = &lazyApp{}
 
@@ -93,7 +104,7 @@ var (
 		return admin.New(a.Store, a.Log)
 	}}
 	outboundHandler = lazyHandler{build: func(a *app.App) http.Handler {
-		return outbound.New(a.Store, a.Outbound, a.Log)
+		return outbound.New(a.Store, a.Outbound, a.Bulk, a.Log)
 	}}
 	expiryHandler = lazyHandler{build: func(a *app.App) http.Handler {
 		return &expiry.Handler{Timers: a.Conversation, Secret: a.Timers.Secret, Log: a.Log}

@@ -10,6 +10,7 @@ locals {
   topics = {
     inbound  = "sms-inbound"
     outbound = "sms-outbound"
+    bulk     = "sms-bulk"
   }
 
   # The one list of functions; terraform/infra_test.go checks it against entrypoints.go.
@@ -60,11 +61,11 @@ locals {
       env         = {}
     }
     outbound = {
-      description = "Outbound SMS API (JSON over HTTP): notifications and business-opened chats; authenticates API keys and agent tokens itself."
+      description = "Outbound SMS API (JSON over HTTP): notifications, business-opened chats and bulk sends; authenticates API keys and agent tokens itself."
       public      = true
       invokers    = []
       topic       = null
-      publishes   = ["outbound"]
+      publishes   = ["outbound", "bulk"]
       secrets     = []
       env         = {}
     }
@@ -97,6 +98,15 @@ locals {
       secrets     = []
       env         = {}
     }
+    bulk = {
+      description = "Consumes sms-bulk: sends each batch of a bulk request recipient by recipient and records the outcomes."
+      public      = false
+      invokers    = ["pubsub-push"]
+      topic       = "bulk"
+      publishes   = ["outbound"]
+      secrets     = []
+      env         = {}
+    }
     sender = {
       description = "Consumes sms-outbound: the one place that calls the carrier (opt-out check, send, status callback URL)."
       public      = false
@@ -116,6 +126,7 @@ locals {
     SMSDESK_PUBLIC_URL            = local.public_url
     SMSDESK_INBOUND_TOPIC         = local.topics.inbound
     SMSDESK_OUTBOUND_TOPIC        = local.topics.outbound
+    SMSDESK_BULK_TOPIC            = local.topics.bulk
     SMSDESK_TASKS_QUEUE           = local.timer_queue_id
     SMSDESK_TASKS_SERVICE_ACCOUNT = google_service_account.tasks.email
   }

@@ -5,6 +5,8 @@
 //	POST /messages   a one-way text: {"from","to","body"} or {"template","language","variables"},
 //	                 optional "sendAt" (RFC 3339) and "consent": {"source": "..."}
 //	POST /sessions   a chat the business opens: {"from","to","body","agent"|"queue"}
+//	POST /bulk       up to 5,000 recipients: {"from","body"|"template","recipients":[{"to","variables"}]}
+//	GET  /bulk/{id}  the bulk job with each recipient's result
 package outbound
 
 import (
@@ -37,17 +39,20 @@ type Callers interface {
 type Handler struct {
 	callers Callers
 	texts   *outbound.Service
+	bulk    *outbound.Bulk
 	log     *slog.Logger
 	mux     *http.ServeMux
 }
 
 // New builds the routes; paths may carry the function's name as a prefix.
-func New(c Callers, texts *outbound.Service, log *slog.Logger) *Handler {
-	h := &Handler{callers: c, texts: texts, log: log, mux: http.NewServeMux()}
+func New(c Callers, texts *outbound.Service, bulk *outbound.Bulk, log *slog.Logger) *Handler {
+	h := &Handler{callers: c, texts: texts, bulk: bulk, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("POST /messages", h.serve(texts.Notify))
 	h.mux.HandleFunc("POST /sessions", h.serve(texts.Open))
+	h.mux.HandleFunc("POST /bulk", h.acceptBulk)
+	h.mux.HandleFunc("GET /bulk/{id}", h.getBulk)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; use POST /messages or POST /sessions", time.Time{})
+		writeError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; use POST /messages, POST /sessions, POST /bulk or GET /bulk/{id}", time.Time{})
 	})
 	return h
 }
@@ -138,6 +143,81 @@ func (h *Handler) serve(send func(context.Context, outbound.Request) (outbound.S
 		w.WriteHeader(status)
 		_, _ = w.Write(body)
 	}
+}
+
+func (h *Handler) acceptBulk(w http.ResponseWriter, r *http.Request) {
+	caller, ok := h.authenticate(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		From       string               `json:"from"`
+		Body       string               `json:"body"`
+		Template   string               `json:"template"`
+		Language   string               `json:"language"`
+		SendAt     *time.Time           `json:"sendAt"`
+		Recipients []outbound.Recipient `json:"recipients"`
+		Consent    *struct {
+			Source string `json:"source"`
+		} `json:"consent"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 2<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error(), time.Time{})
+		return
+	}
+	// The job id follows the Idempotency-Key, so a retried request queues nothing new.
+	id := randomID()
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		sum := sha256.Sum256([]byte(caller + "\x00bulk\x00" + key))
+		id = hex.EncodeToString(sum[:12])
+	}
+	batch := outbound.BulkBatch{JobID: "B" + id, From: req.From, Body: req.Body, Template: req.Template, Language: req.Language, Recipients: req.Recipients}
+	if req.SendAt != nil {
+		batch.SendAt = *req.SendAt
+	}
+	if req.Consent != nil {
+		batch.ConsentSource = req.Consent.Source + " (via " + caller + ")"
+	}
+	job, err := h.bulk.Accept(r.Context(), caller, batch)
+	if err != nil {
+		status, body := answer(outbound.Sent{}, err)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"jobId": job.ID, "total": job.Total})
+}
+
+func (h *Handler) getBulk(w http.ResponseWriter, r *http.Request) {
+	caller, ok := h.authenticate(w, r)
+	if !ok {
+		return
+	}
+	job, results, err := h.bulk.Job(r.Context(), caller, r.PathValue("id"))
+	if err != nil {
+		status, body := answer(outbound.Sent{}, err)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+		return
+	}
+	counts := map[string]int{}
+	for _, res := range results {
+		counts[res.Status]++
+	}
+	if results == nil {
+		results = []store.BulkResult{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"job": job, "processed": len(results), "counts": counts, "results": results})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // answer is the HTTP status and JSON body for a send's result.

@@ -95,6 +95,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	err = bus.ProvisionPush(ctx, ps, o.ProjectID, []bus.PushRoute{
 		{Topic: env.InboundTopic, Endpoint: base + "/conversation" + topicPath(env.InboundTopic)},
 		{Topic: env.OutboundTopic, Endpoint: base + "/sender" + topicPath(env.OutboundTopic)},
+		{Topic: env.BulkTopic, Endpoint: base + "/bulk" + topicPath(env.BulkTopic)},
 	})
 	if err != nil {
 		return nil, err
@@ -132,7 +133,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		}
 	}
 	for path, fn := range map[string]func(context.Context, event.Event) error{
-		"/conversation/": smsdesk.Conversation, "/sender/": smsdesk.Sender,
+		"/conversation/": smsdesk.Conversation, "/sender/": smsdesk.Sender, "/bulk/": smsdesk.Bulk,
 	} {
 		if err := funcframework.RegisterCloudEventFunctionContext(ctx, path, fn); err != nil {
 			return nil, err

@@ -250,3 +250,84 @@ func TestSendingRateIsHeld(t *testing.T) {
 		t.Errorf("sent at %.2f per second, over the number's %v", rate, mps)
 	}
 }
+
+type bulkJob struct {
+	Processed int
+	Counts    map[string]int
+	Results   []struct {
+		Index                     int
+		To, Status, Code, Message string
+	}
+}
+
+// TestBulkSendReportsEachRecipient: a bulk request is accepted at once with a job id; each
+// recipient is sent (or refused with the reason) once, even when the request is retried.
+func TestBulkSendReportsEachRecipient(t *testing.T) {
+	number, p, key := outboundFixture(t, 12, 200)
+	ctx := testCtx(t)
+	const n = 120
+	var recipients []map[string]any
+	phones := make([]string, n)
+	for i := range phones {
+		phones[i] = consumerPhone()
+		recipients = append(recipients, map[string]any{"to": phones[i], "variables": map[string]string{"order": fmt.Sprint(i)}})
+	}
+	// One recipient opted out before: refused with the reason; the rest receive the template.
+	text(t, phones[7], number, "STOP")
+	for c, _ := runner.Store.Consumer(ctx, number, phones[7]); !c.OptedOut; c, _ = runner.Store.Consumer(ctx, number, phones[7]) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	recipients[9]["to"] = "not-a-number"
+	req := map[string]any{"from": number, "template": p + "-ready", "recipients": recipients, "consent": consent()}
+	post := func() (int, map[string]any) {
+		b, _ := json.Marshal(req)
+		r, _ := http.NewRequest("POST", runner.BaseURL+"/outbound/bulk", bytes.NewReader(b))
+		r.Header.Set("Authorization", "Bearer "+key)
+		r.Header.Set("Idempotency-Key", "campaign-1")
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	code, first := post()
+	if code != http.StatusAccepted || first["total"] != float64(n) {
+		t.Fatalf("bulk = %d %v", code, first)
+	}
+	if code, again := post(); code != http.StatusAccepted || again["jobId"] != first["jobId"] {
+		t.Errorf("retried bulk = %d %v, want the same job", code, again)
+	}
+	var job bulkJob
+	for job.Processed < n {
+		r, _ := http.NewRequest("GET", runner.BaseURL+"/outbound/bulk/"+first["jobId"].(string), nil)
+		r.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&job)
+		resp.Body.Close()
+		if ctx.Err() != nil {
+			t.Fatalf("bulk job stuck at %d of %d", job.Processed, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if job.Counts["refused"] != 2 || job.Results[7].Code != "opted_out" || job.Results[9].Code != "invalid_to" {
+		t.Errorf("bulk results: counts %v, #7 %+v, #9 %+v", job.Counts, job.Results[7], job.Results[9])
+	}
+	for i, ph := range phones {
+		if i == 7 || i == 9 {
+			continue
+		}
+		expectSMS(t, ctx, ph, 1, fmt.Sprintf("your order %d is ready", i))
+	}
+	time.Sleep(200 * time.Millisecond)
+	for i, ph := range phones {
+		if got := len(sentTo(ph)); i != 7 && i != 9 && got != 1 {
+			t.Errorf("recipient %d got %d texts", i, got)
+		}
+	}
+}

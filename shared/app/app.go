@@ -41,6 +41,7 @@ type App struct {
 	Conversation *conversation.Service
 	Desk         *agents.Desk
 	Outbound     *outbound.Service
+	Bulk         *outbound.Bulk
 	Timers       TimerScheduler
 	close        []func()
 }
@@ -135,6 +136,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Router = &routing.Router{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Log: log}
 	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Log: log}
 	a.Outbound = &outbound.Service{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Router: a.Router, Log: log, Now: time.Now}
+	a.Bulk = &outbound.Bulk{Texts: a.Outbound, Store: a.Store, Publisher: a.Publisher, Topic: env.BulkTopic}
 	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Log: log}
 	return a, nil
 }

@@ -14,6 +14,7 @@ type Env struct {
 	PublicURL        string // SMSDESK_PUBLIC_URL
 	InboundTopic     string // SMSDESK_INBOUND_TOPIC
 	OutboundTopic    string // SMSDESK_OUTBOUND_TOPIC
+	BulkTopic        string // SMSDESK_BULK_TOPIC
 	TwilioAccountSID string // TWILIO_ACCOUNT_SID
 	TwilioAuthToken  string // TWILIO_AUTH_TOKEN
 	TwilioAPIURL     string // TWILIO_API_URL, only to reach a local carrier simulator
@@ -36,6 +37,7 @@ func FromEnv() Env {
 		PublicURL:           strings.TrimRight(os.Getenv("SMSDESK_PUBLIC_URL"), "/"),
 		InboundTopic:        first(os.Getenv("SMSDESK_INBOUND_TOPIC"), "sms-inbound"),
 		OutboundTopic:       first(os.Getenv("SMSDESK_OUTBOUND_TOPIC"), "sms-outbound"),
+		BulkTopic:           first(os.Getenv("SMSDESK_BULK_TOPIC"), "sms-bulk"),
 		TwilioAccountSID:    os.Getenv("TWILIO_ACCOUNT_SID"),
 		TwilioAuthToken:     os.Getenv("TWILIO_AUTH_TOKEN"),
 		TwilioAPIURL:        os.Getenv("TWILIO_API_URL"),

@@ -65,6 +65,9 @@ type Request struct {
 	// Agent or Queue own a chat opened with Open.
 	Agent, Queue string
 	Consent      *store.Consent
+	// holdQuiet schedules a notification that falls in quiet hours for the next allowed time
+	// instead of refusing it (bulk sends).
+	holdQuiet bool
 }
 
 // Error is a refused request: HTTP status, a code and what to fix.
@@ -184,7 +187,9 @@ func (s *Service) Notify(ctx context.Context, r Request) (Sent, error) {
 	} else if at.Before(now.Add(-time.Minute)) {
 		return Sent{}, refuse(400, "invalid_send_at", "sendAt %s is in the past", at.Format(time.RFC3339))
 	}
-	if next := line.Quiet.NextAllowed(at, line.Location()); next.After(at) {
+	if next := line.Quiet.NextAllowed(at, line.Location()); next.After(at) && r.holdQuiet {
+		at = next
+	} else if next.After(at) {
 		e := refuse(422, "quiet_hours", "%s is within quiet hours for %s (%s); the next allowed time is %s: pass it as sendAt",
 			at.In(line.Location()).Format(time.RFC3339), r.To, line.Location(), next.Format(time.RFC3339))
 		e.NextAllowedAt = next

@@ -151,10 +151,13 @@ func (s *Store) ReadCatalog(ctx context.Context) (config.Catalog, error) {
 	return c, err
 }
 
-func readAll[T any](ctx context.Context, col *firestore.CollectionRef, out *[]T) error {
-	docs, err := col.Documents(ctx).GetAll()
+// readAll decodes every document q returns.
+func readAll[T any](ctx context.Context, q interface {
+	Documents(context.Context) *firestore.DocumentIterator
+}, out *[]T) error {
+	docs, err := q.Documents(ctx).GetAll()
 	if err != nil {
-		return fmt.Errorf("read %s: %w", col.ID, err)
+		return fmt.Errorf("read documents: %w", err)
 	}
 	for _, d := range docs {
 		var v T

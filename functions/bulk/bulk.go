@@ -1,0 +1,36 @@
+// Package bulk is the consumer of the bulk topic: it sends one batch of a bulk request,
+// recipient by recipient, and records each outcome.
+package bulk
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/outbound"
+)
+
+// Batches processes one batch.
+type Batches interface {
+	Process(ctx context.Context, b outbound.BulkBatch) error
+}
+
+// Handler is the CloudEvent function.
+type Handler struct {
+	Batches Batches
+	Log     *slog.Logger
+}
+
+// Handle processes one delivery; an error makes Pub/Sub deliver it again.
+func (h *Handler) Handle(ctx context.Context, e event.Event) error {
+	var b outbound.BulkBatch
+	id, err := bus.Decode(e.Data(), &b)
+	if err != nil || b.JobID == "" {
+		h.Log.Error("undecodable bulk batch dropped", "pubsubId", id, "err", err)
+		return nil
+	}
+	h.Log.Info("bulk batch", "job", b.JobID, "start", b.Start, "recipients", len(b.Recipients))
+	return h.Batches.Process(ctx, b)
+}

@@ -1,0 +1,124 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/store"
+)
+
+// MaxBulkRecipients bounds one bulk request; batchSize is how many recipients one Pub/Sub
+// message carries to the bulk worker.
+const (
+	MaxBulkRecipients = 5000
+	batchSize         = 100
+)
+
+// Recipient is one consumer of a bulk send.
+type Recipient struct {
+	To        string            `json:"to"`
+	Variables map[string]string `json:"variables,omitempty"`
+}
+
+// BulkBatch is a slice of a bulk send on the bulk topic.
+type BulkBatch struct {
+	JobID         string      `json:"jobId"`
+	From          string      `json:"from"`
+	Body          string      `json:"body,omitempty"`
+	Template      string      `json:"template,omitempty"`
+	Language      string      `json:"language,omitempty"`
+	SendAt        time.Time   `json:"sendAt,omitempty"`
+	ConsentSource string      `json:"consentSource,omitempty"`
+	Start         int         `json:"start"`
+	Recipients    []Recipient `json:"recipients"`
+}
+
+// BulkStore records bulk jobs and their results.
+type BulkStore interface {
+	CreateBulkJob(ctx context.Context, j store.BulkJob) error
+	SaveBulkResult(ctx context.Context, jobID string, r store.BulkResult) error
+	BulkJob(ctx context.Context, id string) (store.BulkJob, []store.BulkResult, error)
+}
+
+// Publisher puts batches on the bulk topic.
+type Publisher interface {
+	Publish(ctx context.Context, topic, orderingKey string, v any) error
+}
+
+// Bulk accepts bulk sends and works through them.
+type Bulk struct {
+	Texts     *Service
+	Store     BulkStore
+	Publisher Publisher
+	Topic     string
+}
+
+// Accept checks a bulk request, records the job and queues its batches. Recipients are
+// checked one by one later; their outcomes are the job's results.
+func (b *Bulk) Accept(ctx context.Context, caller string, req BulkBatch) (store.BulkJob, error) {
+	n := len(req.Recipients)
+	if n == 0 || n > MaxBulkRecipients {
+		return store.BulkJob{}, refuse(400, "invalid_recipients", "give 1 to %d recipients; got %d", MaxBulkRecipients, n)
+	}
+	probe := Request{From: req.From, To: req.Recipients[0].To, Body: req.Body, Template: req.Template, Language: req.Language, Vars: req.Recipients[0].Variables}
+	if _, err := b.Texts.prepare(ctx, &probe); err != nil {
+		return store.BulkJob{}, err
+	}
+	job := store.BulkJob{ID: req.JobID, Caller: caller, From: req.From, Total: n, CreatedAt: b.Texts.Now()}
+	if err := b.Store.CreateBulkJob(ctx, job); err != nil {
+		return job, err
+	}
+	for start := 0; start < n; start += batchSize {
+		batch := req
+		batch.Start, batch.Recipients = start, req.Recipients[start:min(start+batchSize, n)]
+		if err := b.Publisher.Publish(ctx, b.Topic, "", batch); err != nil {
+			return job, fmt.Errorf("queue bulk batch %d of %s: %w", start/batchSize, job.ID, err)
+		}
+	}
+	return job, nil
+}
+
+// Process sends one batch: each recipient gets a notification (held to the next allowed
+// time in quiet hours) or a refusal with the reason. A redelivered batch sends nothing twice:
+// each recipient's message id is fixed by the job and position.
+func (b *Bulk) Process(ctx context.Context, batch BulkBatch) error {
+	for i, rc := range batch.Recipients {
+		idx := batch.Start + i
+		r := Request{
+			ID: fmt.Sprintf("%s-%06d", batch.JobID, idx), From: batch.From, To: rc.To, Body: batch.Body,
+			Template: batch.Template, Language: batch.Language, Vars: rc.Variables, SendAt: batch.SendAt, holdQuiet: true,
+		}
+		if batch.ConsentSource != "" {
+			r.Consent = &store.Consent{Source: batch.ConsentSource, At: b.Texts.Now()}
+		}
+		res := store.BulkResult{Index: idx, To: rc.To}
+		sent, err := b.Texts.Notify(ctx, r)
+		var e *Error
+		switch {
+		case err == nil:
+			res.Status = sent.Status
+		case store.IsAlreadyExists(err):
+			res.Status = session.StatusPending // sent by an earlier delivery of this batch
+		case errors.As(err, &e):
+			res.Status, res.Code, res.Message = "refused", e.Code, e.Message
+		default:
+			return err
+		}
+		if err := b.Store.SaveBulkResult(ctx, batch.JobID, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Job returns a caller's bulk job with its results.
+func (b *Bulk) Job(ctx context.Context, caller, id string) (store.BulkJob, []store.BulkResult, error) {
+	j, results, err := b.Store.BulkJob(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && j.Caller != caller) {
+		return j, nil, refuse(404, "not_found", "no bulk job %q of yours", id)
+	}
+	return j, results, err
+}
