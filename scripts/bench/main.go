@@ -48,6 +48,7 @@ type flags struct {
 	timeout                         time.Duration
 	json                            bool
 	appLog                          string
+	mode                            string
 }
 
 func parseFlags() flags {
@@ -61,7 +62,9 @@ func parseFlags() flags {
 	flag.DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up after this long")
 	flag.BoolVar(&f.json, "json", false, "print the results as JSON instead of a table")
 	flag.StringVar(&f.appLog, "applog", filepath.Join(os.TempDir(), "smsdesk-bench-app.log"), "file the functions' logs go to (- for stderr)")
+	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies and costs), assign (a backlog of queued chats as agents come online) or assign-arrivals (chats arriving at available agents)")
 	flag.Parse()
+	modeDefaults(&f)
 	if f.agents <= 0 && f.capacity > 0 {
 		f.agents = (f.conversations + f.capacity - 1) / f.capacity
 	}
@@ -103,6 +106,9 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 		return err
 	}
 	defer b.close()
+	if f.mode != modeTexts {
+		return b.runAssign(ctx, log, out, start)
+	}
 	res, err := b.measure(ctx, log)
 	if err != nil {
 		return err
@@ -123,6 +129,7 @@ type bench struct {
 	f       flags
 	sim     *carriersim.Sim
 	watch   *smsWatch
+	gate    *smsGate
 	simSrv  *httptest.Server
 	runner  *localrun.Runner
 	meter   *metering.Meter
@@ -142,7 +149,8 @@ func setup(ctx context.Context, f flags, log *slog.Logger) (*bench, error) {
 		WebhookURL: fmt.Sprintf("http://127.0.0.1:%d/inbound", port), HTTPClient: newHTTPClient(f.conversations),
 	})
 	b.watch = newSMSWatch(b.sim)
-	b.simSrv = httptest.NewServer(b.watch)
+	b.gate = &smsGate{next: b.watch}
+	b.simSrv = httptest.NewServer(b.gate)
 	b.sim.SetBaseURL(b.simSrv.URL)
 	b.fixture = newFixture(f.agents, f.capacity, f.mps)
 	catalog := b.fixture.catalog()
@@ -159,7 +167,7 @@ func setup(ctx context.Context, f flags, log *slog.Logger) (*bench, error) {
 		return nil, fmt.Errorf("start the functions: %w", err)
 	}
 	for _, id := range b.fixture.agentIDs {
-		if err := b.setStatus(ctx, id, "available"); err != nil {
+		if err := b.setStatus(ctx, id, initialStatus(f.mode)); err != nil {
 			b.close()
 			return nil, err
 		}

@@ -331,3 +331,38 @@ func TestBulkSendReportsEachRecipient(t *testing.T) {
 		}
 	}
 }
+
+// TestBrandWideOptOut: on numbers whose opt-out scope is the brand, STOP on one number stops
+// texts from the brand's other numbers; a number of its own scope is not affected.
+func TestBrandWideOptOut(t *testing.T) {
+	n := fixtureSeq.Add(1)
+	p := fmt.Sprintf("b%d", n)
+	a, b, solo := fmt.Sprintf("+1800555%04d", n), fmt.Sprintf("+1800556%04d", n), fmt.Sprintf("+1800557%04d", n)
+	key := "key-" + p
+	nums := []config.Number{
+		{Number: a, LineOfBusiness: p, EntryQueue: p + "-q", DefaultLanguage: "en", Brand: "Brand " + p, OptOutScope: "brand", MPS: 50, TimeZone: "UTC"},
+		{Number: b, LineOfBusiness: p, EntryQueue: p + "-q", DefaultLanguage: "en", Brand: "Brand " + p, OptOutScope: "brand", MPS: 50, TimeZone: "UTC"},
+		{Number: solo, LineOfBusiness: p, EntryQueue: p + "-q", DefaultLanguage: "en", Brand: "Brand " + p, MPS: 50, TimeZone: "UTC"},
+	}
+	if err := runner.Store.LoadCatalog(context.Background(), config.Catalog{
+		Numbers: nums, Queues: []config.Queue{{ID: p + "-q", Name: "Q", LineOfBusiness: p}},
+		APIKeys: []config.APIKey{{ID: p, Key: key}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	phone := consumerPhone()
+	sid := text(t, phone, a, "STOP")
+	waitApplied(t, ctx, a, phone, sid)
+	// Chats, not notifications, so that quiet hours play no part.
+	send := func(from string) (int, outResult) {
+		code, r, _ := outCall(t, key, "/sessions", "", map[string]any{"from": from, "to": phone, "body": "hello", "queue": p + "-q", "consent": consent()})
+		return code, r
+	}
+	if code, r := send(b); code != http.StatusConflict || r.Error.Code != "opted_out" {
+		t.Errorf("brand sibling after STOP = %d %+v", code, r.Error)
+	}
+	if code, r := send(solo); code != http.StatusAccepted {
+		t.Errorf("number with its own opt-out scope = %d %+v", code, r.Error)
+	}
+}

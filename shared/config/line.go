@@ -92,6 +92,9 @@ func (l Line) MenuText(id, lang string) string {
 	return text
 }
 
+// BrandWideOptOut reports whether an opt-out on this number applies to the whole brand.
+func (l Line) BrandWideOptOut() bool { return l.Number.OptOutScope == "brand" }
+
 // Location is the time zone of the number's consumers (America/New_York when unset).
 func (l Line) Location() *time.Location {
 	if loc, err := time.LoadLocation(l.Number.TimeZone); err == nil && l.Number.TimeZone != "" {

@@ -67,6 +67,9 @@ type Number struct {
 	// MPS is the sending rate the carrier allows this number (messages per second): 10DLC by
 	// trust score, about 3 for toll-free, 100 for short codes. Default 1.
 	MPS float64 `json:"mps,omitempty" firestore:"mps,omitempty"`
+	// OptOutScope is "number" (default: STOP stops texts from this number) or "brand" (STOP
+	// stops texts from every number of the same brand).
+	OptOutScope string `json:"optOutScope,omitempty" firestore:"optOutScope,omitempty"`
 	// RepliesOpenChat makes a reply to a notification open a normal chat; otherwise it gets
 	// the "autoreply" message.
 	RepliesOpenChat bool `json:"repliesOpenChat,omitempty" firestore:"repliesOpenChat"`

@@ -134,6 +134,9 @@ func (c Catalog) Validate() error {
 		} else if q.LineOfBusiness != n.LineOfBusiness {
 			add("number %s: entry queue %q is not in line of business %q", n.Number, n.EntryQueue, n.LineOfBusiness)
 		}
+		if n.OptOutScope != "" && n.OptOutScope != "number" && n.OptOutScope != "brand" {
+			add("number %s: optOutScope %q must be number or brand", n.Number, n.OptOutScope)
+		}
 		if n.ExitWord != "" && compliance.IsProtected(n.ExitWord) {
 			add("number %s: exit word %q is a protected command", n.Number, n.ExitWord)
 		}

@@ -57,33 +57,42 @@ func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
 	return nil
 }
 
-// FillAgent gives a free agent the oldest chats waiting in their queues until full.
+// FillAgent gives a free agent the oldest chats waiting in their queues until full. Agents
+// coming online together race for the same oldest chats; a loser looks again at what is
+// still waiting rather than giving up, so no chat is left behind while capacity is free.
 func (r *Router) FillAgent(ctx context.Context, agentID string) error {
-	a, err := r.Store.Agent(ctx, agentID)
-	if err != nil {
-		return err
-	}
-	free := a.Capacity - a.ActiveChats
-	if a.Status != AgentAvailable || free <= 0 {
-		return nil
-	}
-	chats, err := r.Store.QueuedChats(ctx, a.ServesQueues, free*4)
-	if err != nil {
-		return err
-	}
-	for _, s := range chats {
-		if free == 0 {
-			break
-		}
-		if !a.Speaks(s.Language) {
-			continue
-		}
-		ok, err := r.assign(ctx, s, agentID)
+	for round := 0; round < 50; round++ {
+		a, err := r.Store.Agent(ctx, agentID)
 		if err != nil {
 			return err
 		}
-		if ok {
-			free--
+		free := a.Capacity - a.ActiveChats
+		if a.Status != AgentAvailable || free <= 0 {
+			return nil
+		}
+		chats, err := r.Store.QueuedChats(ctx, a.ServesQueues, free*4)
+		if err != nil {
+			return err
+		}
+		tried := 0
+		for _, s := range chats {
+			if free == 0 {
+				break
+			}
+			if !a.Speaks(s.Language) {
+				continue
+			}
+			tried++
+			ok, err := r.assign(ctx, s, agentID)
+			if err != nil {
+				return err
+			}
+			if ok {
+				free--
+			}
+		}
+		if tried == 0 || free == 0 {
+			return nil // nothing this agent can take is waiting, or the agent is full
 		}
 	}
 	return nil

@@ -65,8 +65,8 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 		} else if !isNotFound(err) {
 			return fmt.Errorf("read receipt: %w", err)
 		}
-		c := session.Consumer{Business: in.Business, Phone: in.Phone}
-		if err := getInto(tx, cref, &c); err != nil {
+		c, err := s.getConsumer(ctx, tx, in.Business, in.Phone)
+		if err != nil {
 			return err
 		}
 		var active *session.Session
@@ -81,7 +81,7 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 		if res.Outcome.Session != nil {
 			sid = res.Outcome.Session.ID
 		}
-		if res.Outbox, err = s.writeOutcome(tx, res.Outcome, in.MessageSID); err != nil {
+		if res.Outbox, err = s.writeOutcome(ctx, tx, c, res.Outcome, in.MessageSID); err != nil {
 			return err
 		}
 		return tx.Set(rref, receipt{SessionID: sid, Outbox: res.Outbox, At: in.At})
@@ -95,10 +95,15 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 // writeOutcome stores an outcome inside a transaction: consumer, chat, entries (of the chat,
 // or stand-alone messages named after idPrefix), and the freed agent's load. It returns the
 // paths of the entries to send.
-func (s *Store) writeOutcome(tx *firestore.Transaction, o session.Outcome, idPrefix string) ([]string, error) {
+func (s *Store) writeOutcome(ctx context.Context, tx *firestore.Transaction, before session.Consumer, o session.Outcome, idPrefix string) ([]string, error) {
 	cref := s.consumerRef(o.Consumer.Business, o.Consumer.Phone)
 	if err := tx.Set(cref, o.Consumer); err != nil {
 		return nil, err
+	}
+	if o.Consumer.OptedOut != before.OptedOut {
+		if err := s.mirrorBrandOptOut(ctx, tx, o.Consumer); err != nil {
+			return nil, err
+		}
 	}
 	if a := o.FreedAgent; a != "" {
 		if err := tx.Set(s.agentRef(a), map[string]any{"activeChats": firestore.Increment(-1)}, firestore.MergeAll); err != nil {
@@ -145,14 +150,14 @@ func (s *Store) ApplyTimer(ctx context.Context, t session.Timer, fire func(sessi
 		if err := snap.DataTo(&c); err != nil {
 			return fmt.Errorf("decode chat %s: %w", t.SessionID, err)
 		}
-		cons := session.Consumer{Business: c.Business, Phone: c.Phone}
-		if err := getInto(tx, s.consumerRef(c.Business, c.Phone), &cons); err != nil {
+		cons, err := s.getConsumer(ctx, tx, c.Business, c.Phone)
+		if err != nil {
 			return err
 		}
 		if res = fire(cons, c); res.Stale {
 			return nil
 		}
-		outbox, err = s.writeOutcome(tx, res.Outcome, fmt.Sprintf("%s-%s-%d", t.SessionID, t.Kind, t.Generation))
+		outbox, err = s.writeOutcome(ctx, tx, cons, res.Outcome, fmt.Sprintf("%s-%s-%d", t.SessionID, t.Kind, t.Generation))
 		return err
 	})
 	if err != nil {
@@ -168,17 +173,7 @@ func (s *Store) DueChats(ctx context.Context, t time.Time, limit int) ([]session
 
 // getInto reads a document into v inside a transaction; a missing document leaves v as is.
 func getInto(tx *firestore.Transaction, ref *firestore.DocumentRef, v any) error {
-	snap, err := tx.Get(ref)
-	if isNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read %s: %w", ref.Path, err)
-	}
-	if err := snap.DataTo(v); err != nil {
-		return fmt.Errorf("decode %s: %w", ref.Path, err)
-	}
-	return nil
+	return decodeIfExists(tx.Get, ref, v)
 }
 
 func (s *Store) sessionRef(id string) *firestore.DocumentRef {

@@ -52,8 +52,8 @@ func (s *Store) CreateNotification(ctx context.Context, id string, e session.Ent
 	cref := s.consumerRef(e.Business, e.Phone)
 	ref := cref.Collection(subMessages).Doc(id)
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		c := session.Consumer{Business: e.Business, Phone: e.Phone}
-		if err := getInto(tx, cref, &c); err != nil {
+		c, err := s.getConsumer(ctx, tx, e.Business, e.Phone)
+		if err != nil {
 			return err
 		}
 		if err := checkReachable(&c, consent); err != nil {
@@ -77,8 +77,8 @@ func (s *Store) OpenOutbound(ctx context.Context, c session.Session, first sessi
 	cref := s.consumerRef(c.Business, c.Phone)
 	var path string
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		cons := session.Consumer{Business: c.Business, Phone: c.Phone}
-		if err := getInto(tx, cref, &cons); err != nil {
+		cons, err := s.getConsumer(ctx, tx, c.Business, c.Phone)
+		if err != nil {
 			return err
 		}
 		var a routing.Agent

@@ -89,17 +89,14 @@ func (s *Store) MarkOptedOut(ctx context.Context, business, phone, source string
 	return nil
 }
 
-// Consumer reads the record of a consumer phone on a business number.
+// Consumer reads the record of a consumer phone on a business number, opted out too when
+// their brand-wide ledger entry says so.
 func (s *Store) Consumer(ctx context.Context, business, phone string) (session.Consumer, error) {
-	c := session.Consumer{Business: business, Phone: phone}
-	snap, err := s.consumerRef(business, phone).Get(ctx)
-	if isNotFound(err) {
-		return c, nil
-	}
+	c, err := s.readConsumer(ctx, func(ref *firestore.DocumentRef) (*firestore.DocumentSnapshot, error) { return ref.Get(ctx) }, business, phone)
 	if err != nil {
 		return c, fmt.Errorf("read consumer %s: %w", phone, err)
 	}
-	return c, snap.DataTo(&c)
+	return c, nil
 }
 
 func (s *Store) consumerRef(business, phone string) *firestore.DocumentRef {
