@@ -141,3 +141,42 @@ func TestAgentsRacingForChats(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentsComingOnlineTogetherTakeTheWholeBacklog: agents who race for the same oldest
+// chats keep looking, so a backlog that fits their capacity is assigned entirely.
+func TestAgentsComingOnlineTogetherTakeTheWholeBacklog(t *testing.T) {
+	const chats, agents, capacity = 40, 10, 4
+	number, _, tokens := queueFixture(t, agents, capacity)
+	ctx := testCtx(t)
+	phones := make([]string, chats)
+	var wg sync.WaitGroup
+	for i := range phones {
+		phones[i] = consumerPhone()
+		wg.Add(1)
+		go func() { defer wg.Done(); text(t, phones[i], number, "hello") }()
+	}
+	wg.Wait()
+	for _, p := range phones {
+		expectSMS(t, ctx, p, 2, "in line")
+	}
+	for _, tok := range tokens {
+		wg.Add(1)
+		go func() { defer wg.Done(); api(t, tok, "PUT", "/status", map[string]string{"status": "available"}, nil) }()
+	}
+	wg.Wait()
+	for _, p := range phones {
+		expectSMS(t, ctx, p, 3, "You're now chatting")
+	}
+	held := 0
+	for _, tok := range tokens {
+		var list struct{ Chats []chatJSON }
+		api(t, tok, "GET", "/chats", nil, &list)
+		if len(list.Chats) > capacity {
+			t.Errorf("an agent holds %d chats", len(list.Chats))
+		}
+		held += len(list.Chats)
+	}
+	if held != chats {
+		t.Errorf("agents hold %d chats, want %d", held, chats)
+	}
+}
