@@ -12,6 +12,8 @@
 package admin
 
 import (
+	"github.com/smsdesk/smsdesk/functions/internal/jsonapi"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -76,20 +78,20 @@ func New(s Store, log *slog.Logger) *Handler {
 		h.mux.HandleFunc("DELETE /"+kind+"/{id}", h.remove(kind))
 	}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see the admin API in the README")
+		jsonapi.WriteError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see the admin API in the README")
 	})
 	return h
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || strings.TrimSpace(token) == "" {
-		writeError(w, http.StatusUnauthorized, "unauthenticated", "send an admin's token as 'Authorization: Bearer <token>'")
+	token := jsonapi.BearerToken(r)
+	if token == "" {
+		jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "send an admin's token as 'Authorization: Bearer <token>'")
 		return
 	}
-	a, err := h.store.AgentByToken(r.Context(), strings.TrimSpace(token))
+	a, err := h.store.AgentByToken(r.Context(), token)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusUnauthorized, "unauthenticated", "unknown token")
+		jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "unknown token")
 		return
 	}
 	if err != nil {
@@ -97,7 +99,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.Role != config.RoleAdmin {
-		writeError(w, http.StatusForbidden, "forbidden", "the admin API needs an agent with role admin")
+		jsonapi.WriteError(w, http.StatusForbidden, "forbidden", "the admin API needs an agent with role admin")
 		return
 	}
 	r2 := r.Clone(r.Context())
@@ -111,7 +113,7 @@ func (h *Handler) getConfig(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	jsonapi.Write(w, http.StatusOK, c)
 }
 
 // put applies one change to the stored configuration, validates the whole, then stores it.
@@ -119,7 +121,7 @@ func (h *Handler) put(apply func(c *config.Catalog, id string, raw json.RawMessa
 	return func(w http.ResponseWriter, r *http.Request) {
 		var raw json.RawMessage
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 256<<10)).Decode(&raw); err != nil {
-			writeError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error())
+			jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error())
 			return
 		}
 		c, err := h.store.ReadCatalog(r.Context())
@@ -128,7 +130,7 @@ func (h *Handler) put(apply func(c *config.Catalog, id string, raw json.RawMessa
 			return
 		}
 		if err := apply(&c, r.PathValue("id"), raw); err != nil {
-			writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
+			jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", err.Error())
 			return
 		}
 		h.save(w, r, c, "")
@@ -149,7 +151,7 @@ func (h *Handler) remove(kind string) http.HandlerFunc {
 		c.Teams = slices.DeleteFunc(c.Teams, func(x config.Team) bool { return kind == store.KindTeam && x.ID == id })
 		c.Agents = slices.DeleteFunc(c.Agents, func(x config.Agent) bool { return kind == store.KindAgent && x.ID == id })
 		if len(c.Numbers)+len(c.Queues)+len(c.Teams)+len(c.Agents) == before {
-			writeError(w, http.StatusNotFound, "not_found", "no "+strings.TrimSuffix(kind, "s")+" "+id)
+			jsonapi.WriteError(w, http.StatusNotFound, "not_found", "no "+strings.TrimSuffix(kind, "s")+" "+id)
 			return
 		}
 		h.save(w, r, c, kind+"/"+id)
@@ -158,7 +160,7 @@ func (h *Handler) remove(kind string) http.HandlerFunc {
 
 func (h *Handler) save(w http.ResponseWriter, r *http.Request, c config.Catalog, deleted string) {
 	if err := c.Validate(); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_config", err.Error())
+		jsonapi.WriteError(w, http.StatusBadRequest, "invalid_config", err.Error())
 		return
 	}
 	if err := h.store.LoadCatalog(r.Context(), c); err != nil {
@@ -173,22 +175,12 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request, c config.Catalog,
 		}
 	}
 	h.log.Info("configuration changed", "path", r.URL.Path, "method", r.Method)
-	writeJSON(w, http.StatusOK, map[string]string{"status": "saved"})
+	jsonapi.Write(w, http.StatusOK, map[string]string{"status": "saved"})
 }
 
 func (h *Handler) internal(w http.ResponseWriter, err error) {
 	h.log.Error("admin API failure", "err", err)
-	writeError(w, http.StatusInternalServerError, "internal", "internal error; try again")
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeError(w http.ResponseWriter, code int, kind, msg string) {
-	writeJSON(w, code, map[string]any{"error": map[string]string{"code": kind, "message": msg}})
+	jsonapi.WriteError(w, http.StatusInternalServerError, "internal", "internal error; try again")
 }
 
 // upsert decodes raw into *v (strictly), fixes its id from the path with setID, and replaces

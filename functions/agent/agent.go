@@ -13,6 +13,8 @@
 package agent
 
 import (
+	"github.com/smsdesk/smsdesk/functions/internal/jsonapi"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -55,7 +57,7 @@ func New(dir Directory, desk *agents.Desk, log *slog.Logger) *Handler {
 	h.mux.HandleFunc("GET /chats/{id}/predefined", h.auth(h.predefined))
 	h.mux.HandleFunc("GET /events", h.auth(h.events))
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see the agent API in the README")
+		jsonapi.WriteError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see the agent API in the README")
 	})
 	return h
 }
@@ -73,14 +75,14 @@ type authed func(w http.ResponseWriter, r *http.Request, a routing.Agent)
 
 func (h *Handler) auth(next authed) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || strings.TrimSpace(token) == "" {
-			writeError(w, http.StatusUnauthorized, "unauthenticated", "send the agent token as 'Authorization: Bearer <token>'")
+		token := jsonapi.BearerToken(r)
+		if token == "" {
+			jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "send the agent token as 'Authorization: Bearer <token>'")
 			return
 		}
-		a, err := h.Directory.AgentByToken(r.Context(), strings.TrimSpace(token))
+		a, err := h.Directory.AgentByToken(r.Context(), token)
 		if errors.Is(err, store.ErrNotFound) {
-			writeError(w, http.StatusUnauthorized, "unauthenticated", "unknown agent token")
+			jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "unknown agent token")
 			return
 		}
 		if err != nil {
@@ -92,7 +94,7 @@ func (h *Handler) auth(next authed) http.HandlerFunc {
 }
 
 func (h *Handler) me(w http.ResponseWriter, r *http.Request, a routing.Agent) {
-	writeJSON(w, http.StatusOK, agentView(a))
+	jsonapi.Write(w, http.StatusOK, agentView(a))
 }
 
 func (h *Handler) status(w http.ResponseWriter, r *http.Request, a routing.Agent) {
@@ -107,7 +109,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request, a routing.Agent
 		h.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, agentView(updated))
+	jsonapi.Write(w, http.StatusOK, agentView(updated))
 }
 
 func (h *Handler) chats(w http.ResponseWriter, r *http.Request, a routing.Agent) {
@@ -120,7 +122,7 @@ func (h *Handler) chats(w http.ResponseWriter, r *http.Request, a routing.Agent)
 	for _, c := range chats {
 		out = append(out, chatView(c, a.SeesFullNumbers()))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"chats": out})
+	jsonapi.Write(w, http.StatusOK, map[string]any{"chats": out})
 }
 
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request, a routing.Agent) {
@@ -129,7 +131,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request, a routing.Agent) 
 		h.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, chatView(c, a.SeesFullNumbers()))
+	jsonapi.Write(w, http.StatusOK, chatView(c, a.SeesFullNumbers()))
 }
 
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, a routing.Agent) {
@@ -145,7 +147,7 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, a routing.Agent)
 	var err error
 	if req.Predefined != "" {
 		if req.Body != "" {
-			writeError(w, http.StatusBadRequest, "invalid", `send either "body" or "predefined", not both`)
+			jsonapi.WriteError(w, http.StatusBadRequest, "invalid", `send either "body" or "predefined", not both`)
 			return
 		}
 		e, err = h.Desk.ReplyPredefined(r.Context(), a.ID, a.Name, r.PathValue("id"), req.Predefined, req.Variables)
@@ -156,7 +158,7 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, a routing.Agent)
 		h.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, entryView(e))
+	jsonapi.Write(w, http.StatusCreated, entryView(e))
 }
 
 func (h *Handler) end(w http.ResponseWriter, r *http.Request, a routing.Agent) {
@@ -164,7 +166,7 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request, a routing.Agent) {
 		h.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "state": "ended"})
+	jsonapi.Write(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "state": "ended"})
 }
 
 func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, a routing.Agent) {
@@ -181,7 +183,7 @@ func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, a routing.Age
 		h.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "agent": req.Agent, "queue": req.Queue, "state": "transferred"})
+	jsonapi.Write(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "agent": req.Agent, "queue": req.Queue, "state": "transferred"})
 }
 
 func (h *Handler) predefined(w http.ResponseWriter, r *http.Request, a routing.Agent) {
@@ -194,7 +196,7 @@ func (h *Handler) predefined(w http.ResponseWriter, r *http.Request, a routing.A
 	for _, p := range ps {
 		out = append(out, map[string]string{"id": p.ID, "language": p.Language, "text": p.Text})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"predefined": out})
+	jsonapi.Write(w, http.StatusOK, map[string]any{"predefined": out})
 }
 
 func (h *Handler) events(w http.ResponseWriter, r *http.Request, a routing.Agent) {
@@ -202,7 +204,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, a routing.Agent
 	if v := r.URL.Query().Get("after"); v != "" {
 		var err error
 		if after, err = time.Parse(time.RFC3339Nano, v); err != nil {
-			writeError(w, http.StatusBadRequest, "invalid", "after must be an RFC 3339 time like 2026-11-25T14:00:00Z")
+			jsonapi.WriteError(w, http.StatusBadRequest, "invalid", "after must be an RFC 3339 time like 2026-11-25T14:00:00Z")
 			return
 		}
 	}
@@ -214,21 +216,21 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, a routing.Agent
 	if evs == nil {
 		evs = []store.AgentEvent{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+	jsonapi.Write(w, http.StatusOK, map[string]any{"events": evs})
 }
 
 // fail maps domain errors to answers that say what to fix.
 func (h *Handler) fail(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, agents.ErrInvalid):
-		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+		jsonapi.WriteError(w, http.StatusBadRequest, "invalid", err.Error())
 	case errors.Is(err, agents.ErrNotYourChat):
-		writeError(w, http.StatusNotFound, "not_found", err.Error())
+		jsonapi.WriteError(w, http.StatusNotFound, "not_found", err.Error())
 	case errors.Is(err, agents.ErrTransferFailed):
-		writeError(w, http.StatusConflict, "transfer_failed", err.Error())
+		jsonapi.WriteError(w, http.StatusConflict, "transfer_failed", err.Error())
 	default:
 		h.Log.Error("agent API failure", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "internal error; try again")
+		jsonapi.WriteError(w, http.StatusInternalServerError, "internal", "internal error; try again")
 	}
 }
 
@@ -236,18 +238,8 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error())
+		jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error())
 		return false
 	}
 	return true
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeError(w http.ResponseWriter, code int, kind, msg string) {
-	writeJSON(w, code, map[string]any{"error": map[string]string{"code": kind, "message": msg}})
 }

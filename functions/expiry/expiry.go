@@ -39,7 +39,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if err := h.Timers.Fire(r.Context(), session.Timer(t)); err != nil {
+	if err := h.Timers.Fire(r.Context(), t); err != nil {
 		h.Log.Error("timer failed; Cloud Tasks retries it", "session", t.SessionID, "timer", t.Kind, "err", err)
 		http.Error(w, "timer failed", http.StatusInternalServerError)
 		return

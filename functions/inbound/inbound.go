@@ -38,18 +38,11 @@ type Handler struct {
 const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		http.Error(w, "POST a Twilio message webhook", http.StatusMethodNotAllowed)
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "malformed form body: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	if !h.Validator.Valid(carrier.SignedURL(h.PublicURL, r), r.PostForm, r.Header.Get("X-Twilio-Signature")) {
-		h.Log.Warn("inbound webhook refused: bad signature", "remote", r.RemoteAddr)
-		http.Error(w, "invalid X-Twilio-Signature", http.StatusForbidden)
+	if code, why := h.Validator.ReadSignedForm(w, r, h.PublicURL); code != 0 {
+		if code == http.StatusForbidden {
+			h.Log.Warn("inbound webhook refused", "remote", r.RemoteAddr, "why", why)
+		}
+		http.Error(w, why, code)
 		return
 	}
 	t, err := decode(r)

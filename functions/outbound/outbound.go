@@ -10,6 +10,8 @@
 package outbound
 
 import (
+	"github.com/smsdesk/smsdesk/functions/internal/jsonapi"
+
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -52,7 +54,7 @@ func New(c Callers, texts *outbound.Service, bulk *outbound.Bulk, log *slog.Logg
 	h.mux.HandleFunc("POST /bulk", h.acceptBulk)
 	h.mux.HandleFunc("GET /bulk/{id}", h.getBulk)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; use POST /messages, POST /sessions, POST /bulk or GET /bulk/{id}", time.Time{})
+		jsonapi.WriteError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; use POST /messages, POST /sessions, POST /bulk or GET /bulk/{id}")
 	})
 	return h
 }
@@ -86,14 +88,14 @@ func (h *Handler) serve(send func(context.Context, outbound.Request) (outbound.S
 		}
 		raw, err := readBody(w, r)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "invalid_json", err.Error(), time.Time{})
+			jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", err.Error())
 			return
 		}
 		var req request
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
-			writeError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error(), time.Time{})
+			jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error())
 			return
 		}
 		key := r.Header.Get("Idempotency-Key")
@@ -103,19 +105,17 @@ func (h *Handler) serve(send func(context.Context, outbound.Request) (outbound.S
 			prev, err := h.callers.BeginIdempotent(r.Context(), caller, key, hex.EncodeToString(sum[:]))
 			switch {
 			case errors.Is(err, store.ErrKeyReused):
-				writeError(w, http.StatusUnprocessableEntity, "idempotency_key_reused", err.Error()+"; use a new key for a new request", time.Time{})
+				jsonapi.WriteError(w, http.StatusUnprocessableEntity, "idempotency_key_reused", err.Error()+"; use a new key for a new request")
 				return
 			case errors.Is(err, store.ErrInProgress):
-				writeError(w, http.StatusConflict, "in_progress", err.Error()+"; retry shortly", time.Time{})
+				jsonapi.WriteError(w, http.StatusConflict, "in_progress", err.Error()+"; retry shortly")
 				return
 			case err != nil:
 				h.internal(w, err)
 				return
 			case prev != nil:
 				w.Header().Set("Idempotent-Replayed", "true")
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(prev.Status)
-				_, _ = w.Write(prev.Body)
+				jsonapi.WriteRaw(w, prev.Status, prev.Body)
 				return
 			}
 			idSum := sha256.Sum256([]byte(caller + "\x00" + key))
@@ -139,9 +139,7 @@ func (h *Handler) serve(send func(context.Context, outbound.Request) (outbound.S
 				h.log.Error("idempotent answer not stored", "err", ferr)
 			}
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = w.Write(body)
+		jsonapi.WriteRaw(w, status, body)
 	}
 }
 
@@ -164,7 +162,7 @@ func (h *Handler) acceptBulk(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 2<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error(), time.Time{})
+		jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error())
 		return
 	}
 	// The job id follows the Idempotency-Key, so a retried request queues nothing new.
@@ -183,12 +181,10 @@ func (h *Handler) acceptBulk(w http.ResponseWriter, r *http.Request) {
 	job, err := h.bulk.Accept(r.Context(), caller, batch)
 	if err != nil {
 		status, body := answer(outbound.Sent{}, err)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = w.Write(body)
+		jsonapi.WriteRaw(w, status, body)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"jobId": job.ID, "total": job.Total})
+	jsonapi.Write(w, http.StatusAccepted, map[string]any{"jobId": job.ID, "total": job.Total})
 }
 
 func (h *Handler) getBulk(w http.ResponseWriter, r *http.Request) {
@@ -199,9 +195,7 @@ func (h *Handler) getBulk(w http.ResponseWriter, r *http.Request) {
 	job, results, err := h.bulk.Job(r.Context(), caller, r.PathValue("id"))
 	if err != nil {
 		status, body := answer(outbound.Sent{}, err)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = w.Write(body)
+		jsonapi.WriteRaw(w, status, body)
 		return
 	}
 	counts := map[string]int{}
@@ -211,13 +205,7 @@ func (h *Handler) getBulk(w http.ResponseWriter, r *http.Request) {
 	if results == nil {
 		results = []store.BulkResult{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"job": job, "processed": len(results), "counts": counts, "results": results})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	jsonapi.Write(w, http.StatusOK, map[string]any{"job": job, "processed": len(results), "counts": counts, "results": results})
 }
 
 // answer is the HTTP status and JSON body for a send's result.
@@ -234,10 +222,9 @@ func answer(sent outbound.Sent, err error) (int, []byte) {
 }
 
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, bool) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	token = strings.TrimSpace(token)
-	if !ok || token == "" {
-		writeError(w, http.StatusUnauthorized, "unauthenticated", "send an API key or agent token as 'Authorization: Bearer <token>'", time.Time{})
+	token := jsonapi.BearerToken(r)
+	if token == "" {
+		jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "send an API key or agent token as 'Authorization: Bearer <token>'")
 		return "", false
 	}
 	if id, err := h.callers.APIKeyName(r.Context(), token); err == nil {
@@ -248,7 +235,7 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, 
 	}
 	a, err := h.callers.AgentByToken(r.Context(), token)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusUnauthorized, "unauthenticated", "unknown API key or token", time.Time{})
+		jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "unknown API key or token")
 		return "", false
 	}
 	if err != nil {
@@ -272,20 +259,11 @@ func randomID() string {
 
 func (h *Handler) internal(w http.ResponseWriter, err error) {
 	h.log.Error("outbound API failure", "err", err)
-	writeError(w, http.StatusInternalServerError, "internal", "internal error; try again", time.Time{})
+	jsonapi.WriteError(w, http.StatusInternalServerError, "internal", "internal error; try again")
 }
-
 func errorBody(code, msg string, next time.Time) []byte {
-	e := map[string]any{"code": code, "message": msg}
-	if !next.IsZero() {
-		e["nextAllowedAt"] = next
+	if next.IsZero() {
+		return jsonapi.ErrorBody(code, msg, nil)
 	}
-	b, _ := json.Marshal(map[string]any{"error": e})
-	return b
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string, next time.Time) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(errorBody(code, msg, next))
+	return jsonapi.ErrorBody(code, msg, map[string]any{"nextAllowedAt": next})
 }

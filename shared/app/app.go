@@ -60,7 +60,7 @@ func (t TimerScheduler) Schedule(ctx context.Context, ts ...session.Timer) error
 		if t.Drop != nil && t.Drop(x) {
 			continue
 		}
-		if err := t.s.Schedule(ctx, timers.Timer(x)); err != nil {
+		if err := t.s.Schedule(ctx, x); err != nil {
 			return err
 		}
 	}

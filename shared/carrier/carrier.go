@@ -170,3 +170,20 @@ func SignedURL(public string, r *http.Request) string {
 	}
 	return public
 }
+
+// ReadSignedForm reads a webhook's form body and checks its X-Twilio-Signature against the
+// public URL the carrier called. When the request must be refused it returns the HTTP status
+// (405, 400 or 403) and why; otherwise 0.
+func (v Validator) ReadSignedForm(w http.ResponseWriter, r *http.Request, publicURL string) (int, string) {
+	if r.Method != http.MethodPost {
+		return http.StatusMethodNotAllowed, "POST a Twilio webhook"
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return http.StatusBadRequest, "malformed form body: " + err.Error()
+	}
+	if !v.Valid(SignedURL(publicURL, r), r.PostForm, r.Header.Get("X-Twilio-Signature")) {
+		return http.StatusForbidden, "invalid X-Twilio-Signature"
+	}
+	return 0, ""
+}

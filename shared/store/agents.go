@@ -47,34 +47,20 @@ func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.
 
 // AvailableAgents lists the available agents serving a queue.
 func (s *Store) AvailableAgents(ctx context.Context, queueID string) ([]routing.Agent, error) {
-	docs, err := s.fs.Collection(colAgents).Where("status", "==", routing.AgentAvailable).Where("servesQueues", "array-contains", queueID).Documents(ctx).GetAll()
-	if err != nil {
+	var out []routing.Agent
+	q := s.fs.Collection(colAgents).Where("status", "==", routing.AgentAvailable).Where("servesQueues", "array-contains", queueID)
+	if err := readAll(ctx, q, &out); err != nil {
 		return nil, fmt.Errorf("agents of queue %s: %w", queueID, err)
-	}
-	out := make([]routing.Agent, 0, len(docs))
-	for _, d := range docs {
-		var a routing.Agent
-		if err := d.DataTo(&a); err != nil {
-			return nil, fmt.Errorf("decode agent %s: %w", d.Ref.ID, err)
-		}
-		out = append(out, a)
 	}
 	return out, nil
 }
 
 // Supervisors lists the supervisors serving a queue.
 func (s *Store) Supervisors(ctx context.Context, queueID string) ([]routing.Agent, error) {
-	docs, err := s.fs.Collection(colAgents).Where("role", "==", "supervisor").Where("servesQueues", "array-contains", queueID).Documents(ctx).GetAll()
-	if err != nil {
+	var out []routing.Agent
+	q := s.fs.Collection(colAgents).Where("role", "==", "supervisor").Where("servesQueues", "array-contains", queueID)
+	if err := readAll(ctx, q, &out); err != nil {
 		return nil, fmt.Errorf("supervisors of %s: %w", queueID, err)
-	}
-	out := make([]routing.Agent, 0, len(docs))
-	for _, d := range docs {
-		var a routing.Agent
-		if err := d.DataTo(&a); err != nil {
-			return nil, fmt.Errorf("decode agent %s: %w", d.Ref.ID, err)
-		}
-		out = append(out, a)
 	}
 	return out, nil
 }
@@ -112,17 +98,9 @@ func (s *Store) AgentChats(ctx context.Context, agentID string) ([]session.Sessi
 }
 
 func (s *Store) sessions(ctx context.Context, q firestore.Query) ([]session.Session, error) {
-	docs, err := q.Documents(ctx).GetAll()
-	if err != nil {
+	var out []session.Session
+	if err := readAll(ctx, q, &out); err != nil {
 		return nil, fmt.Errorf("query chats: %w", err)
-	}
-	out := make([]session.Session, 0, len(docs))
-	for _, d := range docs {
-		var c session.Session
-		if err := d.DataTo(&c); err != nil {
-			return nil, fmt.Errorf("decode chat %s: %w", d.Ref.ID, err)
-		}
-		out = append(out, c)
 	}
 	return out, nil
 }

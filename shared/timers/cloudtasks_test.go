@@ -1,6 +1,8 @@
 package timers
 
 import (
+	"github.com/smsdesk/smsdesk/shared/session"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -102,7 +104,7 @@ func TestCloudTasksScheduleCreatesSignedHTTPTask(t *testing.T) {
 	secret := []byte("s3cret")
 	ct, fake := newTestCloudTasks(t, secret)
 	ctx := context.Background()
-	timer := Timer{SessionID: "chat-42", Kind: KindInactivityEnd, Generation: 3,
+	timer := Timer{SessionID: "chat-42", Kind: session.TimerInactivityEnd, Generation: 3,
 		Due: time.Date(2030, 1, 2, 3, 4, 5, 600_000_000, time.UTC)}
 
 	if err := ct.Schedule(ctx, timer); err != nil {
@@ -168,7 +170,7 @@ func TestCloudTasksScheduleCreatesSignedHTTPTask(t *testing.T) {
 func TestCloudTasksScheduleTwiceCreatesOnce(t *testing.T) {
 	ct, fake := newTestCloudTasks(t, []byte("k"))
 	ctx := context.Background()
-	timer := Timer{SessionID: "chat-1", Kind: KindQueueWait, Generation: 1, Due: time.Now().Add(time.Minute)}
+	timer := Timer{SessionID: "chat-1", Kind: session.TimerQueueWait, Generation: 1, Due: time.Now().Add(time.Minute)}
 
 	if err := ct.Schedule(ctx, timer); err != nil {
 		t.Fatalf("first Schedule: %v", err)
@@ -200,7 +202,7 @@ func TestCloudTasksScheduleRetriesUnavailable(t *testing.T) {
 	fake.mu.Lock()
 	fake.unavailable = 1
 	fake.mu.Unlock()
-	timer := Timer{SessionID: "chat-1", Kind: KindReplyDue, Generation: 1, Due: time.Now().Add(time.Minute)}
+	timer := Timer{SessionID: "chat-1", Kind: session.TimerReplyDue, Generation: 1, Due: time.Now().Add(time.Minute)}
 	if err := ct.Schedule(context.Background(), timer); err != nil {
 		t.Fatalf("Schedule after one Unavailable: %v", err)
 	}
@@ -220,7 +222,7 @@ func TestCloudTasksScheduleReportsOtherErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ct.Close()
-	timer := Timer{SessionID: "chat-1", Kind: KindExpire, Generation: 1, Due: time.Now()}
+	timer := Timer{SessionID: "chat-1", Kind: session.TimerExpire, Generation: 1, Due: time.Now()}
 	err = ct.Schedule(context.Background(), timer)
 	if status.Code(err) != codes.Unimplemented {
 		t.Fatalf("Schedule = %v, want an Unimplemented error", err)
@@ -250,9 +252,9 @@ func TestNewCloudTasksRejectsBadConfig(t *testing.T) {
 func TestScheduleRejectsInvalidTimer(t *testing.T) {
 	ct, fake := newTestCloudTasks(t, []byte("k"))
 	for _, timer := range []Timer{
-		{Kind: KindExpire, Due: time.Now()},
+		{Kind: session.TimerExpire, Due: time.Now()},
 		{SessionID: "c", Due: time.Now()},
-		{SessionID: "c", Kind: KindExpire},
+		{SessionID: "c", Kind: session.TimerExpire},
 	} {
 		if err := ct.Schedule(context.Background(), timer); !errors.Is(err, ErrInvalidTimer) {
 			t.Errorf("Schedule(%+v) = %v, want ErrInvalidTimer", timer, err)

@@ -1,6 +1,8 @@
 package timers
 
 import (
+	"github.com/smsdesk/smsdesk/shared/session"
+
 	"context"
 	"errors"
 	"net/http"
@@ -100,7 +102,7 @@ func TestLocalDeliversAtDueTimeWithTaskHeaders(t *testing.T) {
 	e, srv := newExpiryEndpoint(t, secret, 0)
 	l := newTestLocal(t, srv.URL, secret)
 	due := time.Now().Add(300 * time.Millisecond)
-	timer := Timer{SessionID: "chat-7", Kind: KindInactivityWarn, Generation: 5, Due: due}
+	timer := Timer{SessionID: "chat-7", Kind: session.TimerInactivityWarn, Generation: 5, Due: due}
 
 	if err := l.Schedule(context.Background(), timer); err != nil {
 		t.Fatalf("Schedule: %v", err)
@@ -125,7 +127,7 @@ func TestLocalDuplicateScheduleDeliversOnce(t *testing.T) {
 	secret := []byte("k")
 	e, srv := newExpiryEndpoint(t, secret, 0)
 	l := newTestLocal(t, srv.URL, secret)
-	timer := Timer{SessionID: "chat-1", Kind: KindQueueWait, Generation: 1, Due: time.Now().Add(50 * time.Millisecond)}
+	timer := Timer{SessionID: "chat-1", Kind: session.TimerQueueWait, Generation: 1, Due: time.Now().Add(50 * time.Millisecond)}
 
 	var wg sync.WaitGroup
 	for range 8 {
@@ -157,7 +159,7 @@ func TestLocalRetriesAfterServerError(t *testing.T) {
 	secret := []byte("k")
 	e, srv := newExpiryEndpoint(t, secret, 1)
 	l := newTestLocal(t, srv.URL, secret)
-	timer := Timer{SessionID: "chat-1", Kind: KindReplyDue, Generation: 1, Due: time.Now()}
+	timer := Timer{SessionID: "chat-1", Kind: session.TimerReplyDue, Generation: 1, Due: time.Now()}
 
 	if err := l.Schedule(context.Background(), timer); err != nil {
 		t.Fatalf("Schedule: %v", err)
@@ -178,7 +180,7 @@ func TestLocalGivesUpAfterAttempts(t *testing.T) {
 	e, srv := newExpiryEndpoint(t, secret, 1000)
 	l := newTestLocal(t, srv.URL, secret)
 	l.minBackoff = time.Millisecond
-	timer := Timer{SessionID: "chat-1", Kind: KindExpire, Generation: 1, Due: time.Now()}
+	timer := Timer{SessionID: "chat-1", Kind: session.TimerExpire, Generation: 1, Due: time.Now()}
 
 	if err := l.Schedule(context.Background(), timer); err != nil {
 		t.Fatalf("Schedule: %v", err)
@@ -191,7 +193,7 @@ func TestLocalCloseStopsPendingDeliveries(t *testing.T) {
 	secret := []byte("k")
 	e, srv := newExpiryEndpoint(t, secret, 0)
 	l := NewLocal(srv.URL, secret, srv.Client(), nil)
-	timer := Timer{SessionID: "chat-1", Kind: KindExpire, Generation: 1, Due: time.Now().Add(200 * time.Millisecond)}
+	timer := Timer{SessionID: "chat-1", Kind: session.TimerExpire, Generation: 1, Due: time.Now().Add(200 * time.Millisecond)}
 	if err := l.Schedule(context.Background(), timer); err != nil {
 		t.Fatalf("Schedule: %v", err)
 	}
@@ -208,7 +210,7 @@ func TestLocalDeliverSimulatesDuplicate(t *testing.T) {
 	secret := []byte("k")
 	e, srv := newExpiryEndpoint(t, secret, 0)
 	l := newTestLocal(t, srv.URL, secret)
-	timer := Timer{SessionID: "chat-1", Kind: KindInactivityEnd, Generation: 4, Due: time.Now()}
+	timer := Timer{SessionID: "chat-1", Kind: session.TimerInactivityEnd, Generation: 4, Due: time.Now()}
 
 	if err := l.Schedule(context.Background(), timer); err != nil {
 		t.Fatalf("Schedule: %v", err)

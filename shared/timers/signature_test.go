@@ -1,6 +1,8 @@
 package timers
 
 import (
+	"github.com/smsdesk/smsdesk/shared/session"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -25,7 +27,7 @@ func signedRequest(body, secret []byte) *http.Request {
 
 func timerBody(t *testing.T) []byte {
 	t.Helper()
-	body, err := json.Marshal(Timer{SessionID: "chat-1", Kind: KindExpire, Generation: 1, Due: time.Now().UTC()})
+	body, err := json.Marshal(Timer{SessionID: "chat-1", Kind: session.TimerExpire, Generation: 1, Due: time.Now().UTC()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +41,7 @@ func TestVerifyAcceptsSignedDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	if got.SessionID != "chat-1" || got.Kind != KindExpire || got.Generation != 1 {
+	if got.SessionID != "chat-1" || got.Kind != session.TimerExpire || got.Generation != 1 {
 		t.Errorf("Verify = %+v", got)
 	}
 	again, _ := io.ReadAll(r.Body)
@@ -115,7 +117,7 @@ func TestVerifyMalformedSignedBody(t *testing.T) {
 }
 
 func TestNameIsDeterministicAndValid(t *testing.T) {
-	base := Timer{SessionID: "chat/42 é", Kind: KindInactivityEnd, Generation: 3, Due: time.Now()}
+	base := Timer{SessionID: "chat/42 é", Kind: session.TimerInactivityEnd, Generation: 3, Due: time.Now()}
 	later := base
 	later.Due = base.Due.Add(time.Hour)
 	if Name(base) != Name(later) {
@@ -124,7 +126,7 @@ func TestNameIsDeterministicAndValid(t *testing.T) {
 	distinct := []Timer{
 		base,
 		{SessionID: "chat_42__", Kind: base.Kind, Generation: 3}, // same sanitized text
-		{SessionID: base.SessionID, Kind: KindInactivityWarn, Generation: 3},
+		{SessionID: base.SessionID, Kind: session.TimerInactivityWarn, Generation: 3},
 		{SessionID: base.SessionID, Kind: base.Kind, Generation: 4},
 		{SessionID: base.SessionID, Kind: base.Kind, Generation: -1},
 		{SessionID: strings.Repeat("s", 2000), Kind: strings.Repeat("k", 2000), Generation: 1 << 40},

@@ -11,6 +11,8 @@
 package timers
 
 import (
+	"github.com/smsdesk/smsdesk/shared/session"
+
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,25 +20,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 )
 
-// Kinds of timer the chat state machine schedules.
-const (
-	KindInactivityWarn = "inactivity-warn"
-	KindInactivityEnd  = "inactivity-end"
-	KindQueueWait      = "queue-wait"
-	KindReplyDue       = "reply-due"
-	KindExpire         = "expire"
-)
-
-// Timer is one scheduled check on a chat. A timer acts only if the chat still has Generation.
-type Timer struct {
-	SessionID  string    `json:"sessionId"`
-	Kind       string    `json:"kind"`
-	Generation int       `json:"generation"`
-	Due        time.Time `json:"due"`
-}
+// Timer is the chat state machine's timer: one scheduled check on a chat, acting only if the
+// chat still has its Generation.
+type Timer = session.Timer
 
 // Scheduler schedules a timer for delivery at its Due time. Scheduling the same timer (same
 // session, kind and generation) again is not an error and does not deliver it twice.
