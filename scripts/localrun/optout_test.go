@@ -11,16 +11,8 @@ import (
 func TestStopEndsChatAndSilencesNumberUntilStart(t *testing.T) {
 	f := newFixture(t)
 	ctx := testCtx(t)
-	phone := consumerPhone()
 	ana := f.Tokens["ana"]
-	api(t, ana, "PUT", "/status", map[string]string{"status": "available"}, nil)
-
-	text(t, phone, f.Number, "hi")
-	text(t, phone, f.Number, "english")
-	text(t, phone, f.Number, "tech")
-	expectSMS(t, ctx, phone, 5, "You're now chatting with Ana")
-	chats := waitChats(t, ctx, ana, func(cs []chatJSON) bool { return len(cs) == 1 })
-	chatID := chats[0].ID
+	phone, chatID := openChat(t, f)
 
 	text(t, phone, f.Number, "Stop")
 	waitChats(t, ctx, ana, func(cs []chatJSON) bool { return len(cs) == 0 })

@@ -33,16 +33,10 @@ func queueFixture(t *testing.T, agents, capacity int) (number, queue string, tok
 	return number, queue, tokens
 }
 
-// TestAgentsRacingForChats: 100 queued chats, 10 agents of capacity 3 going available at once
-// and ending each chat as soon as they get it. Every chat is assigned exactly once, no agent
-// ever holds more than 3, and chats are served in queue order.
-func TestAgentsRacingForChats(t *testing.T) {
-	const chats, agents, capacity = 100, 10, 3
-	number, _, tokens := queueFixture(t, agents, capacity)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-
-	phones := make([]string, chats)
+// queueChats has n new consumers text number at once and waits until every chat is queued.
+func queueChats(t *testing.T, ctx context.Context, number string, n int) []string {
+	t.Helper()
+	phones := make([]string, n)
 	var wg sync.WaitGroup
 	for i := range phones {
 		phones[i] = consumerPhone()
@@ -53,6 +47,20 @@ func TestAgentsRacingForChats(t *testing.T) {
 	for _, p := range phones {
 		expectSMS(t, ctx, p, 2, "in line")
 	}
+	return phones
+}
+
+// TestAgentsRacingForChats: 100 queued chats, 10 agents of capacity 3 going available at once
+// and ending each chat as soon as they get it. Every chat is assigned exactly once, no agent
+// ever holds more than 3, and chats are served in queue order.
+func TestAgentsRacingForChats(t *testing.T) {
+	const chats, agents, capacity = 100, 10, 3
+	number, _, tokens := queueFixture(t, agents, capacity)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	phones := queueChats(t, ctx, number, chats)
+	var wg sync.WaitGroup
 	start := time.Now()
 	t.Logf("%d chats queued", chats)
 
@@ -148,17 +156,8 @@ func TestAgentsComingOnlineTogetherTakeTheWholeBacklog(t *testing.T) {
 	const chats, agents, capacity = 40, 10, 4
 	number, _, tokens := queueFixture(t, agents, capacity)
 	ctx := testCtx(t)
-	phones := make([]string, chats)
+	phones := queueChats(t, ctx, number, chats)
 	var wg sync.WaitGroup
-	for i := range phones {
-		phones[i] = consumerPhone()
-		wg.Add(1)
-		go func() { defer wg.Done(); text(t, phones[i], number, "hello") }()
-	}
-	wg.Wait()
-	for _, p := range phones {
-		expectSMS(t, ctx, p, 2, "in line")
-	}
 	for _, tok := range tokens {
 		wg.Add(1)
 		go func() { defer wg.Done(); api(t, tok, "PUT", "/status", map[string]string{"status": "available"}, nil) }()
