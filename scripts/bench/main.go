@@ -12,6 +12,8 @@
 // each chat twice: once waiting on Firestore directly (for the per-text counts) and once with
 // each consumer polling the agent API (for the webhook → agent-visible latency).
 //
+// Other modes: assign and assign-arrivals (assign.go) and bulk (bulk.go).
+//
 // Latencies reflect the emulators: the Pub/Sub emulator pushes each subscription with two
 // concurrent deliveries only, so deliveries queue far longer than behind Cloud Functions.
 package main
@@ -42,6 +44,7 @@ const (
 
 type flags struct {
 	conversations, agents, capacity int
+	recipients                      int
 	warmup                          int
 	mps                             float64
 	poll                            time.Duration
@@ -57,14 +60,19 @@ func parseFlags() flags {
 	flag.IntVar(&f.agents, "agents", 0, "number of agents (0: enough for every conversation at -capacity)")
 	flag.IntVar(&f.capacity, "capacity", 10, "concurrent chats per agent")
 	flag.Float64Var(&f.mps, "mps", 100, "messages per second the business number may send (the carrier's rate)")
+	flag.IntVar(&f.recipients, "recipients", bulkDefaultRecipients, "recipients of the bulk send in mode bulk")
 	flag.IntVar(&f.warmup, "warmup", 50, "first texts sent to a menu-only number before measuring, to warm the emulators up")
 	flag.DurationVar(&f.poll, "poll", 10*time.Millisecond, "how often each consumer polls the agent API in phase 2b")
 	flag.DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up after this long")
 	flag.BoolVar(&f.json, "json", false, "print the results as JSON instead of a table")
 	flag.StringVar(&f.appLog, "applog", filepath.Join(os.TempDir(), "smsdesk-bench-app.log"), "file the functions' logs go to (- for stderr)")
-	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies and costs), assign (a backlog of queued chats as agents come online) or assign-arrivals (chats arriving at available agents)")
+	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies and costs), assign (a backlog of queued chats as agents come online), assign-arrivals (chats arriving at available agents) or bulk (a bulk send: time to accept, send rate, costs per message; -mps defaults to 50)")
 	flag.Parse()
-	modeDefaults(&f)
+	if f.mode == modeBulk {
+		bulkDefaults(&f)
+	} else {
+		modeDefaults(&f)
+	}
 	if f.agents <= 0 && f.capacity > 0 {
 		f.agents = (f.conversations + f.capacity - 1) / f.capacity
 	}
@@ -106,6 +114,9 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 		return err
 	}
 	defer b.close()
+	if f.mode == modeBulk {
+		return b.runBulk(ctx, log, out, start)
+	}
 	if f.mode != modeTexts {
 		return b.runAssign(ctx, log, out, start)
 	}

@@ -366,3 +366,23 @@ func TestBrandWideOptOut(t *testing.T) {
 		t.Errorf("number with its own opt-out scope = %d %+v", code, r.Error)
 	}
 }
+
+// TestConversationsIgnoreQuietHours: at 23:00 for the consumer a notification is refused, but
+// a chat's messages, the agent's replies among them, go out at once.
+func TestConversationsIgnoreQuietHours(t *testing.T) {
+	number, p, key := outboundFixture(t, 23, 50)
+	ctx := testCtx(t)
+	ola := "token-" + p + "-ola"
+	phone := consumerPhone()
+	if code, r, _ := outCall(t, key, "/messages", "", map[string]any{"from": number, "to": phone, "body": "sale!", "consent": consent()}); code != 422 {
+		t.Fatalf("notification at night = %d %+v", code, r.Error)
+	}
+	code, r, _ := outCall(t, ola, "/sessions", "", map[string]any{"from": number, "to": phone, "body": "About your claim", "agent": p + "-ola", "consent": consent()})
+	if code != http.StatusAccepted {
+		t.Fatalf("open chat = %d %+v", code, r.Error)
+	}
+	expectSMS(t, ctx, phone, 1, "About your claim")
+	text(t, phone, number, "ok")
+	api(t, ola, "POST", "/chats/"+r.ChatID+"/messages", map[string]string{"body": "Thanks, all set"}, nil)
+	expectSMS(t, ctx, phone, 2, "Thanks, all set")
+}

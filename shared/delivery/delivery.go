@@ -99,7 +99,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 			d = busy
 			return false
 		}
-		if !e.Conversational {
+		if e.Notification {
 			if next := line.Quiet.NextAllowed(now, line.Location()); next.After(now) {
 				d, e.Status, e.NotBefore = deferred, session.StatusScheduled, next
 				return true

@@ -98,10 +98,10 @@ func (b *Bulk) Process(ctx context.Context, batch BulkBatch) error {
 		sent, err := b.Texts.Notify(ctx, r)
 		var e *Error
 		switch {
-		case err == nil:
-			res.Status = sent.Status
-		case store.IsAlreadyExists(err):
-			res.Status = session.StatusPending // sent by an earlier delivery of this batch
+		case err == nil && sent.Status == session.StatusScheduled:
+			res.Status = "held" // until sendAt or the end of quiet hours
+		case err == nil, store.IsAlreadyExists(err): // the latter: sent by an earlier delivery
+			res.Status = "accepted"
 		case errors.As(err, &e):
 			res.Status, res.Code, res.Message = "refused", e.Code, e.Message
 		default:

@@ -196,7 +196,7 @@ func (s *Service) Notify(ctx context.Context, r Request) (Sent, error) {
 		return Sent{}, e
 	}
 	e := session.Entry{Author: session.FromSystem, Kind: "notification", Body: r.Body, At: now, Business: r.From, Phone: r.To,
-		Status: session.StatusPending, Encoding: compliance.Encoding(r.Body), Segments: compliance.Segments(r.Body)}
+		Status: session.StatusPending, Notification: true, Encoding: compliance.Encoding(r.Body), Segments: compliance.Segments(r.Body)}
 	if at.After(now) {
 		e.Status, e.NotBefore = session.StatusScheduled, at
 	}
@@ -239,7 +239,7 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 		author = session.FromAgent
 	}
 	first := session.Entry{Author: author, AgentID: r.Agent, Kind: "outbound", Body: r.Body, At: now, Business: r.From, Phone: r.To,
-		Status: session.StatusPending, Conversational: true, Encoding: compliance.Encoding(r.Body), Segments: compliance.Segments(r.Body)}
+		Status: session.StatusPending, Encoding: compliance.Encoding(r.Body), Segments: compliance.Segments(r.Body)}
 	var timers []session.Timer
 	path, err := s.Store.OpenOutbound(ctx, c, first, r.Consent, func(cs *session.Session) {
 		cs.LastAgentAt = now

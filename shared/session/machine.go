@@ -256,7 +256,7 @@ func (m *machine) reply(kind, lang string, vars map[string]string) {
 	if m.in.CarrierKeyword != "" && (kind == "optout" || kind == "optin" || kind == "help") {
 		status = StatusByCarrier
 	}
-	m.add(Entry{Author: FromSystem, Kind: kind, Body: body, Status: status, Conversational: true})
+	m.add(Entry{Author: FromSystem, Kind: kind, Body: body, Status: status})
 }
 
 func (m *machine) add(e Entry) {

@@ -109,8 +109,9 @@ type Entry struct {
 	Segments int    `firestore:"segments,omitempty"`
 	// NotBefore holds a scheduled message until then.
 	NotBefore time.Time `firestore:"notBefore,omitempty"`
-	// Conversational is false for notifications and bulk texts, which quiet hours hold back.
-	Conversational bool `firestore:"conversational"`
+	// Notification marks a one-way text (or a bulk one), which quiet hours hold back; every
+	// message of a conversation goes out at any hour.
+	Notification bool `firestore:"notification"`
 }
 
 // Outbound reports whether the entry is a message to the consumer.

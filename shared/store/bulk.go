@@ -24,9 +24,11 @@ type BulkJob struct {
 
 // BulkResult is what became of one recipient of a bulk send.
 type BulkResult struct {
-	Index   int    `firestore:"index" json:"index"`
-	To      string `firestore:"to" json:"to"`
-	Status  string `firestore:"status" json:"status"` // pending, held, refused
+	Index int    `firestore:"index" json:"index"`
+	To    string `firestore:"to" json:"to"`
+	// Status is accepted (handed to the sender; delivery statuses are on the message), held
+	// (until sendAt or the end of quiet hours) or refused (Code and Message say why).
+	Status  string `firestore:"status" json:"status"`
 	Code    string `firestore:"code,omitempty" json:"code,omitempty"`
 	Message string `firestore:"message,omitempty" json:"message,omitempty"`
 }
