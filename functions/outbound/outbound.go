@@ -73,6 +73,7 @@ type request struct {
 	Language  string            `json:"language"`
 	Variables map[string]string `json:"variables"`
 	SendAt    *time.Time        `json:"sendAt"`
+	TimeZone  string            `json:"timeZone"`
 	Agent     string            `json:"agent"`
 	Queue     string            `json:"queue"`
 	Consent   *struct {
@@ -122,7 +123,7 @@ func (h *Handler) serve(send func(context.Context, outbound.Request) (outbound.S
 			id = hex.EncodeToString(idSum[:12])
 		}
 		out := outbound.Request{ID: id, From: req.From, To: req.To, Body: req.Body, Template: req.Template, Language: req.Language,
-			Vars: req.Variables, Agent: req.Agent, Queue: req.Queue}
+			Vars: req.Variables, Agent: req.Agent, Queue: req.Queue, TimeZone: req.TimeZone}
 		if req.SendAt != nil {
 			out.SendAt = *req.SendAt
 		}

@@ -22,15 +22,7 @@ func outboundFixture(t *testing.T, localHour int, mps float64) (number, prefix, 
 	n := fixtureSeq.Add(1)
 	p := fmt.Sprintf("o%d", n)
 	number, key = fmt.Sprintf("+1800666%04d", n), "key-"+p
-	// Etc/GMT-X is UTC+X: pick the zone where the local hour is localHour now.
-	offset := (localHour - time.Now().UTC().Hour() + 24) % 24
-	if offset > 12 {
-		offset -= 24
-	}
-	tz := fmt.Sprintf("Etc/GMT%+d", -offset)
-	if offset == 0 {
-		tz = "Etc/GMT"
-	}
+	tz := zoneAt(localHour)
 	c := config.Catalog{
 		Numbers: []config.Number{{Number: number, LineOfBusiness: p, EntryQueue: p + "-q", DefaultLanguage: "en", Brand: "Out " + p, TimeZone: tz, MPS: mps}},
 		Queues:  []config.Queue{{ID: p + "-q", Name: "Desk", LineOfBusiness: p}},
@@ -45,6 +37,18 @@ func outboundFixture(t *testing.T, localHour int, mps float64) (number, prefix, 
 		t.Fatal(err)
 	}
 	return number, p, key
+}
+
+// zoneAt is a time zone where the local hour is now hour (Etc/GMT-X is UTC+X).
+func zoneAt(hour int) string {
+	offset := (hour - time.Now().UTC().Hour() + 24) % 24
+	if offset > 12 {
+		offset -= 24
+	}
+	if offset == 0 {
+		return "Etc/GMT"
+	}
+	return fmt.Sprintf("Etc/GMT%+d", -offset)
 }
 
 type outResult struct {
@@ -385,4 +389,25 @@ func TestConversationsIgnoreQuietHours(t *testing.T) {
 	text(t, phone, number, "ok")
 	api(t, ola, "POST", "/chats/"+r.ChatID+"/messages", map[string]string{"body": "Thanks, all set"}, nil)
 	expectSMS(t, ctx, phone, 2, "Thanks, all set")
+}
+
+// TestConsumerTimeZoneDecidesQuietHours: the consumer's own time zone, given once, decides
+// quiet hours over the number's.
+func TestConsumerTimeZoneDecidesQuietHours(t *testing.T) {
+	night, _, key := outboundFixture(t, 23, 50)
+	ctx := testCtx(t)
+	phone := consumerPhone()
+	body := map[string]any{"from": night, "to": phone, "body": "your parcel is here", "consent": consent(), "timeZone": zoneAt(12)}
+	if code, r, _ := outCall(t, key, "/messages", "", body); code != http.StatusAccepted {
+		t.Fatalf("notification at the consumer's midday = %d %+v", code, r.Error)
+	}
+	delete(body, "timeZone")
+	if code, r, _ := outCall(t, key, "/messages", "", body); code != http.StatusAccepted {
+		t.Errorf("second notification (time zone remembered) = %d %+v", code, r.Error)
+	}
+	expectSMS(t, ctx, phone, 2, "your parcel is here")
+	other := consumerPhone()
+	if code, r, _ := outCall(t, key, "/messages", "", map[string]any{"from": night, "to": other, "body": "hi", "consent": consent(), "timeZone": "Mars/Olympus"}); code != 400 || r.Error.Code != "invalid_time_zone" {
+		t.Errorf("unknown time zone = %d %+v", code, r.Error)
+	}
 }

@@ -100,7 +100,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 			return false
 		}
 		if e.Notification {
-			if next := line.Quiet.NextAllowed(now, line.Location()); next.After(now) {
+			if next := line.Quiet.NextAllowed(now, c.Location(line.Location())); next.After(now) {
 				d, e.Status, e.NotBefore = deferred, session.StatusScheduled, next
 				return true
 			}

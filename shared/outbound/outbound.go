@@ -23,7 +23,8 @@ import (
 type Store interface {
 	Line(ctx context.Context, number string) (config.Line, error)
 	Template(ctx context.Context, id, lang string) (config.Template, error)
-	CreateNotification(ctx context.Context, id string, e session.Entry, consent *store.Consent) (string, error)
+	CreateNotification(ctx context.Context, id string, e session.Entry, consent *store.Consent, timeZone string) (string, error)
+	Consumer(ctx context.Context, business, phone string) (session.Consumer, error)
 	OpenOutbound(ctx context.Context, c session.Session, first session.Entry, consent *store.Consent, plan func(*session.Session)) (string, error)
 }
 
@@ -62,6 +63,9 @@ type Request struct {
 	Vars     map[string]string // template variables
 	// SendAt schedules a notification; zero sends now.
 	SendAt time.Time
+	// TimeZone is the consumer's (IANA name), remembered for quiet hours; empty keeps what is
+	// known, else the number's time zone.
+	TimeZone string
 	// Agent or Queue own a chat opened with Open.
 	Agent, Queue string
 	Consent      *store.Consent
@@ -187,11 +191,21 @@ func (s *Service) Notify(ctx context.Context, r Request) (Sent, error) {
 	} else if at.Before(now.Add(-time.Minute)) {
 		return Sent{}, refuse(400, "invalid_send_at", "sendAt %s is in the past", at.Format(time.RFC3339))
 	}
-	if next := line.Quiet.NextAllowed(at, line.Location()); next.After(at) && r.holdQuiet {
+	loc := line.Location()
+	if r.TimeZone != "" {
+		l, err := time.LoadLocation(r.TimeZone)
+		if err != nil {
+			return Sent{}, refuse(400, "invalid_time_zone", "timeZone %q is not an IANA time zone like America/Chicago", r.TimeZone)
+		}
+		loc = l
+	} else if c, err := s.Store.Consumer(ctx, r.From, r.To); err == nil {
+		loc = c.Location(loc)
+	}
+	if next := line.Quiet.NextAllowed(at, loc); next.After(at) && r.holdQuiet {
 		at = next
 	} else if next.After(at) {
 		e := refuse(422, "quiet_hours", "%s is within quiet hours for %s (%s); the next allowed time is %s: pass it as sendAt",
-			at.In(line.Location()).Format(time.RFC3339), r.To, line.Location(), next.Format(time.RFC3339))
+			at.In(loc).Format(time.RFC3339), r.To, loc, next.Format(time.RFC3339))
 		e.NextAllowedAt = next
 		return Sent{}, e
 	}
@@ -200,7 +214,7 @@ func (s *Service) Notify(ctx context.Context, r Request) (Sent, error) {
 	if at.After(now) {
 		e.Status, e.NotBefore = session.StatusScheduled, at
 	}
-	path, err := s.Store.CreateNotification(ctx, "N"+r.ID, e, r.Consent)
+	path, err := s.Store.CreateNotification(ctx, "N"+r.ID, e, r.Consent, r.TimeZone)
 	if err != nil {
 		return Sent{}, refusal(err)
 	}

@@ -44,6 +44,19 @@ type Consumer struct {
 	// LastNotificationAt is when the business last sent a one-way text; a reply soon after
 	// gets the number's auto-reply instead of opening a chat (unless the number says so).
 	LastNotificationAt time.Time `firestore:"lastNotificationAt,omitempty"`
+	// TimeZone is where the consumer lives (IANA name), when the business told us; quiet hours
+	// follow it, else the number's time zone.
+	TimeZone string `firestore:"timeZone,omitempty"`
+}
+
+// Location is the consumer's time zone, or fallback when unknown.
+func (c Consumer) Location(fallback *time.Location) *time.Location {
+	if c.TimeZone != "" {
+		if loc, err := time.LoadLocation(c.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return fallback
 }
 
 // ConsumerID names the record of a consumer phone on a business number.

@@ -47,8 +47,9 @@ func checkReachable(c *session.Consumer, consent *Consent) error {
 	return nil
 }
 
-// CreateNotification stores a one-way text to a reachable consumer and returns its path.
-func (s *Store) CreateNotification(ctx context.Context, id string, e session.Entry, consent *Consent) (string, error) {
+// CreateNotification stores a one-way text to a reachable consumer and returns its path;
+// timeZone, when given, is remembered as the consumer's.
+func (s *Store) CreateNotification(ctx context.Context, id string, e session.Entry, consent *Consent, timeZone string) (string, error) {
 	cref := s.consumerRef(e.Business, e.Phone)
 	ref := cref.Collection(subMessages).Doc(id)
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
@@ -60,6 +61,9 @@ func (s *Store) CreateNotification(ctx context.Context, id string, e session.Ent
 			return err
 		}
 		c.LastNotificationAt = e.At
+		if timeZone != "" {
+			c.TimeZone = timeZone
+		}
 		if err := tx.Set(cref, c); err != nil {
 			return err
 		}
