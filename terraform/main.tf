@@ -66,7 +66,7 @@ locals {
     "pubsub.googleapis.com",
     "run.googleapis.com", # 2nd gen functions run on Cloud Run
     "secretmanager.googleapis.com",
-    "storage.googleapis.com", # function source bucket
+    "storage.googleapis.com", # function source and media buckets
   ]
 }
 

@@ -42,3 +42,8 @@ output "function_service_accounts" {
   description = "The service account each function runs as."
   value       = { for name, sa in google_service_account.function : name => sa.email }
 }
+
+output "media_bucket" {
+  description = "Bucket holding consumers' MMS media (private; agents get signed URLs)."
+  value       = google_storage_bucket.media.name
+}

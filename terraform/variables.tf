@@ -149,3 +149,9 @@ variable "sweep_grace" {
   type        = string
   default     = "2m"
 }
+
+variable "media_retention_days" {
+  description = "Days consumers' MMS media stay in the media bucket before they are deleted."
+  type        = number
+  default     = 365
+}
