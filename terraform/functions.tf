@@ -90,12 +90,12 @@ locals {
       }
     }
     conversation = {
-      description = "Consumes sms-inbound: the chat state machine in Firestore transactions, queueing and assignment."
+      description = "Consumes sms-inbound: the chat state machine in Firestore transactions, queueing and assignment; copies MMS media to the media bucket."
       public      = false
       invokers    = ["pubsub-push"]
       topic       = "inbound"
       publishes   = ["outbound"]
-      secrets     = []
+      secrets     = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] # fetches MMS media with the carrier's credentials
       env         = {}
     }
     bulk = {
@@ -127,6 +127,7 @@ locals {
     SMSDESK_INBOUND_TOPIC         = local.topics.inbound
     SMSDESK_OUTBOUND_TOPIC        = local.topics.outbound
     SMSDESK_BULK_TOPIC            = local.topics.bulk
+    SMSDESK_MEDIA_BUCKET          = google_storage_bucket.media.name
     SMSDESK_TASKS_QUEUE           = local.timer_queue_id
     SMSDESK_TASKS_SERVICE_ACCOUNT = google_service_account.tasks.email
   }

@@ -17,3 +17,25 @@ resource "google_storage_bucket" "media" {
 
   depends_on = [google_project_service.apis]
 }
+
+# The conversation copies MMS media into the bucket (shared/media writes only if absent and
+# reads the attributes of copies made by an earlier delivery).
+resource "google_storage_bucket_iam_member" "media_writer" {
+  bucket = google_storage_bucket.media.name
+  role   = "roles/storage.objectUser"
+  member = google_service_account.function["conversation"].member
+}
+
+# The agent API signs short-lived URLs of the copies: it needs to read them and to sign as
+# itself (IAM signBlob on its own account).
+resource "google_storage_bucket_iam_member" "media_reader" {
+  bucket = google_storage_bucket.media.name
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.function["agent"].member
+}
+
+resource "google_service_account_iam_member" "agent_signs_urls" {
+  service_account_id = google_service_account.function["agent"].name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = google_service_account.function["agent"].member
+}

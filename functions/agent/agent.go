@@ -39,14 +39,16 @@ type Directory interface {
 type Handler struct {
 	Directory Directory
 	Desk      *agents.Desk
-	Log       *slog.Logger
-	mux       *http.ServeMux
+	// MediaURL signs a media copy for the agent; nil when media stay at the carrier.
+	MediaURL func(object string) (string, error)
+	Log      *slog.Logger
+	mux      *http.ServeMux
 }
 
 // New builds the API's routes. Paths may carry the function's own name as a prefix
 // ("/agent/chats"), as they do behind cloudfunctions.net URLs.
-func New(dir Directory, desk *agents.Desk, log *slog.Logger) *Handler {
-	h := &Handler{Directory: dir, Desk: desk, Log: log, mux: http.NewServeMux()}
+func New(dir Directory, desk *agents.Desk, mediaURL func(string) (string, error), log *slog.Logger) *Handler {
+	h := &Handler{Directory: dir, Desk: desk, MediaURL: mediaURL, Log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /me", h.auth(h.me))
 	h.mux.HandleFunc("PUT /status", h.auth(h.status))
 	h.mux.HandleFunc("GET /chats", h.auth(h.chats))
@@ -120,7 +122,7 @@ func (h *Handler) chats(w http.ResponseWriter, r *http.Request, a routing.Agent)
 	}
 	out := make([]chatJSON, 0, len(chats))
 	for _, c := range chats {
-		out = append(out, chatView(c, a.SeesFullNumbers()))
+		out = append(out, h.chatView(c, a.SeesFullNumbers()))
 	}
 	jsonapi.Write(w, http.StatusOK, map[string]any{"chats": out})
 }
@@ -131,7 +133,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request, a routing.Agent) 
 		h.fail(w, err)
 		return
 	}
-	jsonapi.Write(w, http.StatusOK, chatView(c, a.SeesFullNumbers()))
+	jsonapi.Write(w, http.StatusOK, h.chatView(c, a.SeesFullNumbers()))
 }
 
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, a routing.Agent) {

@@ -45,6 +45,22 @@ func entryView(e session.Entry) entryJSON {
 	return entryJSON{Seq: e.Seq, Author: string(e.Author), AgentID: e.AgentID, Kind: e.Kind, Body: e.Body, Media: e.Media, At: e.At, Status: e.Status, ErrorCode: e.ErrorCode}
 }
 
+// mediaView gives each kept media item a short-lived signed URL in place of its object name.
+func (h *Handler) mediaView(ms []session.Media) []session.Media {
+	out := make([]session.Media, 0, len(ms))
+	for _, m := range ms {
+		if m.Object != "" && h.MediaURL != nil {
+			u, err := h.MediaURL(m.Object)
+			if err != nil {
+				h.Log.Error("media URL not signed", "object", m.Object, "err", err)
+			}
+			m = session.Media{URL: u, ContentType: m.ContentType}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
 type chatJSON struct {
 	ID         string      `json:"id"`
 	State      string      `json:"state"`
@@ -60,7 +76,7 @@ type chatJSON struct {
 }
 
 // chatView shows the consumer's number masked unless the agent's role allows the full number.
-func chatView(c agents.Chat, fullNumber bool) chatJSON {
+func (h *Handler) chatView(c agents.Chat, fullNumber bool) chatJSON {
 	s := c.Session
 	consumer := agents.MaskPhone(s.Phone)
 	if fullNumber {
@@ -72,7 +88,11 @@ func chatView(c agents.Chat, fullNumber bool) chatJSON {
 		AssignedAt: s.AssignedAt, EndReason: s.EndReason, Transcript: make([]entryJSON, 0, len(c.Transcript)),
 	}
 	for _, e := range c.Transcript {
-		out.Transcript = append(out.Transcript, entryView(e))
+		v := entryView(e)
+		if len(e.Media) > 0 {
+			v.Media = h.mediaView(e.Media)
+		}
+		out.Transcript = append(out.Transcript, v)
 	}
 	return out
 }

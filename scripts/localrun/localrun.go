@@ -17,6 +17,7 @@ import (
 	"cloud.google.com/go/pubsub/v2"
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
 	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/fsouza/fake-gcs-server/fakestorage"
 
 	"github.com/smsdesk/smsdesk"
 	"github.com/smsdesk/smsdesk/shared/app"
@@ -49,8 +50,10 @@ type Options struct {
 // Runner is a started local system.
 type Runner struct {
 	BaseURL string
-	Store   *store.Store
-	fs      *firestore.Client
+	// Media is the local Cloud Storage server holding consumers' media.
+	Media *fakestorage.Server
+	Store *store.Store
+	fs    *firestore.Client
 }
 
 // Start checks the emulators, provisions topics and push subscriptions, loads configuration,
@@ -76,6 +79,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	}
 	for k, v := range map[string]string{
 		"SMSDESK_SWEEP_GRACE":  o.SweepGrace.String(),
+		"SMSDESK_MEDIA_BUCKET": localMediaBucket,
 		"GOOGLE_CLOUD_PROJECT": o.ProjectID, "SMSDESK_PUBLIC_URL": base,
 		"TWILIO_ACCOUNT_SID": o.TwilioAccountSID, "TWILIO_AUTH_TOKEN": o.TwilioAuthToken, "TWILIO_API_URL": o.TwilioAPIURL,
 		// Timers are delivered in-process to /expiry, signed like Cloud Tasks deliveries.
@@ -117,8 +121,14 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 			return nil, fmt.Errorf("load config: %w", err)
 		}
 	}
+	// Media go to an in-process Cloud Storage server, with URLs signed by a throwaway key.
+	mediaOpts, gcs, err := localMedia()
+	if err != nil {
+		return nil, err
+	}
+	r.Media = gcs
 	// The runner builds the functions' app itself, so that options and test hooks apply.
-	a, err := app.New(ctx, config.FromEnv(), o.AppOptions...)
+	a, err := app.New(ctx, config.FromEnv(), append(mediaOpts, o.AppOptions...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package localrun_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -51,14 +52,26 @@ func TestFullChatLoop(t *testing.T) {
 		t.Fatalf("reply = %d", code)
 	}
 	expectSMS(t, ctx, phone, 6, "Sorry about that! Let me check.")
-	text(t, phone, retail, "Order 12345", carriersim.Media{ContentType: "image/jpeg", Data: []byte("jpeg")}, carriersim.Media{ContentType: "image/png", Data: []byte("png")})
+	sid := text(t, phone, retail, "Order 12345", carriersim.Media{ContentType: "image/jpeg", Data: []byte("jpeg bytes")},
+		carriersim.Media{ContentType: "image/png", Data: []byte("png bytes")}, carriersim.Media{ContentType: "application/pdf", Data: []byte("%PDF")})
 	chats = waitChats(t, ctx, ana, func(cs []chatJSON) bool {
 		last := cs[0].Transcript[len(cs[0].Transcript)-1]
-		return last.Body == "Order 12345"
+		return strings.HasPrefix(last.Body, "media not kept")
 	})
-	last := chats[0].Transcript[len(chats[0].Transcript)-1]
-	if len(last.Media) != 2 || last.Media[0].ContentType != "image/jpeg" || !strings.HasPrefix(last.Media[1].URL, sim.BaseURL()) {
-		t.Errorf("MMS media not in transcript: %+v", last.Media)
+	tr := chats[0].Transcript
+	mms, note := tr[len(tr)-2], tr[len(tr)-1]
+	if mms.Body != "Order 12345" || len(mms.Media) != 2 || mms.Media[0].ContentType != "image/jpeg" || !strings.Contains(mms.Media[1].URL, "X-Goog-Signature") {
+		t.Errorf("MMS media not in the transcript as signed URLs: %+v", mms.Media)
+	}
+	if !strings.Contains(note.Body, "application/pdf") {
+		t.Errorf("refused media note = %q", note.Body)
+	}
+	// The copies are in the media bucket, byte for byte.
+	for i, want := range []string{"jpeg bytes", "png bytes"} {
+		obj, err := runner.Media.GetObject("smsdesk-local-media", fmt.Sprintf("media/%s/%d%s", sid, i, []string{".jpg", ".png"}[i]))
+		if err != nil || string(obj.Content) != want {
+			t.Errorf("media copy %d: %v %q", i, err, obj.Content)
+		}
 	}
 
 	if code := api(t, ana, "POST", "/chats/"+c.ID+"/end", nil, nil); code != http.StatusOK {

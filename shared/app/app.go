@@ -13,6 +13,7 @@ import (
 
 	"cloud.google.com/go/firestore"
 	"cloud.google.com/go/pubsub/v2"
+	"cloud.google.com/go/storage"
 	"google.golang.org/api/option"
 
 	"github.com/smsdesk/smsdesk/shared/agents"
@@ -21,6 +22,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/conversation"
 	"github.com/smsdesk/smsdesk/shared/delivery"
+	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/outbound"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -41,9 +43,11 @@ type App struct {
 	Conversation *conversation.Service
 	Desk         *agents.Desk
 	Outbound     *outbound.Service
-	Bulk         *outbound.Bulk
-	Timers       TimerScheduler
-	close        []func()
+	// MediaURL gives an agent a short-lived URL of a media copy; nil without a media bucket.
+	MediaURL func(object string) (string, error)
+	Bulk     *outbound.Bulk
+	Timers   TimerScheduler
+	close    []func()
 }
 
 // TimerScheduler schedules chat timers through Cloud Tasks, or in-process locally.
@@ -72,6 +76,16 @@ type Option func(*settings)
 
 type settings struct {
 	firestore, pubsub []option.ClientOption
+	storage           *storage.Client
+	sign              []media.SignOption
+}
+
+// WithStorage uses this Cloud Storage client for the media bucket (a local server's).
+func WithStorage(c *storage.Client) Option { return func(s *settings) { s.storage = c } }
+
+// WithMediaSigning signs agents' media URLs this way instead of with the function's identity.
+func WithMediaSigning(o ...media.SignOption) Option {
+	return func(s *settings) { s.sign = append(s.sign, o...) }
 }
 
 // WithFirestoreOptions passes client options to the Firestore client (e.g. a metering interceptor).
@@ -135,6 +149,21 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Sender.Timers = &a.Timers
 	a.Router = &routing.Router{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Log: log}
 	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Log: log}
+	if env.MediaBucket != "" {
+		sc := set.storage
+		if sc == nil {
+			if sc, err = storage.NewClient(ctx); err != nil {
+				a.Close()
+				return nil, fmt.Errorf("cloud storage: %w", err)
+			}
+			a.close = append(a.close, func() { sc.Close() })
+		}
+		bucket := sc.Bucket(env.MediaBucket)
+		a.Conversation.Media = &media.Copier{AccountSID: env.TwilioAccountSID, AuthToken: env.TwilioAuthToken, Bucket: bucket, Policy: media.DefaultPolicy()}
+		a.MediaURL = func(object string) (string, error) {
+			return media.SignedURL(bucket, object, media.DefaultURLTTL, set.sign...)
+		}
+	}
 	a.Outbound = &outbound.Service{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Router: a.Router, Log: log, Now: time.Now}
 	a.Bulk = &outbound.Bulk{Texts: a.Outbound, Store: a.Store, Publisher: a.Publisher, Topic: env.BulkTopic}
 	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Log: log}

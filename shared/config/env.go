@@ -26,6 +26,8 @@ type Env struct {
 	TasksServiceAccount string // SMSDESK_TASKS_SERVICE_ACCOUNT
 	// LocalTimers delivers timers in-process instead of through Cloud Tasks (local runs).
 	LocalTimers bool // SMSDESK_LOCAL_TIMERS=1
+	// MediaBucket keeps consumers' MMS media (empty: media stay at the carrier).
+	MediaBucket string // SMSDESK_MEDIA_BUCKET
 	// SweepGrace leaves timers this long to arrive on their own before the sweeper fires them.
 	SweepGrace time.Duration // SMSDESK_SWEEP_GRACE, default 1m
 }
@@ -46,6 +48,7 @@ func FromEnv() Env {
 		TasksServiceAccount: os.Getenv("SMSDESK_TASKS_SERVICE_ACCOUNT"),
 		LocalTimers:         os.Getenv("SMSDESK_LOCAL_TIMERS") == "1",
 		SweepGrace:          time.Minute,
+		MediaBucket:         os.Getenv("SMSDESK_MEDIA_BUCKET"),
 	}
 	if d, err := time.ParseDuration(os.Getenv("SMSDESK_SWEEP_GRACE")); err == nil && d >= 0 {
 		e.SweepGrace = d

@@ -9,6 +9,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -35,6 +36,11 @@ type Router interface {
 	FillAgent(ctx context.Context, agentID string) error
 }
 
+// MediaCopier keeps a text's MMS media: copies in the media bucket, and why others were refused.
+type MediaCopier interface {
+	Copy(ctx context.Context, messageSID string, items []media.Item) ([]media.Stored, []media.Refused, error)
+}
+
 // Service handles inbound texts.
 type Service struct {
 	Store      Store
@@ -42,7 +48,9 @@ type Service struct {
 	Outbox     Outbox
 	Router     Router
 	Timers     Scheduler
-	Log        *slog.Logger
+	// Media, when set, copies MMS media from the carrier before the text is applied.
+	Media MediaCopier
+	Log   *slog.Logger
 }
 
 // Handle applies one inbound text. It is safe to call again with the same text: the text is
@@ -60,6 +68,11 @@ func (s *Service) Handle(ctx context.Context, t bus.InboundText) error {
 	in := session.Inbound{
 		MessageSID: t.MessageSID, Business: t.To, Phone: t.From, Body: t.Body, Media: t.Media,
 		At: t.ReceivedAt, CarrierKeyword: t.OptOutType,
+	}
+	if len(in.Media) > 0 && s.Media != nil {
+		if err := s.keepMedia(ctx, &in); err != nil {
+			return err // the carrier or the bucket is unavailable: Pub/Sub retries
+		}
 	}
 	res, err := s.Store.ApplyInbound(ctx, in, func(c session.Consumer, cur *session.Session) session.Outcome {
 		return session.Handle(line, c, cur, in)
@@ -91,6 +104,28 @@ func (s *Service) Handle(ctx context.Context, t bus.InboundText) error {
 		if err := s.Router.FillAgent(ctx, res.FreedAgent); err != nil {
 			log.Error("refilling agent failed", "agent", res.FreedAgent, "err", err)
 		}
+	}
+	return nil
+}
+
+// keepMedia copies the text's media into the media bucket (every item, idempotently) and
+// replaces the carrier's URLs by the copies; refused items become notes in the transcript.
+func (s *Service) keepMedia(ctx context.Context, in *session.Inbound) error {
+	items := make([]media.Item, len(in.Media))
+	for i, m := range in.Media {
+		items[i] = media.Item{URL: m.URL, ContentType: m.ContentType}
+	}
+	stored, refused, err := s.Media.Copy(ctx, in.MessageSID, items)
+	if err != nil {
+		return err
+	}
+	kept := make([]session.Media, 0, len(stored))
+	for _, st := range stored {
+		kept = append(kept, session.Media{Object: st.Object, ContentType: st.ContentType})
+	}
+	in.Media = kept
+	for _, r := range refused {
+		in.RefusedMedia = append(in.RefusedMedia, r.ContentType+": "+r.Reason)
 	}
 	return nil
 }

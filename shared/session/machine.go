@@ -15,6 +15,8 @@ type Inbound struct {
 	Body       string
 	Media      []Media
 	At         time.Time
+	// RefusedMedia says why items of the text's media were not kept (type, size).
+	RefusedMedia []string
 	// CarrierKeyword is the carrier's OptOutType (STOP, START, HELP): the carrier already
 	// answered the keyword, so our confirmation is recorded but not sent again.
 	CarrierKeyword string
@@ -238,6 +240,9 @@ func (m *machine) record() {
 	}
 	m.add(Entry{Author: FromConsumer, Body: m.in.Body, Media: m.in.Media, MessageSID: m.in.MessageSID,
 		Encoding: compliance.Encoding(m.in.Body), Segments: compliance.Segments(m.in.Body)})
+	for _, why := range m.in.RefusedMedia {
+		m.add(Entry{Author: FromSystem, Kind: "event", Body: "media not kept: " + why})
+	}
 }
 
 // reply adds a system message to the consumer.

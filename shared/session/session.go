@@ -98,6 +98,8 @@ type Session struct {
 type Media struct {
 	URL         string `firestore:"url" json:"url"`
 	ContentType string `firestore:"contentType" json:"contentType"`
+	// Object is the copy in the media bucket, once taken from the carrier.
+	Object string `firestore:"object,omitempty" json:"object,omitempty"`
 }
 
 // Entry is one transcript line. Entries from the agent or the system are also the outbox: the
