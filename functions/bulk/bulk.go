@@ -25,12 +25,10 @@ type Handler struct {
 
 // Handle processes one delivery; an error makes Pub/Sub deliver it again.
 func (h *Handler) Handle(ctx context.Context, e event.Event) error {
-	var b outbound.BulkBatch
-	id, err := bus.Decode(e.Data(), &b)
-	if err != nil || b.JobID == "" {
-		h.Log.Error("undecodable bulk batch dropped", "pubsubId", id, "err", err)
-		return nil
-	}
-	h.Log.Info("bulk batch", "job", b.JobID, "start", b.Start, "recipients", len(b.Recipients))
-	return h.Batches.Process(ctx, b)
+	return bus.Consume(ctx, e.Data(), h.Log, "bulk batch",
+		func(b outbound.BulkBatch) bool { return b.JobID != "" },
+		func(ctx context.Context, b outbound.BulkBatch) error {
+			h.Log.Info("bulk batch", "job", b.JobID, "start", b.Start, "recipients", len(b.Recipients))
+			return h.Batches.Process(ctx, b)
+		})
 }

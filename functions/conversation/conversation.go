@@ -24,12 +24,6 @@ type Handler struct {
 
 // Handle processes one Pub/Sub delivery. A returned error makes Pub/Sub deliver it again.
 func (h *Handler) Handle(ctx context.Context, e event.Event) error {
-	var t bus.InboundText
-	id, err := bus.Decode(e.Data(), &t)
-	if err != nil {
-		// A message that can never be decoded would be redelivered forever: drop it loudly.
-		h.Log.Error("undecodable inbound message dropped", "pubsubId", id, "err", err)
-		return nil
-	}
-	return h.Texts.Handle(ctx, t)
+	return bus.Consume(ctx, e.Data(), h.Log, "inbound message",
+		func(bus.InboundText) bool { return true }, h.Texts.Handle)
 }

@@ -23,11 +23,7 @@ type Handler struct {
 
 // Handle delivers one message. A returned error makes Pub/Sub deliver it again with backoff.
 func (h *Handler) Handle(ctx context.Context, e event.Event) error {
-	var m bus.OutboundMessage
-	id, err := bus.Decode(e.Data(), &m)
-	if err != nil || m.Path == "" {
-		h.Log.Error("undecodable outbound message dropped", "pubsubId", id, "err", err)
-		return nil
-	}
-	return h.Deliverer.Deliver(ctx, m.Path)
+	return bus.Consume(ctx, e.Data(), h.Log, "outbound message",
+		func(m bus.OutboundMessage) bool { return m.Path != "" },
+		func(ctx context.Context, m bus.OutboundMessage) error { return h.Deliverer.Deliver(ctx, m.Path) })
 }

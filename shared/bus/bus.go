@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -131,4 +132,17 @@ func Decode(eventData []byte, v any) (string, error) {
 		return env.Message.ID, fmt.Errorf("message %s: payload is not the expected JSON: %w", env.Message.ID, err)
 	}
 	return env.Message.ID, nil
+}
+
+// Consume decodes a delivered event's data into a T and hands it to fn. A message that can
+// never be decoded, or that valid refuses, is dropped loudly: redelivering it would loop
+// forever. An error from fn makes Pub/Sub deliver the message again.
+func Consume[T any](ctx context.Context, eventData []byte, log *slog.Logger, what string, valid func(T) bool, fn func(context.Context, T) error) error {
+	var v T
+	id, err := Decode(eventData, &v)
+	if err != nil || !valid(v) {
+		log.Error("undecodable "+what+" dropped", "pubsubId", id, "err", err)
+		return nil
+	}
+	return fn(ctx, v)
 }
