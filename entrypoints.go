@@ -16,6 +16,7 @@ import (
 	"github.com/smsdesk/smsdesk/functions/agent"
 	"github.com/smsdesk/smsdesk/functions/bulk"
 	"github.com/smsdesk/smsdesk/functions/conversation"
+	"github.com/smsdesk/smsdesk/functions/crmsync"
 	"github.com/smsdesk/smsdesk/functions/expiry"
 	"github.com/smsdesk/smsdesk/functions/inbound"
 	"github.com/smsdesk/smsdesk/functions/outbound"
@@ -37,6 +38,7 @@ func init() {
 	functions.CloudEvent("conversation", Conversation)
 	functions.CloudEvent("sender", Sender)
 	functions.CloudEvent("bulk", Bulk)
+	functions.CloudEvent("crmsync", CRMSync)
 }
 
 // Inbound is the carrier's webhook for consumer texts.
@@ -85,6 +87,15 @@ func Bulk(ctx context.Context, e event.Event) error {
 		return err
 	}
 	return (&bulk.Handler{Batches: a.Bulk, Log: a.Log}).Handle(ctx, e)
+}
+
+// CRMSync consumes the chat-events topic and records chats in the CRM.
+func CRMSync(ctx context.Context, e event.Event) error {
+	a, err := services.get()
+	if err != nil {
+		return err
+	}
+	return (&crmsync.Handler{Syncer: a.CRMSync, Log: a.Log}).Handle(ctx, e)
 }
 
 var (

@@ -8,9 +8,10 @@ locals {
   # Pub/Sub topics between the functions. The names are the defaults in shared/config/env.go;
   # the functions are told them anyway (SMSDESK_*_TOPIC below).
   topics = {
-    inbound  = "sms-inbound"
-    outbound = "sms-outbound"
-    bulk     = "sms-bulk"
+    inbound     = "sms-inbound"
+    outbound    = "sms-outbound"
+    bulk        = "sms-bulk"
+    chat_events = "sms-chat-events"
   }
 
   # The one list of functions; terraform/infra_test.go checks it against entrypoints.go.
@@ -47,7 +48,7 @@ locals {
       public      = true
       invokers    = []
       topic       = null
-      publishes   = ["outbound"]
+      publishes   = ["outbound", "chat_events"]
       secrets     = []
       env         = {}
     }
@@ -65,7 +66,7 @@ locals {
       public      = true
       invokers    = []
       topic       = null
-      publishes   = ["outbound", "bulk"]
+      publishes   = ["outbound", "bulk", "chat_events"]
       secrets     = []
       env         = {}
     }
@@ -74,7 +75,7 @@ locals {
       public      = false
       invokers    = ["cloud-tasks"]
       topic       = null
-      publishes   = ["outbound"]
+      publishes   = ["outbound", "chat_events"]
       secrets     = []
       env         = {}
     }
@@ -83,7 +84,7 @@ locals {
       public      = false
       invokers    = ["cloud-scheduler"]
       topic       = null
-      publishes   = ["outbound"]
+      publishes   = ["outbound", "chat_events"]
       secrets     = []
       env = {
         SMSDESK_SWEEP_GRACE = var.sweep_grace
@@ -94,7 +95,7 @@ locals {
       public      = false
       invokers    = ["pubsub-push"]
       topic       = "inbound"
-      publishes   = ["outbound"]
+      publishes   = ["outbound", "chat_events"]
       secrets     = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] # fetches MMS media with the carrier's credentials
       env         = {}
     }
@@ -112,8 +113,17 @@ locals {
       public      = false
       invokers    = ["pubsub-push"]
       topic       = "outbound"
-      publishes   = []
+      publishes   = ["chat_events"]
       secrets     = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] # sends through the Twilio API
+      env         = {}
+    }
+    crmsync = {
+      description = "Consumes sms-chat-events: finds or creates the consumer's CRM contact and posts the chat's events and transcript, once each."
+      public      = false
+      invokers    = ["pubsub-push"]
+      topic       = "chat_events"
+      publishes   = []
+      secrets     = ["SMSDESK_CRM_WEBHOOK_SECRET", "SMSDESK_HUBSPOT_TOKEN"] # the CRM adapters' credentials
       env         = {}
     }
   }
@@ -127,6 +137,7 @@ locals {
     SMSDESK_INBOUND_TOPIC         = local.topics.inbound
     SMSDESK_OUTBOUND_TOPIC        = local.topics.outbound
     SMSDESK_BULK_TOPIC            = local.topics.bulk
+    SMSDESK_CHAT_EVENTS_TOPIC     = local.topics.chat_events
     SMSDESK_MEDIA_BUCKET          = google_storage_bucket.media.name
     SMSDESK_TASKS_QUEUE           = local.timer_queue_id
     SMSDESK_TASKS_SERVICE_ACCOUNT = google_service_account.tasks.email
@@ -137,9 +148,11 @@ locals {
 
   # Secret environment variables and the Secret Manager secrets behind them (secrets.tf).
   secret_env = {
-    TWILIO_ACCOUNT_SID   = google_secret_manager_secret.twilio["TWILIO_ACCOUNT_SID"].secret_id
-    TWILIO_AUTH_TOKEN    = google_secret_manager_secret.twilio["TWILIO_AUTH_TOKEN"].secret_id
-    SMSDESK_TIMER_SECRET = google_secret_manager_secret.timer.secret_id
+    TWILIO_ACCOUNT_SID         = google_secret_manager_secret.twilio["TWILIO_ACCOUNT_SID"].secret_id
+    TWILIO_AUTH_TOKEN          = google_secret_manager_secret.twilio["TWILIO_AUTH_TOKEN"].secret_id
+    SMSDESK_TIMER_SECRET       = google_secret_manager_secret.timer.secret_id
+    SMSDESK_CRM_WEBHOOK_SECRET = google_secret_manager_secret.crm_webhook.secret_id
+    SMSDESK_HUBSPOT_TOKEN      = google_secret_manager_secret.hubspot.secret_id
   }
 
   # Who may invoke the functions that are not public (local.functions[*].invokers): Pub/Sub
@@ -225,6 +238,8 @@ module "function" {
     google_project_iam_member.function_datastore,
     google_secret_manager_secret_iam_member.function,
     google_secret_manager_secret_version.timer,
+    google_secret_manager_secret_version.crm_webhook,
+    google_secret_manager_secret_version.hubspot_placeholder,
     google_cloud_tasks_queue_iam_member.function_enqueuer,
     google_service_account_iam_member.function_tasks_user,
     google_firestore_database.default,

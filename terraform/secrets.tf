@@ -54,3 +54,53 @@ resource "google_secret_manager_secret_version" "timer" {
   secret      = google_secret_manager_secret.timer.id
   secret_data = random_password.timer_secret.result
 }
+
+# The key that signs the webhook CRM adapter's requests (SMSDESK_CRM_WEBHOOK_SECRET), made like
+# the timer key; the business's receiver needs it to check X-Smsdesk-Signature:
+#
+#   gcloud secrets versions access latest --secret=smsdesk-crm-webhook-secret
+resource "random_password" "crm_webhook_secret" {
+  length  = 48
+  special = false
+}
+
+resource "google_secret_manager_secret" "crm_webhook" {
+  project   = var.project_id
+  secret_id = var.crm_webhook_secret
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_secret_manager_secret_version" "crm_webhook" {
+  secret      = google_secret_manager_secret.crm_webhook.id
+  secret_data = random_password.crm_webhook_secret.result
+}
+
+# The HubSpot private app token (SMSDESK_HUBSPOT_TOKEN). A function cannot start on a secret
+# without a version, so Terraform writes the placeholder "unset" (which the code treats as no
+# token) and leaves later versions to the operator, when a number uses the hubspot adapter:
+#
+#   printf %s "$HUBSPOT_TOKEN" | gcloud secrets versions add smsdesk-hubspot-token --data-file=-
+resource "google_secret_manager_secret" "hubspot" {
+  project   = var.project_id
+  secret_id = var.hubspot_token_secret
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_secret_manager_secret_version" "hubspot_placeholder" {
+  secret      = google_secret_manager_secret.hubspot.id
+  secret_data = "unset"
+
+  lifecycle {
+    ignore_changes = [secret_data]
+  }
+}

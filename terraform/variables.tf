@@ -51,6 +51,18 @@ variable "timer_secret" {
   default     = "smsdesk-timer-secret"
 }
 
+variable "crm_webhook_secret" {
+  description = "Secret Manager secret id holding the key that signs the webhook CRM adapter's requests (SMSDESK_CRM_WEBHOOK_SECRET); Terraform generates its value, and the receiver checks X-Smsdesk-Signature with it."
+  type        = string
+  default     = "smsdesk-crm-webhook-secret"
+}
+
+variable "hubspot_token_secret" {
+  description = "Secret Manager secret id holding the HubSpot private app token (SMSDESK_HUBSPOT_TOKEN), used when the settings choose the hubspot CRM adapter. Terraform creates it with the placeholder \"unset\"; add the real token as a new version."
+  type        = string
+  default     = "smsdesk-hubspot-token"
+}
+
 variable "function_memory" {
   description = "Memory of each function instance (Cloud Functions 2nd gen notation, e.g. 256M, 512M, 1G)."
   type        = string

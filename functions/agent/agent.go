@@ -9,6 +9,8 @@
 //	POST /chats/{id}/end           end the chat
 //	POST /chats/{id}/transfer      {"agent":"id"} or {"queue":"id"}, with an optional "note"
 //	GET  /chats/{id}/predefined    canned messages for the chat's queue and language
+//	POST /chats/{id}/contact       {"contactId":"id"} or {"create":true}: the CRM contact of a
+//	                               chat whose number matches several ("contact.candidates")
 //	GET  /events?after=RFC3339     notices: new chats, transfers received or failed
 package agent
 
@@ -57,6 +59,7 @@ func New(dir Directory, desk *agents.Desk, mediaURL func(string) (string, error)
 	h.mux.HandleFunc("POST /chats/{id}/end", h.auth(h.end))
 	h.mux.HandleFunc("POST /chats/{id}/transfer", h.auth(h.transfer))
 	h.mux.HandleFunc("GET /chats/{id}/predefined", h.auth(h.predefined))
+	h.mux.HandleFunc("POST /chats/{id}/contact", h.auth(h.contact))
 	h.mux.HandleFunc("GET /events", h.auth(h.events))
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		jsonapi.WriteError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see the agent API in the README")
@@ -188,6 +191,21 @@ func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, a routing.Age
 	jsonapi.Write(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "agent": req.Agent, "queue": req.Queue, "state": "transferred"})
 }
 
+func (h *Handler) contact(w http.ResponseWriter, r *http.Request, a routing.Agent) {
+	var req struct {
+		ContactID string `json:"contactId"`
+		Create    bool   `json:"create"`
+	}
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if err := h.Desk.ChooseContact(r.Context(), a.ID, r.PathValue("id"), req.ContactID, req.Create); err != nil {
+		h.fail(w, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "contactId": req.ContactID, "create": req.Create})
+}
+
 func (h *Handler) predefined(w http.ResponseWriter, r *http.Request, a routing.Agent) {
 	ps, err := h.Desk.Predefined(r.Context(), a.ID, r.PathValue("id"))
 	if err != nil {
@@ -228,6 +246,8 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 		jsonapi.WriteError(w, http.StatusBadRequest, "invalid", err.Error())
 	case errors.Is(err, agents.ErrNotYourChat):
 		jsonapi.WriteError(w, http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, agents.ErrNoSuchChoice):
+		jsonapi.WriteError(w, http.StatusConflict, "no_such_choice", err.Error())
 	case errors.Is(err, agents.ErrTransferFailed):
 		jsonapi.WriteError(w, http.StatusConflict, "transfer_failed", err.Error())
 	default:

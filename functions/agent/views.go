@@ -6,6 +6,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/agents"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/store"
 )
 
 // The API's JSON shapes: explicit, so no stored field (like the consumer's full number) leaks.
@@ -72,7 +73,26 @@ type chatJSON struct {
 	CreatedAt  time.Time   `json:"createdAt"`
 	AssignedAt time.Time   `json:"assignedAt"`
 	EndReason  string      `json:"endReason,omitempty"`
+	Contact    contactJSON `json:"contact"`
 	Transcript []entryJSON `json:"transcript"`
+}
+
+// contactJSON is the chat's CRM contact: "pending" until the chat reaches the CRM, "linked"
+// with its id, or "choose" with the candidates when several contacts share the number.
+type contactJSON struct {
+	Status     string            `json:"status"`
+	ID         string            `json:"id,omitempty"`
+	Candidates []store.Candidate `json:"candidates,omitempty"`
+}
+
+func contactView(st store.CRMSync) contactJSON {
+	switch {
+	case st.ContactID != "":
+		return contactJSON{Status: "linked", ID: st.ContactID}
+	case st.Waiting():
+		return contactJSON{Status: "choose", Candidates: st.Candidates}
+	}
+	return contactJSON{Status: "pending"}
 }
 
 // chatView shows the consumer's number masked unless the agent's role allows the full number.
@@ -85,7 +105,7 @@ func (h *Handler) chatView(c agents.Chat, fullNumber bool) chatJSON {
 	out := chatJSON{
 		ID: s.ID, State: string(s.State), Consumer: consumer, Business: s.Business,
 		Queue: s.QueueID, Language: s.Language, StartType: s.StartType, CreatedAt: s.CreatedAt,
-		AssignedAt: s.AssignedAt, EndReason: s.EndReason, Transcript: make([]entryJSON, 0, len(c.Transcript)),
+		AssignedAt: s.AssignedAt, EndReason: s.EndReason, Contact: contactView(c.CRM), Transcript: make([]entryJSON, 0, len(c.Transcript)),
 	}
 	for _, e := range c.Transcript {
 		v := entryView(e)

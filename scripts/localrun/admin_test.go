@@ -2,7 +2,6 @@ package localrun_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -36,12 +35,10 @@ func adminCall(t *testing.T, token, method, path string, body any) (int, apiErro
 func TestAdminAPIValidatesAndConfigures(t *testing.T) {
 	ctx := testCtx(t)
 	admin := "token-admin-root"
-	if err := runner.Store.LoadCatalog(context.Background(), config.Catalog{
+	loadCatalog(t, config.Catalog{
 		Queues: []config.Queue{{ID: "adm-root", Name: "Root", LineOfBusiness: "adm"}},
 		Agents: []config.Agent{{ID: "adm-boss", Name: "Boss", Role: "admin", Token: admin}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	if code, _ := adminCall(t, "token-"+newFixture(t).Prefix+"-ana", "GET", "/config", nil); code != http.StatusForbidden {
 		t.Errorf("an agent without the admin role got %d", code)
 	}

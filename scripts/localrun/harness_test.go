@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,12 +57,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	settings = example.Settings
 	runner, err = localrun.Start(ctx, localrun.Options{
 		ProjectID: fmt.Sprintf("e2e-%d", time.Now().UnixNano()), Port: port, Catalog: &example,
 		TwilioAccountSID: accountSID, TwilioAuthToken: authToken, TwilioAPIURL: simSrv.URL,
 		// Chats opened by a text whose MessageSid starts so lose their timers (sweeper tests).
-		DropTimers: func(t session.Timer) bool { return strings.HasPrefix(t.SessionID, "C"+dropPrefix) },
-		SweepGrace: 300 * time.Millisecond,
+		DropTimers:       func(t session.Timer) bool { return strings.HasPrefix(t.SessionID, "C"+dropPrefix) },
+		SweepGrace:       300 * time.Millisecond,
+		CRMWebhookSecret: webhookSecret,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start:", err)
@@ -90,7 +93,7 @@ type fixture struct {
 	Tokens         map[string]string // agent id → token
 }
 
-func newFixture(t *testing.T) fixture {
+func newFixture(t *testing.T, opts ...settingsChange) fixture {
 	t.Helper()
 	n := fixtureSeq.Add(1)
 	p := fmt.Sprintf("t%d", n)
@@ -128,10 +131,48 @@ func newFixture(t *testing.T) fixture {
 		f.Tokens[a.id] = "token-" + id
 		c.Agents = append(c.Agents, config.Agent{ID: id, Name: strings.ToUpper(a.id[:1]) + a.id[1:], Queues: qs, Capacity: a.cap, Languages: a.langs, Role: a.role, Token: f.Tokens[a.id]})
 	}
-	if err := runner.Store.LoadCatalog(context.Background(), c); err != nil {
-		t.Fatalf("load fixture: %v", err)
-	}
+	loadCatalog(t, c, opts...)
 	return f
+}
+
+// settings are the deployment-wide settings every test's configuration shares: a catalog load
+// writes them whole, so each load writes the latest, under settingsMu.
+var (
+	settingsMu sync.Mutex
+	settings   config.Settings
+)
+
+// settingsChange adjusts the shared settings for a test's configuration of a number.
+type settingsChange func(s *config.Settings, number string)
+
+// withCRM makes the number's chats go to the CRM adapter (a config.CRM* name).
+func withCRM(adapter, webhookURL string) settingsChange {
+	return func(s *config.Settings, number string) {
+		if s.CRM == nil {
+			s.CRM = &config.CRMSettings{}
+		}
+		if s.CRM.ByNumber == nil {
+			s.CRM.ByNumber = map[string]string{}
+		}
+		s.CRM.ByNumber[number] = adapter
+		if webhookURL != "" {
+			s.CRM.WebhookURL = webhookURL
+		}
+	}
+}
+
+// loadCatalog loads a test's configuration with the shared settings (changed as asked).
+func loadCatalog(t *testing.T, c config.Catalog, changes ...settingsChange) {
+	t.Helper()
+	settingsMu.Lock()
+	defer settingsMu.Unlock()
+	for _, ch := range changes {
+		ch(&settings, c.Numbers[0].Number)
+	}
+	c.Settings = settings
+	if err := runner.Store.LoadCatalog(context.Background(), c); err != nil {
+		t.Fatalf("load configuration: %v", err)
+	}
 }
 
 // consumerPhone gives each test a phone number of its own.
@@ -217,12 +258,16 @@ func api(t *testing.T, token, method, path string, body any, out any) int {
 }
 
 type chatJSON struct {
-	ID         string `json:"id"`
-	State      string `json:"state"`
-	Consumer   string `json:"consumer"`
-	Queue      string `json:"queue"`
-	Language   string `json:"language"`
-	EndReason  string `json:"endReason"`
+	ID        string `json:"id"`
+	State     string `json:"state"`
+	Consumer  string `json:"consumer"`
+	Queue     string `json:"queue"`
+	Language  string `json:"language"`
+	EndReason string `json:"endReason"`
+	Contact   struct {
+		Status, ID string
+		Candidates []struct{ ID, Name string }
+	} `json:"contact"`
 	Transcript []struct {
 		Seq    int    `json:"seq"`
 		Author string `json:"author"`

@@ -45,6 +45,9 @@ type Options struct {
 	DropTimers func(session.Timer) bool
 	// SweepGrace is how overdue a deadline must be for the sweeper (default 1m).
 	SweepGrace time.Duration
+	// CRMWebhookSecret signs the webhook CRM's requests; HubSpotToken and HubSpotAPIURL point
+	// the HubSpot CRM at a local server. They matter only when the settings choose them.
+	CRMWebhookSecret, HubSpotToken, HubSpotAPIURL string
 }
 
 // Runner is a started local system.
@@ -78,9 +81,12 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		o.SweepGrace = time.Minute
 	}
 	for k, v := range map[string]string{
-		"SMSDESK_SWEEP_GRACE":  o.SweepGrace.String(),
-		"SMSDESK_MEDIA_BUCKET": localMediaBucket,
-		"GOOGLE_CLOUD_PROJECT": o.ProjectID, "SMSDESK_PUBLIC_URL": base,
+		"SMSDESK_SWEEP_GRACE":        o.SweepGrace.String(),
+		"SMSDESK_CRM_WEBHOOK_SECRET": first(o.CRMWebhookSecret, os.Getenv("SMSDESK_CRM_WEBHOOK_SECRET")),
+		"SMSDESK_HUBSPOT_TOKEN":      first(o.HubSpotToken, os.Getenv("SMSDESK_HUBSPOT_TOKEN")),
+		"SMSDESK_HUBSPOT_API_URL":    first(o.HubSpotAPIURL, os.Getenv("SMSDESK_HUBSPOT_API_URL")),
+		"SMSDESK_MEDIA_BUCKET":       localMediaBucket,
+		"GOOGLE_CLOUD_PROJECT":       o.ProjectID, "SMSDESK_PUBLIC_URL": base,
 		"TWILIO_ACCOUNT_SID": o.TwilioAccountSID, "TWILIO_AUTH_TOKEN": o.TwilioAuthToken, "TWILIO_API_URL": o.TwilioAPIURL,
 		// Timers are delivered in-process to /expiry, signed like Cloud Tasks deliveries.
 		"SMSDESK_LOCAL_TIMERS": "1", "SMSDESK_TIMER_SECRET": first(os.Getenv("SMSDESK_TIMER_SECRET"), "local-timer-secret"),
@@ -100,6 +106,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		{Topic: env.InboundTopic, Endpoint: base + "/conversation" + topicPath(env.InboundTopic)},
 		{Topic: env.OutboundTopic, Endpoint: base + "/sender" + topicPath(env.OutboundTopic)},
 		{Topic: env.BulkTopic, Endpoint: base + "/bulk" + topicPath(env.BulkTopic)},
+		{Topic: env.ChatEventsTopic, Endpoint: base + "/crmsync" + topicPath(env.ChatEventsTopic)},
 	})
 	if err != nil {
 		return nil, err
@@ -143,7 +150,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		}
 	}
 	for path, fn := range map[string]func(context.Context, event.Event) error{
-		"/conversation/": smsdesk.Conversation, "/sender/": smsdesk.Sender, "/bulk/": smsdesk.Bulk,
+		"/conversation/": smsdesk.Conversation, "/sender/": smsdesk.Sender, "/bulk/": smsdesk.Bulk, "/crmsync/": smsdesk.CRMSync,
 	} {
 		if err := funcframework.RegisterCloudEventFunctionContext(ctx, path, fn); err != nil {
 			return nil, err

@@ -2,7 +2,6 @@ package localrun_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -33,9 +32,7 @@ func outboundFixture(t *testing.T, localHour int, mps float64) (number, prefix, 
 		},
 		APIKeys: []config.APIKey{{ID: p + "-crm", Name: "CRM", Key: key}},
 	}
-	if err := runner.Store.LoadCatalog(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
+	loadCatalog(t, c)
 	return number, p, key
 }
 
@@ -348,12 +345,10 @@ func TestBrandWideOptOut(t *testing.T) {
 		{Number: b, LineOfBusiness: p, EntryQueue: p + "-q", DefaultLanguage: "en", Brand: "Brand " + p, OptOutScope: "brand", MPS: 50, TimeZone: "UTC"},
 		{Number: solo, LineOfBusiness: p, EntryQueue: p + "-q", DefaultLanguage: "en", Brand: "Brand " + p, MPS: 50, TimeZone: "UTC"},
 	}
-	if err := runner.Store.LoadCatalog(context.Background(), config.Catalog{
+	loadCatalog(t, config.Catalog{
 		Numbers: nums, Queues: []config.Queue{{ID: p + "-q", Name: "Q", LineOfBusiness: p}},
 		APIKeys: []config.APIKey{{ID: p, Key: key}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	ctx := testCtx(t)
 	phone := consumerPhone()
 	sid := text(t, phone, a, "STOP")

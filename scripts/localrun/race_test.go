@@ -27,9 +27,7 @@ func queueFixture(t *testing.T, agents, capacity int) (number, queue string, tok
 		tokens = append(tokens, tok)
 		c.Agents = append(c.Agents, config.Agent{ID: fmt.Sprintf("%s-a%d", p, i), Name: fmt.Sprintf("Agent %d", i), Queues: []string{queue}, Capacity: capacity, Languages: []string{"en"}, Token: tok})
 	}
-	if err := runner.Store.LoadCatalog(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
+	loadCatalog(t, c)
 	return number, queue, tokens
 }
 

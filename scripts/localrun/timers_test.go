@@ -37,9 +37,7 @@ func timerFixture(t *testing.T, to config.Timeouts) (number, prefix, overflowAge
 			{ID: p + "-sam", Name: "Sam", Queues: []string{p + "-q"}, Languages: []string{"en"}, Role: "supervisor", Token: "token-" + p + "-sam"},
 		},
 	}
-	if err := runner.Store.LoadCatalog(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
+	loadCatalog(t, c)
 	return number, p, "token-" + p + "-olga"
 }
 

@@ -45,7 +45,7 @@ func TestTransferToAgentAndQueue(t *testing.T) {
 	expectSMS(t, ctx, phone, 6, "transferring you to Carl")
 	waitChats(t, ctx, ana, func(cs []chatJSON) bool { return len(cs) == 0 })
 	got := waitChats(t, ctx, carl, func(cs []chatJSON) bool { return len(cs) == 1 })[0]
-	if !strings.HasSuffix(kindsOf(got), "system:event,agent:note,system:transfer,system:event") {
+	if !strings.HasSuffix(kindsOf(got), "system:transfer_started,agent:note,system:transfer,system:transfer_ended") {
 		t.Errorf("transcript after transfer = %s", kindsOf(got))
 	}
 	var evs struct {
@@ -121,7 +121,7 @@ func TestTransferFailuresKeepTheChat(t *testing.T) {
 	}
 	failed := 0
 	for _, e := range c.Transcript {
-		if e.Kind == "event" && strings.Contains(e.Body, "failed") {
+		if e.Kind == "transfer_failed" && strings.Contains(e.Body, "failed") {
 			failed++
 		}
 	}

@@ -10,9 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/store"
 )
 
 // Store is what the desk reads and changes.
@@ -46,10 +48,14 @@ type Router interface {
 type Desk struct {
 	Store     Store
 	Transfers Transfers
-	Outbox    Outbox
-	Router    Router
-	Timers    Scheduler
-	Log       *slog.Logger
+	// Contacts, when set, shows agents the chats' CRM contacts and takes their choices.
+	Contacts Contacts
+	Outbox   Outbox
+	Router   Router
+	Timers   Scheduler
+	// Events, when set, hears of transfers and ends (the CRM records them).
+	Events bus.Emitter
+	Log    *slog.Logger
 }
 
 // Errors the API maps to answers.
@@ -65,6 +71,8 @@ const MaxBody = 1600
 type Chat struct {
 	Session    session.Session
 	Transcript []session.Entry
+	// CRM is how the chat stands in the CRM: its contact, or the contacts to choose from.
+	CRM store.CRMSync
 }
 
 // SetStatus changes the agent's status; becoming available takes waiting chats at once.
@@ -98,7 +106,7 @@ func (d *Desk) Chats(ctx context.Context, agentID string) ([]Chat, error) {
 		}
 		out = append(out, Chat{Session: s, Transcript: t})
 	}
-	return out, nil
+	return out, d.withContacts(ctx, out)
 }
 
 // Chat returns one of the agent's chats.
@@ -111,7 +119,11 @@ func (d *Desk) Chat(ctx context.Context, agentID, sessionID string) (Chat, error
 	if err != nil {
 		return Chat{}, err
 	}
-	return Chat{Session: s, Transcript: t}, nil
+	out := []Chat{{Session: s, Transcript: t}}
+	if err := d.withContacts(ctx, out); err != nil {
+		return Chat{}, err
+	}
+	return out[0], nil
 }
 
 // Reply sends the agent's text to the consumer of one of their chats.
@@ -148,6 +160,7 @@ func (d *Desk) End(ctx context.Context, agentID, sessionID string) error {
 		return err
 	}
 	d.Log.Info("chat ended by agent", "session", sessionID, "agent", agentID)
+	bus.Emit(ctx, d.Events, bus.ChatEvent{Type: bus.ChatEnded, SessionID: sessionID})
 	if err := d.Outbox.Send(ctx, paths...); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -79,13 +80,13 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 			}
 			name = a.Name
 		}
-		out := []session.Entry{event(fmt.Sprintf("transfer started by %s to %s", agentID, describe(req)))}
+		out := []session.Entry{event(session.KindTransferStarted, fmt.Sprintf("transfer started by %s to %s", agentID, describe(req)))}
 		if req.Note != "" {
 			out = append(out, session.Entry{Author: session.FromAgent, AgentID: agentID, Kind: "note", Body: req.Note})
 		}
 		return append(out, session.Entry{Author: session.FromSystem, Kind: "transfer", Status: session.StatusPending,
 			Body: line.Message("transfer", c.Language, c.QueueID, map[string]string{"target": name})},
-			event("transfer ended")), nil
+			event(session.KindTransferEnded, "transfer ended")), nil
 	}
 	plan, schedule := d.planner(ctx)
 	paths, err := d.Transfers.Transfer(ctx, sessionID, agentID, target, time.Now(), build, plan)
@@ -103,6 +104,7 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 func (d *Desk) afterTransfer(ctx context.Context, agentID string, s session.Session, req TransferRequest, paths []string) error {
 	log := d.Log.With("session", s.ID, "from", agentID)
 	log.Info("chat transferred", "toAgent", req.Agent, "toQueue", req.Queue)
+	bus.Emit(ctx, d.Events, bus.ChatEvent{Type: bus.ChatTransfer, SessionID: s.ID})
 	if err := d.Outbox.Send(ctx, paths...); err != nil {
 		return err
 	}
@@ -129,10 +131,11 @@ func (d *Desk) afterTransfer(ctx context.Context, agentID string, s session.Sess
 func (d *Desk) transferFailed(ctx context.Context, agentID string, s session.Session, req TransferRequest, reason string) error {
 	d.Log.Info("transfer failed", "session", s.ID, "agent", agentID, "reason", reason)
 	if _, err := d.Store.AppendByAgent(ctx, s.ID, agentID, time.Now(), []session.Entry{
-		event(fmt.Sprintf("transfer to %s failed: %s", describe(req), reason)),
+		event(session.KindTransferFailed, fmt.Sprintf("transfer to %s failed: %s", describe(req), reason)),
 	}, "", nil); err != nil {
 		return err
 	}
+	bus.Emit(ctx, d.Events, bus.ChatEvent{Type: bus.ChatTransfer, SessionID: s.ID})
 	if err := d.Transfers.AddAgentEvent(ctx, agentID, store.AgentEvent{
 		Type: store.EventTransferFailed, SessionID: s.ID, Reason: reason, At: time.Now(),
 	}); err != nil {
@@ -142,8 +145,8 @@ func (d *Desk) transferFailed(ctx context.Context, agentID string, s session.Ses
 }
 
 // event is a transcript line for agents and the CRM; it is never sent to the consumer.
-func event(body string) session.Entry {
-	return session.Entry{Author: session.FromSystem, Kind: "event", Body: body}
+func event(kind, body string) session.Entry {
+	return session.Entry{Author: session.FromSystem, Kind: kind, Body: body}
 }
 
 func describe(r TransferRequest) string {

@@ -21,6 +21,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/carrier"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/conversation"
+	"github.com/smsdesk/smsdesk/shared/crmsync"
 	"github.com/smsdesk/smsdesk/shared/delivery"
 	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/outbound"
@@ -47,7 +48,10 @@ type App struct {
 	MediaURL func(object string) (string, error)
 	Bulk     *outbound.Bulk
 	Timers   TimerScheduler
-	close    []func()
+	// Events announces chat changes on the chat-events topic; CRMSync consumes them.
+	Events  bus.ChatEvents
+	CRMSync *crmsync.Syncer
+	close   []func()
 }
 
 // TimerScheduler schedules chat timers through Cloud Tasks, or in-process locally.
@@ -134,10 +138,13 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a := &App{Env: env, Log: log, Store: store.New(fs), Publisher: bus.NewPublisher(ps), Validator: carrier.NewValidator(env.TwilioAuthToken)}
 	a.close = []func(){a.Publisher.Stop, func() { ps.Close() }, func() { fs.Close() }}
 	a.Outbox = bus.Outbox{Publisher: a.Publisher, Topic: env.OutboundTopic}
+	a.Events = bus.ChatEvents{Publisher: a.Publisher, Topic: env.ChatEventsTopic, Log: log}
+	a.CRMSync = &crmsync.Syncer{Store: a.Store, Adapters: crmAdapters{store: a.Store, fs: fs, env: env}, Log: log}
 	statusURL := env.FunctionURL("status")
 	a.Sender = &delivery.Sender{
 		Outbox: a.Store, Carrier: cc, Lines: a.Store, Log: log, StaleClaim: 2 * time.Minute,
 		CallbackURL: func(path string) string { return statusURL + "?m=" + url.QueryEscape(path) },
+		Events:      a.Events,
 	}
 	sched, err := newScheduler(ctx, env, log)
 	if err != nil {
@@ -147,8 +154,8 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.close = append(a.close, func() { sched.Close() })
 	a.Timers = TimerScheduler{s: sched, Secret: []byte(env.TimerSecret)}
 	a.Sender.Timers = &a.Timers
-	a.Router = &routing.Router{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Log: log}
-	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Log: log}
+	a.Router = &routing.Router{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Events: a.Events, Log: log}
+	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Events: a.Events, Log: log}
 	if env.MediaBucket != "" {
 		sc := set.storage
 		if sc == nil {
@@ -160,13 +167,14 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 		}
 		bucket := sc.Bucket(env.MediaBucket)
 		a.Conversation.Media = &media.Copier{AccountSID: env.TwilioAccountSID, AuthToken: env.TwilioAuthToken, Bucket: bucket, Policy: media.DefaultPolicy()}
+		a.CRMSync.Link = consoleLink(env.MediaBucket)
 		a.MediaURL = func(object string) (string, error) {
 			return media.SignedURL(bucket, object, media.DefaultURLTTL, set.sign...)
 		}
 	}
-	a.Outbound = &outbound.Service{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Router: a.Router, Log: log, Now: time.Now}
+	a.Outbound = &outbound.Service{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Router: a.Router, Events: a.Events, Log: log, Now: time.Now}
 	a.Bulk = &outbound.Bulk{Texts: a.Outbound, Store: a.Store, Publisher: a.Publisher, Topic: env.BulkTopic}
-	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Log: log}
+	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Events: a.Events, Log: log}
 	return a, nil
 }
 

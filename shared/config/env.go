@@ -15,6 +15,7 @@ type Env struct {
 	InboundTopic     string // SMSDESK_INBOUND_TOPIC
 	OutboundTopic    string // SMSDESK_OUTBOUND_TOPIC
 	BulkTopic        string // SMSDESK_BULK_TOPIC
+	ChatEventsTopic  string // SMSDESK_CHAT_EVENTS_TOPIC
 	TwilioAccountSID string // TWILIO_ACCOUNT_SID
 	TwilioAuthToken  string // TWILIO_AUTH_TOKEN
 	TwilioAPIURL     string // TWILIO_API_URL, only to reach a local carrier simulator
@@ -28,9 +29,18 @@ type Env struct {
 	LocalTimers bool // SMSDESK_LOCAL_TIMERS=1
 	// MediaBucket keeps consumers' MMS media (empty: media stay at the carrier).
 	MediaBucket string // SMSDESK_MEDIA_BUCKET
+	// CRMWebhookSecret signs the webhook CRM adapter's requests; HubSpotToken is the HubSpot
+	// private app's token; HubSpotAPIURL replaces HubSpot's API address (tests only).
+	CRMWebhookSecret string // SMSDESK_CRM_WEBHOOK_SECRET
+	HubSpotToken     string // SMSDESK_HUBSPOT_TOKEN
+	HubSpotAPIURL    string // SMSDESK_HUBSPOT_API_URL
 	// SweepGrace leaves timers this long to arrive on their own before the sweeper fires them.
 	SweepGrace time.Duration // SMSDESK_SWEEP_GRACE, default 1m
 }
+
+// SecretUnset is the placeholder value of a secret the operator has not filled in yet
+// (Terraform creates optional secrets with it, as a function cannot start without a version).
+const SecretUnset = "unset"
 
 // FromEnv reads Env from the process environment, with defaults for the topic names.
 func FromEnv() Env {
@@ -40,6 +50,7 @@ func FromEnv() Env {
 		InboundTopic:        first(os.Getenv("SMSDESK_INBOUND_TOPIC"), "sms-inbound"),
 		OutboundTopic:       first(os.Getenv("SMSDESK_OUTBOUND_TOPIC"), "sms-outbound"),
 		BulkTopic:           first(os.Getenv("SMSDESK_BULK_TOPIC"), "sms-bulk"),
+		ChatEventsTopic:     first(os.Getenv("SMSDESK_CHAT_EVENTS_TOPIC"), "sms-chat-events"),
 		TwilioAccountSID:    os.Getenv("TWILIO_ACCOUNT_SID"),
 		TwilioAuthToken:     os.Getenv("TWILIO_AUTH_TOKEN"),
 		TwilioAPIURL:        os.Getenv("TWILIO_API_URL"),
@@ -49,6 +60,9 @@ func FromEnv() Env {
 		LocalTimers:         os.Getenv("SMSDESK_LOCAL_TIMERS") == "1",
 		SweepGrace:          time.Minute,
 		MediaBucket:         os.Getenv("SMSDESK_MEDIA_BUCKET"),
+		CRMWebhookSecret:    os.Getenv("SMSDESK_CRM_WEBHOOK_SECRET"),
+		HubSpotToken:        os.Getenv("SMSDESK_HUBSPOT_TOKEN"),
+		HubSpotAPIURL:       os.Getenv("SMSDESK_HUBSPOT_API_URL"),
 	}
 	if d, err := time.ParseDuration(os.Getenv("SMSDESK_SWEEP_GRACE")); err == nil && d >= 0 {
 		e.SweepGrace = d

@@ -2,6 +2,11 @@
 // of business, agents and system messages, as loaded from a config file into Firestore.
 package config
 
+import (
+	"fmt"
+	"net/url"
+)
+
 // Catalog is the whole configuration file.
 type Catalog struct {
 	Settings Settings `json:"settings"`
@@ -45,6 +50,84 @@ type Settings struct {
 	Timeouts *Timeouts `json:"timeouts,omitempty" firestore:"timeouts,omitempty"`
 	// QuietHours bound notifications and bulk texts (default 08:00 to 21:00).
 	QuietHours *QuietHours `json:"quietHours,omitempty" firestore:"quietHours,omitempty"`
+	// CRM says where chats are recorded.
+	CRM *CRMSettings `json:"crm,omitempty" firestore:"crm,omitempty"`
+}
+
+// CRM adapters, the values of CRMSettings.Adapter and its maps.
+const (
+	CRMFirestore = "firestore" // the built-in CRM (the default)
+	CRMWebhook   = "webhook"   // signed JSON posts to WebhookURL
+	CRMHubSpot   = "hubspot"   // HubSpot CRM v3, with the token from the environment
+	CRMNone      = "none"      // chats are not recorded
+)
+
+// CRMSettings choose the CRM adapter: a number's own, else its line of business's, else
+// Adapter, else the built-in CRM.
+type CRMSettings struct {
+	Adapter          string            `json:"adapter,omitempty" firestore:"adapter,omitempty"`
+	ByNumber         map[string]string `json:"byNumber,omitempty" firestore:"byNumber,omitempty"`
+	ByLineOfBusiness map[string]string `json:"byLineOfBusiness,omitempty" firestore:"byLineOfBusiness,omitempty"`
+	// WebhookURL receives the webhook adapter's events (contacts under WebhookURL/contacts).
+	WebhookURL string `json:"webhookUrl,omitempty" firestore:"webhookUrl,omitempty"`
+	// AppendToOpenRecord makes a chat write to the latest open record of the same contact and
+	// leaf queue in the built-in CRM instead of opening its own.
+	AppendToOpenRecord bool `json:"appendToOpenRecord,omitempty" firestore:"appendToOpenRecord"`
+	// MinConsumerMessages delays the built-in CRM's record until the consumer has sent that
+	// many messages, so chats nobody spoke in leave no empty records.
+	MinConsumerMessages int `json:"minConsumerMessages,omitempty" firestore:"minConsumerMessages"`
+}
+
+// AdapterFor is the adapter name that serves a number of a line of business.
+func (c *CRMSettings) AdapterFor(number, lineOfBusiness string) string {
+	if c == nil {
+		return CRMFirestore
+	}
+	if a := c.ByNumber[number]; a != "" {
+		return a
+	}
+	if a := c.ByLineOfBusiness[lineOfBusiness]; a != "" {
+		return a
+	}
+	if c.Adapter != "" {
+		return c.Adapter
+	}
+	return CRMFirestore
+}
+
+// Validate names every problem of the CRM settings.
+func (c *CRMSettings) Validate() []error {
+	if c == nil {
+		return nil
+	}
+	var errs []error
+	check := func(where, a string) {
+		switch a {
+		case "", CRMFirestore, CRMHubSpot, CRMNone:
+		case CRMWebhook:
+			if c.WebhookURL == "" {
+				errs = append(errs, fmt.Errorf("crm: %s uses the webhook adapter but webhookUrl is not set", where))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("crm: %s: unknown adapter %q (use firestore, webhook, hubspot or none)", where, a))
+		}
+	}
+	check("adapter", c.Adapter)
+	for n, a := range c.ByNumber {
+		check("number "+n, a)
+	}
+	for l, a := range c.ByLineOfBusiness {
+		check("line of business "+l, a)
+	}
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("crm: webhookUrl %q is not an http(s) URL", c.WebhookURL))
+		}
+	}
+	if c.MinConsumerMessages < 0 {
+		errs = append(errs, fmt.Errorf("crm: minConsumerMessages is negative"))
+	}
+	return errs
 }
 
 // Number is a business phone number consumers text; it points at one entry queue.

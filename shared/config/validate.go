@@ -119,6 +119,7 @@ func (c Catalog) Validate() error {
 			add("settings: timeouts: %w", err)
 		}
 	}
+	errs = append(errs, c.Settings.CRM.Validate()...)
 	for _, n := range c.Numbers {
 		if n.Timeouts != nil {
 			if err := n.Timeouts.Validate(); err != nil {

@@ -14,8 +14,9 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 			{ID: "b", Parent: "root", Keywords: []string{"bill", "STOP"}, LineOfBusiness: "r"},
 			{ID: "c", Parent: "ghost", LineOfBusiness: "r", Hours: &Hours{TimeZone: "Mars/Base", Weekly: map[string][]string{"mon": {"9-5"}}}},
 		},
-		Agents: []Agent{{ID: "x", Token: "t", Queues: []string{"zzz"}, Role: "boss"}},
-		Teams:  []Team{{ID: "t", Queues: []string{"root"}, Members: []string{"ghost"}}},
+		Agents:   []Agent{{ID: "x", Token: "t", Queues: []string{"zzz"}, Role: "boss"}},
+		Teams:    []Team{{ID: "t", Queues: []string{"root"}, Members: []string{"ghost"}}},
+		Settings: Settings{CRM: &CRMSettings{Adapter: "salesforce", ByNumber: map[string]string{"+18005550100": "webhook"}}},
 	}
 	err := c.Validate()
 	if err == nil {
@@ -25,6 +26,7 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		`number "18005550100" is not E.164`, `unknown entry queue "nope"`, `keyword "bill" is already used by "a"`,
 		`keyword "STOP" is a protected command`, `unknown parent "ghost"`, `time zone "Mars/Base"`,
 		`agent "x": unknown queue "zzz"`, `role "boss"`, `team "t": unknown agent "ghost"`,
+		`crm: adapter: unknown adapter "salesforce"`, `crm: number +18005550100 uses the webhook adapter but webhookUrl is not set`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
@@ -36,5 +38,20 @@ func TestServedQueuesIncludeTeams(t *testing.T) {
 	c := Catalog{Teams: []Team{{ID: "t", Queues: []string{"q2", "q1"}, Members: []string{"ana"}}}}
 	if got := strings.Join(c.ServedQueues("ana", []string{"q1"}), ","); got != "q1,q2" {
 		t.Errorf("served = %s", got)
+	}
+}
+
+func TestCRMAdapterByNumberThenLineOfBusiness(t *testing.T) {
+	c := &CRMSettings{Adapter: CRMWebhook, ByNumber: map[string]string{"+1": CRMHubSpot}, ByLineOfBusiness: map[string]string{"retail": CRMNone}}
+	for _, tc := range []struct{ number, lob, want string }{
+		{"+1", "retail", CRMHubSpot}, {"+2", "retail", CRMNone}, {"+2", "other", CRMWebhook},
+	} {
+		if got := c.AdapterFor(tc.number, tc.lob); got != tc.want {
+			t.Errorf("AdapterFor(%s, %s) = %s, want %s", tc.number, tc.lob, got, tc.want)
+		}
+	}
+	var none *CRMSettings
+	if got := none.AdapterFor("+1", "retail"); got != CRMFirestore {
+		t.Errorf("without settings = %s, want the built-in CRM", got)
 	}
 }

@@ -50,7 +50,9 @@ type Service struct {
 	Timers     Scheduler
 	// Media, when set, copies MMS media from the carrier before the text is applied.
 	Media MediaCopier
-	Log   *slog.Logger
+	// Events, when set, hears of chats that ended and of media received (the CRM records them).
+	Events bus.Emitter
+	Log    *slog.Logger
 }
 
 // Handle applies one inbound text. It is safe to call again with the same text: the text is
@@ -88,6 +90,14 @@ func (s *Service) Handle(ctx context.Context, t bus.InboundText) error {
 		log = log.With("session", res.Session.ID, "state", res.Session.State)
 	}
 	log.Info("text applied", "replies", len(res.Outbox))
+	if cs := res.Session; cs != nil {
+		switch {
+		case cs.State == session.Ended:
+			bus.Emit(ctx, s.Events, bus.ChatEvent{Type: bus.ChatEnded, SessionID: cs.ID})
+		case len(in.Media) > 0:
+			bus.Emit(ctx, s.Events, bus.ChatEvent{Type: bus.ChatMedia, SessionID: cs.ID})
+		}
+	}
 	if err := s.Outbox.Send(ctx, res.Outbox...); err != nil {
 		return err
 	}

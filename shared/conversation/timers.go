@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -49,6 +50,9 @@ func (s *Service) Fire(ctx context.Context, t session.Timer) error {
 		return nil
 	}
 	log.Info("timer fired", "state", f.Session.State)
+	if f.Session.State == session.Ended {
+		bus.Emit(ctx, s.Events, bus.ChatEvent{Type: bus.ChatEnded, SessionID: f.Session.ID})
+	}
 	if err := s.Outbox.Send(ctx, outbox...); err != nil {
 		return err
 	}

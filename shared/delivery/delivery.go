@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/carrier"
 	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
@@ -53,6 +55,8 @@ type Sender struct {
 	Log         *slog.Logger
 	// StaleClaim is how long a delivery attempt may stay unfinished before another may retry.
 	StaleClaim time.Duration
+	// Events, when set, hears of every one-way text sent (the CRM records it).
+	Events bus.Emitter
 }
 
 // ErrInProgress reports that another attempt is delivering the message right now.
@@ -138,7 +142,13 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 	switch {
 	case err == nil:
 		log.Info("sent", "sid", sent.SID, "status", sent.Status)
-		return s.ApplyStatus(ctx, path, sent.SID, sent.Status, 0)
+		if err := s.ApplyStatus(ctx, path, sent.SID, sent.Status, 0); err != nil {
+			return err
+		}
+		if e.Notification && strings.HasPrefix(path, "consumers/") {
+			bus.Emit(ctx, s.Events, bus.ChatEvent{Type: bus.ChatOutbound, Message: path})
+		}
+		return nil
 	case errors.As(err, &ce) && ce.Transient():
 		log.Warn("carrier busy, will retry", "err", err)
 		if _, rerr := s.Outbox.UpdateStatus(ctx, path, release(now)); rerr != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -49,6 +50,8 @@ type Service struct {
 	Outbox Outbox
 	Timers Scheduler
 	Router Router
+	// Events, when set, hears of chats the business opens (the CRM records them).
+	Events bus.Emitter
 	Log    *slog.Logger
 	Now    func() time.Time
 }
@@ -263,6 +266,7 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 		return Sent{}, refusal(err)
 	}
 	s.Log.Info("outbound chat opened", "session", c.ID, "agent", r.Agent, "queue", r.Queue)
+	bus.Emit(ctx, s.Events, bus.ChatEvent{Type: bus.ChatOutbound, SessionID: c.ID})
 	if err := s.Outbox.Send(ctx, path); err != nil {
 		return Sent{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
@@ -36,6 +37,8 @@ type Router struct {
 	Store  Store
 	Outbox Outbox
 	Timers Scheduler
+	// Events, when set, hears of every assignment (the CRM records the chat from then on).
+	Events bus.Emitter
 	Log    *slog.Logger
 }
 
@@ -107,7 +110,7 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 	path, ok, err := r.Store.Assign(ctx, s.ID, agentID, time.Now(), func(s *session.Session, a Agent) session.Entry {
 		timers = session.Plan(line, s)
 		return session.Entry{
-			Author: session.FromSystem, Kind: "assigned", Status: session.StatusPending,
+			Author: session.FromSystem, Kind: "assigned", AgentID: a.ID, Status: session.StatusPending,
 			Body: line.Message("assigned", s.Language, s.QueueID, map[string]string{"agent": a.Name}),
 		}
 	})
@@ -115,6 +118,7 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 		return false, err
 	}
 	r.Log.Info("chat assigned", "session", s.ID, "agent", agentID, "queue", s.QueueID)
+	bus.Emit(ctx, r.Events, bus.ChatEvent{Type: bus.ChatConnected, SessionID: s.ID})
 	if err := r.Timers.Schedule(ctx, timers...); err != nil {
 		r.Log.Error("timers not scheduled; the sweeper will catch them", "session", s.ID, "err", err)
 	}

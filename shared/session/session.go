@@ -129,6 +129,14 @@ type Entry struct {
 	Notification bool `firestore:"notification"`
 }
 
+// Kinds of the transfer lines of a transcript, which agents and the CRM see and the consumer
+// does not.
+const (
+	KindTransferStarted = "transfer_started"
+	KindTransferFailed  = "transfer_failed"
+	KindTransferEnded   = "transfer_ended"
+)
+
 // Outbound reports whether the entry is a message to the consumer.
 func (e Entry) Outbound() bool { return e.Author != FromConsumer }
 

@@ -1,0 +1,30 @@
+// Package crmsync is the consumer of the chat-events topic that brings chats into the CRM.
+package crmsync
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/smsdesk/smsdesk/shared/bus"
+)
+
+// Syncer brings one chat (or one-way text) up to date in the CRM.
+type Syncer interface {
+	Handle(ctx context.Context, e bus.ChatEvent) error
+}
+
+// Handler is the CloudEvent function.
+type Handler struct {
+	Syncer Syncer
+	Log    *slog.Logger
+}
+
+// Handle syncs the chat of one event. A returned error (the CRM is down) makes Pub/Sub deliver
+// it again with backoff; the chat's later events wait behind it, in order.
+func (h *Handler) Handle(ctx context.Context, e event.Event) error {
+	return bus.Consume(ctx, e.Data(), h.Log, "chat event",
+		func(c bus.ChatEvent) bool { return c.Key() != "" },
+		h.Syncer.Handle)
+}

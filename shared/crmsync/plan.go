@@ -1,0 +1,147 @@
+// Package crmsync brings chats into the business's CRM. It never trusts an event's payload:
+// on every chat event it reads the chat as stored and posts what the CRM has not had yet, each
+// CRM event with an id derived from the chat, so a repeated, late or lost chat event changes
+// nothing but timing.
+package crmsync
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/crm"
+	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/store"
+)
+
+// StartOutbound is the start type of chats the business opened.
+const StartOutbound = "outbound"
+
+// State is how far one chat's sync has gone, as the store keeps it.
+type State = store.CRMSync
+
+// Due reports whether a chat has reached the CRM's attention: an agent took it, the business
+// opened it, or it ended (so abandoned chats are recorded too).
+func Due(s session.Session) bool {
+	return !s.AssignedAt.IsZero() || s.StartType == StartOutbound || s.State == session.Ended
+}
+
+// Plan lists the CRM events of a chat that st has not posted yet, in order, and the state
+// once they are posted. link turns a kept media object into a link for the CRM.
+func Plan(s session.Session, entries []session.Entry, st State, link func(object string) string) ([]crm.Event, State) {
+	if !Due(s) || st.Done {
+		return nil, st
+	}
+	consumerMessages := 0
+	for _, e := range entries {
+		if e.Author == session.FromConsumer {
+			consumerMessages++
+		}
+	}
+	base := crm.Event{ChatID: s.ID, Phone: s.Phone, Language: s.Language, Queue: s.QueueID, ConsumerMessages: consumerMessages}
+	event := func(id, typ string, at time.Time, text string) crm.Event {
+		e := base
+		e.ID, e.Type, e.At, e.Text = s.ID+":"+id, typ, at, text
+		return e
+	}
+	var out []crm.Event
+	next := st
+	if !st.Started {
+		switch {
+		case s.StartType == StartOutbound:
+			out = append(out, event("outbound", crm.EventOutboundSent, s.CreatedAt, firstOutbound(entries)))
+		case !s.AssignedAt.IsZero():
+			out = append(out, event("connected", crm.EventChatConnected, s.AssignedAt, connectedText(s, entries)))
+		}
+		next.Started = true
+	}
+	for _, e := range entries {
+		if e.Seq <= st.Through {
+			continue
+		}
+		next.Through = max(next.Through, e.Seq)
+		id := "e" + strconv.Itoa(e.Seq)
+		switch {
+		case e.Kind == session.KindTransferStarted:
+			out = append(out, event(id, crm.EventTransferStarted, e.At, e.Body))
+		case e.Kind == session.KindTransferFailed:
+			out = append(out, event(id, crm.EventTransferFailed, e.At, e.Body))
+		case e.Kind == session.KindTransferEnded:
+			out = append(out, event(id, crm.EventTransferEnded, e.At, e.Body))
+		case e.Author == session.FromConsumer && len(e.Media) > 0:
+			m := event(id, crm.EventMedia, e.At, e.Body)
+			for _, x := range e.Media {
+				if x.Object != "" && link != nil {
+					m.Media = append(m.Media, link(x.Object))
+				} else if x.URL != "" {
+					m.Media = append(m.Media, x.URL)
+				}
+			}
+			out = append(out, m)
+		}
+	}
+	if s.State == session.Ended {
+		out = append(out, event("ended", crm.EventChatEnded, s.EndedAt, s.EndReason))
+		t := event("transcript", crm.EventTranscript, s.EndedAt, "")
+		for _, e := range entries {
+			t.Transcript = append(t.Transcript, crm.Line{Author: string(e.Author), Body: lineBody(e, link), At: e.At})
+		}
+		out = append(out, t)
+		next.Done = true
+	}
+	return out, next
+}
+
+// firstOutbound is the text the business opened the chat with.
+func firstOutbound(entries []session.Entry) string {
+	for _, e := range entries {
+		if e.Outbound() {
+			return e.Body
+		}
+	}
+	return ""
+}
+
+// connectedText names the agent who took the chat, from the "assigned" line when there is one.
+func connectedText(s session.Session, entries []session.Entry) string {
+	agent := s.AgentID
+	for _, e := range entries {
+		if e.Kind == "assigned" && e.AgentID != "" {
+			agent = e.AgentID
+			break
+		}
+	}
+	if agent == "" {
+		return "connected in queue " + s.QueueID
+	}
+	return "connected to agent " + agent + " in queue " + s.QueueID
+}
+
+// lineBody is a transcript line as the CRM shows it: the text, and its media links.
+func lineBody(e session.Entry, link func(string) string) string {
+	if len(e.Media) == 0 {
+		return e.Body
+	}
+	parts := []string{}
+	if e.Body != "" {
+		parts = append(parts, e.Body)
+	}
+	for _, m := range e.Media {
+		switch {
+		case m.Object != "" && link != nil:
+			parts = append(parts, "["+m.ContentType+"] "+link(m.Object))
+		case m.URL != "":
+			parts = append(parts, "["+m.ContentType+"] "+m.URL)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// PlanNotification is the CRM event of a one-way text stored at path.
+func PlanNotification(path string, e session.Entry) crm.Event {
+	id := path[strings.LastIndex(path, "/")+1:]
+	return crm.Event{
+		ID: "message:" + id, ChatID: "message-" + id, Phone: e.Phone, Type: crm.EventOutboundSent,
+		At: e.At, Text: e.Body,
+	}
+}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"cloud.google.com/go/firestore"
+
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// colCRMSync holds one document per chat: how far its CRM sync has gone.
+const colCRMSync = "crmSync"
+
+// ChoiceNew is the agent's answer "none of these: create a new contact".
+const ChoiceNew = "new"
+
+// CRMSync is how far one chat's CRM sync has gone.
+type CRMSync struct {
+	Adapter   string `firestore:"adapter"`
+	ContactID string `firestore:"contactId"`
+	// Candidates are the contacts that share the number when there are several; the sync waits
+	// for the agent's Choice among them (or ChoiceNew).
+	Candidates []Candidate `firestore:"candidates"`
+	Choice     string      `firestore:"choice"`
+	Started    bool        `firestore:"started"` // the opening event is posted
+	Through    int         `firestore:"through"` // transcript entries up to this seq are posted
+	Done       bool        `firestore:"done"`    // the end and the transcript are posted
+}
+
+// Waiting reports whether the sync waits for the agent to pick a contact.
+func (s CRMSync) Waiting() bool { return s.ContactID == "" && len(s.Candidates) > 0 && s.Choice == "" }
+
+// Candidate is a CRM contact the agent may pick.
+type Candidate struct {
+	ID    string `firestore:"id" json:"id"`
+	Name  string `firestore:"name" json:"name,omitempty"`
+	Email string `firestore:"email" json:"email,omitempty"`
+}
+
+// ErrBadChoice reports a contact choice the chat does not offer.
+var ErrBadChoice = errors.New("not a choice of this chat")
+
+// CRMState reads a chat's sync state; a chat never synced has the zero state.
+func (s *Store) CRMState(ctx context.Context, sessionID string) (CRMSync, error) {
+	var out CRMSync
+	snap, err := s.fs.Collection(colCRMSync).Doc(sessionID).Get(ctx)
+	if isNotFound(err) {
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("read CRM sync of %s: %w", sessionID, err)
+	}
+	if err := snap.DataTo(&out); err != nil {
+		return out, fmt.Errorf("decode CRM sync of %s: %w", sessionID, err)
+	}
+	return out, nil
+}
+
+// CRMStates reads the sync states of several chats at once (for the agent's chat list).
+func (s *Store) CRMStates(ctx context.Context, sessionIDs []string) (map[string]CRMSync, error) {
+	refs := make([]*firestore.DocumentRef, len(sessionIDs))
+	for i, id := range sessionIDs {
+		refs[i] = s.fs.Collection(colCRMSync).Doc(id)
+	}
+	snaps, err := s.fs.GetAll(ctx, refs)
+	if err != nil {
+		return nil, fmt.Errorf("read CRM sync of %d chats: %w", len(refs), err)
+	}
+	out := map[string]CRMSync{}
+	for _, snap := range snaps {
+		if !snap.Exists() {
+			continue
+		}
+		var st CRMSync
+		if err := snap.DataTo(&st); err != nil {
+			return nil, fmt.Errorf("decode CRM sync of %s: %w", snap.Ref.ID, err)
+		}
+		out[snap.Ref.ID] = st
+	}
+	return out, nil
+}
+
+// SaveCRMState writes the sync's own fields; the agent's choice, written concurrently by the
+// agent API, is left as it is.
+func (s *Store) SaveCRMState(ctx context.Context, sessionID string, st CRMSync) error {
+	_, err := s.fs.Collection(colCRMSync).Doc(sessionID).Set(ctx, map[string]any{
+		"adapter": st.Adapter, "contactId": st.ContactID, "candidates": st.Candidates,
+		"started": st.Started, "through": st.Through, "done": st.Done, "updatedAt": time.Now().UTC(),
+	}, firestore.Merge([]string{"adapter"}, []string{"contactId"}, []string{"candidates"},
+		[]string{"started"}, []string{"through"}, []string{"done"}, []string{"updatedAt"}))
+	if err != nil {
+		return fmt.Errorf("save CRM sync of %s: %w", sessionID, err)
+	}
+	return nil
+}
+
+// ChooseContact records the agent's pick among a chat's candidate contacts (or ChoiceNew). It
+// refuses a contact that is not a candidate, and a chat that is not waiting for a pick; picking
+// the same contact again is accepted.
+func (s *Store) ChooseContact(ctx context.Context, sessionID, choice string) error {
+	ref := s.fs.Collection(colCRMSync).Doc(sessionID)
+	return s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		snap, err := tx.Get(ref)
+		if isNotFound(err) {
+			return fmt.Errorf("chat %s has no contact to choose: %w", sessionID, ErrBadChoice)
+		}
+		if err != nil {
+			return fmt.Errorf("read CRM sync of %s: %w", sessionID, err)
+		}
+		var st CRMSync
+		if err := snap.DataTo(&st); err != nil {
+			return fmt.Errorf("decode CRM sync of %s: %w", sessionID, err)
+		}
+		switch {
+		case st.Choice == choice:
+			return nil
+		case !st.Waiting():
+			return fmt.Errorf("chat %s already has its contact: %w", sessionID, ErrBadChoice)
+		case choice != ChoiceNew && !slices.ContainsFunc(st.Candidates, func(c Candidate) bool { return c.ID == choice }):
+			return fmt.Errorf("contact %q is not one of the chat's candidates: %w", choice, ErrBadChoice)
+		}
+		return tx.Update(ref, []firestore.Update{{Path: "choice", Value: choice}})
+	})
+}
+
+// Entry reads the message stored at path (a transcript line or a one-way text).
+func (s *Store) Entry(ctx context.Context, path string) (session.Entry, error) {
+	var e session.Entry
+	if !validEntryPath(path) {
+		return e, fmt.Errorf("not a message path %q: %w", path, ErrNotFound)
+	}
+	snap, err := s.fs.Doc(path).Get(ctx)
+	if isNotFound(err) {
+		return e, fmt.Errorf("message %s: %w", path, ErrNotFound)
+	}
+	if err != nil {
+		return e, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := snap.DataTo(&e); err != nil {
+		return e, fmt.Errorf("decode %s: %w", path, err)
+	}
+	return e, nil
+}
