@@ -97,7 +97,9 @@ locals {
       topic       = "inbound"
       publishes   = ["outbound", "chat_events"]
       secrets     = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] # fetches MMS media with the carrier's credentials
-      env         = {}
+      env = {
+        SMSDESK_DELETE_CARRIER_MEDIA = var.delete_carrier_media ? "1" : "0"
+      }
     }
     bulk = {
       description = "Consumes sms-bulk: sends each batch of a bulk request recipient by recipient and records the outcomes."

@@ -63,6 +63,12 @@ variable "hubspot_token_secret" {
   default     = "smsdesk-hubspot-token"
 }
 
+variable "delete_carrier_media" {
+  description = "Delete each MMS media item at the carrier once its copy is in the media bucket (the carrier otherwise keeps it until deleted)."
+  type        = bool
+  default     = true
+}
+
 variable "function_memory" {
   description = "Memory of each function instance (Cloud Functions 2nd gen notation, e.g. 256M, 512M, 1G)."
   type        = string

@@ -47,6 +47,19 @@ func (s *Sim) MediaCount() int {
 	return len(s.media)
 }
 
+// MediaOf returns how many media items of an inbound message are stored (not deleted).
+func (s *Sim) MediaOf(messageSID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, it := range s.media {
+		if it.parent == messageSID {
+			n++
+		}
+	}
+	return n
+}
+
 func (s *Sim) lookupMedia(r *http.Request) (*mediaItem, string) {
 	id := strings.TrimSuffix(r.PathValue("media"), ".json")
 	s.mu.Lock()

@@ -86,7 +86,9 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		"SMSDESK_HUBSPOT_TOKEN":      first(o.HubSpotToken, os.Getenv("SMSDESK_HUBSPOT_TOKEN")),
 		"SMSDESK_HUBSPOT_API_URL":    first(o.HubSpotAPIURL, os.Getenv("SMSDESK_HUBSPOT_API_URL")),
 		"SMSDESK_MEDIA_BUCKET":       localMediaBucket,
-		"GOOGLE_CLOUD_PROJECT":       o.ProjectID, "SMSDESK_PUBLIC_URL": base,
+		// Kept media are deleted at the carrier, as a deployment does by default.
+		"SMSDESK_DELETE_CARRIER_MEDIA": "1",
+		"GOOGLE_CLOUD_PROJECT":         o.ProjectID, "SMSDESK_PUBLIC_URL": base,
 		"TWILIO_ACCOUNT_SID": o.TwilioAccountSID, "TWILIO_AUTH_TOKEN": o.TwilioAuthToken, "TWILIO_API_URL": o.TwilioAPIURL,
 		// Timers are delivered in-process to /expiry, signed like Cloud Tasks deliveries.
 		"SMSDESK_LOCAL_TIMERS": "1", "SMSDESK_TIMER_SECRET": first(os.Getenv("SMSDESK_TIMER_SECRET"), "local-timer-secret"),

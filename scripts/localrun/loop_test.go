@@ -74,6 +74,11 @@ func TestFullChatLoop(t *testing.T) {
 		}
 	}
 
+	// The kept items are deleted at the carrier; the refused PDF was never fetched and stays.
+	if n := sim.MediaOf(sid); n != 1 {
+		t.Errorf("carrier still holds %d media of the MMS, want 1 (the refused PDF)", n)
+	}
+
 	if code := api(t, ana, "POST", "/chats/"+c.ID+"/end", nil, nil); code != http.StatusOK {
 		t.Fatalf("end = %d", code)
 	}

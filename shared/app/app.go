@@ -166,7 +166,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 			a.close = append(a.close, func() { sc.Close() })
 		}
 		bucket := sc.Bucket(env.MediaBucket)
-		a.Conversation.Media = &media.Copier{AccountSID: env.TwilioAccountSID, AuthToken: env.TwilioAuthToken, Bucket: bucket, Policy: media.DefaultPolicy()}
+		a.Conversation.Media = &media.Copier{AccountSID: env.TwilioAccountSID, AuthToken: env.TwilioAuthToken, Bucket: bucket, Policy: media.DefaultPolicy(), DeleteAtCarrier: env.DeleteCarrierMedia}
 		a.CRMSync.Link = consoleLink(env.MediaBucket)
 		a.MediaURL = func(object string) (string, error) {
 			return media.SignedURL(bucket, object, media.DefaultURLTTL, set.sign...)

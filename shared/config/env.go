@@ -29,6 +29,8 @@ type Env struct {
 	LocalTimers bool // SMSDESK_LOCAL_TIMERS=1
 	// MediaBucket keeps consumers' MMS media (empty: media stay at the carrier).
 	MediaBucket string // SMSDESK_MEDIA_BUCKET
+	// DeleteCarrierMedia deletes the carrier's copy of each media item once it is kept.
+	DeleteCarrierMedia bool // SMSDESK_DELETE_CARRIER_MEDIA=1
 	// CRMWebhookSecret signs the webhook CRM adapter's requests; HubSpotToken is the HubSpot
 	// private app's token; HubSpotAPIURL replaces HubSpot's API address (tests only).
 	CRMWebhookSecret string // SMSDESK_CRM_WEBHOOK_SECRET
@@ -60,6 +62,7 @@ func FromEnv() Env {
 		LocalTimers:         os.Getenv("SMSDESK_LOCAL_TIMERS") == "1",
 		SweepGrace:          time.Minute,
 		MediaBucket:         os.Getenv("SMSDESK_MEDIA_BUCKET"),
+		DeleteCarrierMedia:  os.Getenv("SMSDESK_DELETE_CARRIER_MEDIA") == "1",
 		CRMWebhookSecret:    os.Getenv("SMSDESK_CRM_WEBHOOK_SECRET"),
 		HubSpotToken:        os.Getenv("SMSDESK_HUBSPOT_TOKEN"),
 		HubSpotAPIURL:       os.Getenv("SMSDESK_HUBSPOT_API_URL"),
