@@ -1,5 +1,6 @@
 // Package sweeper is run every few minutes by Cloud Scheduler: it fires every chat deadline
-// whose timer never arrived, so a lost task loses nothing.
+// whose timer never arrived, so a lost task loses nothing, and announces again the end of chats
+// that did not reach the CRM, so a lost chat event loses nothing either.
 package sweeper
 
 import (
@@ -15,9 +16,15 @@ type Sweeper interface {
 	Sweep(ctx context.Context, now time.Time, grace time.Duration) (int, error)
 }
 
+// CRMResender announces again the chats whose CRM sync did not finish.
+type CRMResender interface {
+	Resend(ctx context.Context, now time.Time, grace time.Duration) (int, error)
+}
+
 // Handler serves the scheduler's calls.
 type Handler struct {
 	Sweeper Sweeper
+	CRM     CRMResender
 	// Grace leaves timers this long to arrive on their own before the sweeper steps in.
 	Grace time.Duration
 	Log   *slog.Logger
@@ -30,13 +37,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "only Cloud Scheduler runs the sweeper", http.StatusForbidden)
 		return
 	}
-	n, err := h.Sweeper.Sweep(r.Context(), time.Now(), h.Grace)
+	now := time.Now()
+	n, err := h.Sweeper.Sweep(r.Context(), now, h.Grace)
 	if err != nil {
 		h.Log.Error("sweep failed", "fired", n, "err", err)
 		http.Error(w, "sweep failed", http.StatusInternalServerError)
 		return
 	}
-	h.Log.Info("swept", "fired", n)
+	resent, err := h.CRM.Resend(r.Context(), now, h.Grace)
+	if err != nil {
+		h.Log.Error("CRM resend failed", "fired", n, "err", err)
+		http.Error(w, "CRM resend failed", http.StatusInternalServerError)
+		return
+	}
+	h.Log.Info("swept", "fired", n, "crmResent", resent)
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]int{"fired": n})
+	_ = json.NewEncoder(w).Encode(map[string]int{"fired": n, "crmResent": resent})
 }

@@ -2,6 +2,7 @@ package localrun_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -216,5 +217,38 @@ func TestCRMAgentPicksAmongContacts(t *testing.T) {
 	}
 	if got := recordedEvents(t, ctx, first.ID); len(got) != 0 {
 		t.Errorf("the contact not picked got events: %q", typesOf(got))
+	}
+}
+
+// TestCRMSweeperResendsLostChatEvents: every chat event of a chat is lost (as when a publish
+// fails after the change was stored); the sweeper finds the ended chat missing from the CRM and
+// announces it again, and the whole chat lands.
+func TestCRMSweeperResendsLostChatEvents(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	phone := consumerPhone()
+	sid := dropPrefix + strings.Repeat("1", 20) + fmt.Sprintf("%08d", fixtureSeq.Add(1))
+	if res, err := sim.SendInbound(ctx, carriersim.Inbound{From: phone, To: f.Number, Body: "hi", MessageSID: sid}); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("text: %v %d", err, res.StatusCode)
+	}
+	expectSMS(t, ctx, phone, 2, "Reply 1")
+	text(t, phone, f.Number, "1")
+	text(t, phone, f.Number, "tech")
+	expectSMS(t, ctx, phone, 4, "in line for Tech")
+	ana := f.Tokens["ana"]
+	api(t, ana, "PUT", "/status", map[string]string{"status": "available"}, nil)
+	id := waitChats(t, ctx, ana, func(cs []chatJSON) bool { return len(cs) == 1 })[0].ID
+	api(t, ana, "POST", "/chats/"+id+"/end", nil, nil)
+	expectSMS(t, ctx, phone, 6, "This chat has ended")
+	if st, err := runner.Store.CRMState(ctx, id); err != nil || st.ContactID != "" {
+		t.Fatalf("chat reached the CRM although its events were lost: %+v %v", st, err)
+	}
+	time.Sleep(400 * time.Millisecond) // past the sweeper's grace
+	if err := runner.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := waitSynced(t, ctx, id)
+	if got := typesOf(recordedEvents(t, ctx, st.ContactID)); !slices.Equal(got, []string{crm.EventChatConnected, crm.EventChatEnded, crm.EventTranscript}) {
+		t.Errorf("events after the resend = %q", got)
 	}
 }

@@ -62,7 +62,11 @@ func TestMain(m *testing.M) {
 		ProjectID: fmt.Sprintf("e2e-%d", time.Now().UnixNano()), Port: port, Catalog: &example,
 		TwilioAccountSID: accountSID, TwilioAuthToken: authToken, TwilioAPIURL: simSrv.URL,
 		// Chats opened by a text whose MessageSid starts so lose their timers (sweeper tests).
-		DropTimers:       func(t session.Timer) bool { return strings.HasPrefix(t.SessionID, "C"+dropPrefix) },
+		DropTimers: func(t session.Timer) bool { return strings.HasPrefix(t.SessionID, "C"+dropPrefix) },
+		// and their chat events, but for the sweeper's resends.
+		DropChatEvents: func(e bus.ChatEvent) bool {
+			return strings.HasPrefix(e.SessionID, "C"+dropPrefix) && e.Type != bus.ChatResent
+		},
 		SweepGrace:       300 * time.Millisecond,
 		CRMWebhookSecret: webhookSecret,
 	})

@@ -43,6 +43,8 @@ type Options struct {
 	AppOptions []app.Option
 	// DropTimers, when set, loses the timers it matches, as a lost Cloud Task would be.
 	DropTimers func(session.Timer) bool
+	// DropChatEvents, when set, loses the chat events it matches, as a failed publish would.
+	DropChatEvents func(bus.ChatEvent) bool
 	// SweepGrace is how overdue a deadline must be for the sweeper (default 1m).
 	SweepGrace time.Duration
 	// CRMWebhookSecret signs the webhook CRM's requests; HubSpotToken and HubSpotAPIURL point
@@ -142,6 +144,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		return nil, err
 	}
 	a.Timers.Drop = o.DropTimers
+	a.Events.Drop = o.DropChatEvents
 	smsdesk.Use(a)
 	// The agent API has routes below its name; in the cloud its function gets every path.
 	for path, fn := range map[string]func(http.ResponseWriter, *http.Request){

@@ -49,9 +49,11 @@ type App struct {
 	Bulk     *outbound.Bulk
 	Timers   TimerScheduler
 	// Events announces chat changes on the chat-events topic; CRMSync consumes them.
-	Events  bus.ChatEvents
+	Events  *bus.ChatEvents
 	CRMSync *crmsync.Syncer
-	close   []func()
+	// CRMResend announces again ended chats whose sync did not finish (the sweeper runs it).
+	CRMResend *crmsync.Resender
+	close     []func()
 }
 
 // TimerScheduler schedules chat timers through Cloud Tasks, or in-process locally.
@@ -138,7 +140,8 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a := &App{Env: env, Log: log, Store: store.New(fs), Publisher: bus.NewPublisher(ps), Validator: carrier.NewValidator(env.TwilioAuthToken)}
 	a.close = []func(){a.Publisher.Stop, func() { ps.Close() }, func() { fs.Close() }}
 	a.Outbox = bus.Outbox{Publisher: a.Publisher, Topic: env.OutboundTopic}
-	a.Events = bus.ChatEvents{Publisher: a.Publisher, Topic: env.ChatEventsTopic, Log: log}
+	a.Events = &bus.ChatEvents{Publisher: a.Publisher, Topic: env.ChatEventsTopic, Log: log}
+	a.CRMResend = &crmsync.Resender{Store: a.Store, Events: a.Events}
 	a.CRMSync = &crmsync.Syncer{Store: a.Store, Adapters: crmAdapters{store: a.Store, fs: fs, env: env}, Log: log}
 	statusURL := env.FunctionURL("status")
 	a.Sender = &delivery.Sender{

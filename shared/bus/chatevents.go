@@ -13,6 +13,7 @@ const (
 	ChatMedia     = "media"          // the consumer sent media
 	ChatEnded     = "ended"          // the chat ended
 	ContactChosen = "contact_chosen" // the agent picked the consumer's CRM contact
+	ChatResent    = "resent"         // the sweeper found an ended chat not fully in the CRM
 )
 
 // ChatEvent tells the chat-events subscribers (the CRM sync) that a chat changed. It carries
@@ -39,12 +40,14 @@ type ChatEvents struct {
 	Publisher *Publisher
 	Topic     string
 	Log       *slog.Logger
+	// Drop, when set, loses the events it matches (tests of the sweeper's resend).
+	Drop func(ChatEvent) bool
 }
 
 // Emit publishes e. A failure is logged, not returned: the change it announces is committed,
 // and the chat's next event (at the latest its end) carries the sync forward.
 func (c ChatEvents) Emit(ctx context.Context, e ChatEvent) {
-	if c.Topic == "" || c.Publisher == nil {
+	if c.Topic == "" || c.Publisher == nil || (c.Drop != nil && c.Drop(e)) {
 		return
 	}
 	key := "sessions/" + e.SessionID

@@ -171,6 +171,11 @@ func (s *Store) DueChats(ctx context.Context, t time.Time, limit int) ([]session
 	return s.sessions(ctx, s.fs.Collection(colSessions).Where("nextDeadline", "<=", t).OrderBy("nextDeadline", firestore.Asc).Limit(limit))
 }
 
+// EndedChats lists chats that ended in [from, to), oldest first, for the CRM's resend.
+func (s *Store) EndedChats(ctx context.Context, from, to time.Time, limit int) ([]session.Session, error) {
+	return s.sessions(ctx, s.fs.Collection(colSessions).Where("endedAt", ">=", from).Where("endedAt", "<", to).OrderBy("endedAt", firestore.Asc).Limit(limit))
+}
+
 // getInto reads a document into v inside a transaction; a missing document leaves v as is.
 func getInto(tx *firestore.Transaction, ref *firestore.DocumentRef, v any) error {
 	return decodeIfExists(tx.Get, ref, v)
