@@ -51,9 +51,9 @@ func modeDefaults(f *flags) {
 	switch f.mode {
 	case modeTexts:
 		return
-	case modeAssign, modeAssignArrivals:
+	case modeAssign, modeAssignArrivals, modeCRM:
 	default:
-		fmt.Fprintf(os.Stderr, "unknown -mode %q: want %s, %s or %s\n", f.mode, modeTexts, modeAssign, modeAssignArrivals)
+		fmt.Fprintf(os.Stderr, "unknown -mode %q: want %s, %s, %s, %s or %s\n", f.mode, modeTexts, modeAssign, modeAssignArrivals, modeBulk, modeCRM)
 		os.Exit(2)
 	}
 	set := map[string]bool{}

@@ -34,6 +34,7 @@ import (
 	"github.com/smsdesk/smsdesk/scripts/carriersim"
 	"github.com/smsdesk/smsdesk/scripts/localrun"
 	"github.com/smsdesk/smsdesk/shared/app"
+	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/metering"
 )
 
@@ -52,6 +53,7 @@ type flags struct {
 	json                            bool
 	appLog                          string
 	mode                            string
+	crm                             string
 }
 
 func parseFlags() flags {
@@ -66,7 +68,8 @@ func parseFlags() flags {
 	flag.DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up after this long")
 	flag.BoolVar(&f.json, "json", false, "print the results as JSON instead of a table")
 	flag.StringVar(&f.appLog, "applog", filepath.Join(os.TempDir(), "smsdesk-bench-app.log"), "file the functions' logs go to (- for stderr)")
-	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies and costs), assign (a backlog of queued chats as agents come online), assign-arrivals (chats arriving at available agents) or bulk (a bulk send: time to accept, send rate, costs per message; -mps defaults to 50)")
+	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies and costs), assign (a backlog of queued chats as agents come online), assign-arrivals (chats arriving at available agents) bulk (a bulk send: time to accept, send rate, costs per message; -mps defaults to 50) or crm (chats into the CRM: latencies and costs per chat)")
+	flag.StringVar(&f.crm, "crm", config.CRMFirestore, "the CRM adapter chats go to: firestore (the built-in CRM) or none")
 	flag.Parse()
 	if f.mode == modeBulk {
 		bulkDefaults(&f)
@@ -117,6 +120,9 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	if f.mode == modeBulk {
 		return b.runBulk(ctx, log, out, start)
 	}
+	if f.mode == modeCRM {
+		return b.runCRM(ctx, log, out, start)
+	}
 	if f.mode != modeTexts {
 		return b.runAssign(ctx, log, out, start)
 	}
@@ -165,6 +171,7 @@ func setup(ctx context.Context, f flags, log *slog.Logger) (*bench, error) {
 	b.sim.SetBaseURL(b.simSrv.URL)
 	b.fixture = newFixture(f.agents, f.capacity, f.mps)
 	catalog := b.fixture.catalog()
+	catalog.Settings.CRM = &config.CRMSettings{Adapter: f.crm}
 	b.runner, err = localrun.Start(ctx, localrun.Options{
 		ProjectID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Port: port, Catalog: &catalog,
 		TwilioAccountSID: accountSID, TwilioAuthToken: authToken, TwilioAPIURL: b.simSrv.URL,

@@ -252,3 +252,31 @@ func TestCRMSweeperResendsLostChatEvents(t *testing.T) {
 		t.Errorf("events after the resend = %q", got)
 	}
 }
+
+// TestCRMAgentAsksForANewContact: none of the contacts sharing the number is the consumer, so
+// the agent asks for a new one, which gets the chat.
+func TestCRMAgentAsksForANewContact(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	phone := consumerPhone()
+	c := builtinCRM()
+	for _, name := range []string{"Lee Senior", "Lee Junior"} {
+		if _, err := c.CreateContact(ctx, crm.Contact{Phone: phone, Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ana := f.Tokens["ana"]
+	id := connectChat(t, ctx, f, phone)
+	waitChats(t, ctx, ana, func(cs []chatJSON) bool { return cs[0].Contact.Status == "choose" })
+	if code := api(t, ana, "POST", "/chats/"+id+"/contact", map[string]any{"create": true}, nil); code != http.StatusOK {
+		t.Fatalf("create = %d", code)
+	}
+	linked := waitChats(t, ctx, ana, func(cs []chatJSON) bool { return cs[0].Contact.Status == "linked" })[0]
+	contacts, err := c.FindContacts(ctx, phone)
+	if err != nil || len(contacts) != 3 || !slices.ContainsFunc(contacts, func(x crm.Contact) bool { return x.ID == linked.Contact.ID }) {
+		t.Fatalf("contacts = %+v, %v; chat linked to %q", contacts, err, linked.Contact.ID)
+	}
+	if got := typesOf(recordedEvents(t, ctx, linked.Contact.ID)); !slices.Equal(got, []string{crm.EventChatConnected}) {
+		t.Errorf("events on the new contact = %q", got)
+	}
+}

@@ -69,10 +69,19 @@ func (y *Syncer) Handle(ctx context.Context, ev bus.ChatEvent) error {
 		return nil
 	}
 	name, c, err := y.Adapters.For(ctx, s.Business)
-	if err != nil || c == nil {
+	if err != nil {
 		return err
 	}
 	st.Adapter = name
+	if c == nil {
+		// This number's chats are not recorded; an ended chat is marked done, so that the
+		// sweeper does not announce it again.
+		if s.State == session.Ended {
+			st.Done = true
+			return y.Store.SaveCRMState(ctx, s.ID, st)
+		}
+		return nil
+	}
 	if st.ContactID == "" {
 		if st, err = y.resolve(ctx, log, c, s, st); err != nil || st.ContactID == "" {
 			return err
