@@ -63,9 +63,13 @@ func (b *bench) runCRM(ctx context.Context, log *slog.Logger, out io.Writer, sta
 	if err != nil {
 		return err
 	}
+	// The texts are applied asynchronously: wait until each consumer has a chat.
 	ids, err := b.sessionIDs(ctx)
-	if err != nil {
-		return err
+	for err != nil {
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return fmt.Errorf("waiting for the chats to open: %w", err)
+		}
+		ids, err = b.sessionIDs(ctx)
 	}
 	sessions, err := b.waitAssigned(ctx, ids)
 	if err != nil {
