@@ -13,6 +13,14 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+# Terraform's formatting, where a Terraform (or OpenTofu) binary is installed; the Go test in
+# terraform/ checks the configuration against the code either way.
+for tf in terraform tofu; do
+  if command -v "$tf" >/dev/null; then
+    "$tf" fmt -check -recursive terraform || { echo "$tf fmt would change the files above" >&2; exit 1; }
+    break
+  fi
+done
 
 logdir="$(mktemp -d)"
 trap 'stop_emulators; rm -rf "$logdir"' EXIT
