@@ -1,11 +1,10 @@
 # smsdesk's infrastructure in one Google Cloud project: the functions registered in
 # ../entrypoints.go (functions.tf), the Pub/Sub topics between them (pubsub.tf), the Cloud Tasks
 # queue of the chat timers and the Cloud Scheduler job of the sweeper (timers.tf), Firestore
-# (firestore.tf), the Twilio and timer secrets (secrets.tf) and who may do what (iam.tf).
-# infra_test.go checks that this and the Go code agree; README.md says how to deploy.
-#
-# Not here yet, on purpose: the media bucket and the later functions (reports, ...). They do not
-# exist in the code yet; the change that adds their code adds their infrastructure.
+# (firestore.tf), the media bucket (storage.tf), the secrets (secrets.tf) and who may do what
+# (iam.tf). infra_test.go checks that this and the Go code agree; tests/ plans it with mocked
+# providers; README.md says how to deploy. Functions the code does not have yet (reports, ...)
+# come with the change that adds their code.
 
 terraform {
   required_version = ">= 1.5"
@@ -13,11 +12,11 @@ terraform {
   required_providers {
     google = {
       source  = "hashicorp/google"
-      version = ">= 6.0, < 8.0"
+      version = ">= 7.0, < 9.0"
     }
     google-beta = {
       source  = "hashicorp/google-beta"
-      version = ">= 6.0, < 8.0"
+      version = ">= 7.0, < 9.0"
     }
     archive = {
       source  = "hashicorp/archive"
