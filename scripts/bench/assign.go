@@ -14,16 +14,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -79,62 +74,6 @@ func initialStatus(mode string) string {
 		return "offline"
 	}
 	return "available"
-}
-
-// smsGate sits in front of the carrier simulator and, while closed, holds every send until
-// it opens, so that the work an assignment does can be metered apart from delivering its
-// message. It is open unless hold is called.
-type smsGate struct {
-	next http.Handler
-	mu   sync.Mutex
-	shut chan struct{} // closed when the gate opens; nil when open
-	held atomic.Int64  // sends that waited at the gate
-}
-
-func (g *smsGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Messages.json") {
-		g.mu.Lock()
-		shut := g.shut
-		g.mu.Unlock()
-		if shut != nil {
-			g.held.Add(1)
-			select {
-			case <-shut:
-			case <-r.Context().Done():
-				return
-			}
-		}
-	}
-	g.next.ServeHTTP(w, r)
-}
-
-// hold closes the gate; it opens again by itself after limit.
-func (g *smsGate) hold(limit time.Duration) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	shut := make(chan struct{})
-	g.shut = shut
-	g.held.Store(0)
-	time.AfterFunc(limit, func() { g.openIf(shut) })
-}
-
-// open opens the gate and reports whether it was still closed.
-func (g *smsGate) open() bool {
-	g.mu.Lock()
-	shut := g.shut
-	g.mu.Unlock()
-	return g.openIf(shut)
-}
-
-func (g *smsGate) openIf(shut chan struct{}) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if shut == nil || g.shut != shut {
-		return false
-	}
-	close(shut)
-	g.shut = nil
-	return true
 }
 
 // assignResults are what the assignment modes report.
@@ -395,81 +334,6 @@ func (b *bench) assignArrivals(ctx context.Context, log *slog.Logger, res *assig
 	res.Per.FirstTextWithAssignment = ptr(per(total, n))
 	return nil
 }
-
-// sessionIDs returns the active chat of each consumer, in the order of b.phones.
-func (b *bench) sessionIDs(ctx context.Context) ([]string, error) {
-	ids := make([]string, len(b.phones))
-	err := forEach(ctx, len(b.phones), func(ctx context.Context, i int) error {
-		c, err := b.runner.Store.Consumer(ctx, businessNumber, b.phones[i])
-		if err != nil {
-			return fmt.Errorf("consumer %s: %w", b.phones[i], err)
-		}
-		if c.ActiveSession == "" {
-			return fmt.Errorf("consumer %s has no chat", b.phones[i])
-		}
-		ids[i] = c.ActiveSession
-		return nil
-	})
-	return ids, err
-}
-
-// sessions reads the chats through the runner's own (unmetered) store.
-func (b *bench) sessions(ctx context.Context, ids []string) ([]session.Session, error) {
-	out := make([]session.Session, len(ids))
-	err := forEach(ctx, len(ids), func(ctx context.Context, i int) error {
-		s, err := b.runner.Store.Session(ctx, ids[i])
-		out[i] = s
-		return err
-	})
-	return out, err
-}
-
-// waitAssigned reads the chats until none is queued, or until the meter has been still for
-// stallAfter with some still queued.
-func (b *bench) waitAssigned(ctx context.Context, ids []string) ([]session.Session, error) {
-	last, since := b.meter.Snapshot(), time.Now()
-	for {
-		ss, err := b.sessions(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		queued := 0
-		for _, s := range ss {
-			if s.State == session.Queued {
-				queued++
-			}
-		}
-		if queued == 0 || time.Since(since) >= stallAfter {
-			return ss, nil
-		}
-		if err := sleep(ctx, 100*time.Millisecond); err != nil {
-			return nil, fmt.Errorf("%d chats still queued: %w", queued, err)
-		}
-		if now := b.meter.Snapshot(); now != last {
-			last, since = now, time.Now()
-		}
-	}
-}
-
-// countAssignedTo checks with the simulator that each of phones got exactly one "assigned"
-// message.
-func (b *bench) countAssignedTo(phones []string) error {
-	got := map[string]int{}
-	for _, m := range b.sim.Sent() {
-		if strings.HasPrefix(m.Body, assignedPrefix) {
-			got[m.To]++
-		}
-	}
-	var errs []error
-	for _, p := range phones {
-		if got[p] != 1 {
-			errs = append(errs, fmt.Errorf("consumer %s got %d \"assigned\" messages, want 1", p, got[p]))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func ptr[T any](v T) *T { return &v }
 
 func (r *assignResults) printTable(w io.Writer) {
 	title := "assignment of a backlog: agents come online"
