@@ -109,7 +109,7 @@ var (
 		return &status.Handler{Statuses: a.Sender, Validator: a.Validator, PublicURL: a.Env.FunctionURL("status"), Log: a.Log}
 	}}
 	agentHandler = lazyHandler{build: func(a *app.App) http.Handler {
-		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log)
+		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts)
 	}}
 	adminHandler = lazyHandler{build: func(a *app.App) http.Handler {
 		return admin.New(a.Store, a.Log)

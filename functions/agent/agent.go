@@ -12,6 +12,7 @@
 //	POST /chats/{id}/contact       {"contactId":"id"} or {"create":true}: the CRM contact of a
 //	                               chat whose number matches several ("contact.candidates")
 //	GET  /events?after=RFC3339     notices: new chats, transfers received or failed
+//	/contacts...                   the built-in CRM's contacts (contacts.go)
 package agent
 
 import (

@@ -280,3 +280,57 @@ func TestCRMAgentAsksForANewContact(t *testing.T) {
 		t.Errorf("events on the new contact = %q", got)
 	}
 }
+
+// TestContactsAPI: agents look contacts up by number (masked for agents, in full for
+// supervisors), read a contact's records with the chat's events, correct a name, and create a
+// contact; bad input is refused with what to fix.
+func TestContactsAPI(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	phone := consumerPhone()
+	ana, dora := f.Tokens["ana"], f.Tokens["dora"]
+	id := connectChat(t, ctx, f, phone)
+	api(t, ana, "POST", "/chats/"+id+"/end", nil, nil)
+	st := waitSynced(t, ctx, id)
+
+	type contact struct {
+		ID, Phone, Name, Email string
+		Records                []struct {
+			ChatIDs []string
+			Events  []struct{ Type string }
+		}
+	}
+	var found struct{ Contacts []contact }
+	if code := api(t, ana, "GET", "/contacts?phone="+strings.Replace(phone, "+", "%2B", 1), nil, &found); code != http.StatusOK ||
+		len(found.Contacts) != 1 || found.Contacts[0].ID != st.ContactID || found.Contacts[0].Phone != "+1 ***-***-"+phone[len(phone)-4:] {
+		t.Fatalf("agent's lookup = %d %+v", code, found)
+	}
+	if code := api(t, dora, "GET", "/contacts?phone="+phone, nil, &found); code != http.StatusOK || len(found.Contacts) != 1 || found.Contacts[0].Phone != phone {
+		t.Fatalf("supervisor's lookup (unencoded +) = %d %+v", code, found)
+	}
+	var one contact
+	if code := api(t, dora, "PUT", "/contacts/"+st.ContactID, map[string]string{"phone": phone, "name": "Robin Diaz", "email": "robin@example.com"}, &one); code != http.StatusOK || one.Name != "Robin Diaz" {
+		t.Fatalf("update = %d %+v", code, one)
+	}
+	if code := api(t, ana, "GET", "/contacts/"+st.ContactID, nil, &one); code != http.StatusOK || one.Email != "robin@example.com" || len(one.Records) != 1 ||
+		!slices.Contains(one.Records[0].ChatIDs, id) || len(one.Records[0].Events) != 3 || one.Records[0].Events[2].Type != crm.EventTranscript {
+		t.Fatalf("contact with records = %d %+v", code, one)
+	}
+	var e apiError
+	if code := api(t, ana, "GET", "/contacts/nobody-here", nil, &e); code != http.StatusNotFound {
+		t.Errorf("unknown contact = %d %+v", code, e)
+	}
+	if code := api(t, ana, "GET", "/contacts?phone=12", nil, &e); code != http.StatusBadRequest || !strings.Contains(e.Error.Message, "country code") {
+		t.Errorf("bad phone lookup = %d %+v", code, e)
+	}
+	if code := api(t, ana, "POST", "/contacts", map[string]string{"phone": "555-0100", "name": "No Country"}, &e); code != http.StatusBadRequest {
+		t.Errorf("contact without a country code = %d %+v", code, e)
+	}
+	other := consumerPhone()
+	if code := api(t, ana, "POST", "/contacts", map[string]string{"phone": other, "name": "New Lead"}, &one); code != http.StatusCreated || one.ID == "" {
+		t.Fatalf("create = %d %+v", code, one)
+	}
+	if got, err := builtinCRM().FindContacts(ctx, other); err != nil || len(got) != 1 || got[0].Name != "New Lead" {
+		t.Errorf("created contact = %+v %v", got, err)
+	}
+}

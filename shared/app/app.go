@@ -21,6 +21,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/carrier"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/conversation"
+	"github.com/smsdesk/smsdesk/shared/crm/firestorecrm"
 	"github.com/smsdesk/smsdesk/shared/crmsync"
 	"github.com/smsdesk/smsdesk/shared/delivery"
 	"github.com/smsdesk/smsdesk/shared/media"
@@ -51,6 +52,8 @@ type App struct {
 	// Events announces chat changes on the chat-events topic; CRMSync consumes them.
 	Events  *bus.ChatEvents
 	CRMSync *crmsync.Syncer
+	// Contacts is the built-in CRM, for its contacts API.
+	Contacts *firestorecrm.CRM
 	// CRMResend announces again ended chats whose sync did not finish (the sweeper runs it).
 	CRMResend *crmsync.Resender
 	close     []func()
@@ -141,6 +144,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.close = []func(){a.Publisher.Stop, func() { ps.Close() }, func() { fs.Close() }}
 	a.Outbox = bus.Outbox{Publisher: a.Publisher, Topic: env.OutboundTopic}
 	a.Events = &bus.ChatEvents{Publisher: a.Publisher, Topic: env.ChatEventsTopic, Log: log}
+	a.Contacts = firestorecrm.New(fs, firestorecrm.Options{})
 	a.CRMResend = &crmsync.Resender{Store: a.Store, Events: a.Events}
 	a.CRMSync = &crmsync.Syncer{Store: a.Store, Adapters: crmAdapters{store: a.Store, fs: fs, env: env}, Log: log}
 	statusURL := env.FunctionURL("status")
