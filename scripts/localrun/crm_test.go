@@ -2,6 +2,7 @@ package localrun_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -315,6 +316,10 @@ func TestContactsAPI(t *testing.T) {
 	if code := api(t, ana, "GET", "/contacts/"+st.ContactID, nil, &one); code != http.StatusOK || one.Email != "robin@example.com" || len(one.Records) != 1 ||
 		!slices.Contains(one.Records[0].ChatIDs, id) || len(one.Records[0].Events) != 3 || one.Records[0].Events[2].Type != crm.EventTranscript {
 		t.Fatalf("contact with records = %d %+v", code, one)
+	}
+	var raw json.RawMessage
+	if api(t, ana, "GET", "/contacts/"+st.ContactID, nil, &raw); strings.Contains(string(raw), phone) {
+		t.Errorf("an agent sees the full number in the contact's records: %s", raw)
 	}
 	var e apiError
 	if code := api(t, ana, "GET", "/contacts/nobody-here", nil, &e); code != http.StatusNotFound {

@@ -63,39 +63,39 @@ func New(fs *firestore.Client, opts Options) *CRM {
 var _ crm.CRM = (*CRM)(nil)
 
 // Record is a contact's record of one chat, or of several chats of one leaf queue when chats
-// append to open records.
+// append to open records. The JSON names are the contacts API's.
 type Record struct {
-	ID          string    `firestore:"-"`
-	ChatIDs     []string  `firestore:"chatIds"`
-	Queue       string    `firestore:"queue"`
-	Language    string    `firestore:"language"`
-	Open        bool      `firestore:"open"`
-	OpenedAt    time.Time `firestore:"openedAt"`
-	ClosedAt    time.Time `firestore:"closedAt,omitempty"`
-	LastEventAt time.Time `firestore:"lastEventAt"`
+	ID          string    `firestore:"-" json:"id"`
+	ChatIDs     []string  `firestore:"chatIds" json:"chatIds"`
+	Queue       string    `firestore:"queue" json:"queue"`
+	Language    string    `firestore:"language" json:"language"`
+	Open        bool      `firestore:"open" json:"open"`
+	OpenedAt    time.Time `firestore:"openedAt" json:"openedAt"`
+	ClosedAt    time.Time `firestore:"closedAt,omitempty" json:"closedAt,omitzero"`
+	LastEventAt time.Time `firestore:"lastEventAt" json:"lastEventAt"`
 }
 
 // StoredEvent is an event as a record keeps it.
 type StoredEvent struct {
-	ID               string       `firestore:"-"`
-	Type             string       `firestore:"type"`
-	ChatID           string       `firestore:"chatId"`
-	Phone            string       `firestore:"phone"`
-	Language         string       `firestore:"language,omitempty"`
-	Queue            string       `firestore:"queue,omitempty"`
-	At               time.Time    `firestore:"at"`
-	Text             string       `firestore:"text,omitempty"`
-	Media            []string     `firestore:"media,omitempty"`
-	Transcript       []StoredLine `firestore:"transcript,omitempty"`
-	ConsumerMessages int          `firestore:"consumerMessages,omitempty"`
-	PostedAt         time.Time    `firestore:"postedAt"`
+	ID               string       `firestore:"-" json:"id"`
+	Type             string       `firestore:"type" json:"type"`
+	ChatID           string       `firestore:"chatId" json:"chatId"`
+	Phone            string       `firestore:"phone" json:"phone,omitempty"`
+	Language         string       `firestore:"language,omitempty" json:"language,omitempty"`
+	Queue            string       `firestore:"queue,omitempty" json:"queue,omitempty"`
+	At               time.Time    `firestore:"at" json:"at"`
+	Text             string       `firestore:"text,omitempty" json:"text,omitempty"`
+	Media            []string     `firestore:"media,omitempty" json:"media,omitempty"`
+	Transcript       []StoredLine `firestore:"transcript,omitempty" json:"transcript,omitempty"`
+	ConsumerMessages int          `firestore:"consumerMessages,omitempty" json:"consumerMessages,omitempty"`
+	PostedAt         time.Time    `firestore:"postedAt" json:"postedAt"`
 }
 
 // StoredLine is a transcript line as a record keeps it.
 type StoredLine struct {
-	Author string    `firestore:"author"`
-	Body   string    `firestore:"body"`
-	At     time.Time `firestore:"at"`
+	Author string    `firestore:"author" json:"author"`
+	Body   string    `firestore:"body" json:"body"`
+	At     time.Time `firestore:"at" json:"at"`
 }
 
 type contactDoc struct {
