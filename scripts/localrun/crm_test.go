@@ -339,3 +339,30 @@ func TestContactsAPI(t *testing.T) {
 		t.Errorf("created contact = %+v %v", got, err)
 	}
 }
+
+// TestCRMAbandonedChatWithSharedNumber: a chat left in the queue has no agent to pick among
+// the contacts sharing its number; it still reaches the CRM, on the oldest of them.
+func TestCRMAbandonedChatWithSharedNumber(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	phone := consumerPhone()
+	c := builtinCRM()
+	first, err1 := c.CreateContact(ctx, crm.Contact{Phone: phone, Name: "Sam A"})
+	_, err2 := c.CreateContact(ctx, crm.Contact{Phone: phone, Name: "Sam B"})
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	text(t, phone, f.Number, "hi")
+	text(t, phone, f.Number, "1")
+	text(t, phone, f.Number, "tech")
+	expectSMS(t, ctx, phone, 4, "in line for Tech")
+	id := activeSession(t, ctx, f.Number, phone)
+	text(t, phone, f.Number, "EXIT")
+	st := waitSynced(t, ctx, id)
+	if st.ContactID != first.ID {
+		t.Fatalf("abandoned chat went to %q, want the oldest contact %q", st.ContactID, first.ID)
+	}
+	if got := typesOf(recordedEvents(t, ctx, first.ID)); !slices.Equal(got, []string{crm.EventChatEnded, crm.EventTranscript}) {
+		t.Errorf("events = %q", got)
+	}
+}

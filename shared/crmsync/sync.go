@@ -131,6 +131,12 @@ func (y *Syncer) resolve(ctx context.Context, log *slog.Logger, c crm.CRM, s ses
 		if err != nil {
 			return st, err
 		}
+		if r.Contact == nil && s.AgentID == "" && s.State == session.Ended {
+			// Nobody to ask (the chat ended before an agent took it): the first contact the CRM
+			// lists (the oldest, in the built-in CRM) gets it rather than no one.
+			log.Info("several CRM contacts share the number and no agent can pick; the first listed gets the chat", "candidates", len(r.Ambiguous))
+			r.Contact = &r.Ambiguous[0]
+		}
 		if r.Contact == nil {
 			for _, a := range r.Ambiguous {
 				st.Candidates = append(st.Candidates, store.Candidate{ID: a.ID, Name: a.Name, Email: a.Email})
@@ -154,7 +160,7 @@ func (y *Syncer) resolve(ctx context.Context, log *slog.Logger, c crm.CRM, s ses
 }
 
 // notification posts a one-way text to the consumer's contact. A number shared by several
-// contacts has no agent to ask: the text goes to none of them and the log says so.
+// contacts has no agent to ask: the text goes on the first the CRM lists.
 func (y *Syncer) notification(ctx context.Context, path string) error {
 	log := y.Log.With("message", path)
 	e, err := y.Store.Entry(ctx, path)
@@ -178,8 +184,9 @@ func (y *Syncer) notification(ctx context.Context, path string) error {
 		return err
 	}
 	if r.Contact == nil {
-		log.Warn("one-way text not recorded: several CRM contacts share the number", "candidates", len(r.Ambiguous))
-		return nil
+		// No agent to ask about a one-way text: it goes on the first contact listed.
+		log.Info("several CRM contacts share the number; the one-way text goes on the first listed", "candidates", len(r.Ambiguous))
+		r.Contact = &r.Ambiguous[0]
 	}
 	if err := c.Post(ctx, r.Contact.ID, PlanNotification(path, e)); err != nil && !errors.Is(err, crm.ErrPermanent) {
 		return fmt.Errorf("post one-way text %s: %w", path, err)
