@@ -58,6 +58,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	settings = example.Settings
+	hubspotSrv := httptest.NewServer(hubspot)
+	defer hubspotSrv.Close()
 	runner, err = localrun.Start(ctx, localrun.Options{
 		ProjectID: fmt.Sprintf("e2e-%d", time.Now().UnixNano()), Port: port, Catalog: &example,
 		TwilioAccountSID: accountSID, TwilioAuthToken: authToken, TwilioAPIURL: simSrv.URL,
@@ -69,6 +71,7 @@ func TestMain(m *testing.M) {
 		},
 		SweepGrace:       300 * time.Millisecond,
 		CRMWebhookSecret: webhookSecret,
+		HubSpotToken:     hubspotToken, HubSpotAPIURL: hubspotSrv.URL,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start:", err)
