@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,6 +59,24 @@ func TestTerraformFormat(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("terraform fmt -check -recursive: %v\n%s\nrun `terraform fmt -recursive` in terraform/", err, out.String())
+	}
+}
+
+// TestExampleVariables: terraform.tfvars.example shows every variable, so an operator reading
+// it sees every setting there is.
+func TestExampleVariables(t *testing.T) {
+	vars, err := os.ReadFile("variables.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("terraform.tfvars.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`(?m)^variable "([a-z0-9_]+)"`).FindAllSubmatch(vars, -1) {
+		if !regexp.MustCompile(`(?m)^#? *` + string(m[1]) + ` += `).Match(example) {
+			t.Errorf("variable %s is not in terraform.tfvars.example: add it there with its default", m[1])
+		}
 	}
 }
 
