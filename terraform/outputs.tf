@@ -47,3 +47,16 @@ output "media_bucket" {
   description = "Bucket holding consumers' MMS media (private; agents get signed URLs)."
   value       = google_storage_bucket.media.name
 }
+
+output "outbound_api_url" {
+  description = "The outbound SMS API (API keys from the config file, or agent tokens), e.g. POST outbound_api_url/messages."
+  value       = "${local.public_url}/outbound"
+}
+
+output "crm_secrets" {
+  description = "Secret Manager secrets of the CRM adapters: the webhook signing key (read it for the receiver with gcloud secrets versions access latest --secret=NAME) and the HubSpot token (add it with gcloud secrets versions add NAME --data-file=-)."
+  value = {
+    webhook_signing_key = google_secret_manager_secret.crm_webhook.secret_id
+    hubspot_token       = google_secret_manager_secret.hubspot.secret_id
+  }
+}
