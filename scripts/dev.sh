@@ -41,7 +41,7 @@ done
 cat <<EOT
 
 smsdesk is running locally (logs in .dev/logs/).
-  functions        http://127.0.0.1:$PORT/{inbound,status,agent,conversation,sender}
+  functions        http://127.0.0.1:$PORT/{inbound,status,agent,admin,outbound,expiry,sweeper,conversation,sender,bulk,crmsync}
   carrier          http://127.0.0.1:$SIM_PORT  (Twilio's Messages API and webhooks, simulated)
 
 Text in as a consumer, and watch what their phone receives (in another terminal):
@@ -53,6 +53,10 @@ Answer as agent Ana (token ana-dev-token; see config.example.json):
   curl -s         -H 'Authorization: Bearer ana-dev-token' http://127.0.0.1:$PORT/agent/chats
   curl -s -X POST -H 'Authorization: Bearer ana-dev-token' -d '{"body":"Hi, Ana here!"}' http://127.0.0.1:$PORT/agent/chats/CHAT_ID/messages
   curl -s -X POST -H 'Authorization: Bearer ana-dev-token' http://127.0.0.1:$PORT/agent/chats/CHAT_ID/end
+
+See the ended chat in the built-in CRM (contact, events, transcript):
+  curl -s -H 'Authorization: Bearer ana-dev-token' 'http://127.0.0.1:$PORT/agent/contacts?phone=%2B15551230001'
+  curl -s -H 'Authorization: Bearer ana-dev-token' http://127.0.0.1:$PORT/agent/contacts/CONTACT_ID
 
 Ctrl-C stops everything.
 EOT
