@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -137,13 +136,7 @@ func (b *bench) runAssign(ctx context.Context, log *slog.Logger, out io.Writer, 
 		res.Notes = append(res.Notes, fmt.Sprintf("%d of %d chats were never assigned: nothing assigned them once the meter stopped moving (per-assignment counts divide by the %d assigned)", res.StillQueued, res.Conversations, res.Assigned))
 	}
 	res.WallSeconds = time.Since(start).Seconds()
-	if b.f.json {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
-	}
-	res.printTable(out)
-	return nil
+	return report(out, b.f.json, res)
 }
 
 // assignBacklog is mode assign. Phase A queues a chat per consumer while every agent is

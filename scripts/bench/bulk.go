@@ -142,13 +142,7 @@ func (b *bench) runBulk(ctx context.Context, log *slog.Logger, out io.Writer, st
 		res.Notes = append(res.Notes, fmt.Sprintf("the sustained rate (%.1f a second) is below the %g limit: the pipeline, not the number's rate limiter, set the pace", r, b.f.mps))
 	}
 	res.WallSeconds = time.Since(start).Seconds()
-	if b.f.json {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
-	}
-	res.printTable(out)
-	return nil
+	return report(out, b.f.json, res)
 }
 
 // loadBulkFixture adds the bulk sender to the catalog: a number sending -mps messages a

@@ -12,7 +12,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -122,13 +121,7 @@ func (b *bench) runCRM(ctx context.Context, log *slog.Logger, out io.Writer, sta
 	}
 	res.Per.End = per(b.settle(ctx, log).Sub(before), n)
 	res.WallSeconds = time.Since(start).Seconds()
-	if b.f.json {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
-	}
-	res.printTable(out)
-	return nil
+	return report(out, b.f.json, res)
 }
 
 // waitCRM polls the chats' sync states (unmetered) until done holds for each, and returns when

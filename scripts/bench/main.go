@@ -20,7 +20,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -132,13 +131,7 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	}
 	res.Conversations, res.Agents, res.Capacity = f.conversations, f.agents, f.capacity
 	res.WallSeconds = time.Since(start).Seconds()
-	if f.json {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
-	}
-	res.printTable(out)
-	return nil
+	return report(out, f.json, res)
 }
 
 // bench is the system under test and the consumers and agents driving it.

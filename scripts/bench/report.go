@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -31,6 +32,17 @@ func summarize(ds []time.Duration) summary {
 		return ms(s[i])
 	}
 	return summary{Median: rank(0.5), P90: rank(0.9), P99: rank(0.99), Max: ms(s[len(s)-1])}
+}
+
+// report prints a mode's results as indented JSON, or as its table.
+func report(out io.Writer, asJSON bool, res interface{ printTable(io.Writer) }) error {
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	res.printTable(out)
+	return nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -22,14 +22,19 @@ func builtinCRM() *firestorecrm.CRM {
 	return firestorecrm.New(runner.Store.Client(), firestorecrm.Options{})
 }
 
-// connectChat has a new consumer reach Tech and Ana take the chat; it returns the consumer's
-// phone and the chat id.
-func connectChat(t *testing.T, ctx context.Context, f fixture, phone string) string {
+// queueForTech has a new consumer text in and wait in the Tech queue.
+func queueForTech(t *testing.T, ctx context.Context, f fixture, phone string) {
 	t.Helper()
 	text(t, phone, f.Number, "hi")
 	text(t, phone, f.Number, "1")
 	text(t, phone, f.Number, "tech")
 	expectSMS(t, ctx, phone, 4, "in line for Tech")
+}
+
+// connectChat has a new consumer reach Tech and Ana take the chat; it returns the chat id.
+func connectChat(t *testing.T, ctx context.Context, f fixture, phone string) string {
+	t.Helper()
+	queueForTech(t, ctx, f, phone)
 	api(t, f.Tokens["ana"], "PUT", "/status", map[string]string{"status": "available"}, nil)
 	return waitChats(t, ctx, f.Tokens["ana"], func(cs []chatJSON) bool { return len(cs) == 1 })[0].ID
 }
@@ -352,10 +357,7 @@ func TestCRMAbandonedChatWithSharedNumber(t *testing.T) {
 	if err1 != nil || err2 != nil {
 		t.Fatal(err1, err2)
 	}
-	text(t, phone, f.Number, "hi")
-	text(t, phone, f.Number, "1")
-	text(t, phone, f.Number, "tech")
-	expectSMS(t, ctx, phone, 4, "in line for Tech")
+	queueForTech(t, ctx, f, phone)
 	id := activeSession(t, ctx, f.Number, phone)
 	text(t, phone, f.Number, "EXIT")
 	st := waitSynced(t, ctx, id)

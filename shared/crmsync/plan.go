@@ -20,6 +20,13 @@ const StartOutbound = "outbound"
 // State is how far one chat's sync has gone, as the store keeps it.
 type State = store.CRMSync
 
+// transferEvents are the CRM events of the transcript's transfer lines.
+var transferEvents = map[string]string{
+	session.KindTransferStarted: crm.EventTransferStarted,
+	session.KindTransferFailed:  crm.EventTransferFailed,
+	session.KindTransferEnded:   crm.EventTransferEnded,
+}
+
 // Due reports whether a chat has reached the CRM's attention: an agent took it, the business
 // opened it, or it ended (so abandoned chats are recorded too).
 func Due(s session.Session) bool {
@@ -61,20 +68,13 @@ func Plan(s session.Session, entries []session.Entry, st State, link func(object
 		}
 		next.Through = max(next.Through, e.Seq)
 		id := "e" + strconv.Itoa(e.Seq)
-		switch {
-		case e.Kind == session.KindTransferStarted:
-			out = append(out, event(id, crm.EventTransferStarted, e.At, e.Body))
-		case e.Kind == session.KindTransferFailed:
-			out = append(out, event(id, crm.EventTransferFailed, e.At, e.Body))
-		case e.Kind == session.KindTransferEnded:
-			out = append(out, event(id, crm.EventTransferEnded, e.At, e.Body))
-		case e.Author == session.FromConsumer && len(e.Media) > 0:
+		if typ, ok := transferEvents[e.Kind]; ok {
+			out = append(out, event(id, typ, e.At, e.Body))
+		} else if e.Author == session.FromConsumer && len(e.Media) > 0 {
 			m := event(id, crm.EventMedia, e.At, e.Body)
 			for _, x := range e.Media {
-				if x.Object != "" && link != nil {
-					m.Media = append(m.Media, link(x.Object))
-				} else if x.URL != "" {
-					m.Media = append(m.Media, x.URL)
+				if u := mediaLink(x, link); u != "" {
+					m.Media = append(m.Media, u)
 				}
 			}
 			out = append(out, m)
@@ -127,14 +127,19 @@ func lineBody(e session.Entry, link func(string) string) string {
 		parts = append(parts, e.Body)
 	}
 	for _, m := range e.Media {
-		switch {
-		case m.Object != "" && link != nil:
-			parts = append(parts, "["+m.ContentType+"] "+link(m.Object))
-		case m.URL != "":
-			parts = append(parts, "["+m.ContentType+"] "+m.URL)
+		if u := mediaLink(m, link); u != "" {
+			parts = append(parts, "["+m.ContentType+"] "+u)
 		}
 	}
 	return strings.Join(parts, "\n")
+}
+
+// mediaLink is where the CRM finds a media item: our kept copy, else the carrier's URL.
+func mediaLink(m session.Media, link func(string) string) string {
+	if m.Object != "" && link != nil {
+		return link(m.Object)
+	}
+	return m.URL
 }
 
 // PlanNotification is the CRM event of a one-way text stored at path.

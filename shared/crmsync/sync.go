@@ -37,7 +37,6 @@ type Syncer struct {
 	// Link turns a kept media object into the link the CRM records.
 	Link func(object string) string
 	Log  *slog.Logger
-	Now  func() time.Time
 }
 
 // EventContactChoice is the agent notice that the consumer's number matches several contacts.
@@ -146,7 +145,7 @@ func (y *Syncer) resolve(ctx context.Context, log *slog.Logger, c crm.CRM, s ses
 			}
 			log.Info("several CRM contacts share the number; the agent picks", "candidates", len(st.Candidates))
 			if s.AgentID != "" {
-				if err := y.Store.AddAgentEvent(ctx, s.AgentID, store.AgentEvent{Type: EventContactChoice, SessionID: s.ID, At: y.now()}); err != nil {
+				if err := y.Store.AddAgentEvent(ctx, s.AgentID, store.AgentEvent{Type: EventContactChoice, SessionID: s.ID, At: time.Now()}); err != nil {
 					log.Error("contact choice notice not stored", "err", err)
 				}
 			}
@@ -192,11 +191,4 @@ func (y *Syncer) notification(ctx context.Context, path string) error {
 		return fmt.Errorf("post one-way text %s: %w", path, err)
 	}
 	return nil
-}
-
-func (y *Syncer) now() time.Time {
-	if y.Now != nil {
-		return y.Now()
-	}
-	return time.Now()
 }

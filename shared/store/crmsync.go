@@ -46,18 +46,8 @@ var ErrBadChoice = errors.New("not a choice of this chat")
 
 // CRMState reads a chat's sync state; a chat never synced has the zero state.
 func (s *Store) CRMState(ctx context.Context, sessionID string) (CRMSync, error) {
-	var out CRMSync
-	snap, err := s.fs.Collection(colCRMSync).Doc(sessionID).Get(ctx)
-	if isNotFound(err) {
-		return out, nil
-	}
-	if err != nil {
-		return out, fmt.Errorf("read CRM sync of %s: %w", sessionID, err)
-	}
-	if err := snap.DataTo(&out); err != nil {
-		return out, fmt.Errorf("decode CRM sync of %s: %w", sessionID, err)
-	}
-	return out, nil
+	states, err := s.CRMStates(ctx, []string{sessionID})
+	return states[sessionID], err
 }
 
 // CRMStates reads the sync states of several chats at once (for the agent's chat list).
