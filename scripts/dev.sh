@@ -9,6 +9,7 @@ require_tools
 PORT="${SMSDESK_PORT:-8080}"
 SIM_PORT="${SMSDESK_SIM_PORT:-8090}"
 CONFIG="${SMSDESK_CONFIG:-config.example.json}"
+PROJECT="${SMSDESK_PROJECT:-smsdesk-local}"
 export SMSDESK_FIRESTORE_PORT="${SMSDESK_FIRESTORE_PORT:-8681}"
 export SMSDESK_PUBSUB_PORT="${SMSDESK_PUBSUB_PORT:-8682}"
 # Local credentials shared by the functions and the simulator (the simulator checks them).
@@ -30,7 +31,7 @@ start_emulators .dev/logs
 
 bin/carriersim serve -listen "127.0.0.1:$SIM_PORT" -webhook "http://127.0.0.1:$PORT/inbound" >.dev/logs/carriersim.log 2>&1 &
 pids+=("$!")
-bin/devserver -port "$PORT" -config "$CONFIG" >.dev/logs/functions.log 2>&1 &
+bin/devserver -port "$PORT" -project "$PROJECT" -config "$CONFIG" >.dev/logs/functions.log 2>&1 &
 pids+=("$!")
 wait_http "http://127.0.0.1:$SIM_PORT/sim/messages" 30
 for _ in $(seq 1 120); do
@@ -53,6 +54,19 @@ Answer as agent Ana (token ana-dev-token; see config.example.json):
   curl -s         -H 'Authorization: Bearer ana-dev-token' http://127.0.0.1:$PORT/agent/chats
   curl -s -X POST -H 'Authorization: Bearer ana-dev-token' -d '{"body":"Hi, Ana here!"}' http://127.0.0.1:$PORT/agent/chats/CHAT_ID/messages
   curl -s -X POST -H 'Authorization: Bearer ana-dev-token' http://127.0.0.1:$PORT/agent/chats/CHAT_ID/end
+
+Text the consumer first, as the business's systems would (API key shop-dev-key):
+  curl -s -X POST -H 'Authorization: Bearer shop-dev-key' -H 'Idempotency-Key: demo-1' \
+    -d '{"from":"+18005550100","to":"+15551230001","template":"order_shipped","variables":{"order":"A-17"},"consent":{"source":"checkout form"}}' \
+    http://127.0.0.1:$PORT/outbound/messages
+
+Administer as Max (role admin, token max-dev-token):
+  curl -s -H 'Authorization: Bearer max-dev-token' http://127.0.0.1:$PORT/admin/config
+  curl -s -X PUT -H 'Authorization: Bearer max-dev-token' -d '{"defaultCapacity":4}' http://127.0.0.1:$PORT/admin/settings
+
+Load a changed configuration file into this running stack (project $PROJECT; numbers and
+queues take effect within 10 s, agents keep their live status):
+  FIRESTORE_EMULATOR_HOST=$FIRESTORE_EMULATOR_HOST go run ./scripts/loadconfig -project $PROJECT -config my-config.json
 
 See the ended chat in the built-in CRM (contact, events, transcript):
   curl -s -H 'Authorization: Bearer ana-dev-token' 'http://127.0.0.1:$PORT/agent/contacts?phone=%2B15551230001'

@@ -73,3 +73,30 @@ func TestAdminAPIValidatesAndConfigures(t *testing.T) {
 	text(t, phone, "+18009990001", "returns")
 	expectSMS(t, ctx, phone, 4, "You're now chatting with Eve R.")
 }
+
+// TestExampleConfigHasAnAdmin: a new user can use the admin API with the shipped example
+// configuration (admin Max, token max-dev-token, as the README and dev banner say), and an
+// agent's token cannot.
+func TestExampleConfigHasAnAdmin(t *testing.T) {
+	req, _ := http.NewRequest(http.MethodGet, runner.BaseURL+"/admin/config", nil)
+	req.Header.Set("Authorization", "Bearer max-dev-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var c config.Catalog
+	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /admin/config as max: %d, %v", resp.StatusCode, err)
+	}
+	found := false
+	for _, a := range c.Agents {
+		found = found || (a.ID == "max" && a.Role == config.RoleAdmin)
+	}
+	if !found {
+		t.Errorf("the configuration does not list admin max: %+v", c.Agents)
+	}
+	if code, _ := adminCall(t, "ana-dev-token", http.MethodGet, "/config", nil); code != http.StatusForbidden {
+		t.Errorf("GET /admin/config as agent ana: %d, want 403", code)
+	}
+}
