@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -159,7 +160,13 @@ func serve(args []string) error {
 		return err
 	}
 	if *base == "" {
-		*base = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+		// Media URLs carry this base, and smsdesk fetches media only from the host it calls
+		// the API on (TWILIO_API_URL): name the host listened on, when there is one.
+		host := "localhost"
+		if h, _, err := net.SplitHostPort(*listen); err == nil && h != "" && !net.ParseIP(h).IsUnspecified() {
+			host = h
+		}
+		*base = "http://" + net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
 	sim := carriersim.New(carriersim.Options{
 		AccountSID: *sid, AuthToken: *token, WebhookURL: *webhook,
