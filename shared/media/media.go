@@ -180,8 +180,12 @@ func (c *Copier) Copy(ctx context.Context, messageSID string, items []Item) (sto
 // reason it was refused, or an error.
 func (c *Copier) copyOne(ctx context.Context, messageSID string, index int, it Item, total int64) (Stored, string, error) {
 	ct := normalizeType(it.ContentType)
-	if ct == "" {
+	switch {
+	case ct == "":
 		return Stored{}, "no content type given", nil
+	case refusedType(ct) == "":
+		// Not echoed: the reason goes into the transcript.
+		return Stored{}, "the content type given is not a media type", nil
 	}
 	itemMax, ok := c.Policy.Allowed[ct]
 	if !ok {
