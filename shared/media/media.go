@@ -3,12 +3,13 @@
 //
 // The carrier (Twilio) serves each inbound media item behind HTTP basic auth
 // (account SID, auth token) at a URL that redirects to a CDN. Copier fetches
-// only URLs of the message's own media on the carrier's API host, sends the
-// credentials there and nowhere else (not to the CDN), checks each item's
-// content type and size against a Policy, writes it to "media/{messageSID}/{index}{ext}" and can
-// then delete the carrier's copy. Items the policy keeps out come back as
-// Refused with a reason a transcript can show; only transport and storage
-// failures are errors, so the caller can retry the whole message safely.
+// only the URLs of the message's own media on the carrier's API host, sends
+// the credentials there and nowhere else (not to the CDN), checks each item's
+// content type and size against a Policy, writes it to
+// "media/{messageSID}/{index}{ext}" and can then delete the carrier's copy.
+// Items kept out come back as Refused with a reason a transcript can show;
+// only transport and storage failures are errors, so the caller can retry
+// the whole message safely.
 package media
 
 import (
