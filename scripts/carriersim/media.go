@@ -107,10 +107,21 @@ func (s *Sim) handleMediaDelete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// CDNRequestsWithCredentials returns how many requests to the media CDN carried an
+// Authorization header: the account's credentials belong to the API host only.
+func (s *Sim) CDNRequestsWithCredentials() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cdnCredentialed
+}
+
 // handleCDN serves media bytes without auth, like a CDN.
 func (s *Sim) handleCDN(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	it, ok := s.cdn[r.PathValue("id")]
+	if r.Header.Get("Authorization") != "" {
+		s.cdnCredentialed++
+	}
 	s.mu.Unlock()
 	if !ok {
 		http.NotFound(w, r)

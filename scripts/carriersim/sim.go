@@ -69,6 +69,8 @@ type Sim struct {
 	optOuts  map[pair]bool       // (business, consumer) opted out
 	media    map[string]*mediaItem
 	cdn      map[string]*mediaItem
+	// cdnCredentialed counts CDN requests that carried an Authorization header.
+	cdnCredentialed int
 }
 
 type failure struct{ status, code int }

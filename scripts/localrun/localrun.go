@@ -17,9 +17,9 @@ import (
 	"cloud.google.com/go/pubsub/v2"
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
 	"github.com/cloudevents/sdk-go/v2/event"
-	"github.com/fsouza/fake-gcs-server/fakestorage"
 
 	"github.com/smsdesk/smsdesk"
+	"github.com/smsdesk/smsdesk/scripts/localstorage"
 	"github.com/smsdesk/smsdesk/shared/app"
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
@@ -56,7 +56,7 @@ type Options struct {
 type Runner struct {
 	BaseURL string
 	// Media is the local Cloud Storage server holding consumers' media.
-	Media *fakestorage.Server
+	Media *localstorage.Server
 	Store *store.Store
 	fs    *firestore.Client
 }
@@ -132,8 +132,9 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 			return nil, fmt.Errorf("load config: %w", err)
 		}
 	}
-	// Media go to an in-process Cloud Storage server, with URLs signed by a throwaway key.
-	mediaOpts, gcs, err := localMedia()
+	// Media go to an in-process Cloud Storage server, with URLs signed by a throwaway key
+	// for this server's address, where the runner serves them.
+	mediaOpts, gcs, err := localMedia(ctx, base)
 	if err != nil {
 		return nil, err
 	}

@@ -1,36 +1,31 @@
 package localrun
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
+	"context"
 	"fmt"
 
-	"github.com/fsouza/fake-gcs-server/fakestorage"
+	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
 
+	"github.com/smsdesk/smsdesk/scripts/localstorage"
 	"github.com/smsdesk/smsdesk/shared/app"
-	"github.com/smsdesk/smsdesk/shared/media"
 )
 
 // localMediaBucket is the media bucket of local runs.
 const localMediaBucket = "smsdesk-local-media"
 
-// localMedia starts an in-process Cloud Storage server (there is no gcloud emulator for it)
-// with the media bucket, and a throwaway key to sign agents' media URLs.
-func localMedia() ([]app.Option, *fakestorage.Server, error) {
-	gcs, err := fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
+// localMedia starts the local Cloud Storage with the media bucket and serves its signed URLs
+// on the functions' own port at /<bucket>/<object>, where the links agents get point: one
+// process, one port, and the links open in a browser.
+func localMedia(ctx context.Context, base string) ([]app.Option, *localstorage.Server, error) {
+	gcs, err := localstorage.New(base, localMediaBucket)
 	if err != nil {
-		return nil, nil, fmt.Errorf("local storage server: %w", err)
+		return nil, nil, err
 	}
-	gcs.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: localMediaBucket})
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, nil, fmt.Errorf("media signing key: %w", err)
+	if err := funcframework.RegisterHTTPFunctionContext(ctx, "/"+localMediaBucket+"/", gcs.ServeHTTP); err != nil {
+		return nil, nil, fmt.Errorf("serve local media: %w", err)
 	}
-	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
 	return []app.Option{
 		app.WithStorage(gcs.Client()),
-		app.WithMediaSigning(media.WithPrivateKey("smsdesk-local@localhost", pemKey)),
+		app.WithMediaSigning(gcs.SignOptions()...),
 	}, gcs, nil
 }

@@ -173,7 +173,11 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 			a.close = append(a.close, func() { sc.Close() })
 		}
 		bucket := sc.Bucket(env.MediaBucket)
-		a.Conversation.Media = &media.Copier{AccountSID: env.TwilioAccountSID, AuthToken: env.TwilioAuthToken, Bucket: bucket, Policy: media.DefaultPolicy(), DeleteAtCarrier: env.DeleteCarrierMedia}
+		// Media are fetched only from the carrier's API host, the one the sender talks to.
+		a.Conversation.Media = &media.Copier{
+			APIURL: env.TwilioAPIURL, AccountSID: env.TwilioAccountSID, AuthToken: env.TwilioAuthToken,
+			Bucket: bucket, Policy: media.DefaultPolicy(), DeleteAtCarrier: env.DeleteCarrierMedia,
+		}
 		a.CRMSync.Link = consoleLink(env.MediaBucket)
 		a.MediaURL = func(object string) (string, error) {
 			return media.SignedURL(bucket, object, media.DefaultURLTTL, set.sign...)

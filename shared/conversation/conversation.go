@@ -135,7 +135,11 @@ func (s *Service) keepMedia(ctx context.Context, in *session.Inbound) error {
 	}
 	in.Media = kept
 	for _, r := range refused {
-		in.RefusedMedia = append(in.RefusedMedia, r.ContentType+": "+r.Reason)
+		what := r.ContentType
+		if what == "" {
+			what = "media"
+		}
+		in.RefusedMedia = append(in.RefusedMedia, what+": "+r.Reason)
 	}
 	return nil
 }

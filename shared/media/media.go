@@ -3,11 +3,13 @@
 //
 // The carrier (Twilio) serves each inbound media item behind HTTP basic auth
 // (account SID, auth token) at a URL that redirects to a CDN. Copier fetches
-// every item with a plain http.Client, checks its content type and size
-// against a Policy, writes it to "media/{messageSID}/{index}{ext}" and can
-// then delete the carrier's copy. Items the policy keeps out come back as
-// Refused with a reason a transcript can show; only transport and storage
-// failures are errors, so the caller can retry the whole message safely.
+// only the URLs of the message's own media on the carrier's API host, sends
+// the credentials there and nowhere else (not to the CDN), checks each item's
+// content type and size against a Policy, writes it to
+// "media/{messageSID}/{index}{ext}" and can then delete the carrier's copy.
+// Items kept out come back as Refused with a reason a transcript can show;
+// only transport and storage failures are errors, so the caller can retry
+// the whole message safely.
 package media
 
 import (
@@ -17,11 +19,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"mime"
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"cloud.google.com/go/storage"
@@ -98,12 +98,16 @@ type Refused struct {
 // Copier copies a message's media from the carrier into a bucket. Its
 // fields are set once and it is safe for concurrent use.
 type Copier struct {
-	// HTTP fetches media; it must follow redirects (the carrier answers 307
-	// to a CDN URL). Nil means a client with a 30 s timeout. Do not use
-	// twilio-go's client: it does not follow redirects.
+	// HTTP fetches media. Nil means a client with a 30 s timeout. The
+	// Copier follows the carrier's redirect to its CDN itself, without the
+	// credentials; the CDN's own redirects are left to HTTP.
 	HTTP *http.Client
+	// APIURL is the carrier's REST API (scheme and host; DefaultAPIURL when
+	// empty, a local simulator's in local runs). Media URLs elsewhere are
+	// refused unfetched.
+	APIURL string
 	// AccountSID and AuthToken are the carrier credentials sent with HTTP
-	// basic auth to the media URLs.
+	// basic auth to the media URLs of this account.
 	AccountSID, AuthToken string
 	// Bucket receives the copies.
 	Bucket *storage.BucketHandle
@@ -130,30 +134,40 @@ var sidRe = regexp.MustCompile(`^[A-Za-z0-9]{2,64}$`)
 // retrying (network, carrier 5xx, storage) or a configuration error (bad
 // credentials); stored and refused then hold what was done before it.
 //
-// Items must come from a webhook whose signature was checked: the carrier
-// credentials are sent to their URLs.
+// Only an item at the carrier's address of this message's media, under
+// APIURL and our AccountSID, is fetched (and deleted): any other URL, even in
+// a signed webhook, is refused without a request, as the credentials would
+// go with it.
 func (c *Copier) Copy(ctx context.Context, messageSID string, items []Item) (stored []Stored, refused []Refused, err error) {
 	switch {
 	case !sidRe.MatchString(messageSID):
-		return nil, nil, fmt.Errorf("media: message SID %q is not a carrier SID", messageSID)
+		return nil, nil, errors.New("media: message SID is not a carrier SID")
 	case c.Bucket == nil:
 		return nil, nil, errors.New("media: Copier has no Bucket")
 	case c.AccountSID == "" || c.AuthToken == "":
 		return nil, nil, errors.New("media: Copier has no carrier credentials")
 	}
+	api, err := apiOrigin(c.APIURL)
+	if err != nil {
+		return nil, nil, err
+	}
 	var total int64
 	for i, it := range items {
 		if i >= MaxItems {
-			refused = append(refused, Refused{it.URL, it.ContentType,
+			refused = append(refused, Refused{it.URL, refusedType(it.ContentType),
 				fmt.Sprintf("more than %d media in one message", MaxItems)})
 			continue
 		}
-		s, reason, err := c.copyOne(ctx, messageSID, i, it, total)
-		if err != nil {
-			return stored, refused, err
+		u, reason := api.mediaURL(c.AccountSID, messageSID, it.URL)
+		var s Stored
+		if reason == "" {
+			s, reason, err = c.copyOne(ctx, messageSID, i, Item{URL: u, ContentType: it.ContentType}, total)
+			if err != nil {
+				return stored, refused, err
+			}
 		}
 		if reason != "" {
-			refused = append(refused, Refused{it.URL, it.ContentType, reason})
+			refused = append(refused, Refused{it.URL, refusedType(it.ContentType), reason})
 			continue
 		}
 		total += s.Size
@@ -163,11 +177,16 @@ func (c *Copier) Copy(ctx context.Context, messageSID string, items []Item) (sto
 }
 
 // copyOne copies item index of a message whose earlier items hold total
-// bytes. It returns the stored copy, or a reason it was refused, or an error.
+// bytes; its URL is the carrier's, checked. It returns the stored copy, or a
+// reason it was refused, or an error.
 func (c *Copier) copyOne(ctx context.Context, messageSID string, index int, it Item, total int64) (Stored, string, error) {
 	ct := normalizeType(it.ContentType)
-	if ct == "" {
+	switch {
+	case ct == "":
 		return Stored{}, "no content type given", nil
+	case refusedType(ct) == "":
+		// Not echoed: the reason goes into the transcript.
+		return Stored{}, "the content type given is not a media type", nil
 	}
 	itemMax, ok := c.Policy.Allowed[ct]
 	if !ok {
@@ -270,24 +289,56 @@ func (c *Copier) client() *http.Client {
 	return defaultHTTP
 }
 
+// request sends an authenticated request to the carrier's API (url is
+// checked by mediaURL) and hands back its answer as is, redirects included:
+// net/http keeps the Authorization header on a redirect to the same host name
+// on another port, or to a subdomain, so no redirect is followed with it.
 func (c *Copier) request(ctx context.Context, method, url string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("media: %s %q: %w", method, url, err)
+		return nil, fmt.Errorf("media: %s %s: %w", method, url, err)
 	}
 	req.SetBasicAuth(c.AccountSID, c.AuthToken)
-	resp, err := c.client().Do(req)
+	api := *c.client()
+	api.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := api.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("media: %s %s: %w", method, url, err)
 	}
 	return resp, nil
 }
 
-// get fetches a media URL, following the carrier's redirect to its CDN.
-// net/http drops the Authorization header when the redirect leaves the
-// carrier's host, so the credentials do not reach the CDN.
+// get fetches a media URL: the carrier checks the credentials and redirects
+// to its CDN, which is fetched without them.
 func (c *Copier) get(ctx context.Context, url string) (*http.Response, error) {
-	return c.request(ctx, http.MethodGet, url)
+	resp, err := c.request(ctx, http.MethodGet, url)
+	if err != nil || !isRedirect(resp.StatusCode) {
+		return resp, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64*kb))
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil || (loc.Scheme != "https" && loc.Scheme != "http") {
+		return nil, fmt.Errorf("media: GET %s: carrier answered %s without a usable Location", url, resp.Status)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, loc.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("media: GET %s: redirect: %w", url, err)
+	}
+	cdn, err := c.client().Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("media: GET %s: from the carrier's CDN at %s: %w", url, loc.Host, err)
+	}
+	return cdn, nil
+}
+
+func isRedirect(code int) bool {
+	switch code {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
 }
 
 // deleteAtCarrier deletes a media item at the carrier when DeleteAtCarrier
@@ -307,64 +358,4 @@ func (c *Copier) deleteAtCarrier(ctx context.Context, url string) error {
 		return nil
 	}
 	return fmt.Errorf("media: DELETE %s: carrier answered %s", url, resp.Status)
-}
-
-// normalizeType returns a media type in lower case without parameters.
-func normalizeType(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return ""
-	}
-	if t, _, err := mime.ParseMediaType(s); err == nil {
-		return t
-	}
-	t, _, _ := strings.Cut(s, ";")
-	return strings.ToLower(strings.TrimSpace(t))
-}
-
-// canonicalType folds the aliases carriers and phones use for one format.
-func canonicalType(t string) string {
-	switch t {
-	case "image/jpg", "image/pjpeg":
-		return "image/jpeg"
-	case "text/x-vcard", "text/directory":
-		return "text/vcard"
-	case "audio/mp3":
-		return "audio/mpeg"
-	case "audio/x-m4a", "audio/m4a":
-		return "audio/mp4"
-	}
-	return t
-}
-
-var extensions = map[string]string{
-	"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
-	"image/bmp": ".bmp", "image/tiff": ".tiff", "image/heic": ".heic",
-	"video/mp4": ".mp4", "video/3gpp": ".3gp", "video/quicktime": ".mov", "video/mpeg": ".mpeg",
-	"audio/mpeg": ".mp3", "audio/amr": ".amr", "audio/mp4": ".m4a", "audio/ogg": ".ogg",
-	"audio/wav": ".wav", "audio/3gpp": ".3gp",
-	"text/vcard": ".vcf", "text/calendar": ".ics", "text/plain": ".txt", "text/csv": ".csv",
-	"application/pdf": ".pdf",
-}
-
-// extension returns the file extension for a media type, or "" when unknown.
-func extension(t string) string {
-	return extensions[canonicalType(t)]
-}
-
-func human(n int64) string {
-	switch {
-	case n >= mb && n%mb == 0:
-		return fmt.Sprintf("%d MB", n/mb)
-	case n >= kb && n%kb == 0:
-		return fmt.Sprintf("%d KB", n/kb)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "no content type"
-	}
-	return s
 }

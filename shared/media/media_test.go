@@ -70,6 +70,7 @@ func newEnv(t *testing.T) *env {
 func (e *env) copier() *Copier {
 	return &Copier{
 		HTTP:       &http.Client{Timeout: 10 * time.Second},
+		APIURL:     e.simURL,
 		AccountSID: testSID, AuthToken: testToken,
 		Bucket: e.bucket, Policy: DefaultPolicy(),
 	}
@@ -360,15 +361,17 @@ func TestCarrierErrorsAreErrors(t *testing.T) {
 		http.Error(w, "<html>Service Unavailable</html>", http.StatusServiceUnavailable)
 	}))
 	t.Cleanup(down.Close)
-	items := []Item{{URL: down.URL + "/2010-04-01/Accounts/" + testSID + "/Messages/MM1/Media/ME1", ContentType: "image/jpeg"}}
-	if _, _, err := e.copier().Copy(context.Background(), "MM1", items); err == nil || !strings.Contains(err.Error(), "503") {
+	c := e.copier()
+	c.APIURL = down.URL
+	items := []Item{{URL: mediaAt(down.URL, testMMS, testME), ContentType: "image/jpeg"}}
+	if _, _, err := c.Copy(context.Background(), testMMS, items); err == nil || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("503: %v", err)
 	}
 	down.Close()
-	if _, _, err := e.copier().Copy(context.Background(), "MM1", items); err == nil {
+	if _, _, err := c.Copy(context.Background(), testMMS, items); err == nil {
 		t.Fatal("connection refused: no error")
 	}
-	if _, _, err := e.copier().Copy(context.Background(), "../etc", items); err == nil {
+	if _, _, err := c.Copy(context.Background(), "../etc", items); err == nil {
 		t.Fatal("bad message SID: no error")
 	}
 }
@@ -391,7 +394,9 @@ func TestStreamsWithLimit(t *testing.T) {
 		}
 	}))
 	t.Cleanup(endless.Close)
-	_, refused, err := e.copier().Copy(context.Background(), "MM2", []Item{{URL: endless.URL + "/m", ContentType: "text/vcard"}})
+	c := e.copier()
+	c.APIURL = endless.URL
+	_, refused, err := c.Copy(context.Background(), testMMS, []Item{{URL: mediaAt(endless.URL, testMMS, testME), ContentType: "text/vcard"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -159,7 +160,7 @@ func serve(args []string) error {
 		return err
 	}
 	if *base == "" {
-		*base = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+		*base = defaultBase(*listen, ln.Addr().(*net.TCPAddr).Port)
 	}
 	sim := carriersim.New(carriersim.Options{
 		AccountSID: *sid, AuthToken: *token, WebhookURL: *webhook,
@@ -288,4 +289,15 @@ func fetchMessages(ctx context.Context, endpoint string) ([]carriersim.Message, 
 	}
 	var msgs []carriersim.Message
 	return msgs, json.NewDecoder(resp.Body).Decode(&msgs)
+}
+
+// defaultBase is the base URL of a simulator listening on listen (bound to port). Media URLs
+// carry it, and smsdesk fetches media only from the host it calls the API on
+// (TWILIO_API_URL): it names the host listened on, when there is one, else localhost.
+func defaultBase(listen string, port int) string {
+	host := "localhost"
+	if h, _, err := net.SplitHostPort(listen); err == nil && h != "" && !net.ParseIP(h).IsUnspecified() {
+		host = h
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(port))
 }
