@@ -5,16 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/compliance"
+	"github.com/smsdesk/smsdesk/shared/phone"
 )
-
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-
-// ValidE164 reports whether n is a phone number in E.164 form (+ and 7 to 15 digits).
-func ValidE164(n string) bool { return e164.MatchString(n) }
 
 // LoadFile reads and validates a catalog from a JSON file.
 func LoadFile(path string) (Catalog, error) {
@@ -126,8 +121,8 @@ func (c Catalog) Validate() error {
 				add("number %s: timeouts: %w", n.Number, err)
 			}
 		}
-		if !ValidE164(n.Number) {
-			add("number %q is not E.164 (like +18005550100)", n.Number)
+		if !phone.ValidBusinessNumber(n.Number) {
+			add("number %q is not E.164 (like +18005550100) nor a short code (5 or 6 digits): %w", n.Number, phone.CheckE164(n.Number))
 		}
 		q, ok := queues[n.EntryQueue]
 		if !ok {
