@@ -92,6 +92,9 @@ func (s *Store) SaveCRMState(ctx context.Context, sessionID string, st CRMSync) 
 // refuses a contact that is not a candidate, and a chat that is not waiting for a pick; picking
 // the same contact again is accepted.
 func (s *Store) ChooseContact(ctx context.Context, sessionID, choice string) error {
+	if err := checkID("chat", sessionID); err != nil {
+		return err
+	}
 	ref := s.fs.Collection(colCRMSync).Doc(sessionID)
 	return s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		snap, err := tx.Get(ref)

@@ -71,7 +71,7 @@ func (s *Store) updateEntry(ctx context.Context, path string, withConsumer bool,
 // from a callback URL cannot name any other document.
 func validEntryPath(path string) bool {
 	p := strings.Split(path, "/")
-	if len(p) != 4 || p[0] == "" || p[1] == "" || p[3] == "" {
+	if len(p) != 4 || !ValidID(p[1]) || !ValidID(p[3]) {
 		return false
 	}
 	return (p[0] == colSessions && p[2] == subEntries) || (p[0] == colConsumers && p[2] == subMessages)
