@@ -93,12 +93,12 @@ func (c contactsAPI) find(w http.ResponseWriter, r *http.Request, a routing.Agen
 	if strings.HasPrefix(q, " ") {
 		q = "+" + strings.TrimSpace(q) // an unencoded + arrives as a space
 	}
-	phone, err := phone.Normalize(q, "")
+	e164, err := phone.Normalize(q, "")
 	if err != nil {
 		jsonapi.WriteError(w, http.StatusBadRequest, "invalid", "phone must be a number with its country code, like ?phone=%2B15551234567: "+err.Error())
 		return
 	}
-	found, err := c.book.FindContacts(r.Context(), phone)
+	found, err := c.book.FindContacts(r.Context(), e164)
 	if err != nil {
 		c.fail(w, err)
 		return

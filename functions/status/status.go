@@ -41,6 +41,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the m query parameter is required", http.StatusBadRequest)
 		return
 	}
+	if !store.IsMessagePath(path) {
+		h.Log.Warn("status callback for a document that is not a message")
+		http.Error(w, "unknown message", http.StatusNotFound)
+		return
+	}
 	cb, err := carrier.ParseStatus(r.PostForm, h.Account)
 	if err != nil {
 		h.Log.Warn("status callback malformed", "remote", r.RemoteAddr, "err", err)

@@ -54,7 +54,7 @@ func TestMalformedIdentifiersAreRefused(t *testing.T) {
 		"From is a short code":        func(v url.Values) { v.Set("From", "55555") },
 		"MessageSid is a path":        func(v url.Values) { v.Set("MessageSid", "SM/../../x"); v.Del("SmsSid"); v.Del("SmsMessageSid") },
 		"another account":             func(v url.Values) { v.Set("AccountSid", "AC"+strings.Repeat("f", 32)) },
-		"To is not ours":              func(v url.Values) { v.Set("To", "+18009990001") },
+		"To is not ours":              func(v url.Values) { v.Set("To", "+14155550199") },
 		"To is a short code not ours": func(v url.Values) { v.Set("To", "99999") },
 		"NumMedia missing":            func(v url.Values) { v.Del("NumMedia") },
 	}

@@ -123,7 +123,7 @@ func (s *Store) ChooseContact(ctx context.Context, sessionID, choice string) err
 // Entry reads the message stored at path (a transcript line or a one-way text).
 func (s *Store) Entry(ctx context.Context, path string) (session.Entry, error) {
 	var e session.Entry
-	if !validEntryPath(path) {
+	if !IsMessagePath(path) {
 		return e, fmt.Errorf("not a message path %q: %w", path, ErrNotFound)
 	}
 	snap, err := s.fs.Doc(path).Get(ctx)

@@ -49,11 +49,11 @@ func contactOf(id string, d contactDoc) crm.Contact {
 
 // CreateContact creates a contact. Its phone must have a leading + and is stored in E.164 form.
 func (c *CRM) CreateContact(ctx context.Context, ct crm.Contact) (crm.Contact, error) {
-	phone, err := phone.Normalize(ct.Phone, "")
+	e164, err := phone.Normalize(ct.Phone, "")
 	if err != nil {
 		return crm.Contact{}, fmt.Errorf("firestorecrm: create contact: %w: %w", crm.ErrPermanent, err)
 	}
-	ct.Phone = phone
+	ct.Phone = e164
 	now := c.now().UTC()
 	ref := c.contacts().NewDoc()
 	if _, err := ref.Create(ctx, contactDoc{Phone: ct.Phone, Name: ct.Name, Email: ct.Email, CreatedAt: now, UpdatedAt: now}); err != nil {
@@ -88,12 +88,12 @@ func (c *CRM) UpdateContact(ctx context.Context, ct crm.Contact) error {
 	if err := checkID("contact", ct.ID); err != nil {
 		return err
 	}
-	phone, err := phone.Normalize(ct.Phone, "")
+	e164, err := phone.Normalize(ct.Phone, "")
 	if err != nil {
 		return fmt.Errorf("firestorecrm: update contact %s: %w: %w", ct.ID, crm.ErrPermanent, err)
 	}
 	_, err = c.contacts().Doc(ct.ID).Update(ctx, []firestore.Update{
-		{Path: "phone", Value: phone}, {Path: "name", Value: ct.Name}, {Path: "email", Value: ct.Email},
+		{Path: "phone", Value: e164}, {Path: "name", Value: ct.Name}, {Path: "email", Value: ct.Email},
 		{Path: "updatedAt", Value: c.now().UTC()},
 	})
 	if status.Code(err) == codes.NotFound {
