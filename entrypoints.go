@@ -102,11 +102,12 @@ var (
 	services = &lazyApp{}
 
 	inboundHandler = lazyHandler{build: func(a *app.App) http.Handler {
-		return &inbound.Handler{Receipts: a.Store, Publisher: a.Publisher, Validator: a.Validator,
-			PublicURL: a.Env.FunctionURL("inbound"), Topic: a.Env.InboundTopic, Log: a.Log}
+		return &inbound.Handler{Receipts: a.Store, Numbers: a.Store, Publisher: a.Publisher, Validator: a.Validator,
+			Account: a.Env.TwilioAccountSID, PublicURL: a.Env.FunctionURL("inbound"), Topic: a.Env.InboundTopic, Log: a.Log}
 	}}
 	statusHandler = lazyHandler{build: func(a *app.App) http.Handler {
-		return &status.Handler{Statuses: a.Sender, Validator: a.Validator, PublicURL: a.Env.FunctionURL("status"), Log: a.Log}
+		return &status.Handler{Statuses: a.Sender, Validator: a.Validator, Account: a.Env.TwilioAccountSID,
+			PublicURL: a.Env.FunctionURL("status"), Log: a.Log}
 	}}
 	agentHandler = lazyHandler{build: func(a *app.App) http.Handler {
 		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts)

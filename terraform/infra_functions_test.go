@@ -145,6 +145,7 @@ func checkEventWiring(t *testing.T, root *modInstance, registered map[string]reg
 			t.Errorf("%s (%s) has no dead_letter_policy: a message that always fails would be retried until it expires and then lost", s.addr, s.pos)
 			continue
 		}
+		checkDeliveryPolicy(t, s, dl)
 		dlTopic := markerOf(dl.attrs["dead_letter_topic"])
 		drained := false
 		for _, other := range subs {

@@ -11,6 +11,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/agents"
 	"github.com/smsdesk/smsdesk/shared/crm"
 	"github.com/smsdesk/smsdesk/shared/crm/firestorecrm"
+	"github.com/smsdesk/smsdesk/shared/phone"
 	"github.com/smsdesk/smsdesk/shared/routing"
 )
 
@@ -92,12 +93,12 @@ func (c contactsAPI) find(w http.ResponseWriter, r *http.Request, a routing.Agen
 	if strings.HasPrefix(q, " ") {
 		q = "+" + strings.TrimSpace(q) // an unencoded + arrives as a space
 	}
-	phone, err := crm.NormalizePhone(q, "")
+	e164, err := phone.Normalize(q, "")
 	if err != nil {
 		jsonapi.WriteError(w, http.StatusBadRequest, "invalid", "phone must be a number with its country code, like ?phone=%2B15551234567: "+err.Error())
 		return
 	}
-	found, err := c.book.FindContacts(r.Context(), phone)
+	found, err := c.book.FindContacts(r.Context(), e164)
 	if err != nil {
 		c.fail(w, err)
 		return

@@ -25,5 +25,5 @@ type Handler struct {
 // Handle processes one Pub/Sub delivery. A returned error makes Pub/Sub deliver it again.
 func (h *Handler) Handle(ctx context.Context, e event.Event) error {
 	return bus.Consume(ctx, e.Data(), h.Log, "inbound message",
-		func(bus.InboundText) bool { return true }, h.Texts.Handle)
+		bus.InboundText.Valid, h.Texts.Handle)
 }

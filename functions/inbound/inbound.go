@@ -6,7 +6,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/bus"
@@ -20,6 +19,11 @@ type Receipts interface {
 	ReleaseInbound(ctx context.Context, messageSID string) error
 }
 
+// Numbers tells the business's own numbers.
+type Numbers interface {
+	BusinessNumber(ctx context.Context, number string) (bool, error)
+}
+
 // Publisher puts the text on the inbound topic.
 type Publisher interface {
 	Publish(ctx context.Context, topic, orderingKey string, v any) error
@@ -29,7 +33,9 @@ type Publisher interface {
 type Handler struct {
 	Receipts  Receipts
 	Publisher Publisher
+	Numbers   Numbers
 	Validator carrier.Validator
+	Account   string // our AccountSid: webhooks of any other account are refused
 	PublicURL string // the exact URL configured at the carrier, which it signs
 	Topic     string
 	Log       *slog.Logger
@@ -45,11 +51,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, why, code)
 		return
 	}
-	t, err := decode(r)
+	m, err := carrier.ParseInbound(r.PostForm, h.Account)
 	if err != nil {
+		// The input is unchecked: it is quoted, never logged or stored as it is.
+		h.Log.Warn("inbound webhook malformed", "remote", r.RemoteAddr, "err", err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	ours, err := h.Numbers.BusinessNumber(r.Context(), m.To)
+	if err != nil {
+		h.Log.Error("business numbers not read", "messageSid", m.MessageSID, "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if !ours {
+		h.Log.Warn("inbound webhook for a number that is not the business's", "messageSid", m.MessageSID, "business", m.To)
+		http.Error(w, "To "+m.To+" is not one of this business's numbers", http.StatusBadRequest)
+		return
+	}
+	t := inboundText(m, time.Now().UTC())
 	log := h.Log.With("messageSid", t.MessageSID, "business", t.To)
 	fresh, err := h.Receipts.ClaimInbound(r.Context(), t.MessageSID, t.ReceivedAt)
 	if err != nil {
@@ -74,33 +94,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(emptyTwiML))
 }
 
-type badRequest string
-
-func (b badRequest) Error() string { return string(b) }
-
-func decode(r *http.Request) (bus.InboundText, error) {
-	f := r.PostForm
+// inboundText is what the conversation needs of a checked message.
+func inboundText(m carrier.InboundMessage, at time.Time) bus.InboundText {
 	t := bus.InboundText{
-		MessageSID: f.Get("MessageSid"), AccountSID: f.Get("AccountSid"),
-		From: f.Get("From"), To: f.Get("To"), Body: f.Get("Body"),
-		OptOutType: f.Get("OptOutType"), ReceivedAt: time.Now().UTC(),
+		MessageSID: m.MessageSID, AccountSID: m.AccountSID, From: m.From, To: m.To, Body: m.Body,
+		OptOutType: m.OptOutType, ReceivedAt: at,
 	}
-	if t.MessageSID == "" || t.From == "" || t.To == "" {
-		return t, badRequest("MessageSid, From and To are required")
+	for _, md := range m.Media {
+		t.Media = append(t.Media, session.Media{URL: md.URL, ContentType: md.ContentType})
 	}
-	n := 0
-	if v := f.Get("NumMedia"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 0 || n > 10 {
-			return t, badRequest("NumMedia must be a number from 0 to 10")
-		}
-	}
-	for i := 0; i < n; i++ {
-		u := f.Get("MediaUrl" + strconv.Itoa(i))
-		if u == "" {
-			return t, badRequest("MediaUrl" + strconv.Itoa(i) + " is missing for NumMedia=" + strconv.Itoa(n))
-		}
-		t.Media = append(t.Media, session.Media{URL: u, ContentType: f.Get("MediaContentType" + strconv.Itoa(i))})
-	}
-	return t, nil
+	return t
 }

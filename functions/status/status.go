@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/smsdesk/smsdesk/shared/carrier"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -22,6 +21,7 @@ type Statuses interface {
 type Handler struct {
 	Statuses  Statuses
 	Validator carrier.Validator
+	Account   string // our AccountSid
 	PublicURL string
 	Log       *slog.Logger
 }
@@ -34,20 +34,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, why, code)
 		return
 	}
-	path, sid, st := r.URL.Query().Get("m"), r.PostForm.Get("MessageSid"), r.PostForm.Get("MessageStatus")
-	if path == "" || sid == "" || st == "" {
-		http.Error(w, "the m query parameter, MessageSid and MessageStatus are required", http.StatusBadRequest)
+	// The callback URL we gave the carrier names the message's document (?m=...); the store
+	// accepts only paths of messages.
+	path := r.URL.Query().Get("m")
+	if path == "" {
+		http.Error(w, "the m query parameter is required", http.StatusBadRequest)
 		return
 	}
-	code := 0
-	if v := r.PostForm.Get("ErrorCode"); v != "" {
-		var err error
-		if code, err = strconv.Atoi(v); err != nil {
-			http.Error(w, "ErrorCode must be a number", http.StatusBadRequest)
-			return
-		}
+	if !store.IsMessagePath(path) {
+		h.Log.Warn("status callback for a document that is not a message")
+		http.Error(w, "unknown message", http.StatusNotFound)
+		return
 	}
-	err := h.Statuses.ApplyStatus(r.Context(), path, sid, st, code)
+	cb, err := carrier.ParseStatus(r.PostForm, h.Account)
+	if err != nil {
+		h.Log.Warn("status callback malformed", "remote", r.RemoteAddr, "err", err)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	sid, st, code := cb.MessageSID, cb.Status, cb.ErrorCode
+	err = h.Statuses.ApplyStatus(r.Context(), path, sid, st, code)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		h.Log.Warn("status for unknown message", "path", path, "sid", sid)

@@ -233,7 +233,7 @@ func TestCRMSweeperResendsLostChatEvents(t *testing.T) {
 	f := newFixture(t)
 	ctx := testCtx(t)
 	phone := consumerPhone()
-	sid := dropPrefix + strings.Repeat("1", 20) + fmt.Sprintf("%08d", fixtureSeq.Add(1))
+	sid := dropPrefix + strings.Repeat("1", 16) + fmt.Sprintf("%08d", fixtureSeq.Add(1))
 	if res, err := sim.SendInbound(ctx, carriersim.Inbound{From: phone, To: f.Number, Body: "hi", MessageSID: sid}); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("text: %v %d", err, res.StatusCode)
 	}

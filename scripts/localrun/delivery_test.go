@@ -84,7 +84,7 @@ func TestStatusCallbacksOnlyMoveForward(t *testing.T) {
 		t.Errorf("after late callbacks the message is %q, want delivered", e.Status)
 	}
 	other := runner.BaseURL + "/status?m=" + url.QueryEscape("agents/t1-ana")
-	form = url.Values{"MessageSid": {sid}, "MessageStatus": {"failed"}}
+	form = url.Values{"MessageSid": {sid}, "MessageStatus": {"failed"}, "AccountSid": {accountSID}}
 	if code := postSigned(t, other, form, carriersim.Signature(authToken, other, form)); code != http.StatusNotFound {
 		t.Errorf("callback naming a non-message document = %d, want 404", code)
 	}
@@ -100,7 +100,7 @@ func TestShortCodeStopIsConfirmedOnceByUs(t *testing.T) {
 	expectSMS(t, ctx, phone, 2, "ENGLISH")
 	webhook := runner.BaseURL + "/inbound"
 	for i, body := range []string{"STOP", "stop", "anyone?"} {
-		form := url.Values{"MessageSid": {"SMshort" + pad(i) + strings.Repeat("0", 20)}, "From": {phone}, "To": {f.Number}, "Body": {body}}
+		form := carrierForm(phone, f.Number, body) // no OptOutType: the carrier left the keyword to us
 		if code := postSigned(t, webhook, form, carriersim.Signature(authToken, webhook, form)); code != http.StatusOK {
 			t.Fatalf("webhook = %d", code)
 		}

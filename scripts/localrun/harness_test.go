@@ -31,7 +31,7 @@ const (
 )
 
 // dropPrefix starts the MessageSid of texts whose chats lose their timers.
-const dropPrefix = "SMdrop"
+const dropPrefix = "SMdeadbeef" // hex, as every MessageSid is
 
 var (
 	sim        *carriersim.Sim

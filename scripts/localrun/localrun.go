@@ -107,10 +107,10 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	// Pub/Sub push delivery; the event functions are served below their names for that.
 	topicPath := func(t string) string { return "/projects/" + o.ProjectID + "/topics/" + t }
 	err = bus.ProvisionPush(ctx, ps, o.ProjectID, []bus.PushRoute{
-		{Topic: env.InboundTopic, Endpoint: base + "/conversation" + topicPath(env.InboundTopic)},
-		{Topic: env.OutboundTopic, Endpoint: base + "/sender" + topicPath(env.OutboundTopic)},
-		{Topic: env.BulkTopic, Endpoint: base + "/bulk" + topicPath(env.BulkTopic)},
-		{Topic: env.ChatEventsTopic, Endpoint: base + "/crmsync" + topicPath(env.ChatEventsTopic)},
+		{Topic: env.InboundTopic, Function: "conversation", Endpoint: base + "/conversation" + topicPath(env.InboundTopic)},
+		{Topic: env.OutboundTopic, Function: "sender", Endpoint: base + "/sender" + topicPath(env.OutboundTopic)},
+		{Topic: env.BulkTopic, Function: "bulk", Endpoint: base + "/bulk" + topicPath(env.BulkTopic)},
+		{Topic: env.ChatEventsTopic, Function: "crmsync", Endpoint: base + "/crmsync" + topicPath(env.ChatEventsTopic)},
 	})
 	if err != nil {
 		return nil, err

@@ -122,7 +122,7 @@ func TestSweeperFiresLostTimers(t *testing.T) {
 	number, _, _ := timerFixture(t, config.Timeouts{InactivityWarn: "500ms", InactivityEnd: "1h"})
 	ctx := testCtx(t)
 	phone := consumerPhone()
-	sid := dropPrefix + strings.Repeat("0", 20) + fmt.Sprintf("%08d", fixtureSeq.Add(1))
+	sid := dropPrefix + strings.Repeat("0", 16) + fmt.Sprintf("%08d", fixtureSeq.Add(1))
 	if res, err := sim.SendInbound(ctx, carriersim.Inbound{From: phone, To: number, Body: "hi", MessageSID: sid}); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("text: %v %d", err, res.StatusCode)
 	}

@@ -13,6 +13,8 @@ import (
 
 	"cloud.google.com/go/pubsub/v2"
 
+	"github.com/smsdesk/smsdesk/shared/carrier"
+	"github.com/smsdesk/smsdesk/shared/phone"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -26,6 +28,13 @@ type InboundText struct {
 	Media      []session.Media `json:"media,omitempty"`
 	OptOutType string          `json:"optOutType,omitempty"`
 	ReceivedAt time.Time       `json:"receivedAt"`
+}
+
+// Valid reports whether the text has the ids the webhook checks: a message id that can name
+// a document, an E.164 consumer and a business number. Anything else on the topic can never
+// be applied, so it is dropped rather than redelivered forever.
+func (t InboundText) Valid() bool {
+	return carrier.ValidMessageSID(t.MessageSID) && phone.ValidE164(t.From) && phone.ValidBusinessNumber(t.To)
 }
 
 // OutboundMessage asks the sender to deliver the transcript entry stored at Path.

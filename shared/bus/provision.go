@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
@@ -11,35 +12,67 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
+// How Pub/Sub retries a push delivery that failed, and how many deliveries a message gets
+// before it goes to its subscription's dead-letter topic. terraform/pubsub.tf sets the same
+// (terraform/infra_test.go holds them equal), so a message that can never be handled stops
+// being retried locally as it does in the cloud, and lets later messages of its key go on.
+const (
+	RetryMinBackoff     = 10 * time.Second
+	RetryMaxBackoff     = 600 * time.Second
+	MaxDeliveryAttempts = 10 // var.max_delivery_attempts's default
+)
+
 // PushRoute is a topic delivered to an HTTP endpoint, the way Eventarc delivers to a function.
 type PushRoute struct {
 	Topic    string
+	Function string // the event function it delivers to, which names the subscription
 	Endpoint string
 }
 
-// ProvisionPush creates topics and ordered push subscriptions where they do not exist. It is
-// for the emulator and tests; in the cloud Terraform owns these.
+// SubscriptionName is the push subscription of a route, named as Terraform names it.
+func (r PushRoute) SubscriptionName() string { return r.Topic + "-" + r.Function }
+
+// DeadLetterTopic is where the route's undeliverable messages go; its pull subscription is
+// DeadLetterTopic() + "-pull".
+func (r PushRoute) DeadLetterTopic() string { return r.SubscriptionName() + "-dead-letter" }
+
+// ProvisionPush creates topics, their ordered push subscriptions and dead-letter topics
+// (each with a pull subscription) where they do not exist. It is for the emulator and tests;
+// in the cloud Terraform owns these.
 func ProvisionPush(ctx context.Context, c *pubsub.Client, project string, routes []PushRoute) error {
+	topicPath := func(name string) string { return fmt.Sprintf("projects/%s/topics/%s", project, name) }
+	subPath := func(name string) string { return fmt.Sprintf("projects/%s/subscriptions/%s", project, name) }
 	for _, r := range routes {
-		topic := fmt.Sprintf("projects/%s/topics/%s", project, r.Topic)
-		_, err := c.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: topic})
-		if err != nil && status.Code(err) != codes.AlreadyExists {
-			return fmt.Errorf("create topic %s: %w", topic, err)
+		for _, t := range []string{r.Topic, r.DeadLetterTopic()} {
+			if _, err := c.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: topicPath(t)}); err != nil && status.Code(err) != codes.AlreadyExists {
+				return fmt.Errorf("create topic %s: %w", t, err)
+			}
 		}
-		sub := fmt.Sprintf("projects/%s/subscriptions/%s-push", project, r.Topic)
+		_, err := c.SubscriptionAdminClient.CreateSubscription(ctx, &pubsubpb.Subscription{
+			Name:               subPath(r.DeadLetterTopic() + "-pull"),
+			Topic:              topicPath(r.DeadLetterTopic()),
+			AckDeadlineSeconds: 60,
+		})
+		if err != nil && status.Code(err) != codes.AlreadyExists {
+			return fmt.Errorf("create subscription %s-pull: %w", r.DeadLetterTopic(), err)
+		}
 		_, err = c.SubscriptionAdminClient.CreateSubscription(ctx, &pubsubpb.Subscription{
-			Name:                  sub,
-			Topic:                 topic,
+			Name:                  subPath(r.SubscriptionName()),
+			Topic:                 topicPath(r.Topic),
 			PushConfig:            &pubsubpb.PushConfig{PushEndpoint: r.Endpoint},
 			AckDeadlineSeconds:    30,
 			EnableMessageOrdering: true,
 			RetryPolicy: &pubsubpb.RetryPolicy{
-				MinimumBackoff: durationpb.New(1e8), // 100 ms: locally a retry should come quickly
-				MaximumBackoff: durationpb.New(1e10),
+				MinimumBackoff: durationpb.New(RetryMinBackoff),
+				MaximumBackoff: durationpb.New(RetryMaxBackoff),
+			},
+			DeadLetterPolicy: &pubsubpb.DeadLetterPolicy{
+				DeadLetterTopic:     topicPath(r.DeadLetterTopic()),
+				MaxDeliveryAttempts: MaxDeliveryAttempts,
 			},
 		})
 		if err != nil && status.Code(err) != codes.AlreadyExists {
-			return fmt.Errorf("create subscription %s: %w", sub, err)
+			return fmt.Errorf("create subscription %s: %w", r.SubscriptionName(), err)
 		}
 	}
 	return nil

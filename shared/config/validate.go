@@ -9,12 +9,8 @@ import (
 	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/compliance"
+	"github.com/smsdesk/smsdesk/shared/phone"
 )
-
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-
-// ValidE164 reports whether n is a phone number in E.164 form (+ and 7 to 15 digits).
-func ValidE164(n string) bool { return e164.MatchString(n) }
 
 // LoadFile reads and validates a catalog from a JSON file.
 func LoadFile(path string) (Catalog, error) {
@@ -126,8 +122,8 @@ func (c Catalog) Validate() error {
 				add("number %s: timeouts: %w", n.Number, err)
 			}
 		}
-		if !ValidE164(n.Number) {
-			add("number %q is not E.164 (like +18005550100)", n.Number)
+		if !phone.ValidBusinessNumber(n.Number) {
+			add("number %q is not E.164 (like +18005550100) nor a short code (5 or 6 digits): %w", n.Number, phone.CheckE164(n.Number))
 		}
 		q, ok := queues[n.EntryQueue]
 		if !ok {
@@ -179,7 +175,42 @@ func (c Catalog) Validate() error {
 			}
 		}
 	}
+	errs = append(errs, c.validateIDs()...)
 	return errors.Join(errs...)
+}
+
+// idShape is what the business may name a queue, agent, team, template or API key: the ids
+// become document ids and appear in API paths, so no "/", spaces or dot steps.
+var idShape = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+
+func (c Catalog) validateIDs() []error {
+	var errs []error
+	check := func(kind, id string) {
+		if !idShape.MatchString(id) {
+			errs = append(errs, fmt.Errorf("%s id %.48q must be 1 to 100 letters, digits, '.', '-' or '_', starting with a letter or digit", kind, id))
+		}
+	}
+	for _, q := range c.Queues {
+		if q.ID != "" {
+			check("queue", q.ID)
+		}
+	}
+	for _, a := range c.Agents {
+		check("agent", a.ID)
+	}
+	for _, t := range c.Teams {
+		check("team", t.ID)
+	}
+	for _, t := range c.Templates {
+		check("template", t.ID)
+		if t.Language != "" {
+			check("template language", t.Language)
+		}
+	}
+	for _, k := range c.APIKeys {
+		check("API key", k.ID)
+	}
+	return errs
 }
 
 // ServedQueues is every queue an agent serves, directly or through the teams they belong to.

@@ -55,3 +55,28 @@ func TestCRMAdapterByNumberThenLineOfBusiness(t *testing.T) {
 		t.Errorf("without settings = %s, want the built-in CRM", got)
 	}
 }
+
+func TestBusinessNumbersAreE164OrShortCodes(t *testing.T) {
+	catalog := func(n string) Catalog {
+		return Catalog{
+			Numbers: []Number{{Number: n, LineOfBusiness: "r", EntryQueue: "root"}},
+			Queues:  []Queue{{ID: "root", LineOfBusiness: "r"}},
+		}
+	}
+	for _, n := range []string{"+18005550100", "12345", "123456"} {
+		if err := catalog(n).Validate(); err != nil {
+			t.Errorf("number %q refused: %v", n, err)
+		}
+	}
+	for n, why := range map[string]string{
+		"+1555/123":   "not E.164",
+		"../numbers":  "not E.164",
+		"+1800555010": "too short",
+		"1234":        "not E.164",
+	} {
+		err := catalog(n).Validate()
+		if err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("number %q: %v, want an error saying %q", n, err, why)
+		}
+	}
+}

@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/smsdesk/smsdesk/shared/phone"
 )
 
 // Event types, the values of Event.Type.
@@ -120,14 +122,14 @@ type Resolution struct {
 	Created   bool // Contact was created by this Resolve
 }
 
-// Resolve finds the contact with the phone number (any form NormalizePhone accepts with a
+// Resolve finds the contact with the phone number (any form phone.Normalize accepts with a
 // leading +): none → it creates one named name; one → it; several → Ambiguous, and the caller
 // marks the chat so the agent chooses.
 //
 // Two Resolves racing for a number that has no contact yet may both create one; callers
 // serialize the sync per chat (as an ordering key does) to avoid that.
-func Resolve(ctx context.Context, c CRM, phone string, name string) (Resolution, error) {
-	e164, err := NormalizePhone(phone, "")
+func Resolve(ctx context.Context, c CRM, raw string, name string) (Resolution, error) {
+	e164, err := phone.Normalize(raw, "")
 	if err != nil {
 		return Resolution{}, fmt.Errorf("%w: resolve contact: %w", ErrPermanent, err)
 	}

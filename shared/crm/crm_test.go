@@ -3,63 +3,10 @@ package crm_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/smsdesk/smsdesk/shared/crm"
 )
-
-func TestNormalizePhone(t *testing.T) {
-	ok := []struct{ raw, country, want string }{
-		{"(555) 123-4567", "US", "+15551234567"},
-		{"555.123.4567", "us", "+15551234567"},
-		{"1 (555) 123-4567", "US", "+15551234567"},
-		{"+1 555 123 4567", "", "+15551234567"},
-		{"+44 20 7946 0958", "", "+442079460958"},
-		{"+44 20 7946 0958", "US", "+442079460958"},
-		{"020 7946 0958", "GB", "+442079460958"},
-		{"0044 20 7946 0958", "FR", "+442079460958"},
-		{"011 44 20 7946 0958", "US", "+442079460958"},
-		{"06 12 34 56 78", "FR", "+33612345678"},
-		{"030 123456", "DE", "+4930123456"},
-		{"06 4712 34567", "IT", "+3906471234567"},
-		{"8 (912) 345-67-89", "RU", "+79123456789"},
-		{"06 30 123 4567", "HU", "+36301234567"},
-		{"+52 55 1234 5678", "", "+525512345678"},
-		{"  +61 2 9876 5432 ", "AU", "+61298765432"},
-		{"+6834002", "", "+6834002"},
-	}
-	for _, c := range ok {
-		got, err := crm.NormalizePhone(c.raw, c.country)
-		if err != nil || got != c.want {
-			t.Errorf("NormalizePhone(%q, %q) = %q, %v; want %q", c.raw, c.country, got, err, c.want)
-		}
-	}
-	bad := []struct{ raw, country, why string }{
-		{"", "US", "empty"},
-		{"   ", "US", "empty"},
-		{"hello", "US", "letters"},
-		{"1-800-FLOWERS", "US", "letters"},
-		{"555-123-4567 x12", "US", "letters"},
-		{"555-123-4567", "", "no default country"},
-		{"555-123-4567", "ZZ", "ISO 3166-1"},
-		{"12+34", "US", "+ may only start"},
-		{"555_123_4567", "US", "not part of a phone number"},
-		{"+0 555 1234", "", "never starts with 0"},
-		{"+999 1234 5678", "", "does not start with a country calling code"},
-		{"+1 055 123 4567", "", "area codes start with 2 to 9"},
-		{"555-1234", "US", "10 digits"},
-		{"+1234567890123456", "", "7 to 15"},
-		{"+44 12", "", "7 to 15"},
-		{"()--", "US", "no digits"},
-	}
-	for _, c := range bad {
-		got, err := crm.NormalizePhone(c.raw, c.country)
-		if err == nil || !strings.Contains(err.Error(), c.why) {
-			t.Errorf("NormalizePhone(%q, %q) = %q, %v; want an error saying %q", c.raw, c.country, got, err, c.why)
-		}
-	}
-}
 
 // fakeCRM is a CRM in memory.
 type fakeCRM struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/phone"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -108,10 +109,10 @@ var placeholder = regexp.MustCompile(`\{[a-zA-Z0-9_]+\}`)
 // prepare validates the request and resolves its text.
 func (s *Service) prepare(ctx context.Context, r *Request) (config.Line, error) {
 	switch {
-	case !config.ValidE164(r.To):
-		return config.Line{}, refuse(400, "invalid_to", "to %q is not an E.164 number like +15551234567", r.To)
-	case !config.ValidE164(r.From):
-		return config.Line{}, refuse(400, "invalid_from", "from %q is not an E.164 number like +18005550100", r.From)
+	case !phone.ValidE164(r.To):
+		return config.Line{}, refuse(400, "invalid_to", "to: %v", phone.CheckE164(r.To))
+	case !phone.ValidBusinessNumber(r.From):
+		return config.Line{}, refuse(400, "invalid_from", "from %q is neither an E.164 number like +18005550100 nor a short code", r.From)
 	}
 	line, err := s.Store.Line(ctx, r.From)
 	if errors.Is(err, store.ErrNotFound) {

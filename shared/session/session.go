@@ -6,6 +6,8 @@ package session
 import (
 	"errors"
 	"time"
+
+	"github.com/smsdesk/smsdesk/shared/phone"
 )
 
 // State is where a chat stands.
@@ -45,16 +47,21 @@ type Consumer struct {
 	// gets the number's auto-reply instead of opening a chat (unless the number says so).
 	LastNotificationAt time.Time `firestore:"lastNotificationAt,omitempty"`
 	// TimeZone is where the consumer lives (IANA name), when the business told us; quiet hours
-	// follow it, else the number's time zone.
+	// follow it, else the zone of the consumer's phone number, else the business number's.
 	TimeZone string `firestore:"timeZone,omitempty"`
 }
 
-// Location is the consumer's time zone, or fallback when unknown.
+// Location is the consumer's time zone: the one the business gave, else the one the
+// numbering plan places their phone number in (a Los Angeles area code texting a New York
+// business keeps Los Angeles' quiet hours), else fallback.
 func (c Consumer) Location(fallback *time.Location) *time.Location {
 	if c.TimeZone != "" {
 		if loc, err := time.LoadLocation(c.TimeZone); err == nil {
 			return loc
 		}
+	}
+	if loc, ok := phone.TimeZone(c.Phone); ok {
+		return loc
 	}
 	return fallback
 }

@@ -68,6 +68,9 @@ func (s *Store) Supervisors(ctx context.Context, queueID string) ([]routing.Agen
 // Agent reads one agent.
 func (s *Store) Agent(ctx context.Context, id string) (routing.Agent, error) {
 	var a routing.Agent
+	if err := checkID("agent", id); err != nil {
+		return a, err
+	}
 	snap, err := s.agentRef(id).Get(ctx)
 	if isNotFound(err) {
 		return a, fmt.Errorf("agent %s: %w", id, ErrNotFound)
@@ -173,6 +176,9 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 // changed chat before it is stored (to plan its timers). It returns the paths of the new
 // entries that are to be sent.
 func (s *Store) AppendByAgent(ctx context.Context, sessionID, agentID string, now time.Time, entries []session.Entry, endReason string, plan func(*session.Session)) ([]string, error) {
+	if err := checkID("chat", sessionID); err != nil {
+		return nil, err
+	}
 	var paths []string
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		paths = nil

@@ -53,6 +53,9 @@ func (s *Store) SaveBulkResult(ctx context.Context, jobID string, r BulkResult) 
 // BulkJob reads a bulk send and its results so far, in recipient order.
 func (s *Store) BulkJob(ctx context.Context, id string) (BulkJob, []BulkResult, error) {
 	var j BulkJob
+	if err := checkID("bulk job", id); err != nil {
+		return j, nil, err
+	}
 	ref := s.fs.Collection(colBulkJobs).Doc(id)
 	snap, err := ref.Get(ctx)
 	if isNotFound(err) {

@@ -84,7 +84,7 @@ func (s *Store) LoadCatalog(ctx context.Context, c config.Catalog) error {
 		}
 	}
 	s.mu.Lock()
-	s.lines = map[string]cachedLine{}
+	s.forgetConfigLocked()
 	s.mu.Unlock()
 	return nil
 }
@@ -179,11 +179,14 @@ const (
 
 // DeleteConfig removes one configuration document (a number, queue, team or agent).
 func (s *Store) DeleteConfig(ctx context.Context, kind, id string) error {
+	if err := checkID(kind, id); err != nil {
+		return err
+	}
 	if _, err := s.fs.Collection(kind).Doc(id).Delete(ctx); err != nil {
 		return fmt.Errorf("delete %s %s: %w", kind, id, err)
 	}
 	s.mu.Lock()
-	s.lines = map[string]cachedLine{}
+	s.forgetConfigLocked()
 	s.mu.Unlock()
 	return nil
 }

@@ -14,6 +14,9 @@ import (
 // ClaimInbound records a carrier MessageSid the first time it is seen. It reports false for a
 // duplicate webhook, so a retried delivery is accepted but processed once.
 func (s *Store) ClaimInbound(ctx context.Context, messageSID string, now time.Time) (bool, error) {
+	if !ValidID(messageSID) {
+		return false, fmt.Errorf("record inbound: MessageSid %.48q cannot name a document", messageSID)
+	}
 	_, err := s.fs.Collection(colInbound).Doc(messageSID).Create(ctx, map[string]any{
 		"receivedAt": now,
 		// expireAt lets a Firestore TTL policy drop receipts once carrier retries are over.
@@ -199,6 +202,9 @@ func relPath(ref *firestore.DocumentRef) string {
 // Session reads one chat.
 func (s *Store) Session(ctx context.Context, id string) (session.Session, error) {
 	var out session.Session
+	if err := checkID("chat", id); err != nil {
+		return out, err
+	}
 	snap, err := s.sessionRef(id).Get(ctx)
 	if isNotFound(err) {
 		return out, fmt.Errorf("chat %s: %w", id, ErrNotFound)
@@ -214,6 +220,9 @@ func (s *Store) Session(ctx context.Context, id string) (session.Session, error)
 
 // Transcript returns a chat's entries in order.
 func (s *Store) Transcript(ctx context.Context, sessionID string) ([]session.Entry, error) {
+	if err := checkID("chat", sessionID); err != nil {
+		return nil, err
+	}
 	docs, err := s.sessionRef(sessionID).Collection(subEntries).OrderBy("seq", firestore.Asc).Documents(ctx).GetAll()
 	if err != nil {
 		return nil, fmt.Errorf("read transcript of %s: %w", sessionID, err)

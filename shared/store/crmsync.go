@@ -92,6 +92,9 @@ func (s *Store) SaveCRMState(ctx context.Context, sessionID string, st CRMSync) 
 // refuses a contact that is not a candidate, and a chat that is not waiting for a pick; picking
 // the same contact again is accepted.
 func (s *Store) ChooseContact(ctx context.Context, sessionID, choice string) error {
+	if err := checkID("chat", sessionID); err != nil {
+		return err
+	}
 	ref := s.fs.Collection(colCRMSync).Doc(sessionID)
 	return s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		snap, err := tx.Get(ref)
@@ -120,7 +123,7 @@ func (s *Store) ChooseContact(ctx context.Context, sessionID, choice string) err
 // Entry reads the message stored at path (a transcript line or a one-way text).
 func (s *Store) Entry(ctx context.Context, path string) (session.Entry, error) {
 	var e session.Entry
-	if !validEntryPath(path) {
+	if !IsMessagePath(path) {
 		return e, fmt.Errorf("not a message path %q: %w", path, ErrNotFound)
 	}
 	snap, err := s.fs.Doc(path).Get(ctx)

@@ -26,7 +26,7 @@ func (s *Store) UpdateStatus(ctx context.Context, path string, change func(e *se
 }
 
 func (s *Store) updateEntry(ctx context.Context, path string, withConsumer bool, change func(*session.Entry, session.Consumer) bool) (session.Entry, error) {
-	if !validEntryPath(path) {
+	if !IsMessagePath(path) {
 		return session.Entry{}, fmt.Errorf("not a message path %q: %w", path, ErrNotFound)
 	}
 	ref := s.fs.Doc(path)
@@ -67,11 +67,11 @@ func (s *Store) updateEntry(ctx context.Context, path string, withConsumer bool,
 	return session.Entry{}, fmt.Errorf("update %s: too much contention", path)
 }
 
-// validEntryPath accepts only transcript and stand-alone message documents, so a path taken
+// IsMessagePath accepts only transcript and stand-alone message documents, so a path taken
 // from a callback URL cannot name any other document.
-func validEntryPath(path string) bool {
+func IsMessagePath(path string) bool {
 	p := strings.Split(path, "/")
-	if len(p) != 4 || p[0] == "" || p[1] == "" || p[3] == "" {
+	if len(p) != 4 || !ValidID(p[1]) || !ValidID(p[3]) {
 		return false
 	}
 	return (p[0] == colSessions && p[2] == subEntries) || (p[0] == colConsumers && p[2] == subMessages)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/phone"
 )
 
 // Collection names.
@@ -42,6 +43,7 @@ type Store struct {
 	// changes rarely, so a few seconds of staleness saves reads on the hot path.
 	mu    sync.Mutex
 	lines map[string]cachedLine
+	known map[string]knownNumber
 	ttl   time.Duration
 }
 
@@ -52,7 +54,7 @@ type cachedLine struct {
 
 // New wraps a Firestore client.
 func New(fs *firestore.Client) *Store {
-	return &Store{fs: fs, lines: map[string]cachedLine{}, ttl: 10 * time.Second}
+	return &Store{fs: fs, lines: map[string]cachedLine{}, known: map[string]knownNumber{}, ttl: 10 * time.Second}
 }
 
 // Client returns the underlying Firestore client.
@@ -68,6 +70,9 @@ func IsAlreadyExists(err error) bool { return status.Code(err) == codes.AlreadyE
 
 // Line returns the configuration of a business number with its line of business's queues.
 func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
+	if !phone.ValidBusinessNumber(number) {
+		return config.Line{}, fmt.Errorf("business number %q: %w", number, ErrNotFound)
+	}
 	s.mu.Lock()
 	c, ok := s.lines[number]
 	s.mu.Unlock()

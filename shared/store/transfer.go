@@ -25,6 +25,14 @@ type TransferTarget struct {
 // entries to append, or an error refusing the transfer, which Transfer returns wrapped.
 func (s *Store) Transfer(ctx context.Context, sessionID, from string, to TransferTarget, now time.Time,
 	build func(session.Session, *routing.Agent) ([]session.Entry, error), plan func(*session.Session)) ([]string, error) {
+	if err := checkID("chat", sessionID); err != nil {
+		return nil, err
+	}
+	if to.Agent != "" {
+		if err := checkID("agent", to.Agent); err != nil {
+			return nil, err
+		}
+	}
 	var paths []string
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		paths = nil

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/smsdesk/smsdesk/shared/crm"
+	"github.com/smsdesk/smsdesk/shared/phone"
 )
 
 func (c *CRM) contacts() *firestore.CollectionRef { return c.fs.Collection(colContacts) }
@@ -48,11 +49,11 @@ func contactOf(id string, d contactDoc) crm.Contact {
 
 // CreateContact creates a contact. Its phone must have a leading + and is stored in E.164 form.
 func (c *CRM) CreateContact(ctx context.Context, ct crm.Contact) (crm.Contact, error) {
-	phone, err := crm.NormalizePhone(ct.Phone, "")
+	e164, err := phone.Normalize(ct.Phone, "")
 	if err != nil {
 		return crm.Contact{}, fmt.Errorf("firestorecrm: create contact: %w: %w", crm.ErrPermanent, err)
 	}
-	ct.Phone = phone
+	ct.Phone = e164
 	now := c.now().UTC()
 	ref := c.contacts().NewDoc()
 	if _, err := ref.Create(ctx, contactDoc{Phone: ct.Phone, Name: ct.Name, Email: ct.Email, CreatedAt: now, UpdatedAt: now}); err != nil {
@@ -82,17 +83,17 @@ func (c *CRM) Contact(ctx context.Context, id string) (crm.Contact, error) {
 }
 
 // UpdateContact replaces a contact's phone, name and email, for the contacts API. The phone
-// must be E.164 (NormalizePhone first).
+// must be E.164 (phone.Normalize first).
 func (c *CRM) UpdateContact(ctx context.Context, ct crm.Contact) error {
 	if err := checkID("contact", ct.ID); err != nil {
 		return err
 	}
-	phone, err := crm.NormalizePhone(ct.Phone, "")
+	e164, err := phone.Normalize(ct.Phone, "")
 	if err != nil {
 		return fmt.Errorf("firestorecrm: update contact %s: %w: %w", ct.ID, crm.ErrPermanent, err)
 	}
 	_, err = c.contacts().Doc(ct.ID).Update(ctx, []firestore.Update{
-		{Path: "phone", Value: phone}, {Path: "name", Value: ct.Name}, {Path: "email", Value: ct.Email},
+		{Path: "phone", Value: e164}, {Path: "name", Value: ct.Name}, {Path: "email", Value: ct.Email},
 		{Path: "updatedAt", Value: c.now().UTC()},
 	})
 	if status.Code(err) == codes.NotFound {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/crm"
 	"github.com/smsdesk/smsdesk/shared/crm/internal/httpretry"
+	"github.com/smsdesk/smsdesk/shared/phone"
 )
 
 // DefaultBaseURL is HubSpot's API.
@@ -130,16 +131,16 @@ func (c *Client) FindContacts(ctx context.Context, phone string) ([]crm.Contact,
 	return contacts, nil
 }
 
-func contactOf(o object, phone string) crm.Contact {
+func contactOf(o object, searched string) crm.Contact {
 	p := o.Properties
-	ct := crm.Contact{ID: o.ID, Phone: phone, Email: p["email"],
+	ct := crm.Contact{ID: o.ID, Phone: searched, Email: p["email"],
 		Name: strings.TrimSpace(p["firstname"] + " " + p["lastname"])}
 	for _, raw := range []string{p["phone"], p["mobilephone"]} {
-		if n, err := crm.NormalizePhone(raw, ""); err == nil && n == phone {
+		if n, err := phone.Normalize(raw, ""); err == nil && n == searched {
 			return ct
 		}
 	}
-	if n, err := crm.NormalizePhone(p["phone"], ""); err == nil {
+	if n, err := phone.Normalize(p["phone"], ""); err == nil {
 		ct.Phone = n
 	}
 	return ct
