@@ -56,9 +56,9 @@ const (
 	EndOptOut        = "consumer opted out (STOP)"
 	EndOptOutWording = "consumer opted out (asked to stop texts)"
 	EndOptOutAgent   = "agent opted the consumer out at their request"
-	EndConsumerExit = "consumer ended the chat"
-	EndAgent        = "agent ended the chat"
-	EndAfterHours   = "queue closed (after hours)"
+	EndConsumerExit  = "consumer ended the chat"
+	EndAgent         = "agent ended the chat"
+	EndAfterHours    = "queue closed (after hours)"
 )
 
 // Handle applies one inbound text to the consumer and their active chat (s, nil if none).

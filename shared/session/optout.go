@@ -93,6 +93,7 @@ func ResolveOptOut(line config.Line, c Consumer, s Session, agentID string, optO
 	}
 	m.add(Entry{Author: FromSystem, Kind: "event", Body: "opted out by " + agentID})
 	m.optOut(EndOptOutAgent)
+	m.out.Timers = Plan(line, m.out.Session) // an ended chat has no deadlines left
 	if src := m.out.Consumer.OptOutSource; m.in.MessageSID != "" && src == "sms:"+m.in.MessageSID {
 		m.out.Consumer.OptOutSource = src + " (confirmed by agent " + agentID + ")"
 	}
