@@ -1,9 +1,11 @@
 package localrun_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // flaggedChat is the agent's view of a chat with its possible opt-out request.
@@ -14,6 +16,27 @@ type flaggedChat struct {
 		Notice, Wording, OptOut, Dismiss string
 	} `json:"possibleOptOut"`
 	Error struct{ Code, Message string } `json:"error"`
+}
+
+type notice struct{ Type, ChatID, Reason string }
+
+// waitNotice polls the agent's notices until one of type kind arrives.
+func waitNotice(t *testing.T, ctx context.Context, token, kind string) notice {
+	t.Helper()
+	for {
+		var res struct{ Events []notice }
+		api(t, token, "GET", "/events", nil, &res)
+		for _, n := range res.Events {
+			if n.Type == kind {
+				return n
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no %s notice; got %+v", kind, res.Events)
+		case <-time.After(30 * time.Millisecond):
+		}
+	}
 }
 
 func notify(t *testing.T, key, from, to string) (int, outResult) {
@@ -86,6 +109,13 @@ func TestOptOutWordingInSupportChatIsFlagged(t *testing.T) {
 	api(t, ola, "GET", "/chats/"+chatID, nil, &c)
 	if c.State != "assigned" || c.PossibleOptOut == nil || c.PossibleOptOut.Notice != "possible opt-out request" || c.PossibleOptOut.Wording != "cancel" {
 		t.Fatalf("chat = %+v, want it open with a possible opt-out request", c)
+	}
+	var notices struct {
+		Events []struct{ Type, ChatID, Reason string }
+	}
+	api(t, ola, "GET", "/events", nil, &notices)
+	if n := notices.Events[len(notices.Events)-1]; n.Type != "possible_optout" || n.ChatID != chatID || n.Reason != "cancel" {
+		t.Errorf("agent's last notice = %+v, want possible_optout for the chat", n)
 	}
 	if code, r := notify(t, key, number, phone); code != http.StatusConflict || r.Error.Code != "possible_opt_out" {
 		t.Errorf("notification while flagged = %d %+v, want 409 possible_opt_out", code, r.Error)

@@ -37,6 +37,9 @@ type Outcome struct {
 	FreedAgent string
 	// Timers are the chat's new timers, when its deadlines changed.
 	Timers []Timer
+	// Flagged is set when the text raised a possible opt-out request in the chat, for the
+	// agent's notice.
+	Flagged bool
 }
 
 // Applied is a stored outcome with the paths of the messages it asks to send.

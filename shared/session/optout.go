@@ -48,6 +48,7 @@ func (m *machine) flag(wording string) {
 	m.add(Entry{Author: FromSystem, Kind: "event", Body: fmt.Sprintf("possible opt-out request (%q): opt the consumer out or dismiss", wording)})
 	if s.OptOutFlag == nil {
 		s.OptOutFlag = &OptOutFlag{Wording: wording, MessageSID: m.in.MessageSID, SessionID: s.ID, At: m.in.At}
+		m.out.Flagged = true
 		m.reply("optoutcheck", m.lang(), nil)
 	}
 	m.out.Consumer.OptOutFlag = s.OptOutFlag
