@@ -14,21 +14,21 @@ import (
 
 // Message is an outbound message accepted by the REST API.
 type Message struct {
-	SID                 string   `json:"sid"`
-	AccountSID          string   `json:"accountSid"`
-	MessagingServiceSID string   `json:"messagingServiceSid,omitempty"`
-	From                string   `json:"from"`
-	To                  string   `json:"to"`
-	Body                string   `json:"body"`
-	MediaURLs           []string `json:"mediaUrls,omitempty"`
-	StatusCallback      string   `json:"statusCallback,omitempty"`
-	Status              string   `json:"status"`
-	ErrorCode           int      `json:"errorCode,omitempty"`
-	NumSegments         int      `json:"numSegments"`
+	SID                 string    `json:"sid"`
+	AccountSID          string    `json:"accountSid"`
+	MessagingServiceSID string    `json:"messagingServiceSid,omitempty"`
+	From                string    `json:"from"`
+	To                  string    `json:"to"`
+	Body                string    `json:"body"`
+	MediaURLs           []string  `json:"mediaUrls,omitempty"`
+	StatusCallback      string    `json:"statusCallback,omitempty"`
+	Status              string    `json:"status"`
+	ErrorCode           int       `json:"errorCode,omitempty"`
+	NumSegments         int       `json:"numSegments"`
+	Created             time.Time `json:"created"`
+	Updated             time.Time `json:"updated"`
 	// ByCarrier marks the carrier's own reply to a keyword (not sent through the API).
-	ByCarrier bool      `json:"byCarrier,omitempty"`
-	Created   time.Time `json:"created"`
-	Updated   time.Time `json:"updated"`
+	ByCarrier bool `json:"byCarrier,omitempty"`
 }
 
 func (m *Message) clone() Message {

@@ -49,7 +49,7 @@ func (m *machine) flag(wording string) {
 	if s.OptOutFlag == nil {
 		s.OptOutFlag = &OptOutFlag{Wording: wording, MessageSID: m.in.MessageSID, SessionID: s.ID, At: m.in.At}
 		m.out.Flagged = true
-		m.reply("optoutcheck", m.lang(), nil)
+		m.reply("optouthint", m.lang(), nil)
 	}
 	m.out.Consumer.OptOutFlag = s.OptOutFlag
 }

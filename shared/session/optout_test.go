@@ -95,7 +95,7 @@ func TestOptOutWordingInSupportChatFlagsIt(t *testing.T) {
 	if s.OptOutFlag == nil || c.OptOutFlag == nil || s.OptOutFlag.Wording != "cancel" || s.OptOutFlag.MessageSID != "SMd" {
 		t.Fatalf("flag on chat %+v, on consumer %+v", s.OptOutFlag, c.OptOutFlag)
 	}
-	if replyKinds(outs[3]) != "event,optoutcheck" || !strings.Contains(outs[3].Entries[2].Body, "reply STOP") {
+	if replyKinds(outs[3]) != "event,optouthint" || !strings.Contains(outs[3].Entries[2].Body, "reply STOP") {
 		t.Errorf("replies %s: %+v", replyKinds(outs[3]), outs[3].Entries)
 	}
 	if replyKinds(outs[4]) != "event" {
@@ -120,7 +120,7 @@ func TestOptOutWordingInSupportChatFlagsIt(t *testing.T) {
 
 func TestFirstTextWithOptOutWordingOpensFlaggedChat(t *testing.T) {
 	c, s, outs := converse(t, "please unsubscribe me")
-	if c.OptedOut || s == nil || s.OptOutFlag == nil || replyKinds(outs[0]) != "consent,menu,event,optoutcheck" {
+	if c.OptedOut || s == nil || s.OptOutFlag == nil || replyKinds(outs[0]) != "consent,menu,event,optouthint" {
 		t.Errorf("opted out %v, chat %+v, replies %s", c.OptedOut, s, replyKinds(outs[0]))
 	}
 }
