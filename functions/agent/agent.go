@@ -61,6 +61,8 @@ func New(dir Directory, desk *agents.Desk, mediaURL func(string) (string, error)
 	h.mux.HandleFunc("POST /chats/{id}/transfer", h.auth(h.transfer))
 	h.mux.HandleFunc("GET /chats/{id}/predefined", h.auth(h.predefined))
 	h.mux.HandleFunc("POST /chats/{id}/contact", h.auth(h.contact))
+	h.mux.HandleFunc("POST /chats/{id}/optout", h.auth(h.optOut))
+	h.mux.HandleFunc("POST /chats/{id}/optout/dismiss", h.auth(h.dismissOptOut))
 	h.mux.HandleFunc("GET /events", h.auth(h.events))
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		jsonapi.WriteError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see the agent API in the README")

@@ -74,7 +74,27 @@ type chatJSON struct {
 	AssignedAt time.Time   `json:"assignedAt"`
 	EndReason  string      `json:"endReason,omitempty"`
 	Contact    contactJSON `json:"contact"`
-	Transcript []entryJSON `json:"transcript"`
+	// PossibleOptOut is opt-out wording the consumer wrote that no agent has settled yet.
+	PossibleOptOut *possibleOptOutJSON `json:"possibleOptOut,omitempty"`
+	Transcript     []entryJSON         `json:"transcript"`
+}
+
+// possibleOptOutJSON shows a possible opt-out request with the calls that settle it.
+type possibleOptOutJSON struct {
+	Notice  string    `json:"notice"`
+	Wording string    `json:"wording"`
+	At      time.Time `json:"at"`
+	OptOut  string    `json:"optOut"`
+	Dismiss string    `json:"dismiss"`
+}
+
+func possibleOptOutView(s session.Session) *possibleOptOutJSON {
+	f := s.OptOutFlag
+	if f == nil {
+		return nil
+	}
+	return &possibleOptOutJSON{Notice: "possible opt-out request", Wording: f.Wording, At: f.At,
+		OptOut: "POST /agent/chats/" + s.ID + "/optout", Dismiss: "POST /agent/chats/" + s.ID + "/optout/dismiss"}
 }
 
 // contactJSON is the chat's CRM contact: "pending" until the chat reaches the CRM, "linked"
@@ -105,7 +125,7 @@ func (h *Handler) chatView(c agents.Chat, fullNumber bool) chatJSON {
 	out := chatJSON{
 		ID: s.ID, State: string(s.State), Consumer: consumer, Business: s.Business,
 		Queue: s.QueueID, Language: s.Language, StartType: s.StartType, CreatedAt: s.CreatedAt,
-		AssignedAt: s.AssignedAt, EndReason: s.EndReason, Contact: contactView(c.CRM), Transcript: make([]entryJSON, 0, len(c.Transcript)),
+		AssignedAt: s.AssignedAt, EndReason: s.EndReason, Contact: contactView(c.CRM), PossibleOptOut: possibleOptOutView(s), Transcript: make([]entryJSON, 0, len(c.Transcript)),
 	}
 	for _, e := range c.Transcript {
 		v := entryView(e)

@@ -89,8 +89,12 @@ func (s *Sim) handleDevInbound(w http.ResponseWriter, r *http.Request) {
 func (s *Sim) handleDevMessages(w http.ResponseWriter, r *http.Request) {
 	to, from := r.URL.Query().Get("to"), r.URL.Query().Get("from")
 	out := []Message{}
-	for _, m := range s.Sent() {
-		if (to == "" || m.To == to) && (from == "" || m.From == from) {
+	all := s.Sent()
+	if to != "" {
+		all = s.Inbox(to) // what the phone received, the carrier's keyword replies too
+	}
+	for _, m := range all {
+		if from == "" || m.From == from {
 			out = append(out, m)
 		}
 	}

@@ -34,30 +34,6 @@ type InboundResult struct {
 	ResponseBody string
 }
 
-// Keyword lists of Twilio's default Advanced Opt-Out on long codes. Only a
-// whole message (trimmed, any case) matches.
-var (
-	OptOutKeywords = []string{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
-	OptInKeywords  = []string{"START", "YES", "UNSTOP"}
-	HelpKeywords   = []string{"HELP", "INFO"}
-)
-
-// KeywordType returns "STOP", "START", "HELP" or "" for a message body.
-func KeywordType(body string) string {
-	w := strings.ToUpper(strings.TrimSpace(body))
-	for _, set := range []struct {
-		kind string
-		list []string
-	}{{"STOP", OptOutKeywords}, {"START", OptInKeywords}, {"HELP", HelpKeywords}} {
-		for _, k := range set.list {
-			if w == k {
-				return set.kind
-			}
-		}
-	}
-	return ""
-}
-
 // OptedOut reports whether consumer has opted out of business's messages.
 func (s *Sim) OptedOut(business, consumer string) bool {
 	s.mu.Lock()
@@ -86,9 +62,9 @@ func (s *Sim) WebhookFor(business string) string {
 }
 
 // SendInbound delivers a consumer's message like the carrier does: it
-// applies opt-out keywords, stores the media, then builds, signs and POSTs
-// the inbound-message webhook and returns what the handler answered. The
-// simulator sends no auto-reply of its own.
+// applies and answers the keywords the carrier handles on the number's kind
+// (see HandledKeyword), stores the media, then builds, signs and POSTs the
+// inbound-message webhook and returns what the handler answered.
 func (s *Sim) SendInbound(ctx context.Context, in Inbound) (InboundResult, error) {
 	switch {
 	case !IsE164(in.From):
@@ -125,17 +101,12 @@ func (s *Sim) SendInbound(ctx context.Context, in Inbound) (InboundResult, error
 	addGeo(v, "From", in.From)
 	addGeo(v, "To", in.To)
 
-	kind := KeywordType(in.Body)
+	kind := HandledKeyword(in.To, in.Body)
 	if kind != "" {
 		v.Set("OptOutType", kind)
 	}
 	s.mu.Lock()
-	switch kind {
-	case "STOP":
-		s.optOuts[pair{in.To, in.From}] = true
-	case "START":
-		delete(s.optOuts, pair{in.To, in.From})
-	}
+	s.answerKeywordLocked(kind, in.To, in.From)
 	for i, md := range in.Media {
 		u := s.storeMediaLocked(sid, md)
 		v.Set(fmt.Sprintf("MediaUrl%d", i), u)

@@ -27,6 +27,8 @@ type Message struct {
 	NumSegments         int       `json:"numSegments"`
 	Created             time.Time `json:"created"`
 	Updated             time.Time `json:"updated"`
+	// ByCarrier marks the carrier's own reply to a keyword (not sent through the API).
+	ByCarrier bool `json:"byCarrier,omitempty"`
 }
 
 func (m *Message) clone() Message {

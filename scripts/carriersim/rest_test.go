@@ -198,14 +198,66 @@ func TestOptOutBlocksSend(t *testing.T) {
 	if _, err := send(rc, business, consumer, "welcome back", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SendInbound(ctx, Inbound{From: consumer, To: business, Body: "info"}); err != nil {
-		t.Fatal(err)
-	}
-	if v := h.next(t); v.Get("OptOutType") != "HELP" {
-		t.Fatalf("HELP: %v", v)
-	}
 	if n := len(s.Sent()); n != 2 {
-		t.Fatalf("simulator must not auto-reply; sent %d", n)
+		t.Fatalf("the carrier's keyword replies are not API sends; sent %d", n)
+	}
+}
+
+// TestKeywordsByNumberKind: the carrier answers keywords as it does on each kind of number:
+// long codes STOP, START and HELP (its reply in the consumer's inbox, OptOutType on the
+// webhook); toll-free numbers STOP and START in the network; short codes nothing.
+func TestKeywordsByNumberKind(t *testing.T) {
+	for _, tc := range []struct {
+		kind, number string
+		handles      []string
+	}{
+		{"long code", "+14155550100", []string{"STOP", "START", "HELP"}},
+		{"toll-free", "+18445550100", []string{"STOP", "START"}},
+		{"short code", "12345", nil},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			h := newHook(t, "/inbound")
+			s, srv := newTestSim(t, Options{WebhookURL: h.URL()})
+			rc := newRestClient(t, srv, testSID, testToken)
+			handled := map[string]bool{}
+			for _, k := range tc.handles {
+				handled[k] = true
+			}
+			for _, tx := range []struct{ body, kind string }{{"Revoke", "STOP"}, {"unstop", "START"}, {"OPTOUT", "STOP"}, {"help", "HELP"}, {"Yes", "START"}} {
+				before := len(s.Inbox(consumer))
+				if _, err := s.SendInbound(context.Background(), Inbound{From: consumer, To: tc.number, Body: tx.body}); err != nil {
+					t.Fatal(err)
+				}
+				v := h.next(t)
+				inbox := s.Inbox(consumer)
+				if !handled[tx.kind] {
+					if v.Has("OptOutType") || len(inbox) != before {
+						t.Errorf("%q: OptOutType %q, inbox %d→%d; want nothing from the carrier", tx.body, v.Get("OptOutType"), before, len(inbox))
+					}
+					continue
+				}
+				if v.Get("OptOutType") != tx.kind {
+					t.Errorf("%q: OptOutType %q, want %s", tx.body, v.Get("OptOutType"), tx.kind)
+				}
+				if len(inbox) != before+1 || inbox[before].Body != CarrierReplies[tx.kind] || !inbox[before].ByCarrier || inbox[before].From != tc.number {
+					t.Errorf("%q: inbox %+v, want the carrier's %s reply", tx.body, inbox, tx.kind)
+				}
+				if tx.body == "OPTOUT" {
+					_, err := send(rc, tc.number, consumer, "are you there?", "")
+					if te := restErr(t, err); te.Code != 21610 {
+						t.Errorf("send after OPTOUT: %+v, want 21610", te)
+					}
+				}
+			}
+			if !handled["STOP"] {
+				if _, err := send(rc, tc.number, consumer, "still there?", ""); err != nil {
+					t.Errorf("the carrier blocked a short code after STOP: %v", err)
+				}
+			}
+			if n := len(s.Sent()); n > 1 {
+				t.Errorf("the carrier's replies counted as API sends: %d", n)
+			}
+		})
 	}
 }
 

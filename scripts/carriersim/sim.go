@@ -67,6 +67,7 @@ type Sim struct {
 	failures []failure           // queued FailNext answers
 	outcomes map[string]outcome  // final delivery outcome by To
 	optOuts  map[pair]bool       // (business, consumer) opted out
+	replies  []*Message          // the carrier's own answers to keywords
 	media    map[string]*mediaItem
 	cdn      map[string]*mediaItem
 	// cdnCredentialed counts CDN requests that carried an Authorization header.

@@ -91,9 +91,11 @@ func TestStatusCallbacksOnlyMoveForward(t *testing.T) {
 }
 
 // TestShortCodeStopIsConfirmedOnceByUs: where the carrier does not handle keywords (short
-// codes), smsdesk sends the one opt-out confirmation itself and nothing after it.
+// codes, or a number set so), smsdesk sends the one opt-out confirmation itself and nothing
+// after it.
 func TestShortCodeStopIsConfirmedOnceByUs(t *testing.T) {
 	f := newFixture(t)
+	setNumberOptions(t, f.Number, map[string]any{"carrierConfirmsOptOut": false})
 	ctx := testCtx(t)
 	phone := consumerPhone()
 	text(t, phone, f.Number, "hi")

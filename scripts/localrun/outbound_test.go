@@ -333,8 +333,8 @@ func TestBulkSendReportsEachRecipient(t *testing.T) {
 	}
 }
 
-// TestBrandWideOptOut: on numbers whose opt-out scope is the brand, STOP on one number stops
-// texts from the brand's other numbers; a number of its own scope is not affected.
+// TestBrandWideOptOut: on numbers whose opt-out scope is the brand (the default), STOP on one
+// number stops texts from the brand's other numbers; a number of its own scope is not affected.
 func TestBrandWideOptOut(t *testing.T) {
 	n := fixtureSeq.Add(1)
 	p := fmt.Sprintf("b%d", n)
@@ -342,8 +342,8 @@ func TestBrandWideOptOut(t *testing.T) {
 	key := "key-" + p
 	nums := []config.Number{
 		{Number: a, LineOfBusiness: p, EntryQueue: p + "-q", DefaultLanguage: "en", Brand: "Brand " + p, OptOutScope: "brand", MPS: 50, TimeZone: "UTC"},
-		{Number: b, LineOfBusiness: p, EntryQueue: p + "-q", DefaultLanguage: "en", Brand: "Brand " + p, OptOutScope: "brand", MPS: 50, TimeZone: "UTC"},
-		{Number: solo, LineOfBusiness: p, EntryQueue: p + "-q", DefaultLanguage: "en", Brand: "Brand " + p, MPS: 50, TimeZone: "UTC"},
+		{Number: b, LineOfBusiness: p, EntryQueue: p + "-q", DefaultLanguage: "en", Brand: "Brand " + p, MPS: 50, TimeZone: "UTC"},
+		{Number: solo, LineOfBusiness: p, EntryQueue: p + "-q", DefaultLanguage: "en", Brand: "Brand " + p, OptOutScope: "number", MPS: 50, TimeZone: "UTC"},
 	}
 	loadCatalog(t, config.Catalog{
 		Numbers: nums, Queues: []config.Queue{{ID: p + "-q", Name: "Q", LineOfBusiness: p}},

@@ -26,6 +26,7 @@ type Store interface {
 	Transcript(ctx context.Context, sessionID string) ([]session.Entry, error)
 	Line(ctx context.Context, number string) (config.Line, error)
 	AppendByAgent(ctx context.Context, sessionID, agentID string, now time.Time, entries []session.Entry, endReason string, plan func(*session.Session)) ([]string, error)
+	ResolveOptOut(ctx context.Context, sessionID string, decide func(session.Consumer, session.Session) (session.Outcome, error)) (session.Outcome, []string, error)
 }
 
 // Outbox sends stored messages.

@@ -10,13 +10,14 @@ type Keyword int
 // The protected command families, as carriers define them.
 const (
 	None   Keyword = iota
-	OptOut         // STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT
+	OptOut         // STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT
 	OptIn          // START, YES, UNSTOP
 	Help           // HELP, INFO
 )
 
 var keywords = map[string]Keyword{
 	"STOP": OptOut, "STOPALL": OptOut, "UNSUBSCRIBE": OptOut, "CANCEL": OptOut, "END": OptOut, "QUIT": OptOut,
+	"REVOKE": OptOut, "OPTOUT": OptOut,
 	"START": OptIn, "YES": OptIn, "UNSTOP": OptIn,
 	"HELP": Help, "INFO": Help,
 }
@@ -25,6 +26,13 @@ var keywords = map[string]Keyword{
 // punctuation, is a protected command.
 func Classify(body string) Keyword {
 	return keywords[Normalize(body)]
+}
+
+// CarrierKeyword is Classify as the carrier matches: the whole message, trimmed of spaces
+// only, in any case. A keyword it finds is one the carrier itself acts on and answers, where
+// it handles keywords at all ("Stop." is ours to answer, "STOP" the carrier's).
+func CarrierKeyword(body string) Keyword {
+	return keywords[strings.ToUpper(strings.TrimSpace(body))]
 }
 
 // IsProtected reports whether word may not be used as a menu keyword or queue command.

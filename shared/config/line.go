@@ -92,8 +92,18 @@ func (l Line) MenuText(id, lang string) string {
 	return text
 }
 
-// BrandWideOptOut reports whether an opt-out on this number applies to the whole brand.
-func (l Line) BrandWideOptOut() bool { return l.Number.OptOutScope == "brand" }
+// BrandWideOptOut reports whether an opt-out on this number applies to the whole brand: the
+// default, unless the number's scope is "number".
+func (l Line) BrandWideOptOut() bool { return l.Number.OptOutScope != "number" }
+
+// CarrierConfirmsOptOut reports whether the carrier answers opt-out and opt-in keywords on
+// this number itself: the number's setting, else what its kind of number gets.
+func (l Line) CarrierConfirmsOptOut() bool {
+	if c := l.Number.CarrierConfirmsOptOut; c != nil {
+		return *c
+	}
+	return compliance.KindOf(l.Number.Number).CarrierConfirmsOptOut()
+}
 
 // Location is the time zone of the number's consumers (America/New_York when unset).
 func (l Line) Location() *time.Location {
@@ -203,6 +213,7 @@ var builtin = map[string]map[string]string{
 		"assigned":   "You're now chatting with {agent}.",
 		"ended":      "This chat has ended. Text us anytime to start a new one.",
 		"optout":     "{brand}: You are unsubscribed and will receive no further messages. Reply START to resubscribe.",
+		"optouthint": "{brand}: If you'd like us to stop texting you, reply STOP.",
 		"optin":      "{brand}: You are resubscribed and will receive messages again. Reply STOP to opt out, HELP for help.",
 		"help":       "{brand}: Reply to this number to chat with our support team. Msg & data rates may apply. Reply STOP to opt out.",
 		"language":   "OK, we'll continue in English.",
@@ -226,6 +237,7 @@ var builtin = map[string]map[string]string{
 		"assigned":   "Ahora está conversando con {agent}.",
 		"ended":      "Esta conversación ha terminado. Escríbanos cuando quiera para iniciar otra.",
 		"optout":     "{brand}: Se ha dado de baja y no recibirá más mensajes. Responda START para volver a suscribirse.",
+		"optouthint": "{brand}: Si no desea recibir más mensajes de nosotros, responda STOP.",
 		"optin":      "{brand}: Se ha vuelto a suscribir. Responda STOP para cancelar, HELP para ayuda.",
 		"help":       "{brand}: Responda a este número para hablar con nuestro equipo. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar.",
 		"language":   "De acuerdo, seguimos en español.",

@@ -150,9 +150,13 @@ type Number struct {
 	// MPS is the sending rate the carrier allows this number (messages per second): 10DLC by
 	// trust score, about 3 for toll-free, 100 for short codes. Default 1.
 	MPS float64 `json:"mps,omitempty" firestore:"mps,omitempty"`
-	// OptOutScope is "number" (default: STOP stops texts from this number) or "brand" (STOP
-	// stops texts from every number of the same brand).
+	// OptOutScope is "brand" (default: an opt-out stops texts from every number of the same
+	// brand, as revoking consent applies to the business) or "number" (only from this number).
 	OptOutScope string `json:"optOutScope,omitempty" firestore:"optOutScope,omitempty"`
+	// CarrierConfirmsOptOut says the carrier answers STOP and START on this number itself, so
+	// our confirmation is recorded as sent by the carrier rather than sent (it could only be
+	// refused). Unset: true on long codes and toll-free numbers, false on short codes.
+	CarrierConfirmsOptOut *bool `json:"carrierConfirmsOptOut,omitempty" firestore:"carrierConfirmsOptOut,omitempty"`
 	// RepliesOpenChat makes a reply to a notification open a normal chat; otherwise it gets
 	// the "autoreply" message.
 	RepliesOpenChat bool `json:"repliesOpenChat,omitempty" firestore:"repliesOpenChat"`

@@ -7,11 +7,11 @@ import (
 
 func TestValidateNamesEveryProblem(t *testing.T) {
 	c := Catalog{
-		Numbers: []Number{{Number: "18005550100", LineOfBusiness: "r", EntryQueue: "nope"}},
+		Numbers: []Number{{Number: "18005550100", LineOfBusiness: "r", EntryQueue: "nope", ExitWord: "optout"}},
 		Queues: []Queue{
 			{ID: "root", LineOfBusiness: "r"},
 			{ID: "a", Parent: "root", Keywords: []string{"BILL"}, LineOfBusiness: "r"},
-			{ID: "b", Parent: "root", Keywords: []string{"bill", "STOP"}, LineOfBusiness: "r"},
+			{ID: "b", Parent: "root", Keywords: []string{"bill", "STOP", "Revoke"}, LineOfBusiness: "r"},
 			{ID: "c", Parent: "ghost", LineOfBusiness: "r", Hours: &Hours{TimeZone: "Mars/Base", Weekly: map[string][]string{"mon": {"9-5"}}}},
 		},
 		Agents:   []Agent{{ID: "x", Token: "t", Queues: []string{"zzz"}, Role: "boss"}},
@@ -24,7 +24,8 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 	}
 	for _, want := range []string{
 		`number "18005550100" is not E.164`, `unknown entry queue "nope"`, `keyword "bill" is already used by "a"`,
-		`keyword "STOP" is a protected command`, `unknown parent "ghost"`, `time zone "Mars/Base"`,
+		`keyword "STOP" is a protected command`, `keyword "Revoke" is a protected command`,
+		`exit word "optout" is a protected command`, `unknown parent "ghost"`, `time zone "Mars/Base"`,
 		`agent "x": unknown queue "zzz"`, `role "boss"`, `team "t": unknown agent "ghost"`,
 		`crm: adapter: unknown adapter "salesforce"`, `crm: number +18005550100 uses the webhook adapter but webhookUrl is not set`,
 	} {
@@ -77,6 +78,25 @@ func TestBusinessNumbersAreE164OrShortCodes(t *testing.T) {
 		err := catalog(n).Validate()
 		if err == nil || !strings.Contains(err.Error(), why) {
 			t.Errorf("number %q: %v, want an error saying %q", n, err, why)
+		}
+	}
+}
+
+func TestOptOutDefaults(t *testing.T) {
+	yes, no := true, false
+	for _, tc := range []struct {
+		n                     Number
+		brandWide, carrierAns bool
+	}{
+		{Number{Number: "+14155550100"}, true, true},
+		{Number{Number: "+18005550100"}, true, true},
+		{Number{Number: "12345"}, true, false},
+		{Number{Number: "+14155550100", OptOutScope: "number", CarrierConfirmsOptOut: &no}, false, false},
+		{Number{Number: "12345", OptOutScope: "brand", CarrierConfirmsOptOut: &yes}, true, true},
+	} {
+		l := Line{Number: tc.n}
+		if l.BrandWideOptOut() != tc.brandWide || l.CarrierConfirmsOptOut() != tc.carrierAns {
+			t.Errorf("%+v: brand-wide %v, carrier confirms %v; want %v, %v", tc.n, l.BrandWideOptOut(), l.CarrierConfirmsOptOut(), tc.brandWide, tc.carrierAns)
 		}
 	}
 }

@@ -101,6 +101,13 @@ func (s *Service) Handle(ctx context.Context, t bus.InboundText) error {
 	if err := s.Outbox.Send(ctx, res.Outbox...); err != nil {
 		return err
 	}
+	if cs := res.Session; res.Flagged && cs.AgentID != "" && s.TimerStore != nil {
+		// The chat view shows the request in any case; the notice only calls the agent's eye.
+		e := store.AgentEvent{Type: store.EventPossibleOptOut, SessionID: cs.ID, Reason: cs.OptOutFlag.Wording, At: in.At}
+		if err := s.TimerStore.AddAgentEvent(ctx, cs.AgentID, e); err != nil {
+			log.Error("possible opt-out notice not added", "agent", cs.AgentID, "err", err)
+		}
+	}
 	if err := s.Timers.Schedule(ctx, res.Timers...); err != nil {
 		log.Error("timers not scheduled; the sweeper will catch them", "err", err)
 	}

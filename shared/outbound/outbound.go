@@ -164,6 +164,7 @@ func refusal(err error) error {
 	}{
 		{store.ErrOptedOut, 409, "opted_out"}, {store.ErrNoConsent, 409, "no_consent"},
 		{store.ErrBusy, 409, "in_chat"}, {store.ErrNotFound, 422, "unknown_agent"},
+		{store.ErrOptOutPending, 409, "possible_opt_out"},
 	} {
 		if errors.Is(err, c.sentinel) {
 			return refuse(c.status, c.code, "%s", detail(err, c.sentinel))

@@ -37,6 +37,9 @@ type Outcome struct {
 	FreedAgent string
 	// Timers are the chat's new timers, when its deadlines changed.
 	Timers []Timer
+	// Flagged is set when the text raised a possible opt-out request in the chat, for the
+	// agent's notice.
+	Flagged bool
 }
 
 // Applied is a stored outcome with the paths of the messages it asks to send.
@@ -53,10 +56,12 @@ const NotificationReplyWindow = 24 * time.Hour
 
 // End reasons shown to agents and reports.
 const (
-	EndOptOut       = "consumer opted out (STOP)"
-	EndConsumerExit = "consumer ended the chat"
-	EndAgent        = "agent ended the chat"
-	EndAfterHours   = "queue closed (after hours)"
+	EndOptOut        = "consumer opted out (STOP)"
+	EndOptOutWording = "consumer opted out (asked to stop texts)"
+	EndOptOutAgent   = "agent opted the consumer out at their request"
+	EndConsumerExit  = "consumer ended the chat"
+	EndAgent         = "agent ended the chat"
+	EndAfterHours    = "queue closed (after hours)"
 )
 
 // Handle applies one inbound text to the consumer and their active chat (s, nil if none).
@@ -85,17 +90,11 @@ func (m *machine) handle() {
 	switch compliance.Classify(m.in.Body) {
 	case compliance.OptOut:
 		m.record()
-		if m.out.Session != nil {
-			m.end(EndOptOut, "")
-		}
-		if !c.OptedOut {
-			c.OptedOut, c.OptedOutAt, c.OptOutSource = true, m.in.At, "sms:"+m.in.MessageSID
-			m.reply("optout", m.lang(), nil)
-		}
+		m.optOut(EndOptOut)
 		return
 	case compliance.OptIn:
 		if c.OptedOut {
-			c.OptedOut, c.OptedOutAt, c.OptOutSource = false, time.Time{}, ""
+			c.OptedOut, c.OptedOutAt, c.OptOutSource, c.OptOutFlag = false, time.Time{}, "", nil
 			m.reply("optin", m.lang(), nil)
 			return
 		}
@@ -115,24 +114,44 @@ func (m *machine) handle() {
 		return
 	}
 	lang, isLanguageWord := m.line.LanguageWord(m.in.Body)
+	wording, revokes := compliance.FindOptOutRequest(m.in.Body, m.lang())
 	if s == nil {
 		if m.line.ChatOff {
 			m.reply("closed", m.lang(), nil)
 			return
 		}
-		if !m.line.Number.RepliesOpenChat && !c.LastNotificationAt.IsZero() && m.in.At.Sub(c.LastNotificationAt) < NotificationReplyWindow {
-			// A reply to a one-way text: answered, not routed; the next text opens a chat.
-			c.LastNotificationAt = time.Time{}
-			m.reply("autoreply", m.lang(), nil)
-			return
+		if !c.LastNotificationAt.IsZero() && m.in.At.Sub(c.LastNotificationAt) < NotificationReplyWindow {
+			if revokes {
+				// Opt-out wording in reply to a text the business started revokes consent.
+				c.LastNotificationAt = time.Time{}
+				m.optOut(EndOptOutWording)
+				return
+			}
+			if !m.line.Number.RepliesOpenChat {
+				// A reply to a one-way text: answered, not routed; the next text opens a chat.
+				c.LastNotificationAt = time.Time{}
+				m.reply("autoreply", m.lang(), nil)
+				return
+			}
 		}
 		if isLanguageWord {
 			c.Language = lang
 		}
 		m.open()
+		if revokes {
+			m.flag(wording)
+		}
 		return
 	}
 	m.record()
+	if revokes {
+		if s.StartType == StartOutbound {
+			m.optOut(EndOptOutWording) // the business started this chat
+		} else {
+			m.flag(wording) // "cancel my order" is ordinary in a support chat: the agent decides
+		}
+		return
+	}
 	if s.State == InMenu {
 		if compliance.Normalize(m.in.Body) == "BACK" {
 			if q, _ := m.line.Queue(s.QueueID); q.Parent != "" {
@@ -173,7 +192,7 @@ func (m *machine) open() {
 		Phone:          m.in.Phone,
 		LineOfBusiness: m.line.Number.LineOfBusiness,
 		Language:       lang,
-		StartType:      "inbound",
+		StartType:      StartInbound,
 		CreatedAt:      m.in.At,
 	}
 	c.ActiveSession = m.out.Session.ID
@@ -258,7 +277,7 @@ func (m *machine) reply(kind, lang string, vars map[string]string) {
 		body = m.line.Message(kind, lang, queue, vars)
 	}
 	status := StatusPending
-	if m.in.CarrierKeyword != "" && (kind == "optout" || kind == "optin" || kind == "help") {
+	if m.carrierAnswers(kind) {
 		status = StatusByCarrier
 	}
 	m.add(Entry{Author: FromSystem, Kind: kind, Body: body, Status: status})

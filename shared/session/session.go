@@ -49,6 +49,30 @@ type Consumer struct {
 	// TimeZone is where the consumer lives (IANA name), when the business told us; quiet hours
 	// follow it, else the zone of the consumer's phone number, else the business number's.
 	TimeZone string `firestore:"timeZone,omitempty"`
+	// OptOutFlag is a possible opt-out request an agent has not resolved yet; until then no
+	// notification or bulk text goes to the consumer.
+	OptOutFlag *OptOutFlag `firestore:"optOutFlag,omitempty"`
+}
+
+// OptOut records an opt-out at at from source unless one is on record: the first opt-out
+// (the consumer's own STOP) stands, and a later one (the carrier's 21610) adds nothing. It
+// reports whether the record changed.
+func (c *Consumer) OptOut(at time.Time, source string) bool {
+	c.OptOutFlag = nil
+	if c.OptedOut {
+		return false
+	}
+	c.OptedOut, c.OptedOutAt, c.OptOutSource = true, at, source
+	return true
+}
+
+// OptOutFlag is opt-out wording inside a text of a chat the consumer opened, where "cancel
+// my order" may mean just that: an agent decides whether it revokes consent.
+type OptOutFlag struct {
+	Wording    string    `firestore:"wording"` // what was found, e.g. "stop texting"
+	MessageSID string    `firestore:"messageSid"`
+	SessionID  string    `firestore:"sessionId"`
+	At         time.Time `firestore:"at"`
 }
 
 // Location is the consumer's time zone: the one the business gave, else the one the
@@ -99,6 +123,8 @@ type Session struct {
 	Deadlines  map[string]time.Time `firestore:"deadlines"`
 	// NextDeadline is the earliest deadline, for the sweeper's query; absent when none.
 	NextDeadline time.Time `firestore:"nextDeadline,omitempty"`
+	// OptOutFlag is a possible opt-out request in this chat that no agent has resolved yet.
+	OptOutFlag *OptOutFlag `firestore:"optOutFlag,omitempty"`
 }
 
 // Media is an MMS attachment as the carrier hosts it.

@@ -15,7 +15,8 @@ const (
 	EventAssigned         = "chat_assigned"
 	EventTransferReceived = "transfer_received"
 	EventTransferFailed   = "transfer_failed"
-	EventReplyDue         = "reply_due" // the consumer has waited too long for the agent
+	EventReplyDue         = "reply_due"       // the consumer has waited too long for the agent
+	EventPossibleOptOut   = "possible_optout" // the consumer's text may ask to stop texts
 )
 
 // AgentEvent is a notice in an agent's feed: a new chat, a transfer received or failed.

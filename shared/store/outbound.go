@@ -25,6 +25,9 @@ var (
 	ErrOptedOut  = errors.New("consumer opted out")
 	ErrBusy      = errors.New("consumer is in a chat")
 	ErrNoConsent = errors.New("no consent on record")
+	// ErrOptOutPending reports a consumer whose possible opt-out request no agent has
+	// resolved yet: no notification goes to them until then.
+	ErrOptOutPending = errors.New("consumer may have asked to opt out")
 )
 
 // Consent is a consumer's agreement to receive texts, recorded with its source.
@@ -59,6 +62,10 @@ func (s *Store) CreateNotification(ctx context.Context, id string, e session.Ent
 		}
 		if err := checkReachable(&c, consent); err != nil {
 			return err
+		}
+		if f := c.OptOutFlag; f != nil {
+			return fmt.Errorf("%w: %s wrote %q in chat %s on %s; an agent must opt them out or dismiss it first",
+				ErrOptOutPending, c.Phone, f.Wording, f.SessionID, f.At.Format(time.RFC3339))
 		}
 		c.LastNotificationAt = e.At
 		if timeZone != "" {

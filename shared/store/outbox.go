@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"cloud.google.com/go/firestore"
 	"google.golang.org/grpc/codes"
@@ -77,12 +78,23 @@ func IsMessagePath(path string) bool {
 	return (p[0] == colSessions && p[2] == subEntries) || (p[0] == colConsumers && p[2] == subMessages)
 }
 
-// MarkOptedOut records an opt-out learned from the carrier (error 21610) in the ledger.
+// MarkOptedOut records an opt-out learned from the carrier (error 21610) in the ledger, and
+// in the brand-wide one when the number's scope is the brand. An opt-out already on record
+// (the consumer's own STOP) stands: its time and source are kept.
 func (s *Store) MarkOptedOut(ctx context.Context, business, phone, source string) error {
-	_, err := s.consumerRef(business, phone).Set(ctx, map[string]any{
-		"business": business, "phone": phone, "optedOut": true,
-		"optedOutAt": firestore.ServerTimestamp, "optOutSource": source,
-	}, firestore.MergeAll)
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		c, err := s.getConsumer(ctx, tx, business, phone)
+		if err != nil {
+			return err
+		}
+		if !c.OptOut(time.Now().UTC(), source) {
+			return nil
+		}
+		if err := tx.Set(s.consumerRef(business, phone), c); err != nil {
+			return err
+		}
+		return s.mirrorBrandOptOut(ctx, tx, c)
+	})
 	if err != nil {
 		return fmt.Errorf("mark %s opted out of %s: %w", phone, business, err)
 	}

@@ -1,0 +1,52 @@
+package agents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// ErrNoOptOutFlag reports dismissing a possible opt-out request on a chat that has none.
+var ErrNoOptOutFlag = session.ErrNoOptOutFlag
+
+// ResolveOptOut settles a possible opt-out request in one of the agent's chats (also after it
+// ended): optOut opts the consumer out in one call (one confirmation is sent and the chat
+// ends), otherwise the request is dismissed and notifications may reach the consumer again.
+func (d *Desk) ResolveOptOut(ctx context.Context, agentID, sessionID string, optOut bool) (Chat, error) {
+	s, err := d.Store.Session(ctx, sessionID)
+	if err != nil || s.AgentID != agentID {
+		return Chat{}, fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
+	}
+	line, err := d.Store.Line(ctx, s.Business)
+	if err != nil {
+		return Chat{}, err
+	}
+	now := time.Now()
+	out, paths, err := d.Store.ResolveOptOut(ctx, sessionID, func(c session.Consumer, s session.Session) (session.Outcome, error) {
+		if s.AgentID != agentID {
+			return session.Outcome{}, fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
+		}
+		return session.ResolveOptOut(line, c, s, agentID, optOut, now)
+	})
+	if errors.Is(err, session.ErrNoOptOutFlag) {
+		return Chat{}, fmt.Errorf("%w: chat %s", ErrNoOptOutFlag, sessionID)
+	}
+	if err != nil {
+		return Chat{}, err
+	}
+	d.Log.Info("possible opt-out resolved", "session", sessionID, "agent", agentID, "optOut", optOut)
+	if err := d.Outbox.Send(ctx, paths...); err != nil {
+		return Chat{}, err
+	}
+	if out.FreedAgent != "" {
+		bus.Emit(ctx, d.Events, bus.ChatEvent{Type: bus.ChatEnded, SessionID: sessionID})
+		if err := d.Router.FillAgent(ctx, agentID); err != nil {
+			d.Log.Error("assigning waiting chats failed", "agent", agentID, "err", err)
+		}
+	}
+	return d.Chat(ctx, agentID, sessionID)
+}
