@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/compliance"
+	"github.com/smsdesk/smsdesk/shared/ids"
 )
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
@@ -50,9 +52,21 @@ func (c Catalog) Validate() error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	queues := map[string]Queue{}
+	// Ids name documents: one that cannot (a slash, a dot segment, a huge one) is refused
+	// here, before anything refers to it.
+	for _, t := range c.Templates {
+		if err := ids.Check("template", t.ID); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, k := range c.APIKeys {
+		if err := ids.Check("API key", k.ID); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, q := range c.Queues {
-		if q.ID == "" {
-			add("a queue has no id")
+		if err := ids.Check("queue", q.ID); err != nil {
+			errs = append(errs, err)
 			continue
 		}
 		if _, dup := queues[q.ID]; dup {
@@ -105,13 +119,13 @@ func (c Catalog) Validate() error {
 				add("queue %q: hours: %w", q.ID, err)
 			}
 		}
-		ids := map[string]bool{}
+		predefined := map[string]bool{}
 		for _, p := range q.Predefined {
 			key := p.Language + "/" + p.ID
-			if p.ID == "" || strings.TrimSpace(p.Text) == "" || ids[key] {
+			if p.ID == "" || strings.TrimSpace(p.Text) == "" || predefined[key] {
 				add("queue %q: predefined message %q (%s) needs a unique id and a text", q.ID, p.ID, p.Language)
 			}
-			ids[key] = true
+			predefined[key] = true
 		}
 	}
 	if t := c.Settings.Timeouts; t != nil {
@@ -149,10 +163,11 @@ func (c Catalog) Validate() error {
 	}
 	agents := map[string]bool{}
 	for _, a := range c.Agents {
-		agents[a.ID] = true
-		if a.ID == "" {
-			add("an agent has no id")
+		if err := ids.Check("agent", a.ID); err != nil {
+			errs = append(errs, err)
+			continue
 		}
+		agents[a.ID] = true
 		for _, q := range a.Queues {
 			if _, ok := queues[q]; !ok {
 				add("agent %q: unknown queue %q", a.ID, q)
@@ -168,6 +183,10 @@ func (c Catalog) Validate() error {
 		}
 	}
 	for _, t := range c.Teams {
+		if err := ids.Check("team", t.ID); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		for _, q := range t.Queues {
 			if _, ok := queues[q]; !ok {
 				add("team %q: unknown queue %q", t.ID, q)
@@ -180,6 +199,21 @@ func (c Catalog) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ServedLines is every line of business the queues belong to, in the order first met.
+func (c Catalog) ServedLines(queues []string) []string {
+	lob := map[string]string{}
+	for _, q := range c.Queues {
+		lob[q.ID] = q.LineOfBusiness
+	}
+	out := []string{}
+	for _, q := range queues {
+		if l := lob[q]; l != "" && !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // ServedQueues is every queue an agent serves, directly or through the teams they belong to.
