@@ -109,6 +109,10 @@ func TestAgentAPIAnswersBadCallsClearly(t *testing.T) {
 		{"POST", "/chats/" + id + "/transfer", `{"queue": "` + huge + `"}`},
 		{"GET", "/contacts/" + huge, ""},
 		{"GET", "/nothing/" + huge, ""},
+		{"PUT", "/status", `{"status": "` + huge + `"}`},
+		{"POST", "/chats/" + id + "/contact", `{"contactId": "` + huge + `"}`},
+		{"POST", "/chats/" + id + "/messages", `{"predefined": "` + huge + `"}`},
+		{"GET", "/chats/" + huge + "/predefined", ""},
 	} {
 		code, e := rawCall(t, ana, c.method, "/agent"+c.path, c.body)
 		if code == http.StatusInternalServerError || len(e.Error.Message) > 300 || strings.Contains(e.Error.Message, huge[:300]) {
@@ -160,9 +164,11 @@ func TestAdminAPIAnswersBadCallsClearly(t *testing.T) {
 	check("PUT", "/queues/"+f.Prefix+"-tech", q+` []`, 400, "one JSON object")
 	huge := strings.Repeat("y", 100000)
 	for _, m := range []string{"PUT", "DELETE"} {
-		code, e := rawCall(t, admin, m, "/admin/queues/"+huge, q)
-		if code == http.StatusInternalServerError || len(e.Error.Message) > 300 {
-			t.Errorf("%s a 100,000-character queue id = %d, message of %d bytes", m, code, len(e.Error.Message))
+		for _, kind := range []string{"queues", "numbers", "agents", "teams"} {
+			code, e := rawCall(t, admin, m, "/admin/"+kind+"/"+huge, `{"name": "X"}`)
+			if code == http.StatusInternalServerError || len(e.Error.Message) > 300 {
+				t.Errorf("%s a 100,000-character id in /%s = %d, message of %d bytes", m, kind, code, len(e.Error.Message))
+			}
 		}
 	}
 }

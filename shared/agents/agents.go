@@ -86,7 +86,7 @@ type Chat struct {
 // SetStatus changes the agent's status; becoming available takes waiting chats at once.
 func (d *Desk) SetStatus(ctx context.Context, agentID, status string) (routing.Agent, error) {
 	if !routing.ValidStatus(status) {
-		return routing.Agent{}, fmt.Errorf("%w: status %q must be one of available, busy, away, offline", ErrInvalid, status)
+		return routing.Agent{}, fmt.Errorf("%w: status %s must be one of available, busy, away, offline", ErrInvalid, ids.Short(status))
 	}
 	if err := d.Store.SetAgentStatus(ctx, agentID, status, time.Now()); err != nil {
 		return routing.Agent{}, err

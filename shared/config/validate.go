@@ -135,6 +135,10 @@ func (c Catalog) Validate() error {
 	}
 	errs = append(errs, c.Settings.CRM.Validate()...)
 	for _, n := range c.Numbers {
+		if err := ids.Check("number", n.Number); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		if n.Timeouts != nil {
 			if err := n.Timeouts.Validate(); err != nil {
 				add("number %s: timeouts: %w", n.Number, err)
