@@ -59,6 +59,51 @@ resource "google_firestore_index" "sessions_by_agent" {
   }
 }
 
+# store.UnattendedChats for admins: state == "ended", agentId == "", endedAt < t, order by
+# endedAt desc.
+resource "google_firestore_index" "sessions_unattended" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "sessions"
+
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "agentId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "endedAt"
+    order      = "DESCENDING"
+  }
+}
+
+# store.UnattendedChats for supervisors: the same on their lines (lineOfBusiness in [...]).
+resource "google_firestore_index" "sessions_unattended_by_line" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "sessions"
+
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "agentId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "lineOfBusiness"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "endedAt"
+    order      = "DESCENDING"
+  }
+}
+
 # store.AvailableAgents: status == "available", servesQueues array-contains queue.
 resource "google_firestore_index" "agents_available" {
   project    = var.project_id

@@ -14,6 +14,7 @@ package admin
 import (
 	"github.com/smsdesk/smsdesk/functions/internal/jsonapi"
 
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -41,6 +43,7 @@ type Handler struct {
 	store Store
 	log   *slog.Logger
 	mux   *http.ServeMux
+	serve http.Handler
 }
 
 // New builds the routes. Paths may carry the function's name as a prefix ("/admin/queues").
@@ -77,9 +80,8 @@ func New(s Store, log *slog.Logger) *Handler {
 	for _, kind := range []string{store.KindNumber, store.KindQueue, store.KindTeam, store.KindAgent} {
 		h.mux.HandleFunc("DELETE /"+kind+"/{id}", h.remove(kind))
 	}
-	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		jsonapi.WriteError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see the admin API in the README")
-	})
+	h.mux.HandleFunc("/", jsonapi.NoRoute("admin"))
+	h.serve = jsonapi.StripPrefix("/admin", h.mux, jsonapi.NoRoute("admin"))
 	return h
 }
 
@@ -102,9 +104,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		jsonapi.WriteError(w, http.StatusForbidden, "forbidden", "the admin API needs an agent with role admin")
 		return
 	}
-	r2 := r.Clone(r.Context())
-	r2.URL.Path = strings.TrimPrefix(r.URL.Path, "/admin")
-	h.mux.ServeHTTP(w, r2)
+	h.serve.ServeHTTP(w, r)
 }
 
 func (h *Handler) getConfig(w http.ResponseWriter, r *http.Request) {
@@ -120,8 +120,7 @@ func (h *Handler) getConfig(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) put(apply func(c *config.Catalog, id string, raw json.RawMessage) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var raw json.RawMessage
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 256<<10)).Decode(&raw); err != nil {
-			jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error())
+		if !jsonapi.Decode(w, r, 256<<10, &raw) {
 			return
 		}
 		c, err := h.store.ReadCatalog(r.Context())
@@ -151,7 +150,7 @@ func (h *Handler) remove(kind string) http.HandlerFunc {
 		c.Teams = slices.DeleteFunc(c.Teams, func(x config.Team) bool { return kind == store.KindTeam && x.ID == id })
 		c.Agents = slices.DeleteFunc(c.Agents, func(x config.Agent) bool { return kind == store.KindAgent && x.ID == id })
 		if len(c.Numbers)+len(c.Queues)+len(c.Teams)+len(c.Agents) == before {
-			jsonapi.WriteError(w, http.StatusNotFound, "not_found", "no "+strings.TrimSuffix(kind, "s")+" "+id)
+			jsonapi.WriteError(w, http.StatusNotFound, "not_found", "no "+strings.TrimSuffix(kind, "s")+" "+ids.Short(id))
 			return
 		}
 		h.save(w, r, c, kind+"/"+id)
@@ -200,9 +199,7 @@ func upsert[T any](list *[]T, raw json.RawMessage, v *T, is func(T) bool, setID 
 
 // strictJSON decodes raw into v, refusing fields v does not have (a typo must not be ignored).
 func strictJSON(raw json.RawMessage, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := jsonapi.DecodeStrict(bytes.NewReader(raw), v); err != nil {
 		return fmt.Errorf("body: %w", err)
 	}
 	return nil

@@ -1,10 +1,13 @@
-// Package agent is the agent API: JSON over HTTP with a bearer token. An agent sees and acts
-// only on their own chats.
+// Package agent is the agent API: JSON over HTTP with a bearer token. An agent acts only on
+// the chats they hold, and reads those they hold or held; supervisors read their lines' chats,
+// admins every chat (agents.CanRead).
 //
 //	GET  /me                       the agent and their status
 //	PUT  /status                   {"status":"available|busy|away|offline"}
 //	GET  /chats                    the agent's chats with transcripts
-//	GET  /chats/{id}               one chat
+//	GET  /chats?scope=unattended   supervisors and admins: chats of their lines that ended
+//	                               with no agent (before=RFC3339 pages back)
+//	GET  /chats/{id}               one chat the agent may read (agents.CanRead)
 //	POST /chats/{id}/messages      {"body":"..."} reply to the consumer
 //	POST /chats/{id}/end           end the chat
 //	POST /chats/{id}/transfer      {"agent":"id"} or {"queue":"id"}, with an optional "note"
@@ -19,11 +22,9 @@ import (
 	"github.com/smsdesk/smsdesk/functions/internal/jsonapi"
 
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/agents"
@@ -46,6 +47,7 @@ type Handler struct {
 	MediaURL func(object string) (string, error)
 	Log      *slog.Logger
 	mux      *http.ServeMux
+	serve    http.Handler
 }
 
 // New builds the API's routes. Paths may carry the function's own name as a prefix
@@ -64,20 +66,12 @@ func New(dir Directory, desk *agents.Desk, mediaURL func(string) (string, error)
 	h.mux.HandleFunc("POST /chats/{id}/optout", h.auth(h.optOut))
 	h.mux.HandleFunc("POST /chats/{id}/optout/dismiss", h.auth(h.dismissOptOut))
 	h.mux.HandleFunc("GET /events", h.auth(h.events))
-	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		jsonapi.WriteError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; see the agent API in the README")
-	})
+	h.mux.HandleFunc("/", jsonapi.NoRoute("agent"))
+	h.serve = jsonapi.StripPrefix("/agent", h.mux, jsonapi.NoRoute("agent"))
 	return h
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r2 := r.Clone(r.Context())
-	r2.URL.Path = strings.TrimPrefix(r.URL.Path, "/agent")
-	if r2.URL.Path == "" {
-		r2.URL.Path = "/"
-	}
-	h.mux.ServeHTTP(w, r2)
-}
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.serve.ServeHTTP(w, r) }
 
 type authed func(w http.ResponseWriter, r *http.Request, a routing.Agent)
 
@@ -121,7 +115,24 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request, a routing.Agent
 }
 
 func (h *Handler) chats(w http.ResponseWriter, r *http.Request, a routing.Agent) {
-	chats, err := h.Desk.Chats(r.Context(), a.ID)
+	var chats []agents.Chat
+	var err error
+	switch q := r.URL.Query(); q.Get("scope") {
+	case "":
+		chats, err = h.Desk.Chats(r.Context(), a.ID)
+	case "unattended":
+		var before time.Time
+		if v := q.Get("before"); v != "" {
+			if before, err = time.Parse(time.RFC3339Nano, v); err != nil {
+				jsonapi.WriteError(w, http.StatusBadRequest, "invalid", "before must be an RFC 3339 time like 2026-11-25T14:00:00Z")
+				return
+			}
+		}
+		chats, err = h.Desk.UnattendedChats(r.Context(), a, before, agents.MaxUnattended)
+	default:
+		jsonapi.WriteError(w, http.StatusBadRequest, "invalid", `scope must be "unattended" (chats of your lines that ended with no agent), or absent (your chats)`)
+		return
+	}
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -134,7 +145,7 @@ func (h *Handler) chats(w http.ResponseWriter, r *http.Request, a routing.Agent)
 }
 
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request, a routing.Agent) {
-	c, err := h.Desk.Chat(r.Context(), a.ID, r.PathValue("id"))
+	c, err := h.Desk.Chat(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -249,6 +260,10 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 		jsonapi.WriteError(w, http.StatusBadRequest, "invalid", err.Error())
 	case errors.Is(err, agents.ErrNotYourChat):
 		jsonapi.WriteError(w, http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, agents.ErrChatEnded):
+		jsonapi.WriteError(w, http.StatusConflict, "chat_ended", err.Error())
+	case errors.Is(err, agents.ErrForbidden):
+		jsonapi.WriteError(w, http.StatusForbidden, "forbidden", err.Error())
 	case errors.Is(err, agents.ErrNoSuchChoice):
 		jsonapi.WriteError(w, http.StatusConflict, "no_such_choice", err.Error())
 	case errors.Is(err, agents.ErrTransferFailed):
@@ -260,11 +275,5 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error())
-		return false
-	}
-	return true
+	return jsonapi.Decode(w, r, 64<<10, v)
 }

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -105,7 +106,14 @@ func (c contactsAPI) find(w http.ResponseWriter, r *http.Request, a routing.Agen
 	}
 	out := make([]contactBody, 0, len(found))
 	for _, f := range found {
-		out = append(out, contactJSONOf(f, a))
+		_, _, seen, err := c.access(r.Context(), a, f.ID)
+		if err != nil {
+			c.fail(w, err)
+			return
+		}
+		if seen {
+			out = append(out, contactJSONOf(f, a))
+		}
 	}
 	jsonapi.Write(w, http.StatusOK, map[string]any{"contacts": out})
 }
@@ -130,6 +138,10 @@ func (c contactsAPI) update(w http.ResponseWriter, r *http.Request, a routing.Ag
 		return
 	}
 	ct := crm.Contact{ID: r.PathValue("id"), Phone: strings.TrimSpace(in.Phone), Name: in.Name, Email: in.Email}
+	if _, _, seen, err := c.access(r.Context(), a, ct.ID); err != nil || !seen {
+		c.fail(w, cmp.Or(err, firestorecrm.ErrNotFound))
+		return
+	}
 	if err := c.book.UpdateContact(r.Context(), ct); err != nil {
 		c.fail(w, err)
 		return
@@ -140,12 +152,12 @@ func (c contactsAPI) update(w http.ResponseWriter, r *http.Request, a routing.Ag
 
 func (c contactsAPI) get(w http.ResponseWriter, r *http.Request, a routing.Agent) {
 	ctx, id := r.Context(), r.PathValue("id")
-	ct, err := c.book.Contact(ctx, id)
-	if err != nil {
-		c.fail(w, err)
+	records, readable, seen, err := c.access(ctx, a, id)
+	if err != nil || !seen {
+		c.fail(w, cmp.Or(err, firestorecrm.ErrNotFound))
 		return
 	}
-	records, err := c.book.Records(ctx, id)
+	ct, err := c.book.Contact(ctx, id)
 	if err != nil {
 		c.fail(w, err)
 		return
@@ -162,6 +174,9 @@ func (c contactsAPI) get(w http.ResponseWriter, r *http.Request, a routing.Agent
 		}
 		rj := recordJSON{ID: rec.ID, ChatIDs: rec.ChatIDs, Queue: rec.Queue, Language: rec.Language, Open: rec.Open, OpenedAt: rec.OpenedAt, Events: make([]eventJSON, 0, len(evs))}
 		for _, e := range evs {
+			if e.ChatID != "" && !readable[e.ChatID] {
+				continue // another chat appended to the same record
+			}
 			ej := eventJSON{ID: e.ID, Type: e.Type, ChatID: e.ChatID, At: e.At, Text: e.Text, Media: e.Media}
 			for _, l := range e.Transcript {
 				ej.Transcript = append(ej.Transcript, lineJSON(l))
@@ -171,6 +186,31 @@ func (c contactsAPI) get(w http.ResponseWriter, r *http.Request, a routing.Agent
 		out.Records = append(out.Records, rj)
 	}
 	jsonapi.Write(w, http.StatusOK, out)
+}
+
+// access reads a contact's records and tells which the agent may see: the records of chats
+// they may read (agents.ReadableChats), and whether they may see the contact at all. A contact
+// they may not see answers like one that does not exist.
+func (c contactsAPI) access(ctx context.Context, a routing.Agent, contactID string) ([]firestorecrm.Record, map[string]bool, bool, error) {
+	records, err := c.book.Records(ctx, contactID)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	var chats []string
+	for _, rec := range records {
+		chats = append(chats, rec.ChatIDs...)
+	}
+	readable, err := c.h.Desk.ReadableChats(ctx, a, chats)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	seen := records[:0:0]
+	for _, rec := range records {
+		if agents.SeesRecord(readable, rec.ChatIDs) {
+			seen = append(seen, rec)
+		}
+	}
+	return seen, readable, agents.SeesContact(a, readable), nil
 }
 
 // fail answers the built-in CRM's errors: an unknown contact 404, a refused value 400.

@@ -24,7 +24,7 @@ func (h *Handler) dismissOptOut(w http.ResponseWriter, r *http.Request, a routin
 }
 
 func (h *Handler) resolveOptOut(w http.ResponseWriter, r *http.Request, a routing.Agent, optOut bool) {
-	c, err := h.Desk.ResolveOptOut(r.Context(), a.ID, r.PathValue("id"), optOut)
+	c, err := h.Desk.ResolveOptOut(r.Context(), a, r.PathValue("id"), optOut)
 	if errors.Is(err, agents.ErrNoOptOutFlag) {
 		jsonapi.WriteError(w, http.StatusConflict, "no_optout_request", err.Error()+"; nothing to dismiss")
 		return

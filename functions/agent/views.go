@@ -30,14 +30,15 @@ func agentView(a routing.Agent) agentJSON {
 	return agentJSON{ID: a.ID, Name: a.Name, Status: status, Capacity: a.Capacity, ActiveChats: a.ActiveChats, Queues: a.ServesQueues, Languages: a.Languages, Role: a.Role}
 }
 
+// entryJSON omits what is unset: a line not yet stored has no seq nor time.
 type entryJSON struct {
-	Seq       int             `json:"seq"`
+	Seq       int             `json:"seq,omitempty"`
 	Author    string          `json:"author"`
 	AgentID   string          `json:"agentId,omitempty"`
 	Kind      string          `json:"kind,omitempty"`
 	Body      string          `json:"body"`
 	Media     []session.Media `json:"media,omitempty"`
-	At        time.Time       `json:"at"`
+	At        time.Time       `json:"at,omitzero"`
 	Status    string          `json:"status,omitempty"`
 	ErrorCode int             `json:"errorCode,omitempty"`
 }
@@ -71,7 +72,7 @@ type chatJSON struct {
 	Language   string      `json:"language"`
 	StartType  string      `json:"startType"`
 	CreatedAt  time.Time   `json:"createdAt"`
-	AssignedAt time.Time   `json:"assignedAt"`
+	AssignedAt time.Time   `json:"assignedAt,omitzero"`
 	EndReason  string      `json:"endReason,omitempty"`
 	Contact    contactJSON `json:"contact"`
 	// PossibleOptOut is opt-out wording the consumer wrote that no agent has settled yet.

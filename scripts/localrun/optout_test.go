@@ -33,8 +33,8 @@ func TestStopEndsChatAndSilencesNumberUntilStart(t *testing.T) {
 	var errBody struct {
 		Error struct{ Code, Message string }
 	}
-	if code := api(t, ana, "POST", "/chats/"+chatID+"/messages", map[string]string{"body": "wait!"}, &errBody); code != http.StatusNotFound {
-		t.Errorf("reply after STOP = %d %+v, want 404", code, errBody)
+	if code := api(t, ana, "POST", "/chats/"+chatID+"/messages", map[string]string{"body": "wait!"}, &errBody); code != http.StatusConflict || errBody.Error.Code != "chat_ended" {
+		t.Errorf("reply after STOP = %d %+v, want 409 chat_ended", code, errBody)
 	}
 
 	hello := text(t, phone, f.Number, "hello?")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -23,6 +24,11 @@ type Store interface {
 	Agent(ctx context.Context, id string) (routing.Agent, error)
 	AgentChats(ctx context.Context, agentID string) ([]session.Session, error)
 	Session(ctx context.Context, id string) (session.Session, error)
+	// Sessions reads chats by id; ids that name no chat are left out.
+	Sessions(ctx context.Context, ids []string) (map[string]session.Session, error)
+	// UnattendedChats lists chats of the lines (every line when lines is nil) that ended
+	// before before with no agent holding them, the most recent first.
+	UnattendedChats(ctx context.Context, lines []string, before time.Time, limit int) ([]session.Session, error)
 	Transcript(ctx context.Context, sessionID string) ([]session.Entry, error)
 	Line(ctx context.Context, number string) (config.Line, error)
 	AppendByAgent(ctx context.Context, sessionID, agentID string, now time.Time, entries []session.Entry, endReason string, plan func(*session.Session)) ([]string, error)
@@ -63,6 +69,8 @@ type Desk struct {
 var (
 	ErrInvalid     = errors.New("invalid request")
 	ErrNotYourChat = errors.New("no such chat among yours")
+	// ErrChatEnded reports an action on the agent's own chat after it ended.
+	ErrChatEnded = errors.New("the chat has ended")
 )
 
 // MaxBody is the longest text an agent may send: the carrier's limit.
@@ -79,7 +87,7 @@ type Chat struct {
 // SetStatus changes the agent's status; becoming available takes waiting chats at once.
 func (d *Desk) SetStatus(ctx context.Context, agentID, status string) (routing.Agent, error) {
 	if !routing.ValidStatus(status) {
-		return routing.Agent{}, fmt.Errorf("%w: status %q must be one of available, busy, away, offline", ErrInvalid, status)
+		return routing.Agent{}, fmt.Errorf("%w: status %s must be one of available, busy, away, offline", ErrInvalid, ids.Short(status))
 	}
 	if err := d.Store.SetAgentStatus(ctx, agentID, status, time.Now()); err != nil {
 		return routing.Agent{}, err
@@ -110,11 +118,14 @@ func (d *Desk) Chats(ctx context.Context, agentID string) ([]Chat, error) {
 	return out, d.withContacts(ctx, out)
 }
 
-// Chat returns one of the agent's chats.
-func (d *Desk) Chat(ctx context.Context, agentID, sessionID string) (Chat, error) {
+// Chat returns one chat the viewer may read (see CanRead), also after it ended.
+func (d *Desk) Chat(ctx context.Context, viewer routing.Agent, sessionID string) (Chat, error) {
 	s, err := d.Store.Session(ctx, sessionID)
-	if err != nil || s.AgentID != agentID {
-		return Chat{}, fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !CanRead(viewer, s)) {
+		return Chat{}, fmt.Errorf("chat %s: %w", ids.Short(sessionID), ErrNotYourChat)
+	}
+	if err != nil {
+		return Chat{}, err
 	}
 	t, err := d.Store.Transcript(ctx, sessionID)
 	if err != nil {
@@ -136,21 +147,17 @@ func (d *Desk) Reply(ctx context.Context, agentID, sessionID, body string) (sess
 	if n := len([]rune(body)); n > MaxBody {
 		return session.Entry{}, fmt.Errorf("%w: body has %d characters; the limit is %d", ErrInvalid, n, MaxBody)
 	}
-	e := session.Entry{Author: session.FromAgent, AgentID: agentID, Body: body, Status: session.StatusPending}
-	paths, err := d.append(ctx, agentID, sessionID, []session.Entry{e}, "")
+	es := []session.Entry{{Author: session.FromAgent, AgentID: agentID, Body: body, Status: session.StatusPending}}
+	paths, err := d.append(ctx, agentID, sessionID, es, "")
 	if err != nil {
 		return session.Entry{}, err
 	}
-	return e, d.Outbox.Send(ctx, paths...)
+	return es[0], d.Outbox.Send(ctx, paths...)
 }
 
 // End closes one of the agent's chats, tells the consumer and frees the agent's capacity.
 func (d *Desk) End(ctx context.Context, agentID, sessionID string) error {
-	s, err := d.Store.Session(ctx, sessionID)
-	if err != nil || s.AgentID != agentID {
-		return fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
-	}
-	line, err := d.Store.Line(ctx, s.Business)
+	s, line, err := d.heldChat(ctx, agentID, sessionID)
 	if err != nil {
 		return err
 	}
@@ -175,13 +182,36 @@ func (d *Desk) append(ctx context.Context, agentID, sessionID string, entries []
 	plan, schedule := d.planner(ctx)
 	paths, err := d.Store.AppendByAgent(ctx, sessionID, agentID, time.Now(), entries, endReason, plan)
 	if err != nil {
-		if errors.Is(err, session.ErrNotHeld) {
-			return nil, fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
-		}
-		return nil, err
+		return nil, actError(sessionID, err)
 	}
 	schedule()
 	return paths, nil
+}
+
+// heldChat reads a chat the agent is to act on, with its line: only a chat they hold, while
+// it goes on (session.ActableBy).
+func (d *Desk) heldChat(ctx context.Context, agentID, sessionID string) (session.Session, config.Line, error) {
+	s, err := d.Store.Session(ctx, sessionID)
+	if err == nil {
+		err = s.ActableBy(agentID)
+	}
+	if err != nil {
+		return s, config.Line{}, actError(sessionID, err)
+	}
+	line, err := d.Store.Line(ctx, s.Business)
+	return s, line, err
+}
+
+// actError says why an agent may not act on a chat: an id that names nothing and another
+// agent's chat answer alike (not found), the agent's own ended chat says it ended.
+func actError(sessionID string, err error) error {
+	switch {
+	case errors.Is(err, session.ErrEnded):
+		return fmt.Errorf("chat %s: %w", ids.Short(sessionID), ErrChatEnded)
+	case errors.Is(err, session.ErrNotHeld), errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("chat %s: %w", ids.Short(sessionID), ErrNotYourChat)
+	}
+	return err
 }
 
 // planner makes a plan callback that replans a changed chat's timers inside the store's

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
 
@@ -47,8 +48,11 @@ func (d *Desk) ChooseContact(ctx context.Context, agentID, sessionID, contactID 
 		return fmt.Errorf(`%w: send either "contactId" (one of the chat's candidates) or "create": true`, ErrInvalid)
 	}
 	s, err := d.Store.Session(ctx, sessionID)
-	if err != nil || s.AgentID != agentID {
-		return fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && s.AgentID != agentID) {
+		return fmt.Errorf("chat %s: %w", ids.Short(sessionID), ErrNotYourChat)
+	}
+	if err != nil {
+		return err
 	}
 	choice := contactID
 	if create {

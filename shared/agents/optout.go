@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/ids"
+	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -16,10 +18,11 @@ var ErrNoOptOutFlag = session.ErrNoOptOutFlag
 // ResolveOptOut settles a possible opt-out request in one of the agent's chats (also after it
 // ended): optOut opts the consumer out in one call (one confirmation is sent and the chat
 // ends), otherwise the request is dismissed and notifications may reach the consumer again.
-func (d *Desk) ResolveOptOut(ctx context.Context, agentID, sessionID string, optOut bool) (Chat, error) {
+func (d *Desk) ResolveOptOut(ctx context.Context, viewer routing.Agent, sessionID string, optOut bool) (Chat, error) {
+	agentID := viewer.ID
 	s, err := d.Store.Session(ctx, sessionID)
 	if err != nil || s.AgentID != agentID {
-		return Chat{}, fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
+		return Chat{}, fmt.Errorf("chat %s: %w", ids.Short(sessionID), ErrNotYourChat)
 	}
 	line, err := d.Store.Line(ctx, s.Business)
 	if err != nil {
@@ -28,12 +31,12 @@ func (d *Desk) ResolveOptOut(ctx context.Context, agentID, sessionID string, opt
 	now := time.Now()
 	out, paths, err := d.Store.ResolveOptOut(ctx, sessionID, func(c session.Consumer, s session.Session) (session.Outcome, error) {
 		if s.AgentID != agentID {
-			return session.Outcome{}, fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
+			return session.Outcome{}, fmt.Errorf("chat %s: %w", ids.Short(sessionID), ErrNotYourChat)
 		}
 		return session.ResolveOptOut(line, c, s, agentID, optOut, now)
 	})
 	if errors.Is(err, session.ErrNoOptOutFlag) {
-		return Chat{}, fmt.Errorf("%w: chat %s", ErrNoOptOutFlag, sessionID)
+		return Chat{}, fmt.Errorf("%w: chat %s", ErrNoOptOutFlag, ids.Short(sessionID))
 	}
 	if err != nil {
 		return Chat{}, err
@@ -48,5 +51,5 @@ func (d *Desk) ResolveOptOut(ctx context.Context, agentID, sessionID string, opt
 			d.Log.Error("assigning waiting chats failed", "agent", agentID, "err", err)
 		}
 	}
-	return d.Chat(ctx, agentID, sessionID)
+	return d.Chat(ctx, viewer, sessionID)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -43,18 +44,9 @@ func (d *Desk) ReplyPredefined(ctx context.Context, agentID, agentName, sessionI
 		}
 		text = strings.ReplaceAll(text, "{brand}", line.Number.Brand)
 		if missing := placeholder.FindString(text); missing != "" {
-			return session.Entry{}, fmt.Errorf("%w: predefined message %q needs a value for %s in \"variables\"", ErrInvalid, id, missing)
+			return session.Entry{}, fmt.Errorf("%w: predefined message %s needs a value for %s in \"variables\"", ErrInvalid, ids.Short(id), missing)
 		}
 		return d.Reply(ctx, agentID, sessionID, text)
 	}
-	return session.Entry{}, fmt.Errorf("%w: no predefined message %q for this chat's queue and language (%s)", ErrInvalid, id, s.Language)
-}
-
-func (d *Desk) heldChat(ctx context.Context, agentID, sessionID string) (session.Session, config.Line, error) {
-	s, err := d.Store.Session(ctx, sessionID)
-	if err != nil || s.AgentID != agentID || s.State != session.Assigned {
-		return s, config.Line{}, fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
-	}
-	line, err := d.Store.Line(ctx, s.Business)
-	return s, line, err
+	return session.Entry{}, fmt.Errorf("%w: no predefined message %s for this chat's queue and language (%s)", ErrInvalid, ids.Short(id), s.Language)
 }

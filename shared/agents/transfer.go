@@ -8,6 +8,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -38,19 +39,16 @@ func (r refusal) Error() string { return string(r) }
 // the transcript records transfer started and ended (or failed, with the reason), and the
 // target agent gets a notice. A failed transfer leaves the chat with the agent.
 func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req TransferRequest) error {
+	// Whose chat it is comes first: another agent's chat is not found, whatever the request.
+	s, line, err := d.heldChat(ctx, agentID, sessionID)
+	if err != nil {
+		return err
+	}
 	if (req.Agent == "") == (req.Queue == "") {
 		return fmt.Errorf("%w: name exactly one target: agent or queue", ErrInvalid)
 	}
 	if req.Agent == agentID {
 		return fmt.Errorf("%w: the chat is already yours", ErrInvalid)
-	}
-	s, err := d.Store.Session(ctx, sessionID)
-	if err != nil || s.AgentID != agentID || s.State != session.Assigned {
-		return fmt.Errorf("chat %s: %w", sessionID, ErrNotYourChat)
-	}
-	line, err := d.Store.Line(ctx, s.Business)
-	if err != nil {
-		return err
 	}
 	target := store.TransferTarget{Agent: req.Agent, Queue: req.Queue}
 	var queue config.Queue
@@ -59,13 +57,16 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 		queue, ok = line.Queue(req.Queue)
 		switch {
 		case !ok:
-			return d.transferFailed(ctx, agentID, s, req, fmt.Sprintf("there is no queue %q in this line of business", req.Queue))
+			return d.transferFailed(ctx, agentID, s, req, fmt.Sprintf("there is no queue %s in this line of business", ids.Short(req.Queue)))
 		case line.IsMenu(req.Queue):
-			return d.transferFailed(ctx, agentID, s, req, fmt.Sprintf("queue %q is a menu, not a queue that holds chats", req.Queue))
+			return d.transferFailed(ctx, agentID, s, req, fmt.Sprintf("queue %s is a menu, not a queue that holds chats", ids.Short(req.Queue)))
 		}
 		target.Priority = queue.Priority
 	} else if _, err := d.Store.Agent(ctx, req.Agent); errors.Is(err, store.ErrNotFound) {
-		return d.transferFailed(ctx, agentID, s, req, fmt.Sprintf("there is no agent %q", req.Agent))
+		// An id that cannot name an agent (a path, a huge string) is no agent either.
+		return d.transferFailed(ctx, agentID, s, req, fmt.Sprintf("there is no agent %s", ids.Short(req.Agent)))
+	} else if err != nil {
+		return err
 	}
 	build := func(c session.Session, a *routing.Agent) ([]session.Entry, error) {
 		name := queue.NameIn(c.Language)
@@ -95,7 +96,7 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 		return d.transferFailed(ctx, agentID, s, req, string(r))
 	}
 	if err != nil {
-		return err
+		return actError(sessionID, err)
 	}
 	schedule()
 	return d.afterTransfer(ctx, agentID, s, req, paths)
@@ -151,9 +152,9 @@ func event(kind, body string) session.Entry {
 
 func describe(r TransferRequest) string {
 	if r.Agent != "" {
-		return "agent " + r.Agent
+		return "agent " + ids.Short(r.Agent)
 	}
-	return "queue " + r.Queue
+	return "queue " + ids.Short(r.Queue)
 }
 
 func orOffline(status string) string {

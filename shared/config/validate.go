@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/phone"
+	"github.com/smsdesk/smsdesk/shared/ids"
 )
 
 // LoadFile reads and validates a catalog from a JSON file.
@@ -46,9 +47,21 @@ func (c Catalog) Validate() error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	queues := map[string]Queue{}
+	// Ids name documents: one that cannot (a slash, a dot segment, a huge one) is refused
+	// here, before anything refers to it.
+	for _, t := range c.Templates {
+		if err := ids.Check("template", t.ID); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, k := range c.APIKeys {
+		if err := ids.Check("API key", k.ID); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, q := range c.Queues {
-		if q.ID == "" {
-			add("a queue has no id")
+		if err := ids.Check("queue", q.ID); err != nil {
+			errs = append(errs, err)
 			continue
 		}
 		if _, dup := queues[q.ID]; dup {
@@ -101,13 +114,13 @@ func (c Catalog) Validate() error {
 				add("queue %q: hours: %w", q.ID, err)
 			}
 		}
-		ids := map[string]bool{}
+		predefined := map[string]bool{}
 		for _, p := range q.Predefined {
 			key := p.Language + "/" + p.ID
-			if p.ID == "" || strings.TrimSpace(p.Text) == "" || ids[key] {
+			if p.ID == "" || strings.TrimSpace(p.Text) == "" || predefined[key] {
 				add("queue %q: predefined message %q (%s) needs a unique id and a text", q.ID, p.ID, p.Language)
 			}
-			ids[key] = true
+			predefined[key] = true
 		}
 	}
 	if t := c.Settings.Timeouts; t != nil {
@@ -117,13 +130,13 @@ func (c Catalog) Validate() error {
 	}
 	errs = append(errs, c.Settings.CRM.Validate()...)
 	for _, n := range c.Numbers {
+		if !phone.ValidBusinessNumber(n.Number) {
+			add("number %.48q is not E.164 (like +18005550100) nor a short code (5 or 6 digits): %w", n.Number, phone.CheckE164(n.Number))
+		}
 		if n.Timeouts != nil {
 			if err := n.Timeouts.Validate(); err != nil {
 				add("number %s: timeouts: %w", n.Number, err)
 			}
-		}
-		if !phone.ValidBusinessNumber(n.Number) {
-			add("number %q is not E.164 (like +18005550100) nor a short code (5 or 6 digits): %w", n.Number, phone.CheckE164(n.Number))
 		}
 		q, ok := queues[n.EntryQueue]
 		if !ok {
@@ -145,10 +158,11 @@ func (c Catalog) Validate() error {
 	}
 	agents := map[string]bool{}
 	for _, a := range c.Agents {
-		agents[a.ID] = true
-		if a.ID == "" {
-			add("an agent has no id")
+		if err := ids.Check("agent", a.ID); err != nil {
+			errs = append(errs, err)
+			continue
 		}
+		agents[a.ID] = true
 		for _, q := range a.Queues {
 			if _, ok := queues[q]; !ok {
 				add("agent %q: unknown queue %q", a.ID, q)
@@ -164,6 +178,10 @@ func (c Catalog) Validate() error {
 		}
 	}
 	for _, t := range c.Teams {
+		if err := ids.Check("team", t.ID); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		for _, q := range t.Queues {
 			if _, ok := queues[q]; !ok {
 				add("team %q: unknown queue %q", t.ID, q)
@@ -175,42 +193,22 @@ func (c Catalog) Validate() error {
 			}
 		}
 	}
-	errs = append(errs, c.validateIDs()...)
 	return errors.Join(errs...)
 }
 
-// idShape is what the business may name a queue, agent, team, template or API key: the ids
-// become document ids and appear in API paths, so no "/", spaces or dot steps.
-var idShape = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
-
-func (c Catalog) validateIDs() []error {
-	var errs []error
-	check := func(kind, id string) {
-		if !idShape.MatchString(id) {
-			errs = append(errs, fmt.Errorf("%s id %.48q must be 1 to 100 letters, digits, '.', '-' or '_', starting with a letter or digit", kind, id))
-		}
-	}
+// ServedLines is every line of business the queues belong to, in the order first met.
+func (c Catalog) ServedLines(queues []string) []string {
+	lob := map[string]string{}
 	for _, q := range c.Queues {
-		if q.ID != "" {
-			check("queue", q.ID)
+		lob[q.ID] = q.LineOfBusiness
+	}
+	out := []string{}
+	for _, q := range queues {
+		if l := lob[q]; l != "" && !slices.Contains(out, l) {
+			out = append(out, l)
 		}
 	}
-	for _, a := range c.Agents {
-		check("agent", a.ID)
-	}
-	for _, t := range c.Teams {
-		check("team", t.ID)
-	}
-	for _, t := range c.Templates {
-		check("template", t.ID)
-		if t.Language != "" {
-			check("template language", t.Language)
-		}
-	}
-	for _, k := range c.APIKeys {
-		check("API key", k.ID)
-	}
-	return errs
+	return out
 }
 
 // ServedQueues is every queue an agent serves, directly or through the teams they belong to.

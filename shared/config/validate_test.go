@@ -100,3 +100,25 @@ func TestOptOutDefaults(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateRefusesIDsThatCannotNameADocument(t *testing.T) {
+	huge := strings.Repeat("q", 100000)
+	c := Catalog{
+		Queues:    []Queue{{ID: "root", LineOfBusiness: "r"}, {ID: "a/b", LineOfBusiness: "r"}, {ID: huge, LineOfBusiness: "r"}},
+		Agents:    []Agent{{ID: "..", Token: "t"}, {ID: "__x__", Token: "u"}},
+		Teams:     []Team{{ID: "t/1"}},
+		Templates: []Template{{ID: "", Language: "en", Text: "x"}},
+	}
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("ids accepted")
+	}
+	for _, want := range []string{`queue "a/b": not a valid id`, `agent "..": not a valid id`, `agent "__x__"`, `team "t/1"`, `template "": not a valid id`, `(100000 characters)`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%.500v", want, err)
+		}
+	}
+	if len(err.Error()) > 2000 {
+		t.Errorf("the error echoes the huge id: %d bytes", len(err.Error()))
+	}
+}

@@ -22,10 +22,12 @@ func ValidStatus(s string) bool {
 
 // Agent is an agent's configuration and live state.
 type Agent struct {
-	ID             string    `firestore:"id"`
-	Name           string    `firestore:"name"`
-	Queues         []string  `firestore:"queues"`       // served directly
-	ServesQueues   []string  `firestore:"servesQueues"` // directly and through teams
+	ID           string   `firestore:"id"`
+	Name         string   `firestore:"name"`
+	Queues       []string `firestore:"queues"`       // served directly
+	ServesQueues []string `firestore:"servesQueues"` // directly and through teams
+	// ServesLines are the lines of business of ServesQueues: a supervisor's lines.
+	ServesLines    []string  `firestore:"servesLines"`
 	Languages      []string  `firestore:"languages"`
 	Role           string    `firestore:"role"`
 	Capacity       int       `firestore:"capacity"`

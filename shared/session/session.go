@@ -5,6 +5,7 @@ package session
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/phone"
@@ -95,22 +96,24 @@ func ConsumerID(business, phone string) string { return business + "_" + phone }
 
 // Session is one chat, from the consumer's first text to its end.
 type Session struct {
-	ID             string    `firestore:"id"`
-	Business       string    `firestore:"business"`
-	Phone          string    `firestore:"phone"`
-	LineOfBusiness string    `firestore:"lineOfBusiness"`
-	State          State     `firestore:"state"`
-	QueueID        string    `firestore:"queueId"`
-	AgentID        string    `firestore:"agentId"`
-	Language       string    `firestore:"language"`
-	StartType      string    `firestore:"startType"`
-	Priority       int       `firestore:"priority"` // the queue's, for ordering waiting chats
-	Seq            int       `firestore:"seq"`      // number of transcript entries so far
-	CreatedAt      time.Time `firestore:"createdAt"`
-	QueuedAt       time.Time `firestore:"queuedAt,omitempty"`
-	AssignedAt     time.Time `firestore:"assignedAt,omitempty"`
-	EndedAt        time.Time `firestore:"endedAt,omitempty"`
-	EndReason      string    `firestore:"endReason,omitempty"`
+	ID             string `firestore:"id"`
+	Business       string `firestore:"business"`
+	Phone          string `firestore:"phone"`
+	LineOfBusiness string `firestore:"lineOfBusiness"`
+	State          State  `firestore:"state"`
+	QueueID        string `firestore:"queueId"`
+	AgentID        string `firestore:"agentId"`
+	// HeldBy is every agent who held the chat (AgentID holds it now), who may read it later.
+	HeldBy     []string  `firestore:"heldBy,omitempty"`
+	Language   string    `firestore:"language"`
+	StartType  string    `firestore:"startType"`
+	Priority   int       `firestore:"priority"` // the queue's, for ordering waiting chats
+	Seq        int       `firestore:"seq"`      // number of transcript entries so far
+	CreatedAt  time.Time `firestore:"createdAt"`
+	QueuedAt   time.Time `firestore:"queuedAt,omitempty"`
+	AssignedAt time.Time `firestore:"assignedAt,omitempty"`
+	EndedAt    time.Time `firestore:"endedAt,omitempty"`
+	EndReason  string    `firestore:"endReason,omitempty"`
 
 	// Timers: who spoke last decides who is being waited on.
 	LastConsumerAt time.Time `firestore:"lastConsumerAt,omitempty"`
@@ -190,3 +193,33 @@ func ExemptFromOptOut(kind string) bool { return kind == "optout" || kind == "he
 
 // ErrNotHeld reports an agent acting on a chat they do not hold (any more).
 var ErrNotHeld = errors.New("chat is not held by this agent")
+
+// ErrEnded reports an agent acting on their chat after it ended.
+var ErrEnded = errors.New("the chat has ended")
+
+// ActableBy tells whether agentID may act on the chat (reply, end, transfer): only the agent
+// who holds it, while it goes on. The agent who held it last is told it ended; anyone else
+// that it is not theirs.
+func (s Session) ActableBy(agentID string) error {
+	switch {
+	case agentID == "" || s.AgentID != agentID:
+		return ErrNotHeld
+	case s.State == Ended:
+		return ErrEnded
+	case s.State != Assigned:
+		return ErrNotHeld
+	}
+	return nil
+}
+
+// Hold records that agentID holds (or held) the chat, for who may read it later.
+func (s *Session) Hold(agentID string) {
+	if agentID != "" && !slices.Contains(s.HeldBy, agentID) {
+		s.HeldBy = append(s.HeldBy, agentID)
+	}
+}
+
+// Held reports whether agentID holds the chat now or held it before.
+func (s Session) Held(agentID string) bool {
+	return agentID != "" && (s.AgentID == agentID || slices.Contains(s.HeldBy, agentID))
+}

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
@@ -38,6 +39,9 @@ func (s *Store) AgentByToken(ctx context.Context, token string) (routing.Agent, 
 
 // SetAgentStatus changes an agent's status.
 func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.Time) error {
+	if err := checkID("agent", id); err != nil {
+		return err
+	}
 	_, err := s.agentRef(id).Update(ctx, []firestore.Update{{Path: "status", Value: status}, {Path: "statusAt", Value: now}})
 	if err != nil {
 		return fmt.Errorf("set agent %s %s: %w", id, status, err)
@@ -143,6 +147,7 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 			if err := tx.Update(sref, []firestore.Update{
 				{Path: "state", Value: string(session.Assigned)}, {Path: "agentId", Value: agentID},
 				{Path: "assignedAt", Value: now}, {Path: "seq", Value: e.Seq},
+				{Path: "heldBy", Value: firestore.ArrayUnion(agentID)},
 				{Path: "generation", Value: c.Generation}, {Path: "deadlines", Value: c.Deadlines},
 				{Path: "nextDeadline", Value: orDelete(c.NextDeadline)},
 			}, firestore.LastUpdateTime(snaps[0].UpdateTime)); err != nil {
@@ -173,12 +178,15 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 
 // AppendByAgent adds entries an agent causes to a chat the agent holds, in one transaction;
 // endReason, when set, ends the chat and frees the agent's capacity; plan, when set, sees the
-// changed chat before it is stored (to plan its timers). It returns the paths of the new
-// entries that are to be sent.
+// changed chat before it is stored (to plan its timers). It fills each of entries in with its
+// sequence number and time as stored, and returns the paths of the new entries that are to be
+// sent. A chat the agent does not hold is session.ErrNotHeld, their chat once ended
+// session.ErrEnded.
 func (s *Store) AppendByAgent(ctx context.Context, sessionID, agentID string, now time.Time, entries []session.Entry, endReason string, plan func(*session.Session)) ([]string, error) {
 	if err := checkID("chat", sessionID); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("chat %s: %w", ids.Short(sessionID), session.ErrNotHeld)
 	}
+	now = now.UTC().Truncate(time.Microsecond) // what Firestore keeps, so entries tell the stored time
 	var paths []string
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		paths = nil
@@ -186,18 +194,18 @@ func (s *Store) AppendByAgent(ctx context.Context, sessionID, agentID string, no
 		if err := getInto(tx, s.sessionRef(sessionID), &c); err != nil {
 			return err
 		}
-		if c.State != session.Assigned || c.AgentID != agentID {
-			return fmt.Errorf("chat %s, agent %s: %w", sessionID, agentID, session.ErrNotHeld)
+		if err := c.ActableBy(agentID); err != nil {
+			return fmt.Errorf("chat %s, agent %s: %w", sessionID, agentID, err)
 		}
 		var writes []func() error
-		for _, e := range entries {
+		for i := range entries {
 			c.Seq++
-			e.Seq, e.At, e.Business, e.Phone = c.Seq, now, c.Business, c.Phone
+			entries[i].Seq, entries[i].At, entries[i].Business, entries[i].Phone = c.Seq, now, c.Business, c.Phone
+			e := entries[i]
 			if e.Author == session.FromAgent && e.Status == session.StatusPending {
 				c.LastAgentAt = now
 			}
 			ref := s.entryRef(sessionID, e.Seq)
-			e := e
 			writes = append(writes, func() error { return tx.Set(ref, e) })
 			if e.Outbound() && e.Status == session.StatusPending {
 				paths = append(paths, relPath(ref))

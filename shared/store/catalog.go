@@ -106,8 +106,9 @@ func agentConfig(c config.Catalog, a config.Agent) map[string]any {
 	if len(langs) == 0 {
 		langs = []string{"en"}
 	}
+	served := c.ServedQueues(a.ID, a.Queues)
 	fields := map[string]any{
-		"id": a.ID, "name": a.Name, "queues": a.Queues, "servesQueues": c.ServedQueues(a.ID, a.Queues),
+		"id": a.ID, "name": a.Name, "queues": a.Queues, "servesQueues": served, "servesLines": c.ServedLines(served),
 		"capacity": capacity, "languages": langs, "role": role,
 	}
 	if a.Token != "" {

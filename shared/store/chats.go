@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -252,4 +253,55 @@ func (s *Store) Receipt(ctx context.Context, business, phone, messageSID string)
 		return "", nil, false, fmt.Errorf("decode receipt %s: %w", messageSID, err)
 	}
 	return r.SessionID, r.Outbox, true, nil
+}
+
+// Sessions reads chats by id in one round trip; ids that name no chat (or cannot) are left
+// out.
+func (s *Store) Sessions(ctx context.Context, ids []string) (map[string]session.Session, error) {
+	var refs []*firestore.DocumentRef
+	for _, id := range ids {
+		if checkID("chat", id) == nil {
+			refs = append(refs, s.sessionRef(id))
+		}
+	}
+	out := map[string]session.Session{}
+	if len(refs) == 0 {
+		return out, nil
+	}
+	snaps, err := s.fs.GetAll(ctx, refs)
+	if err != nil {
+		return nil, fmt.Errorf("read %d chats: %w", len(refs), err)
+	}
+	for _, snap := range snaps {
+		if !snap.Exists() {
+			continue
+		}
+		var c session.Session
+		if err := snap.DataTo(&c); err != nil {
+			return nil, fmt.Errorf("decode chat %s: %w", snap.Ref.ID, err)
+		}
+		out[snap.Ref.ID] = c
+	}
+	return out, nil
+}
+
+// UnattendedChats lists chats of the lines of business (every line when lines is nil) that
+// ended before before with no agent holding them, the most recently ended first.
+func (s *Store) UnattendedChats(ctx context.Context, lines []string, before time.Time, limit int) ([]session.Session, error) {
+	if lines == nil {
+		return s.sessions(ctx, s.fs.Collection(colSessions).Where("state", "==", string(session.Ended)).Where("agentId", "==", "").
+			Where("endedAt", "<", before).OrderBy("endedAt", firestore.Desc).Limit(limit))
+	}
+	// Firestore takes at most 30 values for "in": more lines take more queries, merged.
+	var out []session.Session
+	for chunk := range slices.Chunk(lines, 30) {
+		got, err := s.sessions(ctx, s.fs.Collection(colSessions).Where("state", "==", string(session.Ended)).Where("agentId", "==", "").
+			Where("lineOfBusiness", "in", chunk).Where("endedAt", "<", before).OrderBy("endedAt", firestore.Desc).Limit(limit))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	slices.SortFunc(out, func(a, b session.Session) int { return b.EndedAt.Compare(a.EndedAt) })
+	return out[:min(limit, len(out))], nil
 }

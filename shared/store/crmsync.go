@@ -9,6 +9,7 @@ import (
 
 	"cloud.google.com/go/firestore"
 
+	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -54,6 +55,9 @@ func (s *Store) CRMState(ctx context.Context, sessionID string) (CRMSync, error)
 func (s *Store) CRMStates(ctx context.Context, sessionIDs []string) (map[string]CRMSync, error) {
 	refs := make([]*firestore.DocumentRef, len(sessionIDs))
 	for i, id := range sessionIDs {
+		if err := checkID("chat", id); err != nil {
+			return nil, err
+		}
 		refs[i] = s.fs.Collection(colCRMSync).Doc(id)
 	}
 	snaps, err := s.fs.GetAll(ctx, refs)
@@ -114,7 +118,7 @@ func (s *Store) ChooseContact(ctx context.Context, sessionID, choice string) err
 		case !st.Waiting():
 			return fmt.Errorf("chat %s already has its contact: %w", sessionID, ErrBadChoice)
 		case choice != ChoiceNew && !slices.ContainsFunc(st.Candidates, func(c Candidate) bool { return c.ID == choice }):
-			return fmt.Errorf("contact %q is not one of the chat's candidates: %w", choice, ErrBadChoice)
+			return fmt.Errorf("contact %s is not one of the chat's candidates: %w", ids.Short(choice), ErrBadChoice)
 		}
 		return tx.Update(ref, []firestore.Update{{Path: "choice", Value: choice}})
 	})

@@ -32,6 +32,9 @@ type AgentEvent struct {
 
 // AddAgentEvent appends a notice to an agent's feed.
 func (s *Store) AddAgentEvent(ctx context.Context, agentID string, e AgentEvent) error {
+	if err := checkID("agent", agentID); err != nil {
+		return err
+	}
 	if _, err := s.agentRef(agentID).Collection(subEvents).NewDoc().Create(ctx, e); err != nil {
 		return fmt.Errorf("add event for %s: %w", agentID, err)
 	}
@@ -40,6 +43,9 @@ func (s *Store) AddAgentEvent(ctx context.Context, agentID string, e AgentEvent)
 
 // AgentEvents lists an agent's notices after a time, oldest first.
 func (s *Store) AgentEvents(ctx context.Context, agentID string, after time.Time, limit int) ([]AgentEvent, error) {
+	if err := checkID("agent", agentID); err != nil {
+		return nil, err
+	}
 	docs, err := s.agentRef(agentID).Collection(subEvents).Where("at", ">", after).OrderBy("at", firestore.Asc).Limit(limit).Documents(ctx).GetAll()
 	if err != nil {
 		return nil, fmt.Errorf("events of %s: %w", agentID, err)

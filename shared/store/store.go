@@ -16,6 +16,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/phone"
 )
 
@@ -62,6 +63,16 @@ func (s *Store) Client() *firestore.Client { return s.fs }
 
 // ErrNotFound reports a document that does not exist.
 var ErrNotFound = errors.New("not found")
+
+// checkID refuses an id from outside that cannot name a document (see ids.Check). Such an id
+// names nothing, so the error is ErrNotFound as well as ids.ErrInvalid: callers answer it as
+// they answer any unknown id, never as a failure of the database.
+func checkID(kind, id string) error {
+	if err := ids.Check(kind, id); err != nil {
+		return fmt.Errorf("%w (%w)", err, ErrNotFound)
+	}
+	return nil
+}
 
 func isNotFound(err error) bool { return status.Code(err) == codes.NotFound }
 

@@ -7,6 +7,7 @@ import (
 
 	"cloud.google.com/go/firestore"
 
+	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
@@ -26,7 +27,7 @@ type TransferTarget struct {
 func (s *Store) Transfer(ctx context.Context, sessionID, from string, to TransferTarget, now time.Time,
 	build func(session.Session, *routing.Agent) ([]session.Entry, error), plan func(*session.Session)) ([]string, error) {
 	if err := checkID("chat", sessionID); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("chat %s: %w", ids.Short(sessionID), session.ErrNotHeld)
 	}
 	if to.Agent != "" {
 		if err := checkID("agent", to.Agent); err != nil {
@@ -40,8 +41,8 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 		if err := getInto(tx, s.sessionRef(sessionID), &c); err != nil {
 			return err
 		}
-		if c.State != session.Assigned || c.AgentID != from {
-			return fmt.Errorf("chat %s, agent %s: %w", sessionID, from, session.ErrNotHeld)
+		if err := c.ActableBy(from); err != nil {
+			return fmt.Errorf("chat %s, agent %s: %w", sessionID, from, err)
 		}
 		var target *routing.Agent
 		if to.Agent != "" {
@@ -56,6 +57,7 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 		}
 		if a := target; a != nil {
 			c.AgentID, c.AssignedAt = to.Agent, now
+			c.Hold(to.Agent)
 			if err := tx.Update(s.agentRef(to.Agent), []firestore.Update{
 				{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now},
 			}); err != nil {
@@ -78,6 +80,7 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 		if err := tx.Update(s.agentRef(from), []firestore.Update{{Path: "activeChats", Value: firestore.Increment(-1)}}); err != nil {
 			return err
 		}
+		c.Hold(from) // a chat opened for an agent was theirs before any assignment
 		if plan != nil {
 			plan(&c)
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -13,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/smsdesk/smsdesk/shared/crm"
+	"github.com/smsdesk/smsdesk/shared/ids"
 )
 
 // Post writes the event on the contact's record of its chat, once per event id: it opens the
@@ -242,11 +242,9 @@ func orElse(a, b string) string {
 
 // checkID refuses what cannot be a Firestore document id.
 func checkID(what, id string) error {
-	switch {
-	case id == "":
-		return fmt.Errorf("firestorecrm: %w: empty %s id", crm.ErrPermanent, what)
-	case strings.Contains(id, "/"), id == ".", id == "..", strings.HasPrefix(id, "__") && strings.HasSuffix(id, "__"), len(id) > 1500:
-		return fmt.Errorf("firestorecrm: %w: %s id %q cannot be a Firestore document id", crm.ErrPermanent, what, id)
+	if err := ids.Check(what, id); err != nil {
+		// Such an id names nothing: not found, and so permanent.
+		return fmt.Errorf("firestorecrm: %w: %w", ErrNotFound, err)
 	}
 	return nil
 }
