@@ -71,7 +71,10 @@ type Sim struct {
 	cdn      map[string]*mediaItem
 }
 
-type failure struct{ status, code int }
+type failure struct {
+	status, code int
+	stall, taken bool // StallNext
+}
 
 type outcome struct {
 	status string
