@@ -14,8 +14,6 @@ import (
 
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,7 +94,7 @@ func (h *Handler) serve(route string, send func(context.Context, outbound.Reques
 		if !decode(w, raw, &req) {
 			return
 		}
-		h.once(w, r, caller, route, raw, func(id string) outbound.Answer {
+		h.once(w, r, caller, route, raw, func(id, _ string) outbound.Answer {
 			out := outbound.Request{ID: id, From: req.From, To: req.To, Body: req.Body, Template: req.Template, Language: req.Language,
 				Vars: req.Variables, Agent: req.Agent, Queue: req.Queue, TimeZone: req.TimeZone}
 			if req.SendAt != nil {
@@ -115,23 +113,9 @@ func (h *Handler) serve(route string, send func(context.Context, outbound.Reques
 	}
 }
 
-// once answers the request with do, at most once per Idempotency-Key when one is given; do
-// gets the id the request's texts are stored under, fixed by the key.
-func (h *Handler) once(w http.ResponseWriter, r *http.Request, caller, route string, raw []byte, do func(id string) outbound.Answer) {
-	key := r.Header.Get("Idempotency-Key")
-	if key == "" {
-		a := do(randomID())
-		jsonapi.WriteRaw(w, a.Status, a.Body)
-		return
-	}
-	fp, err := outbound.Fingerprint(route, raw)
-	if err != nil {
-		jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", err.Error())
-		return
-	}
-	a, err := h.texts.Once(r.Context(), h.callers, caller, key, fp, func() outbound.Answer {
-		return do(outbound.RequestID(caller, route, key))
-	})
+// once answers the request with do, at most once per Idempotency-Key.
+func (h *Handler) once(w http.ResponseWriter, r *http.Request, caller, route string, raw []byte, do func(id, fingerprint string) outbound.Answer) {
+	a, err := h.texts.Once(r.Context(), h.callers, caller, route, r.Header.Get("Idempotency-Key"), raw, do)
 	if err != nil {
 		a = h.failure(caller, err)
 	}
@@ -166,9 +150,8 @@ func (h *Handler) acceptBulk(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, raw, &req) {
 		return
 	}
-	fp, _ := outbound.Fingerprint("bulk", raw) // raw decoded above
 	// The job id follows the Idempotency-Key, so a retried request queues nothing new.
-	h.once(w, r, caller, "bulk", raw, func(id string) outbound.Answer {
+	h.once(w, r, caller, "bulk", raw, func(id, fp string) outbound.Answer {
 		batch := outbound.BulkBatch{JobID: "B" + id, From: req.From, Body: req.Body, Template: req.Template, Language: req.Language, Recipients: req.Recipients}
 		if req.SendAt != nil {
 			batch.SendAt = *req.SendAt
@@ -259,12 +242,6 @@ func decode(w http.ResponseWriter, raw []byte, v any) bool {
 		return false
 	}
 	return true
-}
-
-func randomID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 func (h *Handler) internal(w http.ResponseWriter, err error) {

@@ -3,6 +3,7 @@ package outbound
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -36,8 +37,8 @@ func Fingerprint(route string, raw []byte) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// RequestID is the id a keyed request's texts are stored under, so a retry finds them.
-func RequestID(caller, route, key string) string {
+// requestID is the id a keyed request's texts are stored under.
+func requestID(caller, route, key string) string {
 	sum := sha256.Sum256([]byte(caller + "\x00" + route + "\x00" + key))
 	return hex.EncodeToString(sum[:12])
 }
@@ -49,11 +50,20 @@ type Answer struct {
 	Replayed bool // the answer given to an earlier identical request
 }
 
-// Once answers a request carrying an Idempotency-Key at most once: the same request again
-// gets the first answer back, and the key with another request is refused. An answer of 0 or
-// 5xx is not remembered, so a retry tries again.
-func (s *Service) Once(ctx context.Context, r Remembrance, caller, key, fingerprint string, answer func() Answer) (Answer, error) {
-	prev, err := r.BeginIdempotent(ctx, caller, key, fingerprint)
+// Once answers a request at most once per Idempotency-Key: the same request again gets the
+// first answer back, and the key with another request is refused. answer gets the id the
+// request's texts are stored under (fixed by the key, so a retry finds them; fresh without a
+// key) and the request's fingerprint. An answer of 5xx is not remembered, so a retry tries
+// again.
+func (s *Service) Once(ctx context.Context, r Remembrance, caller, route, key string, raw []byte, answer func(id, fingerprint string) Answer) (Answer, error) {
+	fp, err := Fingerprint(route, raw)
+	if err != nil {
+		return Answer{}, refuse(400, "invalid_json", "%s", err)
+	}
+	if key == "" {
+		return answer(randomID(), fp), nil
+	}
+	prev, err := r.BeginIdempotent(ctx, caller, key, fp)
 	switch {
 	case errors.Is(err, store.ErrKeyReused):
 		return Answer{}, refuse(422, "idempotency_key_reused", "%s; use a new key for a new request", err)
@@ -64,10 +74,16 @@ func (s *Service) Once(ctx context.Context, r Remembrance, caller, key, fingerpr
 	case prev != nil:
 		return Answer{Status: prev.Status, Body: prev.Body, Replayed: true}, nil
 	}
-	a := answer()
+	a := answer(requestID(caller, route, key), fp)
 	if err := r.FinishIdempotent(context.WithoutCancel(ctx), caller, key, a.Status, a.Body); err != nil {
-		// The answer stands; a retry finds the key in progress until it expires.
+		// The answer stands; a retry finds the key in progress until the record expires.
 		s.Log.Error("idempotent answer not stored", "caller", caller, "err", err)
 	}
 	return a, nil
+}
+
+func randomID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
