@@ -14,11 +14,10 @@ import (
 
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -49,8 +48,8 @@ type Handler struct {
 // New builds the routes; paths may carry the function's name as a prefix.
 func New(c Callers, texts *outbound.Service, bulk *outbound.Bulk, log *slog.Logger) *Handler {
 	h := &Handler{callers: c, texts: texts, bulk: bulk, log: log, mux: http.NewServeMux()}
-	h.mux.HandleFunc("POST /messages", h.serve(texts.Notify))
-	h.mux.HandleFunc("POST /sessions", h.serve(texts.Open))
+	h.mux.HandleFunc("POST /messages", h.serve("messages", texts.Notify))
+	h.mux.HandleFunc("POST /sessions", h.serve("sessions", texts.Open))
 	h.mux.HandleFunc("POST /bulk", h.acceptBulk)
 	h.mux.HandleFunc("GET /bulk/{id}", h.getBulk)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -81,67 +80,61 @@ type request struct {
 	} `json:"consent"`
 }
 
-func (h *Handler) serve(send func(context.Context, outbound.Request) (outbound.Sent, error)) http.HandlerFunc {
+func (h *Handler) serve(route string, send func(context.Context, outbound.Request) (outbound.Sent, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		caller, ok := h.authenticate(w, r)
 		if !ok {
 			return
 		}
-		raw, err := readBody(w, r)
-		if err != nil {
-			jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", err.Error())
+		raw, ok := readJSON(w, r, 64<<10)
+		if !ok {
 			return
 		}
 		var req request
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error())
+		if !decode(w, raw, &req) {
 			return
 		}
-		key := r.Header.Get("Idempotency-Key")
-		id := randomID()
-		if key != "" {
-			sum := sha256.Sum256(raw)
-			prev, err := h.callers.BeginIdempotent(r.Context(), caller, key, hex.EncodeToString(sum[:]))
-			switch {
-			case errors.Is(err, store.ErrKeyReused):
-				jsonapi.WriteError(w, http.StatusUnprocessableEntity, "idempotency_key_reused", err.Error()+"; use a new key for a new request")
-				return
-			case errors.Is(err, store.ErrInProgress):
-				jsonapi.WriteError(w, http.StatusConflict, "in_progress", err.Error()+"; retry shortly")
-				return
-			case err != nil:
-				h.internal(w, err)
-				return
-			case prev != nil:
-				w.Header().Set("Idempotent-Replayed", "true")
-				jsonapi.WriteRaw(w, prev.Status, prev.Body)
-				return
+		h.once(w, r, caller, route, raw, func(id, _ string) outbound.Answer {
+			out := outbound.Request{ID: id, From: req.From, To: req.To, Body: req.Body, Template: req.Template, Language: req.Language,
+				Vars: req.Variables, Agent: req.Agent, Queue: req.Queue, TimeZone: req.TimeZone}
+			if req.SendAt != nil {
+				out.SendAt = *req.SendAt
 			}
-			idSum := sha256.Sum256([]byte(caller + "\x00" + key))
-			id = hex.EncodeToString(idSum[:12])
-		}
-		out := outbound.Request{ID: id, From: req.From, To: req.To, Body: req.Body, Template: req.Template, Language: req.Language,
-			Vars: req.Variables, Agent: req.Agent, Queue: req.Queue, TimeZone: req.TimeZone}
-		if req.SendAt != nil {
-			out.SendAt = *req.SendAt
-		}
-		if req.Consent != nil {
-			out.Consent = &store.Consent{Source: req.Consent.Source + " (via " + caller + ")", At: time.Now()}
-		}
-		sent, err := send(r.Context(), out)
-		status, body := answer(sent, err)
-		if status >= 500 {
-			h.log.Error("outbound failed", "caller", caller, "err", err)
-		}
-		if key != "" {
-			if ferr := h.callers.FinishIdempotent(context.WithoutCancel(r.Context()), caller, key, status, body); ferr != nil {
-				h.log.Error("idempotent answer not stored", "err", ferr)
+			if req.Consent != nil {
+				out.Consent = &store.Consent{Source: req.Consent.Source + " (via " + caller + ")", At: time.Now()}
 			}
-		}
-		jsonapi.WriteRaw(w, status, body)
+			sent, err := send(r.Context(), out)
+			if err != nil {
+				return h.failure(caller, err)
+			}
+			b, _ := json.Marshal(sent)
+			return outbound.Answer{Status: http.StatusAccepted, Body: b}
+		})
 	}
+}
+
+// once answers the request with do, at most once per Idempotency-Key.
+func (h *Handler) once(w http.ResponseWriter, r *http.Request, caller, route string, raw []byte, do func(id, fingerprint string) outbound.Answer) {
+	a, err := h.texts.Once(r.Context(), h.callers, caller, route, r.Header.Get("Idempotency-Key"), raw, do)
+	if err != nil {
+		a = h.failure(caller, err)
+	}
+	if a.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	jsonapi.WriteRaw(w, a.Status, a.Body)
+}
+
+type bulkRequest struct {
+	From       string               `json:"from"`
+	Body       string               `json:"body"`
+	Template   string               `json:"template"`
+	Language   string               `json:"language"`
+	SendAt     *time.Time           `json:"sendAt"`
+	Recipients []outbound.Recipient `json:"recipients"`
+	Consent    *struct {
+		Source string `json:"source"`
+	} `json:"consent"`
 }
 
 func (h *Handler) acceptBulk(w http.ResponseWriter, r *http.Request) {
@@ -149,43 +142,30 @@ func (h *Handler) acceptBulk(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req struct {
-		From       string               `json:"from"`
-		Body       string               `json:"body"`
-		Template   string               `json:"template"`
-		Language   string               `json:"language"`
-		SendAt     *time.Time           `json:"sendAt"`
-		Recipients []outbound.Recipient `json:"recipients"`
-		Consent    *struct {
-			Source string `json:"source"`
-		} `json:"consent"`
+	raw, ok := readJSON(w, r, 2<<20)
+	if !ok {
+		return
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 2<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error())
+	var req bulkRequest
+	if !decode(w, raw, &req) {
 		return
 	}
 	// The job id follows the Idempotency-Key, so a retried request queues nothing new.
-	id := randomID()
-	if key := r.Header.Get("Idempotency-Key"); key != "" {
-		sum := sha256.Sum256([]byte(caller + "\x00bulk\x00" + key))
-		id = hex.EncodeToString(sum[:12])
-	}
-	batch := outbound.BulkBatch{JobID: "B" + id, From: req.From, Body: req.Body, Template: req.Template, Language: req.Language, Recipients: req.Recipients}
-	if req.SendAt != nil {
-		batch.SendAt = *req.SendAt
-	}
-	if req.Consent != nil {
-		batch.ConsentSource = req.Consent.Source + " (via " + caller + ")"
-	}
-	job, err := h.bulk.Accept(r.Context(), caller, batch)
-	if err != nil {
-		status, body := answer(outbound.Sent{}, err)
-		jsonapi.WriteRaw(w, status, body)
-		return
-	}
-	jsonapi.Write(w, http.StatusAccepted, map[string]any{"jobId": job.ID, "total": job.Total})
+	h.once(w, r, caller, "bulk", raw, func(id, fp string) outbound.Answer {
+		batch := outbound.BulkBatch{JobID: "B" + id, From: req.From, Body: req.Body, Template: req.Template, Language: req.Language, Recipients: req.Recipients}
+		if req.SendAt != nil {
+			batch.SendAt = *req.SendAt
+		}
+		if req.Consent != nil {
+			batch.ConsentSource = req.Consent.Source + " (via " + caller + ")"
+		}
+		job, err := h.bulk.Accept(r.Context(), caller, fp, batch)
+		if err != nil {
+			return h.failure(caller, err)
+		}
+		b, _ := json.Marshal(map[string]any{"jobId": job.ID, "total": job.Total})
+		return outbound.Answer{Status: http.StatusAccepted, Body: b}
+	})
 }
 
 func (h *Handler) getBulk(w http.ResponseWriter, r *http.Request) {
@@ -195,8 +175,8 @@ func (h *Handler) getBulk(w http.ResponseWriter, r *http.Request) {
 	}
 	job, results, err := h.bulk.Job(r.Context(), caller, r.PathValue("id"))
 	if err != nil {
-		status, body := answer(outbound.Sent{}, err)
-		jsonapi.WriteRaw(w, status, body)
+		a := h.failure(caller, err)
+		jsonapi.WriteRaw(w, a.Status, a.Body)
 		return
 	}
 	counts := map[string]int{}
@@ -209,17 +189,14 @@ func (h *Handler) getBulk(w http.ResponseWriter, r *http.Request) {
 	jsonapi.Write(w, http.StatusOK, map[string]any{"job": job, "processed": len(results), "counts": counts, "results": results})
 }
 
-// answer is the HTTP status and JSON body for a send's result.
-func answer(sent outbound.Sent, err error) (int, []byte) {
+// failure is the answer to a refused or failed request.
+func (h *Handler) failure(caller string, err error) outbound.Answer {
 	var e *outbound.Error
-	switch {
-	case err == nil:
-		b, _ := json.Marshal(sent)
-		return http.StatusAccepted, b
-	case errors.As(err, &e):
-		return e.Status, errorBody(e.Code, e.Message, e.NextAllowedAt)
+	if errors.As(err, &e) {
+		return outbound.Answer{Status: e.Status, Body: errorBody(e.Code, e.Message, e.NextAllowedAt)}
 	}
-	return http.StatusInternalServerError, errorBody("internal", "internal error; retry with the same Idempotency-Key", time.Time{})
+	h.log.Error("outbound failed", "caller", caller, "err", err)
+	return outbound.Answer{Status: http.StatusInternalServerError, Body: errorBody("internal", "internal error; retry with the same Idempotency-Key", time.Time{})}
 }
 
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, bool) {
@@ -246,16 +223,25 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, 
 	return "agent:" + a.ID, true
 }
 
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	var buf bytes.Buffer
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, 64<<10))
-	return buf.Bytes(), err
+// readJSON reads a request body of at most limit bytes, or answers why it cannot.
+func readJSON(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", fmt.Sprintf("request body unreadable or over %d bytes: %v", limit, err))
+		return nil, false
+	}
+	return raw, true
 }
 
-func randomID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+// decode reads raw into v, refusing unknown fields, or answers why it cannot.
+func decode(w http.ResponseWriter, raw []byte, v any) bool {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		jsonapi.WriteError(w, http.StatusBadRequest, "invalid_json", "request body must be a JSON object: "+err.Error())
+		return false
+	}
+	return true
 }
 
 func (h *Handler) internal(w http.ResponseWriter, err error) {

@@ -36,6 +36,10 @@ type DevFail struct {
 	Count  int `json:"count"`
 	Status int `json:"status"`
 	Code   int `json:"code"`
+	// Stall, instead, leaves the sends unanswered (see StallNext); Taken says whether the
+	// carrier keeps the messages all the same.
+	Stall bool `json:"stall,omitempty"`
+	Taken bool `json:"taken,omitempty"`
 }
 
 // DevOutcome is the JSON body of POST /sim/outcome.
@@ -108,6 +112,11 @@ func (s *Sim) handleDevFail(w http.ResponseWriter, r *http.Request) {
 	}
 	if f.Count <= 0 {
 		f.Count = 1
+	}
+	if f.Stall {
+		s.StallNext(f.Count, f.Taken)
+		writeJSON(w, http.StatusOK, f)
+		return
 	}
 	if f.Status == 0 {
 		f.Status = http.StatusInternalServerError

@@ -29,6 +29,8 @@ type Message struct {
 	Updated             time.Time `json:"updated"`
 	// ByCarrier marks the carrier's own reply to a keyword (not sent through the API).
 	ByCarrier bool `json:"byCarrier,omitempty"`
+	// Sent is when the message left for the handset (the API's date_sent); zero while queued.
+	Sent time.Time `json:"sent,omitzero"`
 }
 
 func (m *Message) clone() Message {
@@ -58,8 +60,46 @@ func (s *Sim) FailNext(n int, status int, code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := 0; i < n; i++ {
-		s.failures = append(s.failures, failure{status, code})
+		s.failures = append(s.failures, failure{status: status, code: code})
 	}
+}
+
+// StallNext makes the next n REST sends get no answer, as when the carrier or the network
+// hangs: the request is held until the client gives up and the connection is then dropped.
+// With taken, the carrier has accepted the message all the same (the client never hears of
+// it), and it stays queued for a minute before its statuses move on.
+func (s *Sim) StallNext(n int, taken bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := 0; i < n; i++ {
+		s.failures = append(s.failures, failure{stall: true, taken: taken})
+	}
+}
+
+// nextFailure takes the next injected failure, if any.
+func (s *Sim) nextFailure() (failure, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.failures) == 0 {
+		return failure{}, false
+	}
+	f := s.failures[0]
+	s.failures = s.failures[1:]
+	s.log.Info("carriersim injected failure", "status", f.status, "code", f.code, "stall", f.stall, "taken", f.taken)
+	return f, true
+}
+
+// stalledQueueTime is how long a message taken during a stalled send stays queued.
+const stalledQueueTime = time.Minute
+
+// stall holds a request until its client goes away (or the simulator closes), then drops the
+// connection without an answer.
+func (s *Sim) stall(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-s.ctx.Done():
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // Sent returns copies of every accepted outbound message, in acceptance order.
@@ -121,20 +161,19 @@ func (s *Sim) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, 20001, "Could not parse form body")
 		return
 	}
-	s.mu.Lock()
-	if len(s.failures) > 0 {
-		f := s.failures[0]
-		s.failures = s.failures[1:]
-		s.mu.Unlock()
-		msg := failureMessages[f.code]
+	fault, faulty := s.nextFailure()
+	stalled := faulty && fault.stall
+	switch {
+	case stalled && !fault.taken:
+		s.stall(r)
+	case faulty && !stalled:
+		msg := failureMessages[fault.code]
 		if msg == "" {
-			msg = http.StatusText(f.status)
+			msg = http.StatusText(fault.status)
 		}
-		s.log.Info("carriersim injected failure", "status", f.status, "code", f.code)
-		writeError(w, f.status, f.code, msg)
+		writeError(w, fault.status, fault.code, msg)
 		return
 	}
-	s.mu.Unlock()
 
 	f := r.PostForm
 	m := &Message{
@@ -173,7 +212,11 @@ func (s *Sim) handleCreate(w http.ResponseWriter, r *http.Request) {
 	s.broadcastLocked()
 	s.mu.Unlock()
 
-	s.log.Info("carriersim accepted", "sid", m.SID, "from", m.From, "to", m.To, "segments", m.NumSegments)
+	s.log.Info("carriersim accepted", "sid", m.SID, "from", m.From, "to", m.To, "segments", m.NumSegments, "stalled", stalled)
+	if stalled {
+		s.startDeliveryAfter(m.SID, stalledQueueTime)
+		s.stall(r)
+	}
 	writeJSON(w, http.StatusCreated, out)
 	s.startDelivery(m.SID)
 }
@@ -240,31 +283,6 @@ func (s *Sim) handleFetch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// handleList answers a single page (newest first) filtered by To and From.
-func (s *Sim) handleList(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	to, from := q.Get("To"), q.Get("From")
-	size, _ := strconv.Atoi(q.Get("PageSize"))
-	if size <= 0 || size > 1000 {
-		size = 50
-	}
-	s.mu.Lock()
-	list := []map[string]any{}
-	for i := len(s.messages) - 1; i >= 0 && len(list) < size; i-- {
-		m := s.messages[i]
-		if (to == "" || m.To == to) && (from == "" || m.From == from) {
-			list = append(list, s.renderLocked(m))
-		}
-	}
-	s.mu.Unlock()
-	uri := r.URL.RequestURI()
-	writeJSON(w, http.StatusOK, map[string]any{
-		"messages": list, "end": len(list) - 1, "first_page_uri": uri,
-		"next_page_uri": nil, "page": 0, "page_size": size,
-		"previous_page_uri": nil, "start": 0, "uri": uri,
-	})
-}
-
 // renderLocked returns m in the API's JSON shape. s.mu must be held.
 func (s *Sim) renderLocked(m *Message) map[string]any {
 	base := fmt.Sprintf("/%s/Accounts/%s/Messages/%s", APIVersion, m.AccountSID, m.SID)
@@ -275,8 +293,8 @@ func (s *Sim) renderLocked(m *Message) map[string]any {
 	if m.ErrorCode != 0 {
 		errCode, errMsg = m.ErrorCode, deliveryErrors[m.ErrorCode]
 	}
-	if m.Status != "queued" && m.Status != "accepted" {
-		dateSent = m.Updated.Format(time.RFC1123Z)
+	if !m.Sent.IsZero() {
+		dateSent = m.Sent.Format(time.RFC1123Z)
 	}
 	var from any = m.From
 	if m.From == "" {

@@ -74,7 +74,10 @@ type Sim struct {
 	cdnCredentialed int
 }
 
-type failure struct{ status, code int }
+type failure struct {
+	status, code int
+	stall, taken bool // StallNext
+}
 
 type outcome struct {
 	status string

@@ -40,7 +40,10 @@ func (s *Sim) SetDeliveryOutcome(to string, status string, errorCode int) {
 // background: sent then the final outcome (a "failed" message is never
 // sent), one StatusDelay apart, posting a signed callback for each when the
 // message has a StatusCallback.
-func (s *Sim) startDelivery(sid string) {
+func (s *Sim) startDelivery(sid string) { s.startDeliveryAfter(sid, 0) }
+
+// startDeliveryAfter is startDelivery with the message first held queued for wait.
+func (s *Sim) startDeliveryAfter(sid string, wait time.Duration) {
 	s.mu.Lock()
 	final, ok := s.outcomes[s.bySID[sid].To]
 	s.mu.Unlock()
@@ -54,7 +57,7 @@ func (s *Sim) startDelivery(sid string) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		t := time.NewTimer(s.opts.StatusDelay)
+		t := time.NewTimer(wait + s.opts.StatusDelay)
 		defer t.Stop()
 		for i, st := range steps {
 			if i > 0 {
@@ -81,6 +84,9 @@ func (s *Sim) advance(sid string, st outcome) (string, url.Values) {
 	m.Status = st.status
 	m.ErrorCode = st.code
 	m.Updated = time.Now().UTC().Truncate(time.Second)
+	if m.Sent.IsZero() && m.Status != "failed" {
+		m.Sent = m.Updated
+	}
 	s.broadcastLocked()
 	v := url.Values{
 		"MessageSid":    {m.SID},

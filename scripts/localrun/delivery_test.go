@@ -1,6 +1,7 @@
 package localrun_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -171,5 +172,93 @@ func TestCarrierOutagesAreRetried(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("sent %d times", n)
+	}
+}
+
+// sentWithin waits up to d for the nth message to phone and checks its body; the default
+// test deadline would hide a message that waits out a two-minute claim.
+func sentWithin(t *testing.T, d time.Duration, phone string, nth int, want string) carriersim.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return expectSMS(t, ctx, phone, nth, want)
+}
+
+// sentCount is how many times the carrier took body for phone.
+func sentCount(phone, body string) int {
+	n := 0
+	for _, m := range sentTo(phone) {
+		if m.Body == body {
+			n++
+		}
+	}
+	return n
+}
+
+// TestCarrierErrorPageIsRetriedAtOnce: a 503 with an HTML body (a load balancer's error page)
+// is an answer: nothing was sent, and the reply goes out within seconds once the carrier is
+// back, once, with the chat's next reply after it.
+func TestCarrierErrorPageIsRetriedAtOnce(t *testing.T) {
+	f := newFixture(t)
+	phone, id := openChat(t, f)
+	ana := f.Tokens["ana"]
+	sim.FailNext(2, http.StatusServiceUnavailable, 0)
+	api(t, ana, "POST", "/chats/"+id+"/messages", map[string]string{"body": "behind the error page"}, nil)
+	api(t, ana, "POST", "/chats/"+id+"/messages", map[string]string{"body": "and the next one"}, nil)
+	sentWithin(t, 15*time.Second, phone, 6, "behind the error page")
+	sentWithin(t, 15*time.Second, phone, 7, "and the next one")
+	if n := sentCount(phone, "behind the error page"); n != 1 {
+		t.Errorf("sent %d times", n)
+	}
+}
+
+// TestUnansweredSendTheCarrierTookIsNotResent: the carrier takes the message but the answer
+// never comes (the client times out). The sender asks the carrier, finds the message still
+// queued there and records its SID: the consumer gets it once, and the chat goes on.
+func TestUnansweredSendTheCarrierTookIsNotResent(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	phone, id := openChat(t, f)
+	ana := f.Tokens["ana"]
+	sim.StallNext(1, true)
+	start := time.Now()
+	api(t, ana, "POST", "/chats/"+id+"/messages", map[string]string{"body": "taken in silence"}, nil)
+	m := sentWithin(t, 15*time.Second, phone, 6, "taken in silence")
+	waitFor(t, 25*time.Second, "the message's SID recorded", func() bool {
+		tr, err := runner.Store.Transcript(ctx, id)
+		return err == nil && tr[len(tr)-1].MessageSID == m.SID
+	})
+	t.Logf("settled %v after the reply", time.Since(start).Round(100*time.Millisecond))
+	api(t, ana, "POST", "/chats/"+id+"/messages", map[string]string{"body": "still here"}, nil)
+	sentWithin(t, 15*time.Second, phone, 7, "still here")
+	if n := sentCount(phone, "taken in silence"); n != 1 {
+		t.Errorf("the carrier got the message %d times", n)
+	}
+}
+
+// TestUnansweredSendTheCarrierDidNotTakeIsResent: the call times out and the carrier has
+// nothing: the sender asks, finds nothing, and sends again within seconds, once.
+func TestUnansweredSendTheCarrierDidNotTakeIsResent(t *testing.T) {
+	f := newFixture(t)
+	phone, id := openChat(t, f)
+	ana := f.Tokens["ana"]
+	sim.StallNext(1, false)
+	api(t, ana, "POST", "/chats/"+id+"/messages", map[string]string{"body": "lost on the way"}, nil)
+	sentWithin(t, 25*time.Second, phone, 6, "lost on the way")
+	waitEntry(t, ana, id, func(c chatJSON) bool { return c.Transcript[len(c.Transcript)-1].Status == "delivered" })
+	if n := sentCount(phone, "lost on the way"); n != 1 {
+		t.Errorf("sent %d times", n)
+	}
+}
+
+// waitFor polls cond until it holds, failing after d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -2,9 +2,8 @@ package agents
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/ids"
@@ -20,10 +19,9 @@ func (d *Desk) Predefined(ctx context.Context, agentID, sessionID string) ([]con
 	return line.Predefined(s.QueueID, s.Language), nil
 }
 
-var placeholder = regexp.MustCompile(`\{[a-zA-Z0-9_]+\}`)
-
 // ReplyPredefined sends a canned message, filling {agent}, {queue}, {brand} and the caller's
-// variables; a placeholder left without a value is refused rather than sent as is.
+// variables; a placeholder left without a value, or with an empty one, is refused rather than
+// sent as is.
 func (d *Desk) ReplyPredefined(ctx context.Context, agentID, agentName, sessionID, id string, vars map[string]string) (session.Entry, error) {
 	s, line, err := d.heldChat(ctx, agentID, sessionID)
 	if err != nil {
@@ -38,13 +36,11 @@ func (d *Desk) ReplyPredefined(ctx context.Context, agentID, agentName, sessionI
 		for k, v := range vars {
 			all[k] = v
 		}
-		text := p.Text
-		for k, v := range all {
-			text = strings.ReplaceAll(text, "{"+k+"}", v)
-		}
-		text = strings.ReplaceAll(text, "{brand}", line.Number.Brand)
-		if missing := placeholder.FindString(text); missing != "" {
-			return session.Entry{}, fmt.Errorf("%w: predefined message %s needs a value for %s in \"variables\"", ErrInvalid, ids.Short(id), missing)
+		all["brand"] = line.Number.Brand
+		text, err := config.Fill(p.Text, all)
+		var missing *config.MissingValueError
+		if errors.As(err, &missing) {
+			return session.Entry{}, fmt.Errorf("%w: predefined message %s needs a value for %s in \"variables\"", ErrInvalid, ids.Short(id), missing.Placeholder)
 		}
 		return d.Reply(ctx, agentID, sessionID, text)
 	}

@@ -185,6 +185,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	}
 	a.Outbound = &outbound.Service{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Router: a.Router, Events: a.Events, Log: log, Now: time.Now}
 	a.Bulk = &outbound.Bulk{Texts: a.Outbound, Store: a.Store, Publisher: a.Publisher, Topic: env.BulkTopic}
+	a.Sender.Results = a.Bulk // bulk results follow their messages' statuses
 	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Events: a.Events, Log: log}
 	return a, nil
 }

@@ -6,11 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
-	"github.com/twilio/twilio-go"
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 )
@@ -22,29 +23,48 @@ type Config struct {
 	// APIURL replaces https://api.twilio.com (scheme and host) to reach a local simulator;
 	// empty in production.
 	APIURL string
+	// Timeout bounds each call to the carrier (default DefaultTimeout).
+	Timeout time.Duration
 }
 
 // Unconfigured stands in for the carrier in functions deployed without its credentials: it
 // refuses to send, so a misconfiguration shows as failed deliveries, not silence.
 type Unconfigured struct{}
 
+var errUnconfigured = errors.New("carrier: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set for this function")
+
 // Send always fails.
-func (Unconfigured) Send(context.Context, Message) (Sent, error) {
-	return Sent{}, errors.New("carrier: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set for this function")
+func (Unconfigured) Send(context.Context, Message) (Sent, error) { return Sent{}, errUnconfigured }
+
+// Find always fails.
+func (Unconfigured) Find(context.Context, Message, time.Time) (Sent, bool, error) {
+	return Sent{}, false, errUnconfigured
 }
 
 // Client sends messages.
 type Client struct {
-	rest *twilio.RestClient
+	creds      *client.Credentials
+	accountSID string
+	// http is shared by every call (its connection pool); each call wraps its transport to
+	// learn whether the carrier answered.
+	http *http.Client
 }
+
+// DefaultTimeout bounds one call to the carrier, as twilio-go's own client does.
+const DefaultTimeout = 10 * time.Second
 
 // New builds a twilio-go client for cfg.
 func New(cfg Config) (*Client, error) {
 	if cfg.AccountSID == "" || cfg.AuthToken == "" {
 		return nil, errors.New("carrier: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set")
 	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
 	hc := &http.Client{
-		Timeout: 10 * time.Second,
+		Timeout:   timeout,
+		Transport: http.DefaultTransport,
 		// twilio-go expects redirects not to be followed.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -55,9 +75,66 @@ func New(cfg Config) (*Client, error) {
 		}
 		hc.Transport = rewriteHost{scheme: u.Scheme, host: u.Host, next: http.DefaultTransport}
 	}
-	c := &client.Client{Credentials: client.NewCredentials(cfg.AccountSID, cfg.AuthToken), HTTPClient: hc}
-	c.SetAccountSid(cfg.AccountSID)
-	return &Client{rest: twilio.NewRestClientWithParams(twilio.ClientParams{Client: c})}, nil
+	return &Client{creds: client.NewCredentials(cfg.AccountSID, cfg.AuthToken), accountSID: cfg.AccountSID, http: hc}, nil
+}
+
+// call is one exchange with the carrier: a twilio-go API over a transport that records
+// whether an HTTP answer came back. twilio-go takes no context, so the transport adds ctx.
+type call struct {
+	api *openapi.ApiService
+	rec *answerRecorder
+}
+
+func (c *Client) call(ctx context.Context) call {
+	rec := &answerRecorder{ctx: ctx, next: c.http.Transport}
+	hc := *c.http
+	hc.Transport = rec
+	tc := &client.Client{Credentials: c.creds, HTTPClient: &hc}
+	tc.SetAccountSid(c.accountSID)
+	return call{api: openapi.NewApiServiceWithClient(tc), rec: rec}
+}
+
+// answerRecorder remembers the HTTP status of the last answer it passed on.
+type answerRecorder struct {
+	ctx    context.Context
+	next   http.RoundTripper
+	mu     sync.Mutex
+	status int
+}
+
+func (a *answerRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	// The request's own context carries the client's timeout; ctx ends it too.
+	rctx, cancel := context.WithCancel(req.Context())
+	stop := context.AfterFunc(a.ctx, cancel)
+	done := func() { stop(); cancel() }
+	res, err := a.next.RoundTrip(req.WithContext(rctx))
+	if err != nil {
+		done()
+		return nil, err
+	}
+	a.mu.Lock()
+	a.status = res.StatusCode
+	a.mu.Unlock()
+	res.Body = closeFunc{ReadCloser: res.Body, after: done}
+	return res, nil
+}
+
+// closeFunc calls after once its body is closed.
+type closeFunc struct {
+	io.ReadCloser
+	after func()
+}
+
+func (c closeFunc) Close() error {
+	err := c.ReadCloser.Close()
+	c.after()
+	return err
+}
+
+func (a *answerRecorder) answered() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.status
 }
 
 // rewriteHost sends every request to another scheme and host, keeping path and query.
@@ -85,7 +162,8 @@ type Sent struct {
 	Status string
 }
 
-// Error is a refusal by the carrier.
+// Error is an answer from the carrier that is not an acceptance: a refusal with its error
+// code, or an HTTP error page (Code 0) from the carrier or a proxy in front of it.
 type Error struct {
 	HTTPStatus int
 	Code       int
@@ -99,13 +177,18 @@ func (e *Error) Error() string {
 // Transient reports whether trying again later may succeed (rate limits, carrier outages).
 func (e *Error) Transient() bool { return e.HTTPStatus == 429 || e.HTTPStatus >= 500 }
 
+// ErrNoAnswer reports a call that got no HTTP answer (a timeout, a broken connection) or an
+// acceptance that could not be read: the carrier may or may not have the message.
+var ErrNoAnswer = errors.New("no answer from the carrier")
+
 // Error codes smsdesk acts on.
 const (
 	CodeUnsubscribed = 21610 // the consumer opted out with the carrier
 )
 
-// Send hands one message to the carrier. A *Error reports a refusal; any other error means
-// the outcome is unknown (timeout, network, undecodable reply) and is transient.
+// Send hands one message to the carrier. Any HTTP answer other than an acceptance is an
+// *Error: the message was not taken. An error wrapping ErrNoAnswer means the outcome is
+// unknown; Find tells whether the carrier has the message.
 func (c *Client) Send(ctx context.Context, m Message) (Sent, error) {
 	p := &openapi.CreateMessageParams{}
 	p.SetTo(m.To)
@@ -119,14 +202,24 @@ func (c *Client) Send(ctx context.Context, m Message) (Sent, error) {
 	if m.StatusCallback != "" {
 		p.SetStatusCallback(m.StatusCallback)
 	}
-	res, err := c.rest.Api.CreateMessage(p)
+	call := c.call(ctx)
+	res, err := call.api.CreateMessage(p)
 	if err != nil {
 		var te *client.TwilioRestError
-		if errors.As(err, &te) {
+		status := call.rec.answered()
+		switch {
+		case errors.As(err, &te):
 			return Sent{}, &Error{HTTPStatus: te.Status, Code: te.Code, Message: te.Message}
+		case status >= 300:
+			// An error page twilio-go could not decode (e.g. a 503 from a load balancer).
+			return Sent{}, &Error{HTTPStatus: status, Message: err.Error()}
 		}
-		return Sent{}, fmt.Errorf("send to %s: %w", m.To, err)
+		return Sent{}, fmt.Errorf("send to %s: %w: %w", m.To, ErrNoAnswer, err)
 	}
+	return sent(res), nil
+}
+
+func sent(res *openapi.ApiV2010Message) Sent {
 	out := Sent{}
 	if res.Sid != nil {
 		out.SID = *res.Sid
@@ -134,7 +227,7 @@ func (c *Client) Send(ctx context.Context, m Message) (Sent, error) {
 	if res.Status != nil {
 		out.Status = *res.Status
 	}
-	return out, nil
+	return out
 }
 
 // Validator checks X-Twilio-Signature on webhooks. Without an auth token it accepts nothing.

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/compliance"
-	"github.com/smsdesk/smsdesk/shared/phone"
 	"github.com/smsdesk/smsdesk/shared/ids"
+	"github.com/smsdesk/smsdesk/shared/phone"
 )
 
 // LoadFile reads and validates a catalog from a JSON file.

@@ -27,9 +27,15 @@ type Outbox interface {
 	MarkOptedOut(ctx context.Context, business, phone, source string) error
 }
 
-// Carrier sends a message.
+// Carrier sends a message, and finds one whose send got no answer.
 type Carrier interface {
 	Send(ctx context.Context, m carrier.Message) (carrier.Sent, error)
+	Find(ctx context.Context, m carrier.Message, since time.Time) (carrier.Sent, bool, error)
+}
+
+// Tracker hears of every change of a message's delivery status (bulk results follow them).
+type Tracker interface {
+	Track(ctx context.Context, path string, e session.Entry) error
 }
 
 // Lines gives a business number's configuration (time zone, sending rate, quiet hours).
@@ -57,6 +63,8 @@ type Sender struct {
 	StaleClaim time.Duration
 	// Events, when set, hears of every one-way text sent (the CRM records it).
 	Events bus.Emitter
+	// Results, when set, hears of every status change.
+	Results Tracker
 }
 
 // ErrInProgress reports that another attempt is delivering the message right now.
@@ -74,13 +82,19 @@ const (
 
 // Deliver sends the message stored at path unless it was sent already, is being sent, or its
 // consumer opted out. An error means the message should be retried later.
+//
+// Any HTTP answer from the carrier is a known outcome: an acceptance, a refusal, or a 429 or
+// 5xx that took nothing and is retried. Only a call without an answer is ambiguous: then the
+// carrier is asked whether it has the message before it is sent again, at once, and again by
+// whichever delivery finds the attempt unfinished after StaleClaim (a crash mid-call).
 func (s *Sender) Deliver(ctx context.Context, path string) error {
 	// Firestore keeps microseconds: the claim time must compare equal after a round trip.
 	now := time.Now().Truncate(time.Microsecond)
 	var d decision
 	var line config.Line
+	var unfinished bool
 	e, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, c session.Consumer) bool {
-		d = skip
+		d, unfinished = skip, false
 		switch e.Status {
 		case session.StatusPending, session.StatusScheduled:
 			if e.NotBefore.After(now) {
@@ -91,6 +105,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 				d = busy
 				return false
 			}
+			unfinished = true
 		default:
 			return false
 		}
@@ -124,33 +139,40 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		return fmt.Errorf("%s: %w", path, ErrInProgress)
 	case blocked:
 		log.Info("not sent: consumer opted out", "kind", e.Kind)
+		s.track(ctx, log, path, e)
 		return nil
 	case deferred:
 		log.Info("held for quiet hours", "until", e.NotBefore)
 		return s.Timers.Schedule(ctx, session.Timer{SessionID: path, Kind: session.TimerSend, Due: e.NotBefore})
 	}
-	if err := s.limiter(e.Business, line.Number.MPS).Wait(ctx); err != nil {
-		_, _ = s.Outbox.UpdateStatus(context.WithoutCancel(ctx), path, release(now))
-		return fmt.Errorf("rate limit wait for %s: %w", e.Business, err)
-	}
 	urls := make([]string, 0, len(e.Media))
 	for _, m := range e.Media {
 		urls = append(urls, m.URL)
 	}
-	sent, err := s.Carrier.Send(ctx, carrier.Message{From: e.Business, To: e.Phone, Body: e.Body, MediaURLs: urls, StatusCallback: s.CallbackURL(path)})
+	msg := carrier.Message{From: e.Business, To: e.Phone, Body: e.Body, MediaURLs: urls, StatusCallback: s.CallbackURL(path)}
+	if unfinished {
+		// An earlier attempt never finished: the carrier may have the message.
+		found, ok, err := s.Carrier.Find(ctx, msg, due(e))
+		if err != nil {
+			log.Error("cannot ask the carrier about an unfinished attempt; will ask again", "err", err)
+			return fmt.Errorf("find %s at the carrier: %w", path, err)
+		}
+		if ok {
+			log.Info("an unfinished attempt had reached the carrier", "sid", found.SID)
+			return s.sent(ctx, log, path, e, found)
+		}
+	}
+	if err := s.limiter(e.Business, line.Number.MPS).Wait(ctx); err != nil {
+		_, _ = s.Outbox.UpdateStatus(context.WithoutCancel(ctx), path, release(now))
+		return fmt.Errorf("rate limit wait for %s: %w", e.Business, err)
+	}
+	sent, err := s.Carrier.Send(ctx, msg)
 	var ce *carrier.Error
 	switch {
 	case err == nil:
-		log.Info("sent", "sid", sent.SID, "status", sent.Status)
-		if err := s.ApplyStatus(ctx, path, sent.SID, sent.Status, 0); err != nil {
-			return err
-		}
-		if e.Notification && strings.HasPrefix(path, "consumers/") {
-			bus.Emit(ctx, s.Events, bus.ChatEvent{Type: bus.ChatOutbound, Message: path})
-		}
-		return nil
+		return s.sent(ctx, log, path, e, sent)
 	case errors.As(err, &ce) && ce.Transient():
-		log.Warn("carrier busy, will retry", "err", err)
+		log.Warn("carrier busy, will retry", "status", ce.HTTPStatus, "err", err)
 		if _, rerr := s.Outbox.UpdateStatus(ctx, path, release(now)); rerr != nil {
 			log.Error("release failed", "err", rerr)
 		}
@@ -162,16 +184,73 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 				return err
 			}
 		}
-		_, err := s.Outbox.UpdateStatus(ctx, path, func(e *session.Entry) bool {
+		return s.update(ctx, log, path, func(e *session.Entry) bool {
 			e.Status, e.ErrorCode = "failed", ce.Code
 			return true
 		})
+	}
+	// No answer: ask the carrier now rather than wait out the claim.
+	log.Warn("no answer from the carrier; asking it whether it has the message", "err", err)
+	found, ok, ferr := s.Carrier.Find(ctx, msg, due(e))
+	switch {
+	case ferr != nil:
+		// Leave the claim: after StaleClaim a delivery asks again before sending.
+		log.Error("cannot ask the carrier; will ask again", "err", ferr)
+		return fmt.Errorf("send %s: %w; and %w", path, err, ferr)
+	case ok:
+		log.Info("the carrier had the message", "sid", found.SID)
+		return s.sent(ctx, log, path, e, found)
+	}
+	if _, rerr := s.Outbox.UpdateStatus(ctx, path, release(now)); rerr != nil {
+		log.Error("release failed", "err", rerr)
+	}
+	return fmt.Errorf("send %s: not taken by the carrier, will resend: %w", path, err)
+}
+
+// due is when the message could first have gone out: the carrier cannot have it from before.
+func due(e session.Entry) time.Time {
+	if e.NotBefore.After(e.At) {
+		return e.NotBefore
+	}
+	return e.At
+}
+
+// sent records the carrier's acceptance of the message at path.
+func (s *Sender) sent(ctx context.Context, log *slog.Logger, path string, e session.Entry, sent carrier.Sent) error {
+	log.Info("sent", "sid", sent.SID, "status", sent.Status)
+	if err := s.ApplyStatus(ctx, path, sent.SID, sent.Status, 0); err != nil {
 		return err
-	default:
-		// Unknown outcome: the carrier may have the message. Leave the claim so that a retry
-		// waits StaleClaim before sending again, rather than sending twice at once.
-		log.Error("send outcome unknown", "err", err)
+	}
+	if e.Notification && strings.HasPrefix(path, "consumers/") {
+		bus.Emit(ctx, s.Events, bus.ChatEvent{Type: bus.ChatOutbound, Message: path})
+	}
+	return nil
+}
+
+// update changes the message's status as change decides and tells the tracker of a change.
+func (s *Sender) update(ctx context.Context, log *slog.Logger, path string, change func(*session.Entry) bool) error {
+	changed := false
+	e, err := s.Outbox.UpdateStatus(ctx, path, func(e *session.Entry) bool {
+		changed = change(e)
+		return changed
+	})
+	if err != nil {
 		return err
+	}
+	if changed {
+		s.track(ctx, log, path, e)
+	}
+	return nil
+}
+
+// track tells the tracker of a status change. A failure is logged, not returned: the
+// message's own status is recorded, and later statuses bring the tracker up to date.
+func (s *Sender) track(ctx context.Context, log *slog.Logger, path string, e session.Entry) {
+	if s.Results == nil {
+		return
+	}
+	if err := s.Results.Track(ctx, path, e); err != nil {
+		log.Error("status not passed on", "status", e.Status, "err", err)
 	}
 }
 
@@ -209,7 +288,7 @@ func release(claimedAt time.Time) func(*session.Entry) bool {
 // ApplyStatus records a delivery status for the message at path. Statuses only move forward,
 // so callbacks arriving late, twice or out of order change nothing.
 func (s *Sender) ApplyStatus(ctx context.Context, path, sid, status string, code int) error {
-	_, err := s.Outbox.UpdateStatus(ctx, path, func(e *session.Entry) bool {
+	err := s.update(ctx, s.Log.With("path", path), path, func(e *session.Entry) bool {
 		if e.MessageSID != "" && sid != "" && e.MessageSID != sid {
 			return false // a callback for another attempt of this message
 		}

@@ -30,7 +30,7 @@ type BulkBatch struct {
 	Body          string      `json:"body,omitempty"`
 	Template      string      `json:"template,omitempty"`
 	Language      string      `json:"language,omitempty"`
-	SendAt        time.Time   `json:"sendAt,omitempty"`
+	SendAt        time.Time   `json:"sendAt,omitzero"`
 	ConsentSource string      `json:"consentSource,omitempty"`
 	Start         int         `json:"start"`
 	Recipients    []Recipient `json:"recipients"`
@@ -38,8 +38,8 @@ type BulkBatch struct {
 
 // BulkStore records bulk jobs and their results.
 type BulkStore interface {
-	CreateBulkJob(ctx context.Context, j store.BulkJob) error
-	SaveBulkResult(ctx context.Context, jobID string, r store.BulkResult) error
+	CreateBulkJob(ctx context.Context, j store.BulkJob) (store.BulkJob, error)
+	UpdateBulkResult(ctx context.Context, jobID string, index int, change func(*store.BulkResult) bool) error
 	BulkJob(ctx context.Context, id string) (store.BulkJob, []store.BulkResult, error)
 }
 
@@ -57,38 +57,43 @@ type Bulk struct {
 }
 
 // Accept checks a bulk request, records the job and queues its batches. Recipients are
-// checked one by one later; their outcomes are the job's results.
-func (b *Bulk) Accept(ctx context.Context, caller string, req BulkBatch) (store.BulkJob, error) {
+// checked one by one later (their numbers, their variables); their outcomes are the job's
+// results. fingerprint identifies the request (see Fingerprint): a job id already taken by
+// another request is refused, never mixed with it.
+func (b *Bulk) Accept(ctx context.Context, caller, fingerprint string, req BulkBatch) (store.BulkJob, error) {
 	n := len(req.Recipients)
 	if n == 0 || n > MaxBulkRecipients {
 		return store.BulkJob{}, refuse(400, "invalid_recipients", "give 1 to %d recipients; got %d", MaxBulkRecipients, n)
 	}
-	probe := Request{From: req.From, To: req.Recipients[0].To, Body: req.Body, Template: req.Template, Language: req.Language, Vars: req.Recipients[0].Variables}
-	if _, err := b.Texts.prepare(ctx, &probe); err != nil {
+	if _, _, err := b.Texts.text(ctx, Request{From: req.From, Body: req.Body, Template: req.Template, Language: req.Language}); err != nil {
 		return store.BulkJob{}, err
 	}
-	job := store.BulkJob{ID: req.JobID, Caller: caller, From: req.From, Total: n, CreatedAt: b.Texts.Now()}
-	if err := b.Store.CreateBulkJob(ctx, job); err != nil {
+	job := store.BulkJob{ID: req.JobID, Caller: caller, RequestHash: fingerprint, From: req.From, Total: n, CreatedAt: b.Texts.Now()}
+	stored, err := b.Store.CreateBulkJob(ctx, job)
+	if err != nil {
 		return job, err
+	}
+	if stored.Caller != caller || stored.RequestHash != fingerprint {
+		return job, refuse(422, "idempotency_key_reused", "bulk job %s was made by another request; use a new key for a new request", job.ID)
 	}
 	for start := 0; start < n; start += batchSize {
 		batch := req
 		batch.Start, batch.Recipients = start, req.Recipients[start:min(start+batchSize, n)]
 		if err := b.Publisher.Publish(ctx, b.Topic, "", batch); err != nil {
-			return job, fmt.Errorf("queue bulk batch %d of %s: %w", start/batchSize, job.ID, err)
+			return stored, fmt.Errorf("queue bulk batch %d of %s: %w", start/batchSize, job.ID, err)
 		}
 	}
-	return job, nil
+	return stored, nil
 }
 
-// Process sends one batch: each recipient gets a notification (held to the next allowed
-// time in quiet hours) or a refusal with the reason. A redelivered batch sends nothing twice:
-// each recipient's message id is fixed by the job and position.
+// Process sends one batch: each recipient gets a notification with their variables filled
+// (held to the next allowed time in quiet hours) or a refusal with the reason. A redelivered
+// batch sends nothing twice: each recipient's message id is fixed by the job and position.
 func (b *Bulk) Process(ctx context.Context, batch BulkBatch) error {
 	for i, rc := range batch.Recipients {
 		idx := batch.Start + i
 		r := Request{
-			ID: fmt.Sprintf("%s-%06d", batch.JobID, idx), From: batch.From, To: rc.To, Body: batch.Body,
+			ID: bulkMessageID(batch.JobID, idx), From: batch.From, To: rc.To, Body: batch.Body,
 			Template: batch.Template, Language: batch.Language, Vars: rc.Variables, SendAt: batch.SendAt, holdQuiet: true,
 		}
 		if batch.ConsentSource != "" {
@@ -99,15 +104,15 @@ func (b *Bulk) Process(ctx context.Context, batch BulkBatch) error {
 		var e *Error
 		switch {
 		case err == nil && sent.Status == session.StatusScheduled:
-			res.Status = "held" // until sendAt or the end of quiet hours
+			res.Status = ResultHeld // until sendAt or the end of quiet hours
 		case err == nil, store.IsAlreadyExists(err): // the latter: sent by an earlier delivery
-			res.Status = "accepted"
+			res.Status = ResultAccepted
 		case errors.As(err, &e):
-			res.Status, res.Code, res.Message = "refused", e.Code, e.Message
+			res.Status, res.Code, res.Message = ResultRefused, e.Code, e.Message
 		default:
 			return err
 		}
-		if err := b.Store.SaveBulkResult(ctx, batch.JobID, res); err != nil {
+		if err := b.Store.UpdateBulkResult(ctx, batch.JobID, idx, advance(res)); err != nil {
 			return err
 		}
 	}
@@ -116,6 +121,9 @@ func (b *Bulk) Process(ctx context.Context, batch BulkBatch) error {
 
 // Job returns a caller's bulk job with its results.
 func (b *Bulk) Job(ctx context.Context, caller, id string) (store.BulkJob, []store.BulkResult, error) {
+	if !jobIDPattern.MatchString(id) {
+		return store.BulkJob{}, nil, refuse(404, "not_found", "no bulk job %q of yours: job ids look like B0123456789abcdef01234567", id)
+	}
 	j, results, err := b.Store.BulkJob(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && j.Caller != caller) {
 		return j, nil, refuse(404, "not_found", "no bulk job %q of yours", id)

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strings"
 	"time"
 
@@ -97,14 +96,12 @@ type Sent struct {
 	Path      string    `json:"-"`
 	ChatID    string    `json:"chatId,omitempty"`
 	Status    string    `json:"status"`
-	SendAt    time.Time `json:"sendAt,omitempty"`
+	SendAt    time.Time `json:"sendAt,omitzero"` // set only when the text is held for later
 	Encoding  string    `json:"encoding"`
 	Segments  int       `json:"segments"`
 	Body      string    `json:"body"`
 	MessageID string    `json:"messageId"`
 }
-
-var placeholder = regexp.MustCompile(`\{[a-zA-Z0-9_]+\}`)
 
 // prepare validates the request and resolves its text.
 func (s *Service) prepare(ctx context.Context, r *Request) (config.Line, error) {
@@ -112,40 +109,27 @@ func (s *Service) prepare(ctx context.Context, r *Request) (config.Line, error) 
 	case !phone.ValidE164(r.To):
 		return config.Line{}, refuse(400, "invalid_to", "to: %v", phone.CheckE164(r.To))
 	case !phone.ValidBusinessNumber(r.From):
-		return config.Line{}, refuse(400, "invalid_from", "from %q is neither an E.164 number like +18005550100 nor a short code", r.From)
+		return config.Line{}, refuse(400, "invalid_from", "from %.48q is neither an E.164 number like +18005550100 nor a short code", r.From)
 	}
-	line, err := s.Store.Line(ctx, r.From)
-	if errors.Is(err, store.ErrNotFound) {
-		return line, refuse(422, "unknown_sender", "from %s is not one of the business's numbers", r.From)
-	}
+	line, text, err := s.text(ctx, *r)
 	if err != nil {
 		return line, err
 	}
-	if r.Template != "" {
-		if r.Body != "" {
-			return line, refuse(400, "invalid_body", `send either "body" or "template", not both`)
-		}
-		lang := r.Language
-		if lang == "" {
-			lang = line.Number.DefaultLanguage
-		}
-		t, err := s.Store.Template(ctx, r.Template, lang)
-		if errors.Is(err, store.ErrNotFound) {
-			return line, refuse(422, "unknown_template", "there is no template %q in language %q", r.Template, lang)
-		}
-		if err != nil {
-			return line, err
-		}
-		body := strings.ReplaceAll(t.Text, "{brand}", line.Number.Brand)
-		for k, v := range r.Vars {
-			body = strings.ReplaceAll(body, "{"+k+"}", v)
-		}
-		if missing := placeholder.FindString(body); missing != "" {
-			return line, refuse(400, "missing_variable", "template %q needs a value for %s in \"variables\"", r.Template, missing)
-		}
-		r.Body = body
+	vars := make(map[string]string, len(r.Vars)+1)
+	for k, v := range r.Vars {
+		vars[k] = v
 	}
-	r.Body = strings.TrimSpace(r.Body)
+	vars["brand"] = line.Number.Brand
+	body, err := config.Fill(text, vars)
+	var missing *config.MissingValueError
+	if errors.As(err, &missing) {
+		what := "the text"
+		if r.Template != "" {
+			what = fmt.Sprintf("template %q", r.Template)
+		}
+		return line, refuse(400, "missing_variable", "%s needs a non-empty value for %s in \"variables\"", what, missing.Placeholder)
+	}
+	r.Body = strings.TrimSpace(body)
 	if r.Body == "" {
 		return line, refuse(400, "empty_body", `the text is empty: give "body" or "template"`)
 	}
@@ -153,6 +137,42 @@ func (s *Service) prepare(ctx context.Context, r *Request) (config.Line, error) 
 		return line, refuse(400, "body_too_long", "the text has %d characters; carriers take at most %d", n, compliance.MaxBodyChars)
 	}
 	return line, nil
+}
+
+// text is the sender's line and the request's text before its placeholders are filled: the
+// body, or the template in the request's language.
+func (s *Service) text(ctx context.Context, r Request) (config.Line, string, error) {
+	if !phone.ValidBusinessNumber(r.From) {
+		return config.Line{}, "", refuse(400, "invalid_from", "from %.48q is neither an E.164 number like +18005550100 nor a short code", r.From)
+	}
+	line, err := s.Store.Line(ctx, r.From)
+	if errors.Is(err, store.ErrNotFound) {
+		return line, "", refuse(422, "unknown_sender", "from %s is not one of the business's numbers", r.From)
+	}
+	if err != nil {
+		return line, "", err
+	}
+	if r.Template == "" {
+		if strings.TrimSpace(r.Body) == "" {
+			return line, "", refuse(400, "empty_body", `the text is empty: give "body" or "template"`)
+		}
+		return line, r.Body, nil
+	}
+	if r.Body != "" {
+		return line, "", refuse(400, "invalid_body", `send either "body" or "template", not both`)
+	}
+	lang := r.Language
+	if lang == "" {
+		lang = line.Number.DefaultLanguage
+	}
+	t, err := s.Store.Template(ctx, r.Template, lang)
+	if errors.Is(err, store.ErrNotFound) {
+		return line, "", refuse(422, "unknown_template", "there is no template %q in language %q", r.Template, lang)
+	}
+	if err != nil {
+		return line, "", err
+	}
+	return line, t.Text, nil
 }
 
 // refusal turns store errors about the consumer into answers.

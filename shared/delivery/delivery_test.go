@@ -1,0 +1,193 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/carrier"
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// memOutbox keeps messages in memory.
+type memOutbox struct {
+	mu      sync.Mutex
+	entries map[string]*session.Entry
+}
+
+func (o *memOutbox) UpdateEntry(_ context.Context, path string, change func(*session.Entry, session.Consumer) bool) (session.Entry, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	e := o.entries[path]
+	c := *e
+	if change(&c, session.Consumer{Business: e.Business, Phone: e.Phone}) {
+		*e = c
+	}
+	return c, nil
+}
+
+func (o *memOutbox) UpdateStatus(ctx context.Context, path string, change func(*session.Entry) bool) (session.Entry, error) {
+	return o.UpdateEntry(ctx, path, func(e *session.Entry, _ session.Consumer) bool { return change(e) })
+}
+
+func (o *memOutbox) MarkOptedOut(context.Context, string, string, string) error { return nil }
+
+func (o *memOutbox) get(path string) session.Entry {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return *o.entries[path]
+}
+
+// scriptedCarrier answers sends and finds from scripts, then accepts.
+type scriptedCarrier struct {
+	mu    sync.Mutex
+	sends []error // answers to the next sends; nil accepts
+	finds []found // answers to the next finds
+	sent  []carrier.Message
+	asked int
+}
+
+type found struct {
+	sent carrier.Sent
+	ok   bool
+	err  error
+}
+
+func (c *scriptedCarrier) Send(_ context.Context, m carrier.Message) (carrier.Sent, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var err error
+	if len(c.sends) > 0 {
+		err, c.sends = c.sends[0], c.sends[1:]
+	}
+	if err != nil && !errors.Is(err, errTakenSilently) {
+		return carrier.Sent{}, err
+	}
+	c.sent = append(c.sent, m)
+	if err != nil {
+		return carrier.Sent{}, fmt.Errorf("%w: %w", carrier.ErrNoAnswer, err)
+	}
+	return carrier.Sent{SID: fmt.Sprintf("SM%032d", len(c.sent)), Status: "queued"}, nil
+}
+
+func (c *scriptedCarrier) Find(context.Context, carrier.Message, time.Time) (carrier.Sent, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.asked++
+	if len(c.finds) == 0 {
+		return carrier.Sent{}, false, nil
+	}
+	f := c.finds[0]
+	c.finds = c.finds[1:]
+	return f.sent, f.ok, f.err
+}
+
+// errTakenSilently is a send the carrier takes without answering.
+var errTakenSilently = errors.New("timeout after the carrier took it")
+
+type oneLine struct{}
+
+func (oneLine) Line(context.Context, string) (config.Line, error) {
+	return config.Line{Number: config.Number{MPS: 1000}}, nil
+}
+
+type noTimers struct{}
+
+func (noTimers) Schedule(context.Context, ...session.Timer) error { return nil }
+
+type tracked struct {
+	mu       sync.Mutex
+	statuses []string
+}
+
+func (t *tracked) Track(_ context.Context, _ string, e session.Entry) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.statuses = append(t.statuses, e.Status)
+	return nil
+}
+
+const path = "sessions/C1/transcript/000001"
+
+func newSender(c *scriptedCarrier) (*Sender, *memOutbox, *tracked) {
+	o := &memOutbox{entries: map[string]*session.Entry{path: {
+		Author: session.FromAgent, Body: "hello", Business: "+18005550100", Phone: "+15551230001",
+		Status: session.StatusPending, At: time.Now().Add(-time.Second),
+	}}}
+	tr := &tracked{}
+	s := &Sender{Outbox: o, Carrier: c, Lines: oneLine{}, Timers: noTimers{}, StaleClaim: time.Minute,
+		CallbackURL: func(string) string { return "https://example.test/status" }, Log: slog.New(slog.DiscardHandler), Results: tr}
+	return s, o, tr
+}
+
+func TestAnsweredFailuresAreRetriedAtOnce(t *testing.T) {
+	ctx := context.Background()
+	c := &scriptedCarrier{sends: []error{&carrier.Error{HTTPStatus: 503, Message: "HTML error page"}}}
+	s, o, _ := newSender(c)
+	if err := s.Deliver(ctx, path); err == nil {
+		t.Fatal("a 503 reported no error: it would not be retried")
+	}
+	if e := o.get(path); e.Status != session.StatusPending {
+		t.Fatalf("after a 503 the message is %q, want pending (free for the retry)", e.Status)
+	}
+	if err := s.Deliver(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if e := o.get(path); e.Status != "queued" || len(c.sent) != 1 || c.asked != 0 {
+		t.Errorf("retry: status %q, sent %d, asked %d", e.Status, len(c.sent), c.asked)
+	}
+}
+
+func TestUnansweredSendIsLookedUpBeforeSendingAgain(t *testing.T) {
+	ctx := context.Background()
+	t.Run("the carrier has it", func(t *testing.T) {
+		c := &scriptedCarrier{sends: []error{errTakenSilently}, finds: []found{{sent: carrier.Sent{SID: "SMfound", Status: "sent"}, ok: true}}}
+		s, o, tr := newSender(c)
+		if err := s.Deliver(ctx, path); err != nil {
+			t.Fatal(err)
+		}
+		if e := o.get(path); e.MessageSID != "SMfound" || e.Status != "sent" || len(c.sent) != 1 {
+			t.Errorf("entry %+v after %d sends", e, len(c.sent))
+		}
+		if len(tr.statuses) != 1 || tr.statuses[0] != "sent" {
+			t.Errorf("tracked %v", tr.statuses)
+		}
+	})
+	t.Run("the carrier does not have it", func(t *testing.T) {
+		c := &scriptedCarrier{sends: []error{errors.New("connection reset")}}
+		s, o, _ := newSender(c)
+		if err := s.Deliver(ctx, path); err == nil {
+			t.Fatal("no error: the message would not be sent again")
+		}
+		if e := o.get(path); e.Status != session.StatusPending || c.asked != 1 {
+			t.Fatalf("entry %q after asking %d times, want pending after one question", e.Status, c.asked)
+		}
+		if err := s.Deliver(ctx, path); err != nil || len(c.sent) != 1 {
+			t.Errorf("resend: %v, %d sends", err, len(c.sent))
+		}
+	})
+	t.Run("the carrier cannot be asked", func(t *testing.T) {
+		c := &scriptedCarrier{sends: []error{errTakenSilently}, finds: []found{{err: errors.New("list: timeout")}, {sent: carrier.Sent{SID: "SM1", Status: "delivered"}, ok: true}}}
+		s, o, _ := newSender(c)
+		if err := s.Deliver(ctx, path); err == nil {
+			t.Fatal("no error")
+		}
+		if err := s.Deliver(ctx, path); !errors.Is(err, ErrInProgress) {
+			t.Fatalf("a delivery while the attempt is unresolved = %v, want ErrInProgress", err)
+		}
+		o.mu.Lock()
+		o.entries[path].ClaimedAt = time.Now().Add(-2 * time.Minute) // the claim goes stale
+		o.mu.Unlock()
+		if err := s.Deliver(ctx, path); err != nil {
+			t.Fatal(err)
+		}
+		if e := o.get(path); e.MessageSID != "SM1" || e.Status != "delivered" || len(c.sent) != 1 || c.asked != 2 {
+			t.Errorf("entry %+v, %d sends, asked %d times", e, len(c.sent), c.asked)
+		}
+	})
+}
