@@ -76,8 +76,8 @@ func TestRevokeAndOptOutEndTheChat(t *testing.T) {
 		if last := ended.Transcript[len(ended.Transcript)-1]; last.Kind != "optout" || last.Status != "sent-by-carrier" {
 			t.Errorf("%s: last entry %+v, want the carrier's confirmation recorded", word, last)
 		}
-		if code := api(t, ana, "POST", "/chats/"+chatID+"/messages", map[string]string{"body": "still there?"}, nil); code != http.StatusNotFound {
-			t.Errorf("%s: the agent's reply after it = %d, want 404", word, code)
+		if code := api(t, ana, "POST", "/chats/"+chatID+"/messages", map[string]string{"body": "still there?"}, nil); code != http.StatusConflict {
+			t.Errorf("%s: the agent's reply after it = %d, want 409 (the chat has ended)", word, code)
 		}
 		if cons, err := runner.Store.Consumer(ctx, f.Number, phone); err != nil || !cons.OptedOut {
 			t.Errorf("%s: consumer not opted out: %+v %v", word, cons, err)

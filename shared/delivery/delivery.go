@@ -109,7 +109,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		default:
 			return false
 		}
-		if c.OptedOut && !session.ExemptFromOptOut(e.Kind) {
+		if !c.MayReceive(*e) {
 			d, e.Status = blocked, session.StatusBlocked
 			return true
 		}
@@ -138,7 +138,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 	case busy:
 		return fmt.Errorf("%s: %w", path, ErrInProgress)
 	case blocked:
-		log.Info("not sent: consumer opted out", "kind", e.Kind)
+		log.Info("not sent: the consumer opted out, or may have asked to and no agent has settled it", "kind", e.Kind)
 		s.track(ctx, log, path, e)
 		return nil
 	case deferred:

@@ -16,8 +16,9 @@ import (
 
 // memOutbox keeps messages in memory.
 type memOutbox struct {
-	mu      sync.Mutex
-	entries map[string]*session.Entry
+	mu       sync.Mutex
+	entries  map[string]*session.Entry
+	consumer *session.Consumer // nil: a consumer with nothing on record
 }
 
 func (o *memOutbox) UpdateEntry(_ context.Context, path string, change func(*session.Entry, session.Consumer) bool) (session.Entry, error) {
@@ -25,7 +26,11 @@ func (o *memOutbox) UpdateEntry(_ context.Context, path string, change func(*ses
 	defer o.mu.Unlock()
 	e := o.entries[path]
 	c := *e
-	if change(&c, session.Consumer{Business: e.Business, Phone: e.Phone}) {
+	cons := session.Consumer{Business: e.Business, Phone: e.Phone}
+	if o.consumer != nil {
+		cons = *o.consumer
+	}
+	if change(&c, cons) {
 		*e = c
 	}
 	return c, nil
@@ -190,4 +195,30 @@ func TestUnansweredSendIsLookedUpBeforeSendingAgain(t *testing.T) {
 			t.Errorf("entry %+v, %d sends, asked %d times", e, len(c.sent), c.asked)
 		}
 	})
+}
+
+// TestFlaggedConsumerGetsNoNotification: a notification held (quiet hours, a later send time)
+// before its consumer wrote opt-out wording in a chat is not sent while the request waits for
+// an agent; the chat's own messages still are.
+func TestFlaggedConsumerGetsNoNotification(t *testing.T) {
+	c := &scriptedCarrier{}
+	s, o, _ := newSender(c)
+	o.consumer = &session.Consumer{Business: "+18005550100", Phone: "+15551230001",
+		OptOutFlag: &session.OptOutFlag{Wording: "stop texting", SessionID: "C1"}}
+	o.entries[path].Notification, o.entries[path].Status = true, session.StatusScheduled
+	if err := s.Deliver(context.Background(), path); err != nil {
+		t.Fatal(err)
+	}
+	if got := o.get(path).Status; got != session.StatusBlocked || len(c.sent) != 0 {
+		t.Fatalf("held notification to a flagged consumer: status %q, %d sent; want blocked, none", got, len(c.sent))
+	}
+	const reply = "sessions/C1/transcript/000002"
+	o.entries[reply] = &session.Entry{Author: session.FromAgent, Body: "Sure, cancelled.", Business: "+18005550100",
+		Phone: "+15551230001", Status: session.StatusPending, At: time.Now()}
+	if err := s.Deliver(context.Background(), reply); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.sent) != 1 {
+		t.Fatalf("the agent's reply in the chat was not sent to the flagged consumer")
+	}
 }

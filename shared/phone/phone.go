@@ -25,26 +25,26 @@ var (
 // the reserved +1 555 numbers that examples and tests use are never allocated).
 func CheckE164(n string) error {
 	if !e164Shape.MatchString(n) {
-		return fmt.Errorf("%q is not an E.164 phone number (a + and up to 15 digits, like +15551230001)", n)
+		return fmt.Errorf("%.32q is not an E.164 phone number (a + and up to 15 digits, like +15551230001)", n)
 	}
 	p, err := parse(n, "")
 	if err != nil {
-		return fmt.Errorf("%q is not an E.164 phone number: %w", n, err)
+		return fmt.Errorf("%.32q is not an E.164 phone number: %w", n, err)
 	}
 	if phonenumbers.Format(p, phonenumbers.E164) != n {
-		return fmt.Errorf("%q is not an E.164 phone number: it reads as %s", n, phonenumbers.Format(p, phonenumbers.E164))
+		return fmt.Errorf("%.32q is not an E.164 phone number: it reads as %s", n, phonenumbers.Format(p, phonenumbers.E164))
 	}
 	switch phonenumbers.IsPossibleNumberWithReason(p) {
 	case phonenumbers.IS_POSSIBLE:
 		return nil
 	case phonenumbers.INVALID_COUNTRY_CODE:
-		return fmt.Errorf("%q does not start with a country calling code", n)
+		return fmt.Errorf("%.32q does not start with a country calling code", n)
 	case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
-		return fmt.Errorf("%q is too short for a number of +%d", n, p.GetCountryCode())
+		return fmt.Errorf("%.32q is too short for a number of +%d", n, p.GetCountryCode())
 	case phonenumbers.TOO_LONG:
-		return fmt.Errorf("%q is too long for a number of +%d", n, p.GetCountryCode())
+		return fmt.Errorf("%.32q is too long for a number of +%d", n, p.GetCountryCode())
 	}
-	return fmt.Errorf("%q has a length no number of +%d has", n, p.GetCountryCode())
+	return fmt.Errorf("%.32q has a length no number of +%d has", n, p.GetCountryCode())
 }
 
 // ValidE164 reports whether n is a phone number in canonical E.164 form (see CheckE164).
@@ -67,21 +67,21 @@ func Normalize(raw, defaultRegion string) (string, error) {
 	}
 	region := strings.ToUpper(strings.TrimSpace(defaultRegion))
 	if region != "" && !phonenumbers.GetSupportedRegions()[region] {
-		return "", fmt.Errorf("phone number %q: default country %q is not an ISO 3166-1 alpha-2 code", raw, defaultRegion)
+		return "", fmt.Errorf("phone number %.32q: default country %q is not an ISO 3166-1 alpha-2 code", raw, defaultRegion)
 	}
 	if phonenumbers.IsAlphaNumber(s) || strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-		return "", fmt.Errorf("phone number %q contains letters; spell vanity numbers in digits and leave out extensions", raw)
+		return "", fmt.Errorf("phone number %.32q contains letters; spell vanity numbers in digits and leave out extensions", raw)
 	}
 	p, err := parse(s, region)
 	if err != nil {
 		if region == "" && !strings.HasPrefix(s, "+") {
-			return "", fmt.Errorf("phone number %q has no country code (+...) and no default country was given", raw)
+			return "", fmt.Errorf("phone number %.32q has no country code (+...) and no default country was given", raw)
 		}
-		return "", fmt.Errorf("phone number %q: %v", raw, err)
+		return "", fmt.Errorf("phone number %.32q: %v", raw, err)
 	}
 	n := phonenumbers.Format(p, phonenumbers.E164)
 	if err := CheckE164(n); err != nil {
-		return "", fmt.Errorf("phone number %q: %w", raw, err)
+		return "", fmt.Errorf("phone number %.32q: %w", raw, err)
 	}
 	return n, nil
 }

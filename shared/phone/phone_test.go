@@ -1,6 +1,7 @@
 package phone_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -128,6 +129,18 @@ func TestTimeZone(t *testing.T) {
 	for _, n := range []string{"+15551230001", "+18005550100", "12345", "x"} {
 		if loc, ok := phone.TimeZone(n); ok {
 			t.Errorf("TimeZone(%q) = %v, want none", n, loc)
+		}
+	}
+}
+
+// TestErrorsDoNotEchoHugeInput: an API caller who sends a 100,000-character "number" gets an
+// error that names it, cut short.
+func TestErrorsDoNotEchoHugeInput(t *testing.T) {
+	huge := "+1" + strings.Repeat("5", 100000)
+	_, nerr := phone.Normalize(huge, "US")
+	for _, err := range []error{phone.CheckE164(huge), nerr} {
+		if err == nil || len(err.Error()) > 300 {
+			t.Errorf("error for a huge number: %d bytes", len(fmt.Sprint(err)))
 		}
 	}
 }

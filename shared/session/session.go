@@ -55,6 +55,17 @@ type Consumer struct {
 	OptOutFlag *OptOutFlag `firestore:"optOutFlag,omitempty"`
 }
 
+// MayReceive reports whether message e may go to the consumer now: nothing reaches an
+// opted-out number but the opt-out confirmation and help, and no notification reaches one
+// whose possible opt-out request an agent has not settled yet (a text held for quiet hours or
+// a later time included).
+func (c Consumer) MayReceive(e Entry) bool {
+	if c.OptedOut {
+		return ExemptFromOptOut(e.Kind)
+	}
+	return !e.Notification || c.OptOutFlag == nil
+}
+
 // OptOut records an opt-out at at from source unless one is on record: the first opt-out
 // (the consumer's own STOP) stands, and a later one (the carrier's 21610) adds nothing. It
 // reports whether the record changed.
