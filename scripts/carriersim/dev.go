@@ -29,6 +29,8 @@ type DevInboundResult struct {
 	Status     int    `json:"status"`
 	Response   string `json:"response"`
 	Error      string `json:"error,omitempty"`
+	// FallbackStatus is the fallback URL's answer when the webhook failed and it was called.
+	FallbackStatus int `json:"fallbackStatus,omitempty"`
 }
 
 // DevFail is the JSON body of POST /sim/fail.
@@ -78,7 +80,7 @@ func (s *Sim) handleDevInbound(w http.ResponseWriter, r *http.Request) {
 		msg.Media = append(msg.Media, Media{ContentType: m.ContentType, Data: data})
 	}
 	res, err := s.SendInbound(r.Context(), msg)
-	out := DevInboundResult{MessageSID: res.MessageSID, Status: res.StatusCode, Response: res.ResponseBody}
+	out := DevInboundResult{MessageSID: res.MessageSID, Status: res.StatusCode, Response: res.ResponseBody, FallbackStatus: res.FallbackStatusCode}
 	code := http.StatusOK
 	if err != nil {
 		out.Error = err.Error()

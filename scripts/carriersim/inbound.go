@@ -30,8 +30,10 @@ type Media struct {
 // InboundResult is what the webhook handler answered.
 type InboundResult struct {
 	MessageSID   string
-	StatusCode   int
+	StatusCode   int // the webhook's answer; 0 when it gave none
 	ResponseBody string
+	// FallbackStatusCode is the fallback URL's answer when it was called, else 0.
+	FallbackStatusCode int
 }
 
 // OptedOut reports whether consumer has opted out of business's messages.
@@ -117,6 +119,21 @@ func (s *Sim) SendInbound(ctx context.Context, in Inbound) (InboundResult, error
 	start := time.Now()
 	status, body, err := s.postSigned(ctx, target, v)
 	res := InboundResult{MessageSID: sid, StatusCode: status, ResponseBody: body}
+	if (err != nil || status/100 != 2) && s.opts.FallbackURL != "" && ctx.Err() == nil {
+		s.log.Warn("carriersim inbound webhook failed; calling the fallback URL", "url", target, "sid", sid, "answer", status, "err", err)
+		fv := url.Values{}
+		for k, vs := range v {
+			fv[k] = vs
+		}
+		fv.Set("ErrorCode", "11200") // HTTP retrieval failure
+		fv.Set("ErrorUrl", target)
+		fstatus, fbody, ferr := s.postSigned(ctx, s.opts.FallbackURL, fv)
+		res.FallbackStatusCode, res.ResponseBody = fstatus, fbody
+		if ferr != nil {
+			return res, fmt.Errorf("carriersim: inbound webhook %s (%v) and fallback %s: %w", target, err, s.opts.FallbackURL, ferr)
+		}
+		return res, nil
+	}
 	if err != nil {
 		s.log.Warn("carriersim inbound webhook failed", "url", target, "sid", sid, "err", err)
 		return res, fmt.Errorf("carriersim: inbound webhook %s: %w", target, err)

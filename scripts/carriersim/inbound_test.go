@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -213,5 +214,41 @@ func TestDevEndpoints(t *testing.T) {
 	}
 	if len(s.Sent()) != 2 {
 		t.Fatalf("sent %d", len(s.Sent()))
+	}
+}
+
+func TestFallbackURLWhenTheWebhookFails(t *testing.T) {
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	fallback := newHook(t, "/inboundfallback")
+	fallback.reply = "<Response/>"
+	s, _ := newTestSim(t, Options{WebhookURL: down.URL + "/inbound", FallbackURL: fallback.URL()})
+	res, err := s.SendInbound(context.Background(), Inbound{From: consumer, To: business, Body: "hello"})
+	if err != nil || res.StatusCode != http.StatusServiceUnavailable || res.FallbackStatusCode != http.StatusOK || res.ResponseBody != "<Response/>" {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+	v := fallback.next(t)
+	if v.Get("MessageSid") != res.MessageSID || v.Get("Body") != "hello" || v.Get("ErrorCode") != "11200" || v.Get("ErrorUrl") != down.URL+"/inbound" {
+		t.Errorf("fallback got %v", v)
+	}
+	fallback.mu.Lock()
+	ok := fallback.sigOK[0]
+	fallback.mu.Unlock()
+	if !ok {
+		t.Error("the fallback request is not signed for the fallback URL")
+	}
+
+	// A webhook that answers leaves the fallback alone.
+	up := newHook(t, "/inbound")
+	s2, _ := newTestSim(t, Options{WebhookURL: up.URL(), FallbackURL: fallback.URL()})
+	if res, err := s2.SendInbound(context.Background(), Inbound{From: consumer, To: business, Body: "hi"}); err != nil || res.FallbackStatusCode != 0 {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+	fallback.mu.Lock()
+	defer fallback.mu.Unlock()
+	if len(fallback.calls) != 1 {
+		t.Errorf("fallback called %d times, want once (for the failed webhook only)", len(fallback.calls))
 	}
 }

@@ -32,6 +32,10 @@ type Options struct {
 	// WebhookURL is the default URL inbound-message webhooks are POSTed to:
 	// the exact public URL that gets signed.
 	WebhookURL string
+	// FallbackURL, when set, is called as the carrier calls a number's fallback URL: when the
+	// webhook does not answer, cannot be reached or answers other than 2xx. The request is
+	// the same, with ErrorCode and ErrorUrl added, signed for the fallback URL.
+	FallbackURL string
 	// NumberWebhooks optionally overrides WebhookURL per business number
 	// (the E.164 "To" of the inbound message).
 	NumberWebhooks map[string]string

@@ -37,6 +37,7 @@ Usage:
       callbacks, and posts signed inbound webhooks on demand.
         -listen        address to listen on (default :8090)
         -webhook       inbound webhook URL, exactly as signed ($SMSDESK_WEBHOOK_URL)
+        -fallback      the fallback URL, called when the webhook fails ($SMSDESK_FALLBACK_URL)
         -number-webhook +18005550100=http://... per-number webhook (repeatable)
         -account-sid   account SID ($TWILIO_ACCOUNT_SID)
         -auth-token    auth token ($TWILIO_AUTH_TOKEN)
@@ -129,6 +130,7 @@ func serve(args []string) error {
 	fs := newFlagSet("serve")
 	listen := fs.String("listen", ":8090", "listen address")
 	webhook := fs.String("webhook", os.Getenv("SMSDESK_WEBHOOK_URL"), "inbound webhook URL")
+	fallback := fs.String("fallback", os.Getenv("SMSDESK_FALLBACK_URL"), "inbound fallback URL")
 	sid := fs.String("account-sid", os.Getenv("TWILIO_ACCOUNT_SID"), "account SID")
 	token := fs.String("auth-token", os.Getenv("TWILIO_AUTH_TOKEN"), "auth token")
 	base := fs.String("base-url", "", "public base URL")
@@ -163,7 +165,7 @@ func serve(args []string) error {
 		*base = defaultBase(*listen, ln.Addr().(*net.TCPAddr).Port)
 	}
 	sim := carriersim.New(carriersim.Options{
-		AccountSID: *sid, AuthToken: *token, WebhookURL: *webhook,
+		AccountSID: *sid, AuthToken: *token, WebhookURL: *webhook, FallbackURL: *fallback,
 		NumberWebhooks: numbers, StatusDelay: *delay, Logger: log,
 	})
 	sim.SetBaseURL(*base)
@@ -215,6 +217,9 @@ func text(args []string) error {
 		return fmt.Errorf("simulator answered %s: %w", resp.Status, err)
 	}
 	fmt.Printf("%s → %s: %s\n  messageSid %s, webhook answered %d\n", *from, *to, in.Body, res.MessageSID, res.Status)
+	if res.FallbackStatus != 0 {
+		fmt.Printf("  fallback URL answered %d\n", res.FallbackStatus)
+	}
 	if r := strings.TrimSpace(res.Response); r != "" {
 		if len(r) > 400 {
 			r = r[:400] + "…"
