@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -25,10 +26,12 @@ import (
 	"github.com/smsdesk/smsdesk/functions/sweeper"
 	"github.com/smsdesk/smsdesk/shared/app"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/ingest"
 )
 
 func init() {
 	functions.HTTP("inbound", Inbound)
+	functions.HTTP("inboundfallback", InboundFallback)
 	functions.HTTP("status", Status)
 	functions.HTTP("agent", AgentAPI)
 	functions.HTTP("admin", AdminAPI)
@@ -43,6 +46,10 @@ func init() {
 
 // Inbound is the carrier's webhook for consumer texts.
 func Inbound(w http.ResponseWriter, r *http.Request) { inboundHandler.serve(w, r) }
+
+// InboundFallback is the carrier's fallback URL for consumer texts, called when Inbound fails
+// or does not answer in time: it parks the text in Firestore as well as publishing it.
+func InboundFallback(w http.ResponseWriter, r *http.Request) { fallbackHandler.serve(w, r) }
 
 // Status is the carrier's delivery status webhook.
 func Status(w http.ResponseWriter, r *http.Request) { statusHandler.serve(w, r) }
@@ -100,31 +107,69 @@ func CRMSync(ctx context.Context, e event.Event) error {
 
 var (
 	services = &lazyApp{}
+	webhooks = &lazyWebhooks{}
 
-	inboundHandler = lazyHandler{build: func(a *app.App) http.Handler {
-		return &inbound.Handler{Receipts: a.Store, Numbers: a.Store, Publisher: a.Publisher, Validator: a.Validator,
-			Account: a.Env.TwilioAccountSID, PublicURL: a.Env.FunctionURL("inbound"), Topic: a.Env.InboundTopic, Log: a.Log}
+	// The webhooks build only what they use (app.Webhooks), for cold starts within the
+	// carrier's deadline; the other functions build the whole app.
+	inboundHandler = lazyHandler{build: func() (http.Handler, error) {
+		w, err := webhooks.get()
+		if err != nil {
+			return nil, err
+		}
+		return &inbound.Handler{Texts: w.Inbound(), Validator: w.Validator, Account: w.Env.TwilioAccountSID,
+			PublicURL: w.Env.FunctionURL("inbound"), Log: w.Log}, nil
 	}}
-	statusHandler = lazyHandler{build: func(a *app.App) http.Handler {
-		return &status.Handler{Statuses: a.Sender, Validator: a.Validator, Account: a.Env.TwilioAccountSID,
-			PublicURL: a.Env.FunctionURL("status"), Log: a.Log}
+	fallbackHandler = lazyHandler{build: func() (http.Handler, error) {
+		w, err := webhooks.get()
+		if err != nil {
+			return nil, err
+		}
+		// The carrier signs the fallback URL it calls: the signature is checked against it.
+		return &inbound.Handler{Texts: w.Fallback(), Validator: w.Validator, Account: w.Env.TwilioAccountSID,
+			PublicURL: w.Env.FunctionURL("inboundfallback"), Log: w.Log}, nil
 	}}
-	agentHandler = lazyHandler{build: func(a *app.App) http.Handler {
+	statusHandler = lazyHandler{build: func() (http.Handler, error) {
+		w, err := webhooks.get()
+		if err != nil {
+			return nil, err
+		}
+		return &status.Handler{Statuses: w.Statuses(), Validator: w.Validator, Account: w.Env.TwilioAccountSID,
+			PublicURL: w.Env.FunctionURL("status"), Log: w.Log}, nil
+	}}
+	agentHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts)
-	}}
-	adminHandler = lazyHandler{build: func(a *app.App) http.Handler {
+	})}
+	adminHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		return admin.New(a.Store, a.Log)
-	}}
-	outboundHandler = lazyHandler{build: func(a *app.App) http.Handler {
+	})}
+	outboundHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		return outbound.New(a.Store, a.Outbound, a.Bulk, a.Log)
-	}}
-	expiryHandler = lazyHandler{build: func(a *app.App) http.Handler {
+	})}
+	expiryHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		return &expiry.Handler{Timers: a.Conversation, Secret: a.Timers.Secret, Log: a.Log}
-	}}
-	sweeperHandler = lazyHandler{build: func(a *app.App) http.Handler {
-		return &sweeper.Handler{Sweeper: a.Conversation, CRM: a.CRMResend, Grace: a.Env.SweepGrace, Log: a.Log}
-	}}
+	})}
+	sweeperHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
+		parked := a.Webhooks().Fallback()
+		return &sweeper.Handler{Sweeper: sweeps{a.Conversation, parked}, CRM: a.CRMResend, Grace: a.Env.SweepGrace, Log: a.Log}
+	})}
 )
+
+// sweeps fires overdue deadlines, then publishes the texts the fallback webhook parked.
+type sweeps struct {
+	deadlines sweeper.Sweeper
+	parked    *ingest.Acceptor
+}
+
+func (s sweeps) Sweep(ctx context.Context, now time.Time, grace time.Duration) (int, error) {
+	n, err := s.deadlines.Sweep(ctx, now, grace)
+	if err != nil {
+		return n, err
+	}
+	if _, err := s.parked.Replay(ctx, 100); err != nil {
+		return n, err
+	}
+	return n, nil
+}
 
 // Use makes the functions of this process use a (the local runner's app, built with options
 // such as metering). It must be called before the first invocation.
@@ -156,18 +201,72 @@ func (l *lazyApp) get() (*app.App, error) {
 	return a, nil
 }
 
+// lazyWebhooks connects the webhooks' clients on first use: the local runner's app's, when it
+// gave one (Use), else only what the webhooks use.
+type lazyWebhooks struct {
+	mu sync.Mutex
+	w  *app.Webhooks
+}
+
+func (l *lazyWebhooks) get() (*app.Webhooks, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.w != nil {
+		return l.w, nil
+	}
+	services.mu.Lock()
+	a := services.app
+	services.mu.Unlock()
+	if a != nil {
+		l.w = a.Webhooks()
+		return l.w, nil
+	}
+	w, err := app.NewWebhooks(context.Background(), config.FromEnv())
+	if err != nil {
+		slog.Error("smsdesk webhooks cannot start", "err", err)
+		return nil, err
+	}
+	l.w = w
+	return w, nil
+}
+
+// withApp builds a handler from the whole app.
+func withApp(build func(*app.App) http.Handler) func() (http.Handler, error) {
+	return func() (http.Handler, error) {
+		a, err := services.get()
+		if err != nil {
+			return nil, err
+		}
+		return build(a), nil
+	}
+}
+
+// lazyHandler builds its handler on first use and reuses it; a failed build is tried again on
+// the next invocation rather than cached.
 type lazyHandler struct {
-	build func(*app.App) http.Handler
-	once  sync.Once
+	build func() (http.Handler, error)
+	mu    sync.Mutex
 	h     http.Handler
 }
 
+func (l *lazyHandler) handler() (http.Handler, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.h == nil {
+		h, err := l.build()
+		if err != nil {
+			return nil, err
+		}
+		l.h = h
+	}
+	return l.h, nil
+}
+
 func (l *lazyHandler) serve(w http.ResponseWriter, r *http.Request) {
-	a, err := services.get()
+	h, err := l.handler()
 	if err != nil {
 		http.Error(w, "service not configured", http.StatusInternalServerError)
 		return
 	}
-	l.once.Do(func() { l.h = l.build(a) })
-	l.h.ServeHTTP(w, r)
+	h.ServeHTTP(w, r)
 }

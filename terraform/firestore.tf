@@ -136,8 +136,9 @@ resource "google_firestore_index" "agents_by_role" {
   }
 }
 
-# Webhook receipts (store.ClaimInbound) carry expireAt, 7 days on: long after the carrier's
-# retries are over. Firestore deletes them some time after it passes.
+# Receipts the inbound webhook wrote before it left deduplication to the conversation's
+# transaction carry expireAt; the policy lets Firestore delete the last of them. Parked texts
+# (inboundParked, the fallback webhook's) have no TTL: the sweeper publishes and deletes them.
 resource "google_firestore_field" "inbound_receipts_ttl" {
   project    = var.project_id
   database   = google_firestore_database.default.name

@@ -16,6 +16,9 @@ locals {
 
   # The one list of functions; terraform/infra_test.go checks it against entrypoints.go.
   #   public:    anyone may invoke it (run.invoker for allUsers); the code authenticates callers.
+  #   whole_app: it builds the whole app (shared/app.New) and may set chat timers, so it gets
+  #              local.app_env, local.app_secrets and the right to create timer tasks. The
+  #              carrier's webhooks build only their clients (shared/app.NewWebhooks): false.
   #   invokers:  keys in local.invoker_members that may invoke it (run.invoker), for the
   #              functions that are not public.
   #   topic:     null for an HTTP function; for a CloudEvent function, the key in local.topics it
@@ -26,8 +29,19 @@ locals {
   #   env:       plain environment variables it gets besides local.common_env.
   functions = {
     inbound = {
-      description = "Carrier webhook for consumer texts: checks X-Twilio-Signature, deduplicates by MessageSid, publishes to sms-inbound."
+      description = "Carrier webhook for consumer texts: checks X-Twilio-Signature and the message's shape, publishes to sms-inbound (the conversation applies each MessageSid once)."
       public      = true
+      whole_app   = false
+      invokers    = []
+      topic       = null
+      publishes   = ["inbound"]
+      secrets     = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] # signature check
+      env         = {}
+    }
+    inboundfallback = {
+      description = "The carrier's fallback URL for consumer texts, called when inbound fails or times out: the same checks, then parks the text in Firestore and publishes it; the sweeper publishes what stayed parked."
+      public      = true
+      whole_app   = false
       invokers    = []
       topic       = null
       publishes   = ["inbound"]
@@ -37,6 +51,7 @@ locals {
     status = {
       description = "Carrier webhook for delivery statuses: checks X-Twilio-Signature, applies statuses monotonically."
       public      = true
+      whole_app   = false
       invokers    = []
       topic       = null
       publishes   = []
@@ -46,6 +61,7 @@ locals {
     agent = {
       description = "Agent API (JSON over HTTP); authenticates agents itself with bearer tokens."
       public      = true
+      whole_app   = true
       invokers    = []
       topic       = null
       publishes   = ["outbound", "chat_events"]
@@ -55,6 +71,7 @@ locals {
     admin = {
       description = "Admin API (JSON over HTTP): numbers, queues, teams, agents, settings; authenticates admins itself with bearer tokens."
       public      = true
+      whole_app   = true
       invokers    = []
       topic       = null
       publishes   = []
@@ -64,6 +81,7 @@ locals {
     outbound = {
       description = "Outbound SMS API (JSON over HTTP): notifications, business-opened chats and bulk sends; authenticates API keys and agent tokens itself."
       public      = true
+      whole_app   = true
       invokers    = []
       topic       = null
       publishes   = ["outbound", "bulk", "chat_events"]
@@ -73,6 +91,7 @@ locals {
     expiry = {
       description = "Target of the chat timers (Cloud Tasks HTTP tasks): checks the timer's signature and applies it once."
       public      = false
+      whole_app   = true
       invokers    = ["cloud-tasks"]
       topic       = null
       publishes   = ["outbound", "chat_events"]
@@ -82,6 +101,7 @@ locals {
     sweeper = {
       description = "Run by Cloud Scheduler every few minutes: fires the chat deadlines whose timers never arrived."
       public      = false
+      whole_app   = true
       invokers    = ["cloud-scheduler"]
       topic       = null
       publishes   = ["outbound", "chat_events"]
@@ -93,6 +113,7 @@ locals {
     conversation = {
       description = "Consumes sms-inbound: the chat state machine in Firestore transactions, queueing and assignment; copies MMS media to the media bucket."
       public      = false
+      whole_app   = true
       invokers    = ["pubsub-push"]
       topic       = "inbound"
       publishes   = ["outbound", "chat_events"]
@@ -104,6 +125,7 @@ locals {
     bulk = {
       description = "Consumes sms-bulk: sends each batch of a bulk request recipient by recipient and records the outcomes."
       public      = false
+      whole_app   = true
       invokers    = ["pubsub-push"]
       topic       = "bulk"
       publishes   = ["outbound"]
@@ -113,6 +135,7 @@ locals {
     sender = {
       description = "Consumes sms-outbound: the one place that calls the carrier (opt-out check, send, status callback URL)."
       public      = false
+      whole_app   = true
       invokers    = ["pubsub-push"]
       topic       = "outbound"
       publishes   = ["chat_events"]
@@ -122,6 +145,7 @@ locals {
     crmsync = {
       description = "Consumes sms-chat-events: finds or creates the consumer's CRM contact and posts the chat's events and transcript, once each."
       public      = false
+      whole_app   = true
       invokers    = ["pubsub-push"]
       topic       = "chat_events"
       publishes   = []
@@ -130,23 +154,32 @@ locals {
     }
   }
 
-  # What every function reads from its environment (shared/config/env.go). Every function
-  # schedules chat timers (shared/app builds the scheduler at start), so all get the queue and
-  # the identity of its tasks.
+  # What every function reads from its environment (shared/config/env.go).
   common_env = {
-    GOOGLE_CLOUD_PROJECT          = var.project_id
-    SMSDESK_PUBLIC_URL            = local.public_url
-    SMSDESK_INBOUND_TOPIC         = local.topics.inbound
-    SMSDESK_OUTBOUND_TOPIC        = local.topics.outbound
-    SMSDESK_BULK_TOPIC            = local.topics.bulk
-    SMSDESK_CHAT_EVENTS_TOPIC     = local.topics.chat_events
+    GOOGLE_CLOUD_PROJECT      = var.project_id
+    SMSDESK_PUBLIC_URL        = local.public_url
+    SMSDESK_INBOUND_TOPIC     = local.topics.inbound
+    SMSDESK_OUTBOUND_TOPIC    = local.topics.outbound
+    SMSDESK_BULK_TOPIC        = local.topics.bulk
+    SMSDESK_CHAT_EVENTS_TOPIC = local.topics.chat_events
+  }
+
+  # What the functions that build the whole app (whole_app) read besides: any of them may set
+  # a chat deadline (shared/app builds the scheduler at start), so they get the queue and the
+  # identity of its tasks, and the media bucket.
+  app_env = {
     SMSDESK_MEDIA_BUCKET          = google_storage_bucket.media.name
     SMSDESK_TASKS_QUEUE           = local.timer_queue_id
     SMSDESK_TASKS_SERVICE_ACCOUNT = google_service_account.tasks.email
   }
 
-  # Secret environment variables every function gets: timer deliveries are signed with this.
-  common_secrets = ["SMSDESK_TIMER_SECRET"]
+  # Secret environment variables of the whole_app functions: timer deliveries are signed with this.
+  app_secrets = ["SMSDESK_TIMER_SECRET"]
+
+  # Each function's secret environment variables.
+  function_secret_env = {
+    for name, f in local.functions : name => concat(f.whole_app ? local.app_secrets : [], f.secrets)
+  }
 
   # Secret environment variables and the Secret Manager secrets behind them (secrets.tf).
   secret_env = {
@@ -226,8 +259,8 @@ module "function" {
   concurrency     = each.key == "sender" ? 40 : 1
   min_instances   = local.settings[each.key].min_instances
 
-  environment_variables        = merge(local.common_env, each.value.env)
-  secret_environment_variables = { for env in concat(local.common_secrets, each.value.secrets) : env => local.secret_env[env] }
+  environment_variables        = merge(local.common_env, each.value.whole_app ? local.app_env : {}, each.value.env)
+  secret_environment_variables = { for env in local.function_secret_env[each.key] : env => local.secret_env[env] }
 
   # HTTP functions the public may call; the others only the identities in their invokers.
   public   = each.value.public

@@ -1,10 +1,11 @@
 # Who may do what. Each function runs as its own service account with only what it uses:
 #   Firestore (datastore.user)        every function: all keep state there
 #   publish to a topic                as local.functions[*].publishes says
-#   read a secret                     the timer secret every function; the Twilio secrets as
-#                                     local.functions[*].secrets says
-#   create timer tasks                every function: any may set a chat deadline (enqueuer on
-#                                     the queue, serviceAccountUser on the tasks account)
+#   read a secret                     the timer secret the whole_app functions; the Twilio
+#                                     secrets as local.functions[*].secrets says
+#   create timer tasks                the whole_app functions: any may set a chat deadline
+#                                     (enqueuer on the queue, serviceAccountUser on the tasks
+#                                     account); the carrier's webhooks set none
 # Invoking: the webhooks and the agent and admin APIs are public (the code checks Twilio's
 # signatures and bearer tokens); the others only by the accounts in local.invoker_members:
 # the event functions by the push account, expiry by the tasks account, the sweeper by the
@@ -38,7 +39,7 @@ locals {
 
   function_secrets = merge([
     for name, f in local.functions : {
-      for env in concat(local.common_secrets, f.secrets) : "${name}/${env}" => { function = name, env = env }
+      for env in local.function_secret_env[name] : "${name}/${env}" => { function = name, env = env }
     }
   ]...)
 }
@@ -60,9 +61,9 @@ resource "google_secret_manager_secret_iam_member" "function" {
   member    = google_service_account.function[each.value.function].member
 }
 
-# Every function may create timer tasks in the queue (timers.tf) ...
+# The whole_app functions may create timer tasks in the queue (timers.tf) ...
 resource "google_cloud_tasks_queue_iam_member" "function_enqueuer" {
-  for_each = local.functions
+  for_each = { for name, f in local.functions : name => f if f.whole_app }
 
   project  = var.project_id
   location = google_cloud_tasks_queue.timers.location
@@ -73,7 +74,7 @@ resource "google_cloud_tasks_queue_iam_member" "function_enqueuer" {
 
 # ... whose OIDC token is for the tasks account: naming it in a task takes actAs on it.
 resource "google_service_account_iam_member" "function_tasks_user" {
-  for_each = local.functions
+  for_each = { for name, f in local.functions : name => f if f.whole_app }
 
   service_account_id = google_service_account.tasks.name
   role               = "roles/iam.serviceAccountUser"

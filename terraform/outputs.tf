@@ -3,6 +3,11 @@ output "inbound_webhook_url" {
   value       = "${local.public_url}/inbound"
 }
 
+output "inbound_fallback_url" {
+  description = "Paste into the Twilio console next to inbound_webhook_url: Phone Numbers > your number > Messaging > \"Primary handler fails\", Webhook, HTTP POST. The carrier calls it when the webhook fails or does not answer in time; it parks the text in Firestore as well as publishing it. Exactly this URL: signatures are checked against it."
+  value       = "${local.public_url}/inboundfallback"
+}
+
 output "status_callback_url" {
   description = "Delivery status webhook. The sender sets it on every message it sends (with ?m=...); nothing to paste, shown for reference."
   value       = "${local.public_url}/status"

@@ -1,43 +1,32 @@
-// Package inbound is the carrier's webhook for consumer texts: it checks the signature,
-// accepts each MessageSid once, publishes the text and answers fast with empty TwiML.
+// Package inbound is the carrier's webhook for consumer texts: it checks the signature and the
+// message's shape, makes the text durable (shared/ingest) and answers with empty TwiML well
+// within the carrier's deadline. The same handler serves the carrier's fallback URL.
 package inbound
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/carrier"
+	"github.com/smsdesk/smsdesk/shared/ingest"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-// Receipts remembers which MessageSids were accepted.
-type Receipts interface {
-	ClaimInbound(ctx context.Context, messageSID string, now time.Time) (bool, error)
-	ReleaseInbound(ctx context.Context, messageSID string) error
-}
-
-// Numbers tells the business's own numbers.
-type Numbers interface {
-	BusinessNumber(ctx context.Context, number string) (bool, error)
-}
-
-// Publisher puts the text on the inbound topic.
-type Publisher interface {
-	Publish(ctx context.Context, topic, orderingKey string, v any) error
+// Texts accepts a checked text durably.
+type Texts interface {
+	Accept(ctx context.Context, t bus.InboundText) error
 }
 
 // Handler serves the webhook.
 type Handler struct {
-	Receipts  Receipts
-	Publisher Publisher
-	Numbers   Numbers
+	Texts     Texts
 	Validator carrier.Validator
 	Account   string // our AccountSid: webhooks of any other account are refused
 	PublicURL string // the exact URL configured at the carrier, which it signs
-	Topic     string
 	Log       *slog.Logger
 }
 
@@ -46,7 +35,7 @@ const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if code, why := h.Validator.ReadSignedForm(w, r, h.PublicURL); code != 0 {
 		if code == http.StatusForbidden {
-			h.Log.Warn("inbound webhook refused", "remote", r.RemoteAddr, "why", why)
+			h.Log.Warn("inbound webhook refused", "url", h.PublicURL, "remote", r.RemoteAddr, "why", why)
 		}
 		http.Error(w, why, code)
 		return
@@ -58,37 +47,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	ours, err := h.Numbers.BusinessNumber(r.Context(), m.To)
-	if err != nil {
-		h.Log.Error("business numbers not read", "messageSid", m.MessageSID, "err", err)
-		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	if !ours {
-		h.Log.Warn("inbound webhook for a number that is not the business's", "messageSid", m.MessageSID, "business", m.To)
-		http.Error(w, "To "+m.To+" is not one of this business's numbers", http.StatusBadRequest)
-		return
-	}
 	t := inboundText(m, time.Now().UTC())
-	log := h.Log.With("messageSid", t.MessageSID, "business", t.To)
-	fresh, err := h.Receipts.ClaimInbound(r.Context(), t.MessageSID, t.ReceivedAt)
-	if err != nil {
-		log.Error("inbound not recorded", "err", err)
+	err = h.Texts.Accept(r.Context(), t)
+	switch {
+	case errors.Is(err, ingest.ErrNotOurs):
+		h.Log.Warn("inbound webhook for a number that is not the business's", "messageSid", t.MessageSID, "business", t.To)
+		http.Error(w, "To "+t.To+" is not one of this business's numbers", http.StatusBadRequest)
+		return
+	case err != nil:
+		// Not acknowledged: the carrier calls the fallback URL.
+		h.Log.Error("inbound not accepted", "url", h.PublicURL, "messageSid", t.MessageSID, "business", t.To, "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
-	}
-	if fresh {
-		if err := h.Publisher.Publish(r.Context(), h.Topic, session.ConsumerID(t.To, t.From), t); err != nil {
-			log.Error("inbound not published", "err", err)
-			// Forget the receipt so the carrier's retry is processed rather than dropped.
-			if rerr := h.Receipts.ReleaseInbound(context.WithoutCancel(r.Context()), t.MessageSID); rerr != nil {
-				log.Error("inbound receipt not released", "err", rerr)
-			}
-			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
-			return
-		}
-	} else {
-		log.Info("duplicate inbound webhook ignored")
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	_, _ = w.Write([]byte(emptyTwiML))

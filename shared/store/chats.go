@@ -12,36 +12,6 @@ import (
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-// ClaimInbound records a carrier MessageSid the first time it is seen. It reports false for a
-// duplicate webhook, so a retried delivery is accepted but processed once.
-func (s *Store) ClaimInbound(ctx context.Context, messageSID string, now time.Time) (bool, error) {
-	if !ValidID(messageSID) {
-		return false, fmt.Errorf("record inbound: MessageSid %.48q cannot name a document", messageSID)
-	}
-	_, err := s.fs.Collection(colInbound).Doc(messageSID).Create(ctx, map[string]any{
-		"receivedAt": now,
-		// expireAt lets a Firestore TTL policy drop receipts once carrier retries are over.
-		"expireAt": now.Add(7 * 24 * time.Hour),
-	})
-	if IsAlreadyExists(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("record inbound %s: %w", messageSID, err)
-	}
-	return true, nil
-}
-
-// ReleaseInbound forgets a MessageSid whose processing could not be started, so that the
-// carrier's retry is not mistaken for a duplicate.
-func (s *Store) ReleaseInbound(ctx context.Context, messageSID string) error {
-	_, err := s.fs.Collection(colInbound).Doc(messageSID).Delete(ctx)
-	if err != nil {
-		return fmt.Errorf("release inbound %s: %w", messageSID, err)
-	}
-	return nil
-}
-
 type receipt struct {
 	SessionID string    `firestore:"sessionId"`
 	Outbox    []string  `firestore:"outbox"`

@@ -27,7 +27,6 @@ const (
 	colAgents    = "agents"
 	colConsumers = "consumers"
 	colSessions  = "sessions"
-	colInbound   = "inboundReceipts"
 	colTeams     = "teams"
 	colSettings  = "settings"
 	docSettings  = "global"

@@ -66,6 +66,18 @@ run "plan_with_overrides" {
     error_message = "public_url's trailing slash is not trimmed"
   }
   assert {
+    condition     = output.inbound_fallback_url == "https://sms.example.com/inboundfallback"
+    error_message = "the carrier's fallback URL is not the inboundfallback function's"
+  }
+  assert {
+    condition     = !contains(keys(google_secret_manager_secret_iam_member.function), "inbound/SMSDESK_TIMER_SECRET") && contains(keys(google_secret_manager_secret_iam_member.function), "expiry/SMSDESK_TIMER_SECRET")
+    error_message = "the timer secret is not only for the functions that build the whole app"
+  }
+  assert {
+    condition     = !contains(keys(google_cloud_tasks_queue_iam_member.function_enqueuer), "inboundfallback") && contains(keys(google_cloud_tasks_queue_iam_member.function_enqueuer), "conversation")
+    error_message = "the webhooks may create timer tasks, or the conversation may not"
+  }
+  assert {
     condition     = google_cloud_scheduler_job.sweeper.attempt_deadline == "15s"
     error_message = "the sweeper's attempt deadline is not at least 15s"
   }
