@@ -5,6 +5,7 @@ package smsdesk
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -160,15 +161,11 @@ type sweeps struct {
 	parked    *ingest.Acceptor
 }
 
+// Sweep reports the deadlines it fired; a failure of either part does not stop the other.
 func (s sweeps) Sweep(ctx context.Context, now time.Time, grace time.Duration) (int, error) {
 	n, err := s.deadlines.Sweep(ctx, now, grace)
-	if err != nil {
-		return n, err
-	}
-	if _, err := s.parked.Replay(ctx, 100); err != nil {
-		return n, err
-	}
-	return n, nil
+	_, perr := s.parked.Replay(ctx, 100)
+	return n, errors.Join(err, perr)
 }
 
 // Use makes the functions of this process use a (the local runner's app, built with options
