@@ -18,15 +18,17 @@ import (
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-// Bounds of each wait, so that the webhook answers well within the carrier's 15 s.
+// Bounds of the waits, so that the webhook answers well within the carrier's 15 s (which also
+// cover connecting and a cold start).
 const (
-	// NumberWait bounds the check that To is one of the business's numbers (cached; a read
-	// only on a cold or expired cache).
+	// Wait bounds the whole acceptance of a text.
+	Wait = 10 * time.Second
+	// NumberWait bounds, within Wait, the check that To is one of the business's numbers
+	// (cached; a read only on a cold or expired cache).
 	NumberWait = 2 * time.Second
-	// PublishWait bounds the publish onto the inbound topic.
-	PublishWait = 5 * time.Second
-	// ParkWait bounds the fallback's Firestore write.
-	ParkWait = 5 * time.Second
+	// ParkedPublishWait is how long the fallback still waits for its publish once the text
+	// is parked: parked, it is durable, and the sweeper publishes it.
+	ParkedPublishWait = time.Second
 )
 
 // Numbers tells the business's own numbers.
@@ -58,13 +60,15 @@ type Acceptor struct {
 	Parking Parking
 	Log     *slog.Logger
 
-	NumberWait, PublishWait, ParkWait time.Duration
+	Wait, NumberWait, ParkedPublishWait time.Duration
 }
 
 // Accept makes the text durable: published (or, on the fallback, parked or published). It
 // returns ErrNotOurs for a text to another number and an error when nothing durable was done,
 // which the webhook must answer as a failure so the carrier tries its fallback.
 func (a *Acceptor) Accept(ctx context.Context, t bus.InboundText) error {
+	ctx, cancel := context.WithTimeout(ctx, or(a.Wait, Wait))
+	defer cancel()
 	log := a.Log.With("messageSid", t.MessageSID, "business", t.To)
 	ours, err := a.ours(ctx, t.To)
 	switch {
@@ -91,38 +95,58 @@ func (a *Acceptor) ours(ctx context.Context, number string) (bool, error) {
 }
 
 func (a *Acceptor) publish(ctx context.Context, t bus.InboundText) error {
-	ctx, cancel := context.WithTimeout(ctx, or(a.PublishWait, PublishWait))
-	defer cancel()
 	return a.Publisher.Publish(ctx, a.Topic, session.ConsumerID(t.To, t.From), t)
 }
 
-// parkAndPublish parks and publishes the text concurrently; either is enough. A text both
-// parked and published is unparked; one only parked waits for the sweeper.
+// parkAndPublish parks and publishes the text at once; either is enough. Once one of them
+// succeeded, the other gets ParkedPublishWait more (a text parked and published is unparked);
+// a text only parked is left for the sweeper. A text parked and published is applied once.
 func (a *Acceptor) parkAndPublish(ctx context.Context, log *slog.Logger, t bus.InboundText) error {
-	parked := make(chan error, 1)
-	go func() {
-		pctx, cancel := context.WithTimeout(ctx, or(a.ParkWait, ParkWait))
-		defer cancel()
-		parked <- a.Parking.ParkInbound(pctx, t)
-	}()
-	perr := a.publish(ctx, t)
-	kerr := <-parked
-	switch {
-	case perr == nil && kerr == nil:
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), or(a.ParkWait, ParkWait))
-		defer cancel()
-		if err := a.Parking.UnparkInbound(uctx, t.MessageSID); err != nil {
-			log.Warn("published text left parked; the sweeper publishes it again, applied once", "err", err)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // abandons what is still running once the text is accepted
+	published, parked := make(chan error, 1), make(chan error, 1)
+	go func() { published <- a.publish(ctx, t) }()
+	go func() { parked <- a.Parking.ParkInbound(ctx, t) }()
+	var perr, kerr error
+	pdone, kdone := false, false
+	var grace <-chan time.Time
+	for waiting := true; waiting && (!pdone || !kdone); {
+		select {
+		case perr = <-published:
+			pdone = true
+		case kerr = <-parked:
+			kdone = true
+		case <-grace:
+			waiting = false
 		}
+		if grace == nil && ((pdone && perr == nil) || (kdone && kerr == nil)) {
+			grace = time.After(or(a.ParkedPublishWait, ParkedPublishWait))
+		}
+	}
+	pub, park := pdone && perr == nil, kdone && kerr == nil
+	switch {
+	case pub && park:
+		a.unpark(ctx, log, t)
 		return nil
-	case perr == nil:
+	case pub:
+		// A park still running may land later: the sweeper publishes it again, applied once.
 		log.Warn("fallback: text published, not parked", "err", kerr)
 		return nil
-	case kerr == nil:
+	case park:
 		log.Warn("fallback: text parked, not published; the sweeper publishes it", "err", perr)
 		return nil
 	}
 	return fmt.Errorf("accept %s: neither published (%w) nor parked (%w)", t.MessageSID, perr, kerr)
+}
+
+// unpark forgets a parked text that was published too; if that fails, the sweeper publishes
+// it again, and it is applied once.
+func (a *Acceptor) unpark(ctx context.Context, log *slog.Logger, t bus.InboundText) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), or(a.NumberWait, NumberWait))
+	defer cancel()
+	if err := a.Parking.UnparkInbound(ctx, t.MessageSID); err != nil {
+		log.Warn("published text left parked; the sweeper publishes it again, applied once", "err", err)
+	}
 }
 
 // Replay publishes the parked texts and unparks each one published; it returns how many. The
@@ -137,7 +161,10 @@ func (a *Acceptor) Replay(ctx context.Context, limit int) (int, error) {
 	}
 	n := 0
 	for _, t := range texts {
-		if err := a.publish(ctx, t); err != nil {
+		pctx, cancel := context.WithTimeout(ctx, or(a.Wait, Wait))
+		err := a.publish(pctx, t)
+		cancel()
+		if err != nil {
 			return n, fmt.Errorf("replay parked text %s: %w", t.MessageSID, err)
 		}
 		if err := a.Parking.UnparkInbound(ctx, t.MessageSID); err != nil {

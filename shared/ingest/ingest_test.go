@@ -87,7 +87,7 @@ var text = bus.InboundText{MessageSID: "SM0123456789abcdef0123456789abcdef", Fro
 
 func acceptor(n numbers, p *topic, park *parking) *Acceptor {
 	a := &Acceptor{Numbers: n, Publisher: p, Topic: "sms-inbound", Log: slog.New(slog.DiscardHandler),
-		NumberWait: 50 * time.Millisecond, PublishWait: 50 * time.Millisecond, ParkWait: 50 * time.Millisecond}
+		Wait: time.Second, NumberWait: 50 * time.Millisecond, ParkedPublishWait: 50 * time.Millisecond}
 	if park != nil {
 		a.Parking = park
 	}
@@ -139,11 +139,19 @@ func TestFallbackParksOrPublishes(t *testing.T) {
 	}
 	for _, c := range cases {
 		c.park.texts = map[string]bus.InboundText{}
+		start := time.Now()
 		err := acceptor(ours, c.pub, c.park).Accept(context.Background(), text)
 		if (err == nil) != c.accepted {
 			t.Errorf("%s: Accept = %v", c.name, err)
 		}
-		if _, parked := c.park.texts[text.MessageSID]; parked != c.isParked {
+		// Parked, the text does not wait out the stalled publish.
+		if took := time.Since(start); c.isParked && took > 500*time.Millisecond {
+			t.Errorf("%s: accepted after %v, want soon after parking", c.name, took)
+		}
+		c.park.mu.Lock()
+		_, parked := c.park.texts[text.MessageSID]
+		c.park.mu.Unlock()
+		if parked != c.isParked {
 			t.Errorf("%s: parked = %v, want %v", c.name, parked, c.isParked)
 		}
 	}

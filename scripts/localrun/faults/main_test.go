@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -64,6 +65,8 @@ func run(m *testing.M, fsHost, psHost string) int {
 	sim = carriersim.New(carriersim.Options{
 		AccountSID: accountSID, AuthToken: authToken,
 		WebhookURL: base + "/inbound", FallbackURL: base + "/inboundfallback",
+		// The carrier's deadline for each exchange.
+		HTTPClient: &http.Client{Timeout: carrierDeadline},
 	})
 	simSrv := httptest.NewServer(sim)
 	defer simSrv.Close()
