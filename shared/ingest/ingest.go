@@ -18,17 +18,18 @@ import (
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-// Bounds of the waits, so that the webhook answers well within the carrier's 15 s (which also
-// cover connecting and a cold start).
+// Bounds of the waits, so that the webhook answers well within the carrier's 15 s, which also
+// covers connecting and a cold start.
 const (
 	// Wait bounds the whole acceptance of a text.
 	Wait = 10 * time.Second
 	// NumberWait bounds, within Wait, the check that To is one of the business's numbers
 	// (cached; a read only on a cold or expired cache).
 	NumberWait = 2 * time.Second
-	// ParkedPublishWait is how long the fallback still waits for its publish once the text
-	// is parked: parked, it is durable, and the sweeper publishes it.
-	ParkedPublishWait = time.Second
+	// SettleWait is how long the fallback still waits for the other of its park and publish
+	// once one of them succeeded: the text is durable then (the sweeper publishes a parked
+	// one), and a text parked and published is unparked.
+	SettleWait = time.Second
 )
 
 // Numbers tells the business's own numbers.
@@ -60,7 +61,7 @@ type Acceptor struct {
 	Parking Parking
 	Log     *slog.Logger
 
-	Wait, NumberWait, ParkedPublishWait time.Duration
+	Wait, NumberWait, SettleWait time.Duration
 }
 
 // Accept makes the text durable: published (or, on the fallback, parked or published). It
@@ -99,7 +100,7 @@ func (a *Acceptor) publish(ctx context.Context, t bus.InboundText) error {
 }
 
 // parkAndPublish parks and publishes the text at once; either is enough. Once one of them
-// succeeded, the other gets ParkedPublishWait more (a text parked and published is unparked);
+// succeeded, the other gets SettleWait more (a text parked and published is unparked);
 // a text only parked is left for the sweeper. A text parked and published is applied once.
 func (a *Acceptor) parkAndPublish(ctx context.Context, log *slog.Logger, t bus.InboundText) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -120,7 +121,7 @@ func (a *Acceptor) parkAndPublish(ctx context.Context, log *slog.Logger, t bus.I
 			waiting = false
 		}
 		if grace == nil && ((pdone && perr == nil) || (kdone && kerr == nil)) {
-			grace = time.After(or(a.ParkedPublishWait, ParkedPublishWait))
+			grace = time.After(or(a.SettleWait, SettleWait))
 		}
 	}
 	pub, park := pdone && perr == nil, kdone && kerr == nil

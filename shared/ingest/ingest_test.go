@@ -87,7 +87,7 @@ var text = bus.InboundText{MessageSID: "SM0123456789abcdef0123456789abcdef", Fro
 
 func acceptor(n numbers, p *topic, park *parking) *Acceptor {
 	a := &Acceptor{Numbers: n, Publisher: p, Topic: "sms-inbound", Log: slog.New(slog.DiscardHandler),
-		Wait: time.Second, NumberWait: 50 * time.Millisecond, ParkedPublishWait: 50 * time.Millisecond}
+		Wait: time.Second, NumberWait: 50 * time.Millisecond, SettleWait: 50 * time.Millisecond}
 	if park != nil {
 		a.Parking = park
 	}
