@@ -137,12 +137,7 @@ func (s *Service) prepare(ctx context.Context, r *Request) (config.Line, error) 
 	if err != nil {
 		return line, err
 	}
-	vars := make(map[string]string, len(r.Vars)+1)
-	for k, v := range r.Vars {
-		vars[k] = v
-	}
-	vars["brand"] = line.Number.Brand
-	body, err := config.Fill(text, vars)
+	body, err := config.Fill(text, map[string]string{"brand": line.Number.Brand}, r.Vars)
 	var missing *config.MissingValueError
 	if errors.As(err, &missing) {
 		what := "the text"
