@@ -33,6 +33,8 @@ var localOnlyEnv = map[string]string{
 	"FIRESTORE_EMULATOR_HOST": "points the Firestore client at the local emulator (scripts/dev.sh, scripts/test.sh)",
 	"SMSDESK_HUBSPOT_API_URL": "points the HubSpot CRM adapter at a local server in tests; deployed, it talks to api.hubapi.com",
 	"SMSDESK_LOCAL_TIMERS":    "makes the local runner deliver chat timers in-process instead of through Cloud Tasks (scripts/localrun); deployed, timers go through the queue in SMSDESK_TASKS_QUEUE",
+	"PUBSUB_EMULATOR_HOST":    "points the Pub/Sub client at the local emulator (scripts/dev.sh, scripts/test.sh); read by the test helper shared/internal/emulatortest",
+	"CI":                      "set by CI (cloudbuild.yaml's test step) so that a test finding no emulator fails instead of skipping; read only by the test helper shared/internal/emulatortest",
 }
 
 func TestInfrastructureMatchesCode(t *testing.T) {

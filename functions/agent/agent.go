@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/agents"
+	"github.com/smsdesk/smsdesk/shared/agentview"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -137,9 +138,9 @@ func (h *Handler) chats(w http.ResponseWriter, r *http.Request, a routing.Agent)
 		h.fail(w, err)
 		return
 	}
-	out := make([]chatJSON, 0, len(chats))
+	out := make([]agentview.Chat, 0, len(chats))
 	for _, c := range chats {
-		out = append(out, h.chatView(c, a.SeesFullNumbers()))
+		out = append(out, h.chatView(c, a))
 	}
 	jsonapi.Write(w, http.StatusOK, map[string]any{"chats": out})
 }
@@ -150,7 +151,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request, a routing.Agent) 
 		h.fail(w, err)
 		return
 	}
-	jsonapi.Write(w, http.StatusOK, h.chatView(c, a.SeesFullNumbers()))
+	jsonapi.Write(w, http.StatusOK, h.chatView(c, a))
 }
 
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, a routing.Agent) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/functions/internal/jsonapi"
 	"github.com/smsdesk/smsdesk/shared/agents"
+	"github.com/smsdesk/smsdesk/shared/agentview"
 	"github.com/smsdesk/smsdesk/shared/crm"
 	"github.com/smsdesk/smsdesk/shared/crm/firestorecrm"
 	"github.com/smsdesk/smsdesk/shared/phone"
@@ -82,11 +83,7 @@ type lineJSON struct {
 }
 
 func contactJSONOf(c crm.Contact, a routing.Agent) contactBody {
-	phone := c.Phone
-	if !a.SeesFullNumbers() {
-		phone = agents.MaskPhone(phone)
-	}
-	return contactBody{ID: c.ID, Phone: phone, Name: c.Name, Email: c.Email}
+	return contactBody{ID: c.ID, Phone: agentview.Phone(a, c.Phone), Name: c.Name, Email: c.Email}
 }
 
 func (c contactsAPI) find(w http.ResponseWriter, r *http.Request, a routing.Agent) {

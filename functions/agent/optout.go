@@ -33,5 +33,5 @@ func (h *Handler) resolveOptOut(w http.ResponseWriter, r *http.Request, a routin
 		h.fail(w, err)
 		return
 	}
-	jsonapi.Write(w, http.StatusOK, h.chatView(c, a.SeesFullNumbers()))
+	jsonapi.Write(w, http.StatusOK, h.chatView(c, a))
 }

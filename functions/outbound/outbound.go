@@ -32,8 +32,7 @@ import (
 type Callers interface {
 	AgentByToken(ctx context.Context, token string) (routing.Agent, error)
 	APIKeyName(ctx context.Context, key string) (string, error)
-	BeginIdempotent(ctx context.Context, caller, key, requestHash string) (*store.Remembered, error)
-	FinishIdempotent(ctx context.Context, caller, key string, status int, body []byte) error
+	outbound.Remembrance
 }
 
 // Handler serves the outbound API.
@@ -189,14 +188,30 @@ func (h *Handler) getBulk(w http.ResponseWriter, r *http.Request) {
 	jsonapi.Write(w, http.StatusOK, map[string]any{"job": job, "processed": len(results), "counts": counts, "results": results})
 }
 
-// failure is the answer to a refused or failed request.
+// failure is the answer to a refused or failed request. A failure of ours is marked for a
+// retry: it is not remembered under the request's Idempotency-Key.
 func (h *Handler) failure(caller string, err error) outbound.Answer {
 	var e *outbound.Error
 	if errors.As(err, &e) {
-		return outbound.Answer{Status: e.Status, Body: errorBody(e.Code, e.Message, e.NextAllowedAt)}
+		return outbound.Answer{Status: statusOf(e.Kind), Body: errorBody(e.Code, e.Message, e.NextAllowedAt)}
 	}
 	h.log.Error("outbound failed", "caller", caller, "err", err)
-	return outbound.Answer{Status: http.StatusInternalServerError, Body: errorBody("internal", "internal error; retry with the same Idempotency-Key", time.Time{})}
+	return outbound.Answer{Status: http.StatusInternalServerError, Body: errorBody("internal", "internal error; retry with the same Idempotency-Key", time.Time{}), Retry: true}
+}
+
+// statusOf is the HTTP status of a kind of refusal.
+func statusOf(k outbound.Kind) int {
+	switch k {
+	case outbound.Invalid:
+		return http.StatusBadRequest
+	case outbound.Unknown, outbound.NotAllowedNow, outbound.KeyReused:
+		return http.StatusUnprocessableEntity
+	case outbound.ConsumerState, outbound.InProgress:
+		return http.StatusConflict
+	case outbound.NotFound:
+		return http.StatusNotFound
+	}
+	return http.StatusBadRequest
 }
 
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, bool) {

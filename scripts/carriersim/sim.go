@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -62,6 +63,9 @@ type Sim struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// callbacks counts messages whose status callbacks are pending; callbacksStarted every
+	// message that had some.
+	callbacks, callbacksStarted atomic.Int64
 
 	mu       sync.Mutex
 	baseURL  string

@@ -55,10 +55,31 @@ func (s *Sim) startDeliveryAfter(sid string, wait time.Duration) {
 		steps = steps[1:]
 	}
 	s.wg.Add(1)
+	// A message held queued counts as having callbacks to come only once its hold is over.
+	counted := wait == 0
+	if counted {
+		s.callbacks.Add(1)
+		s.callbacksStarted.Add(1)
+	}
 	go func() {
 		defer s.wg.Done()
+		defer func() {
+			if counted {
+				s.callbacks.Add(-1)
+			}
+		}()
 		t := time.NewTimer(wait + s.opts.StatusDelay)
 		defer t.Stop()
+		if wait > 0 {
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			counted = true
+			s.callbacks.Add(1)
+			s.callbacksStarted.Add(1)
+		}
 		for i, st := range steps {
 			if i > 0 {
 				t.Reset(s.opts.StatusDelay)
@@ -139,4 +160,13 @@ func (s *Sim) postSigned(ctx context.Context, target string, params url.Values) 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	return resp.StatusCode, string(b), nil
+}
+
+// Callbacks reports the messages whose status callbacks are still to come at the carrier's
+// usual pace (StatusDelay apart) or in flight (posted, not yet answered), and how many
+// messages ever had any, so that a caller can tell the carrier is quiet and nothing started
+// since it last looked. A message the carrier holds queued (taken during a stalled send)
+// counts only once its hold is over, as a timer due later is not yet due.
+func (s *Sim) Callbacks() (pending, started int64) {
+	return s.callbacks.Load(), s.callbacksStarted.Load()
 }

@@ -3,9 +3,11 @@ package localrun_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/smsdesk/smsdesk/shared/config"
@@ -98,5 +100,99 @@ func TestExampleConfigHasAnAdmin(t *testing.T) {
 	}
 	if code, _ := adminCall(t, "ana-dev-token", http.MethodGet, "/config", nil); code != http.StatusForbidden {
 		t.Errorf("GET /admin/config as agent ana: %d, want 403", code)
+	}
+}
+
+// adminConfig is the whole configuration as the admin API shows it.
+func adminConfig(t *testing.T, token string) config.Catalog {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, runner.BaseURL+"/admin/config", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var c config.Catalog
+	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /admin/config: %d, %v", resp.StatusCode, err)
+	}
+	return c
+}
+
+func queueNamed(c config.Catalog, id string) (config.Queue, bool) {
+	for _, q := range c.Queues {
+		if q.ID == id {
+			return q, true
+		}
+	}
+	return config.Queue{}, false
+}
+
+// TestAdminsChangingAtOnceBothLand: two admins rename different queues at the same moment,
+// round after round; every rename lands, none is overwritten by the other admin's copy of
+// the configuration.
+func TestAdminsChangingAtOnceBothLand(t *testing.T) {
+	p := newFixture(t).Prefix
+	ann, bob := "token-"+p+"-admin-ann", "token-"+p+"-admin-bob"
+	loadCatalog(t, config.Catalog{
+		Queues: []config.Queue{
+			{ID: p + "-adm", Name: "Root", LineOfBusiness: p + "-adm"},
+			{ID: p + "-adm-x", Name: "X", LineOfBusiness: p + "-adm", Parent: p + "-adm", Order: 1},
+			{ID: p + "-adm-y", Name: "Y", LineOfBusiness: p + "-adm", Parent: p + "-adm", Order: 2},
+		},
+		Agents: []config.Agent{
+			{ID: p + "-ann", Name: "Ann", Role: "admin", Token: ann},
+			{ID: p + "-bob", Name: "Bob", Role: "admin", Token: bob},
+		},
+	})
+	for round := range 3 {
+		var wg sync.WaitGroup
+		for _, c := range []struct{ token, queue string }{{ann, p + "-adm-x"}, {bob, p + "-adm-y"}} {
+			wg.Go(func() {
+				body := map[string]any{"name": fmt.Sprintf("%s round %d", c.queue, round), "parent": p + "-adm", "lineOfBusiness": p + "-adm"}
+				if code, e := adminCall(t, c.token, "PUT", "/queues/"+c.queue, body); code != http.StatusOK {
+					t.Errorf("PUT /queues/%s = %d %+v", c.queue, code, e)
+				}
+			})
+		}
+		wg.Wait()
+		got := adminConfig(t, ann)
+		for _, id := range []string{p + "-adm-x", p + "-adm-y"} {
+			if q, _ := queueNamed(got, id); q.Name != fmt.Sprintf("%s round %d", id, round) {
+				t.Fatalf("round %d: queue %s is named %q: a concurrent change was lost", round, id, q.Name)
+			}
+		}
+	}
+}
+
+// TestAdminInvalidChangeChangesNothing: a change with several problems is refused with each
+// of them named, and the configuration stays as it was.
+func TestAdminInvalidChangeChangesNothing(t *testing.T) {
+	p := newFixture(t).Prefix
+	admin := "token-" + p + "-admin"
+	loadCatalog(t, config.Catalog{
+		Queues: []config.Queue{{ID: p + "-inv", Name: "Root", LineOfBusiness: p + "-inv"}, {ID: p + "-inv-a", Name: "A", LineOfBusiness: p + "-inv", Parent: p + "-inv"}},
+		Agents: []config.Agent{{ID: p + "-admin", Name: "Ada", Role: "admin", Token: admin}},
+	})
+	before := adminConfig(t, admin)
+	code, e := adminCall(t, admin, "PUT", "/queues/"+p+"-inv-a", map[string]any{
+		"name": "A2", "lineOfBusiness": p + "-inv", "parent": p + "-nowhere", "keywords": []string{"STOP"}, "overflow": p + "-gone",
+	})
+	if code != http.StatusBadRequest || e.Error.Code != "invalid_config" {
+		t.Fatalf("invalid change = %d %+v, want 400 invalid_config", code, e)
+	}
+	for _, want := range []string{p + "-nowhere", "STOP", p + "-gone"} {
+		if !strings.Contains(e.Error.Message, want) {
+			t.Errorf("the refusal does not name %q: %s", want, e.Error.Message)
+		}
+	}
+	after := adminConfig(t, admin)
+	if q, _ := queueNamed(after, p+"-inv-a"); q.Name != "A" || q.Parent != p+"-inv" {
+		t.Errorf("the refused change was stored: %+v", q)
+	}
+	if len(after.Queues) != len(before.Queues) || len(after.Agents) != len(before.Agents) || len(after.Numbers) != len(before.Numbers) {
+		t.Errorf("the configuration changed: %d/%d/%d queues/agents/numbers before, %d/%d/%d after",
+			len(before.Queues), len(before.Agents), len(before.Numbers), len(after.Queues), len(after.Agents), len(after.Numbers))
 	}
 }

@@ -112,6 +112,7 @@ func TestShortCodeStopIsConfirmedOnceByUs(t *testing.T) {
 		}
 	}
 	expectSMS(t, ctx, phone, 3, "You are unsubscribed")
+	waitIdle(t)
 	if got := bodies(sentTo(phone)); len(got) != 3 {
 		t.Errorf("consumer got %q, want consent, menu and one opt-out confirmation", got)
 	}

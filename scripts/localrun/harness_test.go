@@ -69,7 +69,7 @@ func TestMain(m *testing.M) {
 		DropChatEvents: func(e bus.ChatEvent) bool {
 			return strings.HasPrefix(e.SessionID, "C"+dropPrefix) && e.Type != bus.ChatResent
 		},
-		SweepGrace:       300 * time.Millisecond,
+		SweepGrace:       sweepGrace,
 		CRMWebhookSecret: webhookSecret,
 		HubSpotToken:     hubspotToken, HubSpotAPIURL: hubspotSrv.URL,
 	})

@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -59,6 +61,8 @@ type Runner struct {
 	Media *localstorage.Server
 	Store *store.Store
 	fs    *firestore.Client
+	// pipeline follows the functions' work for WaitIdle (idle.go).
+	pipeline *pipeline
 }
 
 // Start checks the emulators, provisions topics and push subscriptions, loads configuration,
@@ -119,7 +123,8 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("firestore emulator: %w", err)
 	}
-	r := &Runner{BaseURL: base, Store: store.New(fs), fs: fs}
+	r := &Runner{BaseURL: base, Store: store.New(fs), fs: fs,
+		pipeline: newPipeline(o.ProjectID, []string{env.InboundTopic, env.OutboundTopic, env.BulkTopic, env.ChatEventsTopic})}
 	if o.ConfigFile != "" {
 		c, err := config.LoadFile(o.ConfigFile)
 		if err != nil {
@@ -140,12 +145,13 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	}
 	r.Media = gcs
 	// The runner builds the functions' app itself, so that options and test hooks apply.
-	a, err := app.New(ctx, config.FromEnv(), append(mediaOpts, o.AppOptions...)...)
+	a, err := app.New(ctx, config.FromEnv(), slices.Concat(mediaOpts, o.AppOptions, r.pipeline.options())...)
 	if err != nil {
 		return nil, err
 	}
 	a.Timers.Drop = o.DropTimers
 	a.Events.Drop = o.DropChatEvents
+	r.pipeline.timers = a.Timers.Due
 	smsdesk.Use(a)
 	// The agent API has routes below its name; in the cloud its function gets every path.
 	for path, fn := range map[string]func(http.ResponseWriter, *http.Request){
@@ -158,7 +164,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	for path, fn := range map[string]func(context.Context, event.Event) error{
 		"/conversation/": smsdesk.Conversation, "/sender/": smsdesk.Sender, "/bulk/": smsdesk.Bulk, "/crmsync/": smsdesk.CRMSync,
 	} {
-		if err := funcframework.RegisterCloudEventFunctionContext(ctx, path, fn); err != nil {
+		if err := funcframework.RegisterCloudEventFunctionContext(ctx, path, r.pipeline.track(strings.Trim(path, "/"), fn)); err != nil {
 			return nil, err
 		}
 	}

@@ -44,6 +44,7 @@ func TestStopEndsChatAndSilencesNumberUntilStart(t *testing.T) {
 	if sid := activeSession(t, ctx, f.Number, phone); sid != "" {
 		t.Errorf("an opted-out consumer's text opened chat %s", sid)
 	}
+	waitIdle(t)
 	if got := sentTo(phone); len(got) != 5 {
 		t.Fatalf("after STOP the consumer got %q", bodies(got[5:]))
 	}
@@ -54,6 +55,7 @@ func TestStopEndsChatAndSilencesNumberUntilStart(t *testing.T) {
 	text(t, phone, f.Number, "START")
 	text(t, phone, f.Number, "I'm back")
 	expectSMS(t, ctx, phone, 6, "ENGLISH")
+	waitIdle(t)
 	if got := bodies(sentTo(phone)); len(got) != 6 {
 		t.Errorf("after START the consumer got %q, want only the menu (consent was given before)", got[5:])
 	}
@@ -86,6 +88,7 @@ func TestRevokeAndOptOutEndTheChat(t *testing.T) {
 		if last := inbox[len(inbox)-1]; !last.ByCarrier || last.Body != carriersim.CarrierReplies["STOP"] {
 			t.Errorf("%s: the phone's last message is %q, want the carrier's confirmation", word, last.Body)
 		}
+		waitIdle(t)
 		if got := sentTo(phone); len(got) != 5 {
 			t.Errorf("%s: we sent %q after it", word, bodies(got[5:]))
 		}

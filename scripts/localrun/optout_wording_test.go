@@ -64,6 +64,7 @@ func TestOptOutWordingInReplyToNotificationOptsOut(t *testing.T) {
 	if code, r := notify(t, key, number, phone); code != http.StatusConflict || r.Error.Code != "opted_out" || !strings.Contains(r.Error.Message, "sms:"+sid) {
 		t.Errorf("notification after the reply = %d %+v, want 409 opted_out citing %s", code, r.Error, sid)
 	}
+	waitIdle(t)
 	if got := bodies(sentTo(phone)); len(got) != 2 {
 		t.Errorf("consumer got %q, want the notification and one confirmation", got)
 	}
@@ -144,6 +145,7 @@ func TestOptOutWordingInSupportChatIsFlagged(t *testing.T) {
 	if code, r := notify(t, key, number, phone); code != http.StatusConflict || r.Error.Code != "opted_out" || !strings.Contains(r.Error.Message, sid) {
 		t.Errorf("notification after the agent's opt-out = %d %+v", code, r.Error)
 	}
+	waitIdle(t)
 	if got := bodies(sentTo(phone)); len(got) != 7 {
 		t.Errorf("consumer got %q", got)
 	}

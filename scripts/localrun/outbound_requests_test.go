@@ -146,6 +146,7 @@ func TestBulkFillsEachRecipientsVariables(t *testing.T) {
 	ctx := testCtx(t)
 	expectSMS(t, ctx, phones[0], 1, "Hi Ada, your order A-1 is on its way.")
 	expectSMS(t, ctx, phones[3], 1, "Hi Cy, your order A-4 is on its way.")
+	waitIdle(t)
 	for i, want := range []string{"{name}", "{order}"} {
 		r := job.Results[i+1]
 		if r.Status != "refused" || r.Code != "missing_variable" || !strings.Contains(r.Message, want) {
@@ -180,6 +181,7 @@ func TestEmptyVariablesAreRefusedLikeMissingOnes(t *testing.T) {
 	if code < 400 || code >= 500 || !strings.Contains(out.Error.Message, "{order}") {
 		t.Errorf("predefined message with an empty variable = %d %+v", code, out.Error)
 	}
+	waitIdle(t)
 	if got := sentTo(phone); len(got) != 0 {
 		t.Errorf("sent %q", bodies(got))
 	}

@@ -162,7 +162,7 @@ func TestIdempotentRetrySendsOnce(t *testing.T) {
 	if code, r, _ := outCall(t, key, "/messages", "order-77", body); code != 422 || r.Error.Code != "idempotency_key_reused" {
 		t.Errorf("key reused for another request = %d %+v", code, r.Error)
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitIdle(t)
 	if got := sentTo(phone); len(got) != 1 {
 		t.Errorf("retries sent %d texts: %q", len(got), bodies(got))
 	}
@@ -325,7 +325,7 @@ func TestBulkSendReportsEachRecipient(t *testing.T) {
 		}
 		expectSMS(t, ctx, ph, 1, fmt.Sprintf("your order %d is ready", i))
 	}
-	time.Sleep(200 * time.Millisecond)
+	waitIdle(t)
 	for i, ph := range phones {
 		if got := len(sentTo(ph)); i != 7 && i != 9 && got != 1 {
 			t.Errorf("recipient %d got %d texts", i, got)

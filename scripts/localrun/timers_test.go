@@ -127,7 +127,19 @@ func TestSweeperFiresLostTimers(t *testing.T) {
 		t.Fatalf("text: %v %d", err, res.StatusCode)
 	}
 	expectSMS(t, ctx, phone, 2, "Reply 1")
-	time.Sleep(time.Second) // the warning was due 500 ms in, but its timer was lost
+	// The warning's timer was lost: once its deadline and the sweeper's grace have passed
+	// and nothing is at work, nothing has warned the consumer.
+	var due time.Time
+	for _, d := range chatOf(t, ctx, number, phone, sid).Deadlines {
+		if due.IsZero() || d.Before(due) {
+			due = d
+		}
+	}
+	if due.IsZero() {
+		t.Fatal("the chat has no deadline")
+	}
+	time.Sleep(time.Until(due.Add(sweepGrace)))
+	waitIdle(t)
 	if got := len(sentTo(phone)); got != 2 {
 		t.Fatalf("a lost timer acted: %q", bodies(sentTo(phone)))
 	}

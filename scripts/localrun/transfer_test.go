@@ -141,6 +141,7 @@ func TestTransferFailuresKeepTheChat(t *testing.T) {
 	if n != 5 {
 		t.Errorf("ana was told of %d failed transfers: %+v", n, evs.Events)
 	}
+	waitIdle(t)
 	if got := len(sentTo(phone)); got != 5 {
 		t.Errorf("consumer got %d messages; failed transfers must not text them", got)
 	}

@@ -84,6 +84,7 @@ func TestRetriedWebhookIsProcessedOnce(t *testing.T) {
 	wg.Wait()
 	text(t, phone, f.Number, "2")
 	expectSMS(t, ctx, phone, 3, "1 para General")
+	waitIdle(t)
 	if got := bodies(sentTo(phone)); len(got) != 3 {
 		t.Errorf("consumer got %d messages, want consent, menu, submenu: %q", len(got), got)
 	}
@@ -106,6 +107,7 @@ func TestPubSubRedeliveryAppliesOnce(t *testing.T) {
 	}
 	text(t, phone, f.Number, "1")
 	expectSMS(t, ctx, phone, 3, "BILLING")
+	waitIdle(t)
 	if got := bodies(sentTo(phone)); len(got) != 3 {
 		t.Errorf("consumer got %d messages, want 3: %q", len(got), got)
 	}

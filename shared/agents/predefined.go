@@ -31,13 +31,7 @@ func (d *Desk) ReplyPredefined(ctx context.Context, agentID, agentName, sessionI
 		if p.ID != id {
 			continue
 		}
-		q, _ := line.Queue(s.QueueID)
-		all := map[string]string{"agent": agentName, "queue": q.NameIn(s.Language)}
-		for k, v := range vars {
-			all[k] = v
-		}
-		all["brand"] = line.Number.Brand
-		text, err := config.Fill(p.Text, all)
+		text, err := predefinedText(p, line, s, agentName, vars)
 		var missing *config.MissingValueError
 		if errors.As(err, &missing) {
 			return session.Entry{}, fmt.Errorf("%w: predefined message %s needs a value for %s in \"variables\"", ErrInvalid, ids.Short(id), missing.Placeholder)
@@ -45,4 +39,12 @@ func (d *Desk) ReplyPredefined(ctx context.Context, agentID, agentName, sessionI
 		return d.Reply(ctx, agentID, sessionID, text)
 	}
 	return session.Entry{}, fmt.Errorf("%w: no predefined message %s for this chat's queue and language (%s)", ErrInvalid, ids.Short(id), s.Language)
+}
+
+// predefinedText fills a canned message: {agent}, {queue} and {brand} by smsdesk (they win
+// over variables of those names, see config.Fill), any other placeholder from vars.
+func predefinedText(p config.Predefined, line config.Line, s session.Session, agentName string, vars map[string]string) (string, error) {
+	q, _ := line.Queue(s.QueueID)
+	ours := map[string]string{"agent": agentName, "queue": q.NameIn(s.Language), "brand": line.Number.Brand}
+	return config.Fill(p.Text, ours, vars)
 }

@@ -167,7 +167,7 @@ func (l Line) Predefined(id, lang string) []Predefined {
 
 // Message resolves a system message of the given kind in lang, looking at the queue and its
 // ancestors, then the number, then the built-in texts, each first in lang and then in the
-// number's default language. {name} placeholders are filled from vars and the brand (see Fill).
+// number's default language. {brand} is the number's, other {name} placeholders are filled from vars (see Fill).
 func (l Line) Message(kind, lang, queueID string, vars map[string]string) string {
 	text := l.lookup(kind, lang, queueID)
 	if text == "" && l.Number.DefaultLanguage != "" {
@@ -176,13 +176,9 @@ func (l Line) Message(kind, lang, queueID string, vars map[string]string) string
 	if text == "" {
 		text = l.lookup(kind, "en", queueID)
 	}
-	all := map[string]string{"brand": l.Number.Brand}
-	for k, v := range vars {
-		all[k] = v
-	}
 	// A system message goes out whatever: a placeholder without a value stays as written,
 	// where the business sees what its configuration lacks, rather than leaving a gap.
-	text, _ = Fill(text, all)
+	text, _ = Fill(text, map[string]string{"brand": l.Number.Brand}, vars)
 	return text
 }
 

@@ -3,7 +3,6 @@ package metering_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -11,16 +10,9 @@ import (
 	"cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 
+	"github.com/smsdesk/smsdesk/shared/internal/emulatortest"
 	"github.com/smsdesk/smsdesk/shared/metering"
 )
-
-func TestMain(m *testing.M) {
-	if os.Getenv("FIRESTORE_EMULATOR_HOST") == "" || os.Getenv("PUBSUB_EMULATOR_HOST") == "" {
-		fmt.Fprintln(os.Stderr, "metering tests count against the Firestore and Pub/Sub emulators: run scripts/test.sh")
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
-}
 
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -35,6 +27,7 @@ func projectID(t *testing.T) string {
 // meteredFirestore is a Firestore client on a fresh project with a new Meter installed.
 func meteredFirestore(t *testing.T) (*firestore.Client, *metering.Meter) {
 	t.Helper()
+	emulatortest.Firestore(t)
 	m := metering.New()
 	fs, err := firestore.NewClient(context.Background(), projectID(t), m.FirestoreOptions()...)
 	if err != nil {
@@ -166,6 +159,7 @@ func TestWritesCountOnlyWhenCommitted(t *testing.T) {
 }
 
 func TestPubSubPublishesCountMessages(t *testing.T) {
+	emulatortest.PubSub(t)
 	ctx := testCtx(t)
 	m := metering.New()
 	project := projectID(t)

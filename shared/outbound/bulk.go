@@ -63,7 +63,7 @@ type Bulk struct {
 func (b *Bulk) Accept(ctx context.Context, caller, fingerprint string, req BulkBatch) (store.BulkJob, error) {
 	n := len(req.Recipients)
 	if n == 0 || n > MaxBulkRecipients {
-		return store.BulkJob{}, refuse(400, "invalid_recipients", "give 1 to %d recipients; got %d", MaxBulkRecipients, n)
+		return store.BulkJob{}, refuse(Invalid, "invalid_recipients", "give 1 to %d recipients; got %d", MaxBulkRecipients, n)
 	}
 	if _, _, err := b.Texts.text(ctx, Request{From: req.From, Body: req.Body, Template: req.Template, Language: req.Language}); err != nil {
 		return store.BulkJob{}, err
@@ -74,7 +74,7 @@ func (b *Bulk) Accept(ctx context.Context, caller, fingerprint string, req BulkB
 		return job, err
 	}
 	if stored.Caller != caller || stored.RequestHash != fingerprint {
-		return job, refuse(422, "idempotency_key_reused", "bulk job %s was made by another request; use a new key for a new request", job.ID)
+		return job, refuse(KeyReused, "idempotency_key_reused", "bulk job %s was made by another request; use a new key for a new request", job.ID)
 	}
 	for start := 0; start < n; start += batchSize {
 		batch := req
@@ -122,11 +122,11 @@ func (b *Bulk) Process(ctx context.Context, batch BulkBatch) error {
 // Job returns a caller's bulk job with its results.
 func (b *Bulk) Job(ctx context.Context, caller, id string) (store.BulkJob, []store.BulkResult, error) {
 	if !jobIDPattern.MatchString(id) {
-		return store.BulkJob{}, nil, refuse(404, "not_found", "no bulk job %q of yours: job ids look like B0123456789abcdef01234567", id)
+		return store.BulkJob{}, nil, refuse(NotFound, "not_found", "no bulk job %q of yours: job ids look like B0123456789abcdef01234567", id)
 	}
 	j, results, err := b.Store.BulkJob(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && j.Caller != caller) {
-		return j, nil, refuse(404, "not_found", "no bulk job %q of yours", id)
+		return j, nil, refuse(NotFound, "not_found", "no bulk job %q of yours", id)
 	}
 	return j, results, err
 }

@@ -7,17 +7,26 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"time"
 
 	"github.com/smsdesk/smsdesk/shared/store"
 )
 
-// Remembrance stores the answer given to each (caller, Idempotency-Key).
+// Remembrance stores the answer given to each Idempotency-Key under the record id Once
+// gives it.
 type Remembrance interface {
-	BeginIdempotent(ctx context.Context, caller, key, requestHash string) (*store.Remembered, error)
-	FinishIdempotent(ctx context.Context, caller, key string, status int, body []byte) error
+	// ClaimIdempotencyKey creates record id as r, unless it exists: then it returns the
+	// record found and creates nothing.
+	ClaimIdempotencyKey(ctx context.Context, id string, r store.Remembered) (*store.Remembered, error)
+	// FinishIdempotent stores the answer on record id.
+	FinishIdempotent(ctx context.Context, id string, status int, body []byte) error
+	// ForgetIdempotent deletes record id, freeing its key.
+	ForgetIdempotent(ctx context.Context, id string) error
 }
+
+// KeyTTL is how long an Idempotency-Key is remembered.
+const KeyTTL = 24 * time.Hour
 
 // Fingerprint identifies a request by its route and its content as parsed JSON, so the same
 // request sent again with other whitespace or key order is a retry, and the same body sent to
@@ -43,40 +52,64 @@ func requestID(caller, route, key string) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// Answer is the HTTP answer to an API request.
+// keyRecordID is the id of the record of a caller's Idempotency-Key: one per caller and
+// key, whatever the route, so that the key sent to another route is found and refused.
+func keyRecordID(caller, key string) string {
+	sum := sha256.Sum256([]byte(caller + "\x00" + key))
+	return hex.EncodeToString(sum[:])
+}
+
+// Answer is the answer to an API request, kept as the caller received it: Once stores
+// Status and Body as given and gives them back to a retry, without reading them.
 type Answer struct {
 	Status   int
 	Body     []byte
 	Replayed bool // the answer given to an earlier identical request
+	// Retry marks an answer that is not final (a failure of ours, not a refusal): it is not
+	// remembered, so a retry with the same key tries again.
+	Retry bool
 }
 
 // Once answers a request at most once per Idempotency-Key: the same request again gets the
-// first answer back, and the key with another request is refused. answer gets the id the
-// request's texts are stored under (fixed by the key, so a retry finds them; fresh without a
-// key) and the request's fingerprint. An answer of 5xx is not remembered, so a retry tries
-// again.
+// first answer back, the key with another request (or on another route) is refused
+// (KeyReused), and the key of a request still being answered is refused too (InProgress).
+// answer gets the id the request's texts are stored under (fixed by the key, so a retry finds
+// them; fresh without a key) and the request's fingerprint. An answer marked Retry is not
+// remembered.
 func (s *Service) Once(ctx context.Context, r Remembrance, caller, route, key string, raw []byte, answer func(id, fingerprint string) Answer) (Answer, error) {
 	fp, err := Fingerprint(route, raw)
 	if err != nil {
-		return Answer{}, refuse(400, "invalid_json", "%s", err)
+		return Answer{}, refuse(Invalid, "invalid_json", "%s", err)
 	}
 	if key == "" {
 		return answer(randomID(), fp), nil
 	}
-	prev, err := r.BeginIdempotent(ctx, caller, key, fp)
+	rec := keyRecordID(caller, key)
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
+	}
+	prev, err := r.ClaimIdempotencyKey(ctx, rec, store.Remembered{RequestHash: fp, At: now, ExpireAt: now.Add(KeyTTL)})
 	switch {
-	case errors.Is(err, store.ErrKeyReused):
-		return Answer{}, refuse(422, "idempotency_key_reused", "%s; use a new key for a new request", err)
-	case errors.Is(err, store.ErrInProgress):
-		return Answer{}, refuse(409, "in_progress", "%s; retry shortly", err)
 	case err != nil:
-		return Answer{}, err
+		return Answer{}, fmt.Errorf("idempotency key: %w", err)
+	case prev != nil && prev.RequestHash != fp:
+		return Answer{}, refuse(KeyReused, "idempotency_key_reused", "idempotency key was used with a different request; use a new key for a new request")
+	case prev != nil && !prev.Done:
+		return Answer{}, refuse(InProgress, "in_progress", "a request with this idempotency key is in progress; retry shortly")
 	case prev != nil:
 		return Answer{Status: prev.Status, Body: prev.Body, Replayed: true}, nil
 	}
 	a := answer(requestID(caller, route, key), fp)
-	if err := r.FinishIdempotent(context.WithoutCancel(ctx), caller, key, a.Status, a.Body); err != nil {
-		// The answer stands; a retry finds the key in progress until the record expires.
+	// The answer stands whatever happens to the record: stored, a retry finds the key in
+	// progress until the record expires; forgotten, a retry tries again.
+	ctx = context.WithoutCancel(ctx)
+	if a.Retry {
+		err = r.ForgetIdempotent(ctx, rec)
+	} else {
+		err = r.FinishIdempotent(ctx, rec, a.Status, a.Body)
+	}
+	if err != nil {
 		s.Log.Error("idempotent answer not stored", "caller", caller, "err", err)
 	}
 	return a, nil

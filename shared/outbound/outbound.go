@@ -77,9 +77,31 @@ type Request struct {
 	holdQuiet bool
 }
 
-// Error is a refused request: HTTP status, a code and what to fix.
+// Kind says why a request is refused, for the API to answer accordingly.
+type Kind int
+
+// Kinds of refusal.
+const (
+	// Invalid is a malformed request: a bad number, body, time or variable.
+	Invalid Kind = iota + 1
+	// Unknown names what the business has not configured: a sender, template, queue or agent.
+	Unknown
+	// NotAllowedNow is a request refused for now: quiet hours (NextAllowedAt says until when).
+	NotAllowedNow
+	// ConsumerState is refused by the consumer's state: opted out, no consent, already in a
+	// chat, or a possible opt-out request not yet settled.
+	ConsumerState
+	// KeyReused is an Idempotency-Key (or bulk job) already used by another request.
+	KeyReused
+	// InProgress is an Idempotency-Key whose first request is still being answered.
+	InProgress
+	// NotFound is a bulk job that is not the caller's, or does not exist.
+	NotFound
+)
+
+// Error is a refused request: its kind, a code and what to fix.
 type Error struct {
-	Status        int
+	Kind          Kind
 	Code          string
 	Message       string
 	NextAllowedAt time.Time // for quiet hours
@@ -87,8 +109,8 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
-func refuse(status int, code, format string, a ...any) *Error {
-	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, a...)}
+func refuse(kind Kind, code, format string, a ...any) *Error {
+	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, a...)}
 }
 
 // Sent is an accepted text.
@@ -107,34 +129,29 @@ type Sent struct {
 func (s *Service) prepare(ctx context.Context, r *Request) (config.Line, error) {
 	switch {
 	case !phone.ValidE164(r.To):
-		return config.Line{}, refuse(400, "invalid_to", "to: %v", phone.CheckE164(r.To))
+		return config.Line{}, refuse(Invalid, "invalid_to", "to: %v", phone.CheckE164(r.To))
 	case !phone.ValidBusinessNumber(r.From):
-		return config.Line{}, refuse(400, "invalid_from", "from %.48q is neither an E.164 number like +18005550100 nor a short code", r.From)
+		return config.Line{}, refuse(Invalid, "invalid_from", "from %.48q is neither an E.164 number like +18005550100 nor a short code", r.From)
 	}
 	line, text, err := s.text(ctx, *r)
 	if err != nil {
 		return line, err
 	}
-	vars := make(map[string]string, len(r.Vars)+1)
-	for k, v := range r.Vars {
-		vars[k] = v
-	}
-	vars["brand"] = line.Number.Brand
-	body, err := config.Fill(text, vars)
+	body, err := config.Fill(text, map[string]string{"brand": line.Number.Brand}, r.Vars)
 	var missing *config.MissingValueError
 	if errors.As(err, &missing) {
 		what := "the text"
 		if r.Template != "" {
 			what = fmt.Sprintf("template %q", r.Template)
 		}
-		return line, refuse(400, "missing_variable", "%s needs a non-empty value for %s in \"variables\"", what, missing.Placeholder)
+		return line, refuse(Invalid, "missing_variable", "%s needs a non-empty value for %s in \"variables\"", what, missing.Placeholder)
 	}
 	r.Body = strings.TrimSpace(body)
 	if r.Body == "" {
-		return line, refuse(400, "empty_body", `the text is empty: give "body" or "template"`)
+		return line, refuse(Invalid, "empty_body", `the text is empty: give "body" or "template"`)
 	}
 	if n := len([]rune(r.Body)); n > compliance.MaxBodyChars {
-		return line, refuse(400, "body_too_long", "the text has %d characters; carriers take at most %d", n, compliance.MaxBodyChars)
+		return line, refuse(Invalid, "body_too_long", "the text has %d characters; carriers take at most %d", n, compliance.MaxBodyChars)
 	}
 	return line, nil
 }
@@ -143,23 +160,23 @@ func (s *Service) prepare(ctx context.Context, r *Request) (config.Line, error) 
 // body, or the template in the request's language.
 func (s *Service) text(ctx context.Context, r Request) (config.Line, string, error) {
 	if !phone.ValidBusinessNumber(r.From) {
-		return config.Line{}, "", refuse(400, "invalid_from", "from %.48q is neither an E.164 number like +18005550100 nor a short code", r.From)
+		return config.Line{}, "", refuse(Invalid, "invalid_from", "from %.48q is neither an E.164 number like +18005550100 nor a short code", r.From)
 	}
 	line, err := s.Store.Line(ctx, r.From)
 	if errors.Is(err, store.ErrNotFound) {
-		return line, "", refuse(422, "unknown_sender", "from %s is not one of the business's numbers", r.From)
+		return line, "", refuse(Unknown, "unknown_sender", "from %s is not one of the business's numbers", r.From)
 	}
 	if err != nil {
 		return line, "", err
 	}
 	if r.Template == "" {
 		if strings.TrimSpace(r.Body) == "" {
-			return line, "", refuse(400, "empty_body", `the text is empty: give "body" or "template"`)
+			return line, "", refuse(Invalid, "empty_body", `the text is empty: give "body" or "template"`)
 		}
 		return line, r.Body, nil
 	}
 	if r.Body != "" {
-		return line, "", refuse(400, "invalid_body", `send either "body" or "template", not both`)
+		return line, "", refuse(Invalid, "invalid_body", `send either "body" or "template", not both`)
 	}
 	lang := r.Language
 	if lang == "" {
@@ -167,7 +184,7 @@ func (s *Service) text(ctx context.Context, r Request) (config.Line, string, err
 	}
 	t, err := s.Store.Template(ctx, r.Template, lang)
 	if errors.Is(err, store.ErrNotFound) {
-		return line, "", refuse(422, "unknown_template", "there is no template %q in language %q", r.Template, lang)
+		return line, "", refuse(Unknown, "unknown_template", "there is no template %q in language %q", r.Template, lang)
 	}
 	if err != nil {
 		return line, "", err
@@ -179,15 +196,15 @@ func (s *Service) text(ctx context.Context, r Request) (config.Line, string, err
 func refusal(err error) error {
 	for _, c := range []struct {
 		sentinel error
-		status   int
+		kind     Kind
 		code     string
 	}{
-		{store.ErrOptedOut, 409, "opted_out"}, {store.ErrNoConsent, 409, "no_consent"},
-		{store.ErrBusy, 409, "in_chat"}, {store.ErrNotFound, 422, "unknown_agent"},
-		{store.ErrOptOutPending, 409, "possible_opt_out"},
+		{store.ErrOptedOut, ConsumerState, "opted_out"}, {store.ErrNoConsent, ConsumerState, "no_consent"},
+		{store.ErrBusy, ConsumerState, "in_chat"}, {store.ErrNotFound, Unknown, "unknown_agent"},
+		{store.ErrOptOutPending, ConsumerState, "possible_opt_out"},
 	} {
 		if errors.Is(err, c.sentinel) {
-			return refuse(c.status, c.code, "%s", detail(err, c.sentinel))
+			return refuse(c.kind, c.code, "%s", detail(err, c.sentinel))
 		}
 	}
 	return err
@@ -214,13 +231,13 @@ func (s *Service) Notify(ctx context.Context, r Request) (Sent, error) {
 	if at.IsZero() {
 		at = now
 	} else if at.Before(now.Add(-time.Minute)) {
-		return Sent{}, refuse(400, "invalid_send_at", "sendAt %s is in the past", at.Format(time.RFC3339))
+		return Sent{}, refuse(Invalid, "invalid_send_at", "sendAt %s is in the past", at.Format(time.RFC3339))
 	}
 	loc := line.Location()
 	if r.TimeZone != "" {
 		l, err := time.LoadLocation(r.TimeZone)
 		if err != nil {
-			return Sent{}, refuse(400, "invalid_time_zone", "timeZone %q is not an IANA time zone like America/Chicago", r.TimeZone)
+			return Sent{}, refuse(Invalid, "invalid_time_zone", "timeZone %q is not an IANA time zone like America/Chicago", r.TimeZone)
 		}
 		loc = l
 	} else if c, err := s.Store.Consumer(ctx, r.From, r.To); err == nil {
@@ -229,7 +246,7 @@ func (s *Service) Notify(ctx context.Context, r Request) (Sent, error) {
 	if next := line.Quiet.NextAllowed(at, loc); next.After(at) && r.holdQuiet {
 		at = next
 	} else if next.After(at) {
-		e := refuse(422, "quiet_hours", "%s is within quiet hours for %s (%s); the next allowed time is %s: pass it as sendAt",
+		e := refuse(NotAllowedNow, "quiet_hours", "%s is within quiet hours for %s (%s); the next allowed time is %s: pass it as sendAt",
 			at.In(loc).Format(time.RFC3339), r.To, loc, next.Format(time.RFC3339))
 		e.NextAllowedAt = next
 		return Sent{}, e
@@ -255,7 +272,7 @@ func (s *Service) Notify(ctx context.Context, r Request) (Sent, error) {
 // consumer's reply continues it.
 func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 	if (r.Agent == "") == (r.Queue == "") {
-		return Sent{}, refuse(400, "invalid_owner", `name exactly one owner of the chat: "agent" or "queue"`)
+		return Sent{}, refuse(Invalid, "invalid_owner", `name exactly one owner of the chat: "agent" or "queue"`)
 	}
 	line, err := s.prepare(ctx, &r)
 	if err != nil {
@@ -269,7 +286,7 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 	} else {
 		q, ok := line.Queue(r.Queue)
 		if !ok || line.IsMenu(r.Queue) {
-			return Sent{}, refuse(422, "unknown_queue", "queue %q is not a queue that holds chats in this number's line of business", r.Queue)
+			return Sent{}, refuse(Unknown, "unknown_queue", "queue %q is not a queue that holds chats in this number's line of business", r.Queue)
 		}
 		c.State, c.QueueID, c.QueuedAt, c.Priority = session.Queued, q.ID, now, q.Priority
 	}

@@ -169,25 +169,3 @@ func readAll[T any](ctx context.Context, q interface {
 	}
 	return nil
 }
-
-// Config kinds for DeleteConfig.
-const (
-	KindNumber = colNumbers
-	KindQueue  = colQueues
-	KindTeam   = colTeams
-	KindAgent  = colAgents
-)
-
-// DeleteConfig removes one configuration document (a number, queue, team or agent).
-func (s *Store) DeleteConfig(ctx context.Context, kind, id string) error {
-	if err := checkID(kind, id); err != nil {
-		return err
-	}
-	if _, err := s.fs.Collection(kind).Doc(id).Delete(ctx); err != nil {
-		return fmt.Errorf("delete %s %s: %w", kind, id, err)
-	}
-	s.mu.Lock()
-	s.forgetConfigLocked()
-	s.mu.Unlock()
-	return nil
-}

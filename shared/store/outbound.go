@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -14,10 +12,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-const (
-	colAPIKeys     = "apiKeys"
-	colIdempotency = "idempotency"
-)
+const colAPIKeys = "apiKeys"
 
 // ErrOptedOut reports a consumer who opted out; ErrBusy a consumer already in a chat; and
 // ErrNoConsent a consumer with no consent on record.
@@ -145,69 +140,4 @@ func (s *Store) APIKeyName(ctx context.Context, key string) (string, error) {
 		return "", ErrNotFound
 	}
 	return docs[0].Ref.ID, nil
-}
-
-// Remembered is a stored answer to an idempotent request.
-type Remembered struct {
-	RequestHash string    `firestore:"requestHash"`
-	Done        bool      `firestore:"done"`
-	Status      int       `firestore:"status"`
-	Body        []byte    `firestore:"body"`
-	At          time.Time `firestore:"at"`
-	ExpireAt    time.Time `firestore:"expireAt"`
-}
-
-// Errors of idempotent requests.
-var (
-	ErrKeyReused  = errors.New("idempotency key was used with a different request")
-	ErrInProgress = errors.New("a request with this idempotency key is in progress")
-)
-
-func idemRef(s *Store, caller, key string) *firestore.DocumentRef {
-	sum := sha256.Sum256([]byte(caller + "\x00" + key))
-	return s.fs.Collection(colIdempotency).Doc(hex.EncodeToString(sum[:]))
-}
-
-// BeginIdempotent claims (caller, key) for a request. It returns the stored answer when the
-// same request was answered before.
-func (s *Store) BeginIdempotent(ctx context.Context, caller, key, requestHash string) (*Remembered, error) {
-	ref := idemRef(s, caller, key)
-	now := time.Now()
-	_, err := ref.Create(ctx, Remembered{RequestHash: requestHash, At: now, ExpireAt: now.Add(24 * time.Hour)})
-	if err == nil {
-		return nil, nil
-	}
-	if !IsAlreadyExists(err) {
-		return nil, fmt.Errorf("idempotency key: %w", err)
-	}
-	snap, err := ref.Get(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("idempotency key: %w", err)
-	}
-	var r Remembered
-	if err := snap.DataTo(&r); err != nil {
-		return nil, err
-	}
-	switch {
-	case r.RequestHash != requestHash:
-		return nil, ErrKeyReused
-	case !r.Done:
-		return nil, ErrInProgress
-	}
-	return &r, nil
-}
-
-// FinishIdempotent stores the answer; a failed request (status 0) frees the key for a retry.
-func (s *Store) FinishIdempotent(ctx context.Context, caller, key string, status int, body []byte) error {
-	ref := idemRef(s, caller, key)
-	var err error
-	if status == 0 || status >= 500 {
-		_, err = ref.Delete(ctx)
-	} else {
-		_, err = ref.Update(ctx, []firestore.Update{{Path: "done", Value: true}, {Path: "status", Value: status}, {Path: "body", Value: body}})
-	}
-	if err != nil {
-		return fmt.Errorf("idempotency key: %w", err)
-	}
-	return nil
 }

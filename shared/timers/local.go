@@ -45,9 +45,10 @@ type Local struct {
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 
-	mu     sync.Mutex
-	closed bool
-	seen   map[string]bool // names ever scheduled
+	mu      sync.Mutex
+	closed  bool
+	seen    map[string]bool      // names ever scheduled
+	pending map[string]time.Time // names not yet delivered (or given up), with their due time
 }
 
 // NewLocal returns a Local that delivers to url, signing with secret. A nil client gets one with
@@ -70,6 +71,7 @@ func NewLocal(url string, secret []byte, client *http.Client, log *slog.Logger) 
 		done:       done,
 		stop:       stop,
 		seen:       make(map[string]bool),
+		pending:    make(map[string]time.Time),
 	}
 }
 
@@ -94,6 +96,7 @@ func (l *Local) Schedule(ctx context.Context, t Timer) error {
 		return nil
 	}
 	l.seen[name] = true
+	l.pending[name] = t.Due
 	l.wg.Add(1)
 	go l.run(t, name)
 	return nil
@@ -102,6 +105,11 @@ func (l *Local) Schedule(ctx context.Context, t Timer) error {
 // run waits for t's due time and delivers it, retrying with doubling backoff.
 func (l *Local) run(t Timer, name string) {
 	defer l.wg.Done()
+	defer func() {
+		l.mu.Lock()
+		delete(l.pending, name)
+		l.mu.Unlock()
+	}()
 	if !l.sleep(time.Until(t.Due)) {
 		return
 	}
@@ -124,6 +132,21 @@ func (l *Local) run(t Timer, name string) {
 		}
 		backoff = min(2*backoff, localMaxBackoff)
 	}
+}
+
+// Due counts the timers due by now that are not delivered yet: waiting to be sent, being
+// delivered, or between retries. Timers due later are not counted; one given up on is not
+// either.
+func (l *Local) Due(now time.Time) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, due := range l.pending {
+		if !due.After(now) {
+			n++
+		}
+	}
+	return n
 }
 
 // sleep waits d and reports whether the Local is still open.

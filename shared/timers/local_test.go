@@ -232,3 +232,38 @@ func TestLocalDeliverSimulatesDuplicate(t *testing.T) {
 		t.Error("Deliver signed with the wrong secret succeeded; want the 403 reported")
 	}
 }
+
+// TestLocalDueCountsUndeliveredTimers: a timer counts as due from its due time until its
+// delivery is answered; one due later does not count yet.
+func TestLocalDueCountsUndeliveredTimers(t *testing.T) {
+	release, arrived := make(chan struct{}), make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+	}))
+	t.Cleanup(srv.Close)
+	l := newTestLocal(t, srv.URL, []byte("secret"))
+	now := time.Now()
+	later := Timer{SessionID: "chat-2", Kind: session.TimerExpire, Generation: 1, Due: now.Add(time.Hour)}
+	if err := l.Schedule(context.Background(), later); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Schedule(context.Background(), Timer{SessionID: "chat-1", Kind: session.TimerExpire, Generation: 1, Due: now}); err != nil {
+		t.Fatal(err)
+	}
+	<-arrived
+	if n := l.Due(time.Now()); n != 1 {
+		t.Errorf("while its delivery is unanswered Due = %d, want 1", n)
+	}
+	if n := l.Due(now.Add(2 * time.Hour)); n != 2 {
+		t.Errorf("two hours on Due = %d, want 2", n)
+	}
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for l.Due(time.Now()) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a delivered timer still counts as due")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,15 +12,8 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/crm"
 	"github.com/smsdesk/smsdesk/shared/crm/firestorecrm"
+	"github.com/smsdesk/smsdesk/shared/internal/emulatortest"
 )
-
-func TestMain(m *testing.M) {
-	if os.Getenv("FIRESTORE_EMULATOR_HOST") == "" {
-		fmt.Fprintln(os.Stderr, "firestorecrm tests need the Firestore emulator (FIRESTORE_EMULATOR_HOST): run scripts/test.sh")
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
-}
 
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -32,6 +24,7 @@ func testCtx(t *testing.T) context.Context {
 // client is a Firestore client on a project of its own.
 func client(t *testing.T) *firestore.Client {
 	t.Helper()
+	emulatortest.Firestore(t)
 	fs, err := firestore.NewClient(context.Background(), fmt.Sprintf("crm-%d", time.Now().UnixNano()))
 	if err != nil {
 		t.Fatalf("firestore client: %v", err)

@@ -1,0 +1,28 @@
+package agents
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// TestPredefinedFillsOursFirst: {agent}, {queue} and {brand} are smsdesk's, whatever the
+// agent's variables say; other placeholders come from the variables, and an empty one is
+// refused.
+func TestPredefinedFillsOursFirst(t *testing.T) {
+	line := config.NewLine(config.Number{Number: "+18005550100", Brand: "Shop", DefaultLanguage: "en", EntryQueue: "billing"},
+		[]config.Queue{{ID: "billing", Name: "Billing", Names: map[string]string{"es": "Facturación"}}})
+	p := config.Predefined{ID: "refund", Language: "es", Text: "{brand} ({queue}): {agent} aquí, su reembolso {order}"}
+	s := session.Session{QueueID: "billing", Language: "es"}
+	vars := map[string]string{"brand": "Evil Corp", "agent": "Someone", "queue": "Elsewhere", "order": "A-17"}
+	got, err := predefinedText(p, line, s, "Ana", vars)
+	if want := "Shop (Facturación): Ana aquí, su reembolso A-17"; err != nil || got != want {
+		t.Errorf("predefinedText = %q, %v; want %q", got, err, want)
+	}
+	var m *config.MissingValueError
+	if _, err := predefinedText(p, line, s, "Ana", map[string]string{"order": ""}); !errors.As(err, &m) || m.Placeholder != "{order}" {
+		t.Errorf("an empty variable = %v, want {order} missing", err)
+	}
+}
