@@ -122,7 +122,7 @@ var (
 		return &expiry.Handler{Timers: a.Conversation, Secret: a.Timers.Secret, Log: a.Log}
 	}}
 	sweeperHandler = lazyHandler{build: func(a *app.App) http.Handler {
-		return &sweeper.Handler{Sweeper: a.Conversation, CRM: a.CRMResend, Grace: a.Env.SweepGrace, Log: a.Log}
+		return &sweeper.Handler{Relay: a.Relay, Sweeper: a.Conversation, CRM: a.CRMResend, Grace: a.Env.SweepGrace, Log: a.Log}
 	}}
 )
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/ids"
-	"github.com/smsdesk/smsdesk/shared/session"
 )
 
 // Predefined lists the canned messages for one of the agent's chats, in the chat's language.
@@ -22,10 +21,10 @@ func (d *Desk) Predefined(ctx context.Context, agentID, sessionID string) ([]con
 // ReplyPredefined sends a canned message, filling {agent}, {queue}, {brand} and the caller's
 // variables; a placeholder left without a value, or with an empty one, is refused rather than
 // sent as is.
-func (d *Desk) ReplyPredefined(ctx context.Context, agentID, agentName, sessionID, id string, vars map[string]string) (session.Entry, error) {
+func (d *Desk) ReplyPredefined(ctx context.Context, agentID, agentName, sessionID, id string, vars map[string]string, key string) (Replied, error) {
 	s, line, err := d.heldChat(ctx, agentID, sessionID)
 	if err != nil {
-		return session.Entry{}, err
+		return Replied{}, err
 	}
 	for _, p := range line.Predefined(s.QueueID, s.Language) {
 		if p.ID != id {
@@ -40,9 +39,9 @@ func (d *Desk) ReplyPredefined(ctx context.Context, agentID, agentName, sessionI
 		text, err := config.Fill(p.Text, all)
 		var missing *config.MissingValueError
 		if errors.As(err, &missing) {
-			return session.Entry{}, fmt.Errorf("%w: predefined message %s needs a value for %s in \"variables\"", ErrInvalid, ids.Short(id), missing.Placeholder)
+			return Replied{}, fmt.Errorf("%w: predefined message %s needs a value for %s in \"variables\"", ErrInvalid, ids.Short(id), missing.Placeholder)
 		}
-		return d.Reply(ctx, agentID, sessionID, text)
+		return d.Reply(ctx, agentID, sessionID, text, key)
 	}
-	return session.Entry{}, fmt.Errorf("%w: no predefined message %s for this chat's queue and language (%s)", ErrInvalid, ids.Short(id), s.Language)
+	return Replied{}, fmt.Errorf("%w: no predefined message %s for this chat's queue and language (%s)", ErrInvalid, ids.Short(id), s.Language)
 }
