@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -54,11 +55,11 @@ func sweepUntil(t *testing.T, ctx context.Context, what string, cond func() bool
 
 func pending(t *testing.T, ctx context.Context, id string) bool {
 	t.Helper()
-	_, found, err := runner.Store.Followups(ctx, id)
+	recs, err := runner.Store.PendingFollowups(ctx, time.Now().Add(time.Hour), 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return found
+	return slices.ContainsFunc(recs, func(r followup.Record) bool { return r.ID == id })
 }
 
 func TestACrashBetweenCommitAndPublishLosesNoText(t *testing.T) {
@@ -164,4 +165,30 @@ func reply(t *testing.T, token, chat, key, body string) (map[string]any, int, bo
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
 	return out, resp.StatusCode, resp.Header.Get("Idempotent-Replayed") == "true"
+}
+
+func TestACrashBeforeAQueuedChatIsOfferedLeavesNoChatWaiting(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	phone := consumerPhone()
+	api(t, f.Tokens["ana"], "PUT", "/status", map[string]string{"status": "available"}, nil)
+	text(t, phone, f.Number, "hi")
+	text(t, phone, f.Number, "1")
+	expectSMS(t, ctx, phone, 3, "Reply 1 or BILLING")
+	// The text that queues the chat commits, then the process dies: no wait message, no
+	// assignment, although Ana is free.
+	sid := crashPrefix + strings.Repeat("3", 17) + fmt.Sprintf("%08d", fixtureSeq.Add(1))
+	if res, err := sim.SendInbound(ctx, carriersim.Inbound{From: phone, To: f.Number, Body: "tech", MessageSID: sid}); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("text: %v", err)
+	}
+	waitApplied(t, ctx, f.Number, phone, sid)
+	sweepUntil(t, ctx, "the relay sending the wait message and assigning the chat", func() bool { return len(sentTo(phone)) >= 5 })
+	expectSMS(t, ctx, phone, 4, "in line for Tech")
+	expectSMS(t, ctx, phone, 5, "now chatting with Ana")
+	chats := waitChats(t, ctx, f.Tokens["ana"], func(cs []chatJSON) bool { return len(cs) == 1 })
+	reply(t, f.Tokens["ana"], chats[0].ID, "", "Hello from Ana")
+	expectSMS(t, ctx, phone, 6, "Hello from Ana")
+	if got := bodies(sentTo(phone)); len(got) != 6 {
+		t.Errorf("consumer's phone got %q; want each message once", got)
+	}
 }

@@ -167,9 +167,10 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Timers = TimerScheduler{s: sched, Secret: []byte(env.TimerSecret)}
 	a.Sender.Timers = &a.Timers
 	a.Followups = &followup.Executor{Sender: &a.Outbox, Events: a.Events, Timers: &a.Timers, Notices: a.Store, Outbox: a.Store, Log: log}
-	a.Relay = &followup.Relay{Outbox: a.Store, Executor: a.Followups}
+	a.Relay = &followup.Relay{Outbox: a.Store, Executor: a.Followups, Agents: a.Store}
 	a.Router = &routing.Router{Store: a.Store, Followups: a.Followups, Log: log}
 	a.Followups.Router = a.Router
+	a.Relay.Filler = a.Router
 	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Followups: a.Followups, Log: log}
 	if env.MediaBucket != "" {
 		sc := set.storage

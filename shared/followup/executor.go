@@ -39,9 +39,12 @@ type Notices interface {
 	AddNotice(ctx context.Context, agentID, id string, n Notice) error
 }
 
-// Outbox marks records done.
+// Outbox marks records done, and keeps in a document of their own records that ride on a
+// message (whose claim by the sender would mark them done) when some of their follow-ups
+// failed.
 type Outbox interface {
-	Done(ctx context.Context, id string) error
+	Done(ctx context.Context, r Record) error
+	Keep(ctx context.Context, r Record) error
 }
 
 // DefaultBudget is how long a caller that answers a person (an API call) waits for the
@@ -92,18 +95,19 @@ func (x *Executor) Settle(ctx context.Context, r Record) {
 	}
 }
 
-// Run carries out every follow-up of r, in order: sends, events, timers, notices, assignments,
-// fills. A failing follow-up does not stop the others; when any failed, r is not marked done
-// and the failures are returned. Running a record twice is harmless.
-func (x *Executor) Run(ctx context.Context, r Record) error {
+// Run carries out every follow-up of r: events, timers, notices, then the sends (so that
+// once the last message is published, everything the record must keep was done), then the
+// assignments and fills (after the chat's own messages, which share its ordering key). A
+// failing follow-up does not stop the others; when any failed, r is not marked done and the
+// failures are returned. Running a record twice is harmless.
+func (x *Executor) Run(ctx context.Context, r Record) error { return x.run(ctx, r, false) }
+
+func (x *Executor) run(ctx context.Context, r Record, relay bool) error {
 	var errs []error
 	fail := func(what string, err error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", what, err))
 		}
-	}
-	if len(r.Send) > 0 {
-		fail("send", x.Sender.Send(ctx, r.Send...))
 	}
 	for _, e := range r.Events {
 		fail("chat event "+e.Type, x.Events.Announce(ctx, e))
@@ -114,6 +118,17 @@ func (x *Executor) Run(ctx context.Context, r Record) error {
 	for i, n := range r.Notices {
 		fail("notice "+n.Type, x.notify(ctx, fmt.Sprintf("%s-%d", r.ID, i), n))
 	}
+	if len(errs) > 0 && r.Riding {
+		// The sender's claim of the last message would mark the record done: keep it first.
+		if err := x.Outbox.Keep(ctx, r); err != nil {
+			errs = append(errs, fmt.Errorf("keep: %w", err))
+			return fmt.Errorf("follow-ups %s (messages not sent yet): %w", r.ID, errors.Join(errs...))
+		}
+		r.Riding = false
+	}
+	if len(r.Send) > 0 {
+		fail("send", x.Sender.Send(ctx, r.Send...))
+	}
 	for _, q := range r.Assign {
 		fail("assign "+q.SessionID, x.Router.AssignChat(ctx, q.Session()))
 	}
@@ -123,8 +138,10 @@ func (x *Executor) Run(ctx context.Context, r Record) error {
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("follow-ups %s: %w", r.ID, err)
 	}
-	if r.Stored {
-		if err := x.Outbox.Done(ctx, r.ID); err != nil {
+	// A record riding on its last message is marked done by the sender's claim of it; only
+	// the relay, which finds those the sender never claimed, marks them itself.
+	if r.Stored && (relay || !r.Riding) {
+		if err := x.Outbox.Done(ctx, r); err != nil {
 			return fmt.Errorf("mark follow-ups %s done: %w", r.ID, err)
 		}
 	}
@@ -163,33 +180,70 @@ func (x *Executor) log() *slog.Logger {
 	return x.Log
 }
 
-// Pending lists outbox records written before a time.
+// Pending lists recorded follow-ups written before a time.
 type Pending interface {
 	PendingFollowups(ctx context.Context, before time.Time, limit int) ([]Record, error)
 }
 
-// Relay carries out what a crash or a stall left in the outbox.
+// FreeAgents lists the agents who are available with free capacity.
+type FreeAgents interface {
+	FreeAgentIDs(ctx context.Context) ([]string, error)
+}
+
+// Filler gives an agent the waiting chats take accepts.
+type Filler interface {
+	FillAgentWith(ctx context.Context, agentID string, take func(session.Session) bool) error
+}
+
+// Relay carries out what a crash or a stall left behind.
 type Relay struct {
 	Outbox   Pending
 	Executor *Executor
+	// Agents, when set, are given by Filler the chats waiting longer than the grace that
+	// they can take, on every sweep: an assignment or a fill that a crash left undone is
+	// recorded in the chats and agents themselves.
+	Agents FreeAgents
+	Filler Filler
 }
 
 // Sweep carries out every record older than grace (younger ones may still be carried out by
-// their own change). It returns how many it carried out; a record that fails again stays for
-// the next sweep.
+// their own change), then fills every free agent with the chats that waited longer than
+// grace and have no follow-ups pending. It returns how many records it carried out; a
+// record that fails again stays for the next sweep.
 func (r *Relay) Sweep(ctx context.Context, now time.Time, grace time.Duration) (int, error) {
-	recs, err := r.Outbox.PendingFollowups(ctx, now.Add(-grace), 200)
+	recs, err := r.Outbox.PendingFollowups(ctx, now, 500)
 	if err != nil {
 		return 0, fmt.Errorf("list pending follow-ups: %w", err)
 	}
+	log := r.Executor.log()
 	done := 0
+	busy := map[string]bool{} // chats whose own follow-ups are still to come
+	cutoff := now.Add(-grace)
 	for _, rec := range recs {
-		if err := r.Executor.Run(ctx, rec); err != nil {
-			r.Executor.log().Error("relay: follow-ups failed again", "session", rec.SessionID, "record", rec.ID, "err", err)
+		if !rec.At.Before(cutoff) {
+			busy[rec.SessionID] = true
 			continue
 		}
-		r.Executor.log().Info("relay: follow-ups carried out", "session", rec.SessionID, "record", rec.ID)
+		if err := r.Executor.run(ctx, rec, true); err != nil {
+			log.Error("relay: follow-ups failed again", "session", rec.SessionID, "record", rec.ID, "err", err)
+			busy[rec.SessionID] = true
+			continue
+		}
+		log.Info("relay: follow-ups carried out", "session", rec.SessionID, "record", rec.ID)
 		done++
+	}
+	if r.Agents == nil || r.Filler == nil {
+		return done, nil
+	}
+	free, err := r.Agents.FreeAgentIDs(ctx)
+	if err != nil {
+		return done, fmt.Errorf("list free agents: %w", err)
+	}
+	take := func(s session.Session) bool { return s.QueuedAt.Before(cutoff) && !busy[s.ID] }
+	for _, a := range free {
+		if err := r.Filler.FillAgentWith(ctx, a, take); err != nil {
+			log.Error("relay: filling a free agent failed", "agent", a, "err", err)
+		}
 	}
 	return done, nil
 }

@@ -66,11 +66,19 @@ func (w *world) AddNotice(_ context.Context, agent, id string, n Notice) error {
 	w.did = append(w.did, "notice "+agent+" "+n.Type)
 	return nil
 }
-func (w *world) Done(_ context.Context, id string) error {
+func (w *world) Done(_ context.Context, r Record) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	delete(w.pending, id)
-	w.did = append(w.did, "done "+id)
+	delete(w.pending, r.ID)
+	w.did = append(w.did, "done "+r.ID)
+	return nil
+}
+func (w *world) Keep(_ context.Context, r Record) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r.Riding = false
+	w.pending[r.ID] = r
+	w.did = append(w.did, "keep "+r.ID)
 	return nil
 }
 func (w *world) PendingFollowups(_ context.Context, before time.Time, limit int) ([]Record, error) {
@@ -117,8 +125,8 @@ func TestRunCarriesOutEveryFollowupInOrderThenMarksTheRecordDone(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"send sessions/S1/transcript/000002,sessions/S1/transcript/000003",
 		"event ended", "timers expire", "notice ana reply_due", "notice iris reply_due",
+		"send sessions/S1/transcript/000002,sessions/S1/transcript/000003",
 		"assign S2 billing queued", "fill ana", "done in-SM1",
 	}
 	if !slices.Equal(w.did, want) {
@@ -158,7 +166,7 @@ func TestAFailedFollowupLeavesTheRecordForTheRelayWhichCarriesItOut(t *testing.T
 	if err != nil || n != 1 {
 		t.Fatalf("sweep = %d, %v; want 1", n, err)
 	}
-	if w.did[0] != "send sessions/S1/transcript/000002,sessions/S1/transcript/000003" || len(w.pending) != 0 {
+	if !slices.Contains(w.did, "send sessions/S1/transcript/000002,sessions/S1/transcript/000003") || len(w.pending) != 0 {
 		t.Errorf("relay did %q, outbox %v", w.did, w.pending)
 	}
 }
@@ -195,6 +203,45 @@ func TestSettleAnswersWithinTheBudgetWhenPublishingStalls(t *testing.T) {
 	}
 }
 
+func TestARecordRidingOnItsLastMessageIsMarkedDoneByTheSendersClaim(t *testing.T) {
+	w := newWorld()
+	r := w.store(everything("agent-S1-2", time.Now().Add(-time.Hour)))
+	r.Riding = true
+	w.pending[r.ID] = r
+	x := w.executor()
+	if err := x.Run(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(w.did, "done agent-S1-2") {
+		t.Error("a record riding on its message was marked done with a write of its own")
+	}
+	// The sender never claimed the message: the relay carries the record out and marks it.
+	w.did = nil
+	if n, err := (&Relay{Outbox: w, Executor: x}).Sweep(context.Background(), time.Now(), time.Minute); err != nil || n != 1 {
+		t.Fatalf("sweep = %d, %v", n, err)
+	}
+	if !slices.Contains(w.did, "done agent-S1-2") {
+		t.Errorf("relay did %q", w.did)
+	}
+}
+
+func TestARidingRecordWithAFailedFollowupIsKeptBeforeItsMessageIsSent(t *testing.T) {
+	w := newWorld()
+	w.fail["event"] = errors.New("publish to sms-chat-events: unavailable")
+	r := w.store(everything("agent-S1-3", time.Now()))
+	r.Riding = true
+	if err := w.executor().Run(context.Background(), r); err == nil {
+		t.Fatal("Run = nil with a failed event")
+	}
+	keep, send := slices.Index(w.did, "keep agent-S1-3"), slices.IndexFunc(w.did, func(s string) bool { return strings.HasPrefix(s, "send ") })
+	if keep < 0 || send < keep {
+		t.Errorf("did %q; want the record kept before its messages are sent", w.did)
+	}
+	if p, ok := w.pending["agent-S1-3"]; !ok || p.Riding {
+		t.Errorf("outbox = %+v", w.pending)
+	}
+}
+
 func TestTimersOfAChatAloneNeedNoRecordButAScheduledSendDoes(t *testing.T) {
 	chat := Followups{Timers: []session.Timer{{SessionID: "S1", Kind: session.TimerInactivityWarn}}}
 	if chat.Durable() {
@@ -225,5 +272,38 @@ func TestRunningARecordTwiceAddsEachNoticeOnce(t *testing.T) {
 	}
 	if len(w.notices) != 1 {
 		t.Errorf("notices = %v, want one", w.notices)
+	}
+}
+
+// filler records the chats the relay lets free agents take.
+type filler struct{ took map[string][]string }
+
+func (f *filler) FillAgentWith(_ context.Context, agent string, take func(session.Session) bool) error {
+	for _, s := range []session.Session{
+		{ID: "old", QueuedAt: time.Now().Add(-time.Hour)},
+		{ID: "S1", QueuedAt: time.Now().Add(-time.Hour)}, // its queueing record is still young
+		{ID: "new", QueuedAt: time.Now()},
+	} {
+		if take(s) {
+			f.took[agent] = append(f.took[agent], s.ID)
+		}
+	}
+	return nil
+}
+
+type freeAgents []string
+
+func (a freeAgents) FreeAgentIDs(context.Context) ([]string, error) { return a, nil }
+
+func TestTheRelayGivesFreeAgentsOnlyChatsWithNothingPending(t *testing.T) {
+	w := newWorld()
+	w.store(Record{ID: "in-SM9", SessionID: "S1", At: time.Now(), Followups: Followups{Send: []string{"sessions/S1/transcript/000004"}}})
+	f := &filler{took: map[string][]string{}}
+	relay := &Relay{Outbox: w, Executor: w.executor(), Agents: freeAgents{"ana"}, Filler: f}
+	if _, err := relay.Sweep(context.Background(), time.Now(), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.took["ana"]; !slices.Equal(got, []string{"old"}) {
+		t.Errorf("ana was offered %q; want only the chat that waited past the grace with nothing pending", got)
 	}
 }

@@ -75,12 +75,13 @@ func (f *Followups) Add(o Followups) {
 	f.Fill = append(f.Fill, o.Fill...)
 }
 
-// Durable reports whether f holds anything that must be recorded in the outbox to survive a
-// crash. A chat's own timers need no record: its deadlines are stored on the chat, and the
-// sweeper fires every deadline whose timer never came. A scheduled send has no chat, so it
-// does.
+// Durable reports whether f holds anything that must be recorded to survive a crash. What
+// the committed state records already needs no record: a chat's own timers (its deadlines
+// are on the chat, and the sweeper fires every deadline whose timer never came), and the
+// assignments and fills (a waiting chat and a free agent are on record, and the relay gives
+// every free agent the waiting chats they can take). A scheduled send has no chat, so it does.
 func (f Followups) Durable() bool {
-	if len(f.Send)+len(f.Events)+len(f.Notices)+len(f.Assign)+len(f.Fill) > 0 {
+	if len(f.Send)+len(f.Events)+len(f.Notices) > 0 {
 		return true
 	}
 	for _, t := range f.Timers {
@@ -92,7 +93,9 @@ func (f Followups) Durable() bool {
 }
 
 // Empty reports whether there is nothing to do.
-func (f Followups) Empty() bool { return !f.Durable() && len(f.Timers) == 0 }
+func (f Followups) Empty() bool {
+	return !f.Durable() && len(f.Timers)+len(f.Assign)+len(f.Fill) == 0
+}
 
 // Record is a committed change's follow-ups as the outbox keeps them.
 type Record struct {
@@ -102,7 +105,10 @@ type Record struct {
 	SessionID string    `firestore:"sessionId,omitempty"`
 	At        time.Time `firestore:"at"`
 	Followups `firestore:"followups"`
-	// Stored is set when the record was written to the outbox (Durable follow-ups), so it must
-	// be marked done once carried out.
+	// Stored is set when the record was written (Durable follow-ups), so it must be marked done
+	// once carried out.
 	Stored bool `firestore:"-"`
+	// Riding is set when the record was written on the change's last message to send rather
+	// than on a document of its own: the sender's claim of that message marks it done.
+	Riding bool `firestore:"-"`
 }

@@ -57,6 +57,13 @@ func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
 // coming online together race for the same oldest chats; a loser looks again at what is
 // still waiting rather than giving up, so no chat is left behind while capacity is free.
 func (r *Router) FillAgent(ctx context.Context, agentID string) error {
+	return r.FillAgentWith(ctx, agentID, nil)
+}
+
+// FillAgentWith is FillAgent with only the waiting chats take accepts (every chat when take
+// is nil): the relay leaves chats whose own follow-ups are pending to them, so that a chat's
+// own messages come before its assignment.
+func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(session.Session) bool) error {
 	for round := 0; round < 50; round++ {
 		a, err := r.Store.Agent(ctx, agentID)
 		if err != nil {
@@ -75,7 +82,7 @@ func (r *Router) FillAgent(ctx context.Context, agentID string) error {
 			if free == 0 {
 				break
 			}
-			if !a.Speaks(s.Language) {
+			if !a.Speaks(s.Language) || (take != nil && !take(s)) {
 				continue
 			}
 			tried++

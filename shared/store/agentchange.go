@@ -78,6 +78,7 @@ func (s *Store) AppendByAgent(ctx context.Context, ch AgentChange) (AgentApplied
 		}
 		out.Record = followup.Record{ID: fmt.Sprintf("agent-%s-%d", sessionID, c.Seq+1), SessionID: sessionID, At: now}
 		var writes []func() error
+		var msgs []message
 		var seqs []int
 		for i := range out.Entries {
 			c.Seq++
@@ -88,7 +89,7 @@ func (s *Store) AppendByAgent(ctx context.Context, ch AgentChange) (AgentApplied
 				c.LastAgentAt = now
 			}
 			ref := s.entryRef(sessionID, e.Seq)
-			writes = append(writes, func() error { return tx.Set(ref, e) })
+			msgs = append(msgs, message{ref: ref, e: e})
 			if e.Outbound() && e.Status == session.StatusPending {
 				out.Record.Send = append(out.Record.Send, relPath(ref))
 			}
@@ -123,7 +124,7 @@ func (s *Store) AppendByAgent(ctx context.Context, ch AgentChange) (AgentApplied
 				return err
 			}
 		}
-		return s.writeFollowups(tx, &out.Record)
+		return s.writeChange(tx, msgs, &out.Record)
 	})
 	if err != nil {
 		return AgentApplied{}, fmt.Errorf("update chat %s: %w", sessionID, err)
@@ -156,10 +157,10 @@ func (s *Store) replay(tx *firestore.Transaction, kref *firestore.DocumentRef, c
 		}
 		out.Entries = append(out.Entries, e)
 	}
-	out.Record = followup.Record{ID: k.Record}
-	if err := getInto(tx, s.outboxRef(k.Record), &out.Record); err != nil {
-		return false, err
+	last := ""
+	if n := len(k.Seqs); n > 0 {
+		last = relPath(s.entryRef(ch.SessionID, k.Seqs[n-1]))
 	}
-	out.Record.Stored = !out.Record.At.IsZero()
-	return true, nil
+	out.Record, err = s.pendingRecord(tx, k.Record, last)
+	return true, err
 }

@@ -166,10 +166,7 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 			}); err != nil {
 				return err
 			}
-			if err := s.writeFollowups(tx, &rec); err != nil {
-				return err
-			}
-			return tx.Create(ref, e)
+			return s.writeChange(tx, []message{{ref: ref, e: e, create: true}}, &rec)
 		}, firestore.MaxAttempts(1))
 		if status.Code(err) == codes.FailedPrecondition || status.Code(err) == codes.AlreadyExists || status.Code(err) == codes.Aborted {
 			continue // someone changed the chat or the agent first: look again

@@ -70,7 +70,12 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 				return fmt.Errorf("decode receipt: %w", err)
 			}
 			res.Duplicate, res.Outbox = true, r.Outbox
-			return getInto(tx, s.outboxRef(rec.ID), &rec) // carried out already: nothing left
+			last := ""
+			if n := len(r.Outbox); n > 0 {
+				last = r.Outbox[n-1]
+			}
+			rec, err = s.pendingRecord(tx, rec.ID, last)
+			return err
 		} else if !isNotFound(err) {
 			return fmt.Errorf("read receipt: %w", err)
 		}
@@ -91,64 +96,58 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 		if res.Outcome.Session != nil {
 			sid = res.Outcome.Session.ID
 		}
-		if res.Outbox, err = s.writeOutcome(ctx, tx, c, res.Outcome, in.MessageSID); err != nil {
+		rec.SessionID, rec.Followups = sid, then
+		if err := s.writeOutcome(ctx, tx, c, res.Outcome, in.MessageSID, &rec); err != nil {
 			return err
 		}
-		rec.SessionID, rec.Send = sid, res.Outbox
-		rec.Add(then)
-		if err := s.writeFollowups(tx, &rec); err != nil {
-			return err
-		}
+		res.Outbox = rec.Send
 		return tx.Set(rref, receipt{SessionID: sid, Outbox: res.Outbox, At: in.At})
 	})
 	if err != nil {
 		return session.Applied{}, followup.Record{}, fmt.Errorf("apply inbound %s: %w", in.MessageSID, err)
 	}
-	if res.Duplicate {
-		rec.Stored = rec.ID != "" && !rec.At.IsZero() && rec.Durable()
-	}
 	return res, rec, nil
 }
 
 // writeOutcome stores an outcome inside a transaction: consumer, chat, entries (of the chat,
-// or stand-alone messages named after idPrefix), and the freed agent's load. It returns the
-// paths of the entries to send.
-func (s *Store) writeOutcome(ctx context.Context, tx *firestore.Transaction, before session.Consumer, o session.Outcome, idPrefix string) ([]string, error) {
+// or stand-alone messages named after idPrefix), the freed agent's load, and the follow-ups
+// rec (whose sends it sets: the entries to send).
+func (s *Store) writeOutcome(ctx context.Context, tx *firestore.Transaction, before session.Consumer, o session.Outcome, idPrefix string, rec *followup.Record) error {
 	cref := s.consumerRef(o.Consumer.Business, o.Consumer.Phone)
 	if !reflect.DeepEqual(o.Consumer, before) {
 		if err := tx.Set(cref, o.Consumer); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if o.Consumer.OptedOut != before.OptedOut {
 		if err := s.mirrorBrandOptOut(ctx, tx, o.Consumer); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if a := o.FreedAgent; a != "" {
 		if err := tx.Set(s.agentRef(a), map[string]any{"activeChats": firestore.Increment(-1)}, firestore.MergeAll); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if o.Session != nil {
 		if err := tx.Set(s.sessionRef(o.Session.ID), o.Session); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	var outbox []string
+	var msgs []message
+	var send []string
 	for i, e := range o.Entries {
 		ref := cref.Collection(subMessages).Doc(fmt.Sprintf("%s-%d", idPrefix, i))
 		if o.Session != nil {
 			ref = s.entryRef(o.Session.ID, e.Seq)
 		}
-		if err := tx.Set(ref, e); err != nil {
-			return nil, err
-		}
+		msgs = append(msgs, message{ref: ref, e: e})
 		if e.Outbound() && e.Status == session.StatusPending {
-			outbox = append(outbox, relPath(ref))
+			send = append(send, relPath(ref))
 		}
 	}
-	return outbox, nil
+	rec.Send = append(send, rec.Send...)
+	return s.writeChange(tx, msgs, rec)
 }
 
 // ApplyTimer fires a due timer on its chat in one transaction and stores what it changed,
@@ -180,11 +179,8 @@ func (s *Store) ApplyTimer(ctx context.Context, t session.Timer, fire func(sessi
 		if res, then = fire(cons, c); res.Stale {
 			return nil
 		}
-		if rec.Send, err = s.writeOutcome(ctx, tx, cons, res.Outcome, rec.ID); err != nil {
-			return err
-		}
-		rec.Add(then)
-		return s.writeFollowups(tx, &rec)
+		rec.Followups = then
+		return s.writeOutcome(ctx, tx, cons, res.Outcome, rec.ID, &rec)
 	})
 	if err != nil {
 		return session.Fired{}, followup.Record{}, fmt.Errorf("fire %s timer of %s: %w", t.Kind, t.SessionID, err)

@@ -35,11 +35,8 @@ func (s *Store) ResolveOptOut(ctx context.Context, sessionID string, decide func
 			return err
 		}
 		rec = followup.Record{ID: fmt.Sprintf("optout-%s-%d", sessionID, chat.Seq), SessionID: sessionID, At: time.Now()}
-		if rec.Send, err = s.writeOutcome(ctx, tx, c, out, "optout-"+sessionID); err != nil {
-			return err
-		}
-		rec.Add(then)
-		return s.writeFollowups(tx, &rec)
+		rec.Followups = then
+		return s.writeOutcome(ctx, tx, c, out, "optout-"+sessionID, &rec)
 	})
 	if err != nil {
 		return session.Outcome{}, followup.Record{}, fmt.Errorf("resolve opt-out in chat %s: %w", sessionID, err)

@@ -77,10 +77,7 @@ func (s *Store) CreateNotification(ctx context.Context, id string, e session.Ent
 		if err := tx.Set(cref, c); err != nil {
 			return err
 		}
-		if err := s.writeFollowups(tx, &rec); err != nil {
-			return err
-		}
-		return tx.Create(ref, e)
+		return s.writeChange(tx, []message{{ref: ref, e: e, create: true}}, &rec)
 	})
 	if err != nil {
 		return followup.Record{}, fmt.Errorf("notification to %s: %w", e.Phone, err)
@@ -124,9 +121,6 @@ func (s *Store) OpenOutbound(ctx context.Context, c session.Session, first sessi
 		ref := s.entryRef(c.ID, 1)
 		rec = followup.Record{ID: "open-" + c.ID, SessionID: c.ID, At: c.CreatedAt, Followups: followup.Followups{Send: []string{relPath(ref)}}}
 		rec.Add(then(&c))
-		if err := s.writeFollowups(tx, &rec); err != nil {
-			return err
-		}
 		if c.AgentID != "" {
 			if err := tx.Update(s.agentRef(c.AgentID), []firestore.Update{{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: c.AssignedAt}}); err != nil {
 				return err
@@ -138,7 +132,7 @@ func (s *Store) OpenOutbound(ctx context.Context, c session.Session, first sessi
 		if err := tx.Create(s.sessionRef(c.ID), c); err != nil {
 			return err
 		}
-		return tx.Create(ref, first)
+		return s.writeChange(tx, []message{{ref: ref, e: first, create: true}}, &rec)
 	})
 	if err != nil {
 		return followup.Record{}, fmt.Errorf("open chat with %s: %w", c.Phone, err)

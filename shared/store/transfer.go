@@ -58,6 +58,7 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 			return err
 		}
 		rec = followup.Record{ID: fmt.Sprintf("transfer-%s-%d", sessionID, c.Seq+1), SessionID: sessionID, At: now}
+		var msgs []message
 		if a := target; a != nil {
 			c.AgentID, c.AssignedAt = to.Agent, now
 			c.Hold(to.Agent)
@@ -73,9 +74,7 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 			c.Seq++
 			e.Seq, e.At, e.Business, e.Phone = c.Seq, now, c.Business, c.Phone
 			ref := s.entryRef(sessionID, e.Seq)
-			if err := tx.Create(ref, e); err != nil {
-				return err
-			}
+			msgs = append(msgs, message{ref: ref, e: e, create: true})
 			if e.Status == session.StatusPending {
 				rec.Send = append(rec.Send, relPath(ref))
 			}
@@ -87,7 +86,7 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 		if then != nil {
 			rec.Add(then(&c))
 		}
-		if err := s.writeFollowups(tx, &rec); err != nil {
+		if err := s.writeChange(tx, msgs, &rec); err != nil {
 			return err
 		}
 		return tx.Set(s.sessionRef(sessionID), c)
