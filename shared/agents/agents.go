@@ -36,6 +36,7 @@ type Store interface {
 	Line(ctx context.Context, number string) (config.Line, error)
 	AppendByAgent(ctx context.Context, ch store.AgentChange) (store.AgentApplied, error)
 	ResolveOptOut(ctx context.Context, sessionID string, decide func(session.Consumer, session.Session) (session.Outcome, followup.Followups, error)) (session.Outcome, followup.Record, error)
+	ChangeChat(ctx context.Context, sessionID, change string, decide func(session.Consumer, session.Session) (session.Outcome, followup.Followups, error)) (session.Outcome, followup.Record, error)
 }
 
 // Followups carries out what a committed change left to do, within a budget, so that an
@@ -175,19 +176,25 @@ func (d *Desk) Reply(ctx context.Context, agentID, sessionID, body, key string) 
 	return Replied{Entry: res.Entries[0], Replayed: res.Replayed}, nil
 }
 
-// End closes one of the agent's chats, tells the consumer and frees the agent's capacity.
+// End closes one of the agent's chats, tells the consumer and frees the agent's capacity
+// (session.EndByAgent decides).
 func (d *Desk) End(ctx context.Context, agentID, sessionID string) error {
-	s, line, err := d.heldChat(ctx, agentID, sessionID)
+	_, line, err := d.heldChat(ctx, agentID, sessionID)
 	if err != nil {
 		return err
 	}
-	e := session.Entry{Author: session.FromSystem, Kind: "ended", Status: session.StatusPending,
-		Body: line.Message("ended", s.Language, s.QueueID, nil)}
-	if _, err := d.change(ctx, store.AgentChange{SessionID: sessionID, AgentID: agentID, Entries: []session.Entry{e}, EndReason: session.EndAgent},
-		func(*session.Session) followup.Followups { return Ended(sessionID, agentID) }); err != nil {
-		return err
+	now := time.Now()
+	_, rec, err := d.Store.ChangeChat(ctx, sessionID, "end", func(c session.Consumer, s session.Session) (session.Outcome, followup.Followups, error) {
+		o, err := session.EndByAgent(line, c, s, agentID, now)
+		f := Ended(sessionID, agentID)
+		f.Timers = o.Timers
+		return o, f, err
+	})
+	if err != nil {
+		return actError(sessionID, err)
 	}
 	d.Log.Info("chat ended by agent", "session", sessionID, "agent", agentID)
+	d.Followups.Settle(ctx, rec)
 	return nil
 }
 

@@ -53,9 +53,6 @@ func (m *memDesk) AppendByAgent(_ context.Context, ch store.AgentChange) (store.
 			out.Record.Send = append(out.Record.Send, e.Body)
 		}
 	}
-	if ch.EndReason != "" {
-		m.chat.State, m.chat.EndReason = session.Ended, ch.EndReason
-	}
 	if ch.Then != nil {
 		out.Record.Add(ch.Then(&m.chat))
 	}
@@ -63,6 +60,22 @@ func (m *memDesk) AppendByAgent(_ context.Context, ch store.AgentChange) (store.
 		m.keys[ch.Key] = out
 	}
 	return out, nil
+}
+
+func (m *memDesk) ChangeChat(_ context.Context, _, change string, decide func(session.Consumer, session.Session) (session.Outcome, followup.Followups, error)) (session.Outcome, followup.Record, error) {
+	o, then, err := decide(session.Consumer{ActiveSession: m.chat.ID}, m.chat)
+	if err != nil {
+		return o, followup.Record{}, err
+	}
+	m.chat = *o.Session
+	rec := followup.Record{ID: change}
+	for _, e := range o.Entries {
+		if e.Status == session.StatusPending {
+			rec.Send = append(rec.Send, e.Kind)
+		}
+	}
+	rec.Add(then)
+	return o, rec, nil
 }
 
 func (m *memDesk) Transfer(_ context.Context, _, from string, to store.TransferTarget, now time.Time,
@@ -145,8 +158,11 @@ func TestEndingAChatAnnouncesItAndGivesTheAgentTheNextChat(t *testing.T) {
 		t.Fatalf("chat is %s", m.chat.State)
 	}
 	rec := s.recs[0]
-	if len(rec.Send) != 1 || !slices.Equal(rec.Fill, []string{"ana"}) || len(rec.Events) != 1 || rec.Events[0].Type != bus.ChatEnded {
+	if !slices.Equal(rec.Send, []string{"ended"}) || !slices.Equal(rec.Fill, []string{"ana"}) || len(rec.Events) != 1 || rec.Events[0].Type != bus.ChatEnded {
 		t.Errorf("follow-ups = %+v, want the ended message, the end announced and ana filled", rec)
+	}
+	if err := d.End(context.Background(), "ana", "C1"); !errors.Is(err, ErrChatEnded) {
+		t.Errorf("ending it again = %v, want ErrChatEnded", err)
 	}
 }
 

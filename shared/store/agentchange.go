@@ -16,14 +16,11 @@ import (
 
 const subReplyKeys = "replyKeys"
 
-// AgentChange is a change an agent makes to a chat they hold: entries to append and, with
-// EndReason, the end of the chat.
+// AgentChange is a change an agent makes to a chat they hold: entries to append.
 type AgentChange struct {
 	SessionID, AgentID string
 	Now                time.Time
 	Entries            []session.Entry
-	// EndReason, when set, ends the chat and frees the agent's capacity.
-	EndReason string
 	// Key, when set, makes the change once per agent and key: a change with a key stored
 	// before is not made again, and its entries are returned as first stored (Replayed).
 	// RequestHash tells the request apart; the same key with another request is ErrKeyReused.
@@ -93,22 +90,6 @@ func (s *Store) AppendByAgent(ctx context.Context, ch AgentChange) (AgentApplied
 			if e.Outbound() && e.Status == session.StatusPending {
 				out.Record.Send = append(out.Record.Send, relPath(ref))
 			}
-		}
-		if ch.EndReason != "" {
-			c.State, c.EndedAt, c.EndReason = session.Ended, now, ch.EndReason
-			cref := s.consumerRef(c.Business, c.Phone)
-			var cons session.Consumer
-			if err := getInto(tx, cref, &cons); err != nil {
-				return err
-			}
-			if cons.ActiveSession == sessionID {
-				writes = append(writes, func() error {
-					return tx.Update(cref, []firestore.Update{{Path: "activeSession", Value: ""}})
-				})
-			}
-			writes = append(writes, func() error {
-				return tx.Update(s.agentRef(agentID), []firestore.Update{{Path: "activeChats", Value: firestore.Increment(-1)}})
-			})
 		}
 		if ch.Then != nil {
 			out.Record.Add(ch.Then(&c))

@@ -11,11 +11,16 @@ import (
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-// ResolveOptOut reads a chat (ended ones too) and its consumer in one transaction, lets
-// decide settle a possible opt-out request, and stores the outcome: consumer (and the
-// brand-wide ledger), chat, transcript lines, the freed agent's load, and its follow-ups
-// (with the messages to send) in the outbox.
+// ResolveOptOut is ChangeChat for settling a possible opt-out request.
 func (s *Store) ResolveOptOut(ctx context.Context, sessionID string, decide func(session.Consumer, session.Session) (session.Outcome, followup.Followups, error)) (session.Outcome, followup.Record, error) {
+	return s.ChangeChat(ctx, sessionID, "optout", decide)
+}
+
+// ChangeChat reads a chat (ended ones too) and its consumer in one transaction, lets decide
+// change them (an agent's end, the settling of a possible opt-out request: change names it),
+// and stores the outcome: consumer (and the brand-wide ledger), chat, transcript lines, the
+// freed agent's load, and its follow-ups (with the messages to send).
+func (s *Store) ChangeChat(ctx context.Context, sessionID, change string, decide func(session.Consumer, session.Session) (session.Outcome, followup.Followups, error)) (session.Outcome, followup.Record, error) {
 	var out session.Outcome
 	var rec followup.Record
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
@@ -34,12 +39,12 @@ func (s *Store) ResolveOptOut(ctx context.Context, sessionID string, decide func
 		if out, then, err = decide(c, chat); err != nil {
 			return err
 		}
-		rec = followup.Record{ID: fmt.Sprintf("optout-%s-%d", sessionID, chat.Seq), SessionID: sessionID, At: time.Now()}
+		rec = followup.Record{ID: fmt.Sprintf("%s-%s-%d", change, sessionID, chat.Seq), SessionID: sessionID, At: time.Now()}
 		rec.Followups = then
-		return s.writeOutcome(ctx, tx, c, out, "optout-"+sessionID, &rec)
+		return s.writeOutcome(ctx, tx, c, out, change+"-"+sessionID, &rec)
 	})
 	if err != nil {
-		return session.Outcome{}, followup.Record{}, fmt.Errorf("resolve opt-out in chat %s: %w", sessionID, err)
+		return session.Outcome{}, followup.Record{}, fmt.Errorf("%s chat %s: %w", change, sessionID, err)
 	}
 	return out, rec, nil
 }
