@@ -67,7 +67,7 @@ func (m *memStore) Assign(_ context.Context, sid, aid string, now time.Time, pre
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, a := m.chats[sid], m.agents[aid]
-	if c.State != session.Queued || !a.Free() {
+	if !MayTake(c, a) {
 		return followup.Record{}, false, nil
 	}
 	c.State, c.AgentID, c.AssignedAt = session.Assigned, aid, now

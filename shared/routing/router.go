@@ -134,6 +134,11 @@ func Assigned(line config.Line, s *session.Session, a Agent) (session.Entry, fol
 	}
 }
 
+// MayTake reports whether agent a may be given chat s now: the chat still waits in its queue
+// and the agent is available with free capacity. The store checks it on the chat and agent
+// it is about to commit, so a chat never goes to two agents nor an agent over capacity.
+func MayTake(s session.Session, a Agent) bool { return s.State == session.Queued && a.Free() }
+
 // Candidates are the agents who may take chat s now, longest idle first.
 func Candidates(agents []Agent, s session.Session) []Agent {
 	out := make([]Agent, 0, len(agents))

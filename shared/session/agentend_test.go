@@ -42,3 +42,16 @@ func TestAnAgentEndsTheirChat(t *testing.T) {
 		t.Errorf("the consumer's other chat was cleared")
 	}
 }
+
+func TestATransferChangesHandsOrGoesBackToWaiting(t *testing.T) {
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	s := Session{ID: "C1", State: Assigned, AgentID: "ana", QueueID: "billing"}
+	s.TransferToAgent("ana", "luis", now)
+	if s.AgentID != "luis" || !s.AssignedAt.Equal(now) || !s.Held("ana") || !s.Held("luis") || s.State != Assigned {
+		t.Errorf("after a transfer to luis: %+v", s)
+	}
+	s.TransferToQueue("luis", "vip", 5, now)
+	if s.State != Queued || s.AgentID != "" || s.QueueID != "vip" || s.Priority != 5 || !s.QueuedAt.Equal(now) || !s.Held("luis") {
+		t.Errorf("after a transfer to vip: %+v", s)
+	}
+}

@@ -137,7 +137,7 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 		if err := snaps[1].DataTo(&a); err != nil {
 			return followup.Record{}, false, fmt.Errorf("decode agent %s: %w", agentID, err)
 		}
-		if c.State != session.Queued || !a.Free() {
+		if !routing.MayTake(c, a) {
 			return followup.Record{}, false, nil
 		}
 		c.State, c.AgentID, c.AssignedAt = session.Assigned, agentID, now

@@ -60,15 +60,14 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 		rec = followup.Record{ID: fmt.Sprintf("transfer-%s-%d", sessionID, c.Seq+1), SessionID: sessionID, At: now}
 		var msgs []message
 		if a := target; a != nil {
-			c.AgentID, c.AssignedAt = to.Agent, now
-			c.Hold(to.Agent)
+			c.TransferToAgent(from, to.Agent, now)
 			if err := tx.Update(s.agentRef(to.Agent), []firestore.Update{
 				{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now},
 			}); err != nil {
 				return err
 			}
 		} else {
-			c.State, c.AgentID, c.QueueID, c.QueuedAt, c.Priority = session.Queued, "", to.Queue, now, to.Priority
+			c.TransferToQueue(from, to.Queue, to.Priority, now)
 		}
 		for _, e := range entries {
 			c.Seq++
@@ -82,7 +81,6 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 		if err := tx.Update(s.agentRef(from), []firestore.Update{{Path: "activeChats", Value: firestore.Increment(-1)}}); err != nil {
 			return err
 		}
-		c.Hold(from) // a chat opened for an agent was theirs before any assignment
 		if then != nil {
 			rec.Add(then(&c))
 		}
