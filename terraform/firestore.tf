@@ -147,3 +147,34 @@ resource "google_firestore_field" "inbound_receipts_ttl" {
 
   ttl_config {}
 }
+
+# The follow-ups of a change that sends ride on its last message (followups.at) until the
+# sender claims it; the sweeper's relay finds those left behind across every chat's transcript
+# and every consumer's stand-alone messages, with collection group queries.
+resource "google_firestore_field" "transcript_followups_at" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "transcript"
+  field      = "followups.at"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}
+
+resource "google_firestore_field" "messages_followups_at" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "messages"
+  field      = "followups.at"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}

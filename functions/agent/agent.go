@@ -30,7 +30,6 @@ import (
 	"github.com/smsdesk/smsdesk/shared/agents"
 	"github.com/smsdesk/smsdesk/shared/agentview"
 	"github.com/smsdesk/smsdesk/shared/routing"
-	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
 
@@ -163,22 +162,26 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, a routing.Agent)
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	var e session.Entry
+	var sent agents.Replied
 	var err error
+	key := r.Header.Get("Idempotency-Key")
 	if req.Predefined != "" {
 		if req.Body != "" {
 			jsonapi.WriteError(w, http.StatusBadRequest, "invalid", `send either "body" or "predefined", not both`)
 			return
 		}
-		e, err = h.Desk.ReplyPredefined(r.Context(), a.ID, a.Name, r.PathValue("id"), req.Predefined, req.Variables)
+		sent, err = h.Desk.ReplyPredefined(r.Context(), a.ID, a.Name, r.PathValue("id"), req.Predefined, req.Variables, key)
 	} else {
-		e, err = h.Desk.Reply(r.Context(), a.ID, r.PathValue("id"), req.Body)
+		sent, err = h.Desk.Reply(r.Context(), a.ID, r.PathValue("id"), req.Body, key)
 	}
 	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	jsonapi.Write(w, http.StatusCreated, entryView(e))
+	if sent.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	jsonapi.Write(w, http.StatusCreated, entryView(sent.Entry))
 }
 
 func (h *Handler) end(w http.ResponseWriter, r *http.Request, a routing.Agent) {
@@ -267,6 +270,8 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 		jsonapi.WriteError(w, http.StatusForbidden, "forbidden", err.Error())
 	case errors.Is(err, agents.ErrNoSuchChoice):
 		jsonapi.WriteError(w, http.StatusConflict, "no_such_choice", err.Error())
+	case errors.Is(err, agents.ErrKeyReused):
+		jsonapi.WriteError(w, http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used with another reply in this chat; use a new key for a new reply")
 	case errors.Is(err, agents.ErrTransferFailed):
 		jsonapi.WriteError(w, http.StatusConflict, "transfer_failed", err.Error())
 	default:

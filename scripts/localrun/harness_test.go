@@ -69,9 +69,14 @@ func TestMain(m *testing.M) {
 		DropChatEvents: func(e bus.ChatEvent) bool {
 			return strings.HasPrefix(e.SessionID, "C"+dropPrefix) && e.Type != bus.ChatResent
 		},
-		SweepGrace:       sweepGrace,
-		CRMWebhookSecret: webhookSecret,
-		HubSpotToken:     hubspotToken, HubSpotAPIURL: hubspotSrv.URL,
+		// Follow-ups of texts whose MessageSid starts so are left undone after their commit,
+		// as a crash would leave them, and sends of stalled chats wait for Pub/Sub in vain
+		// (fault tests).
+		InterruptFollowups: interruptFollowups,
+		FailSends:          stallSends,
+		SweepGrace:         sweepGrace,
+		CRMWebhookSecret:   webhookSecret,
+		HubSpotToken:       hubspotToken, HubSpotAPIURL: hubspotSrv.URL,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start:", err)

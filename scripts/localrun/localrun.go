@@ -25,6 +25,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/app"
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -47,6 +48,13 @@ type Options struct {
 	DropTimers func(session.Timer) bool
 	// DropChatEvents, when set, loses the chat events it matches, as a failed publish would.
 	DropChatEvents func(bus.ChatEvent) bool
+	// InterruptFollowups, when set, leaves undone right after their commit the follow-ups it
+	// matches (texts to send, events, timers, assignments), as a crash between a commit and
+	// its publish would; the sweeper's relay carries them out.
+	InterruptFollowups func(followup.Record) bool
+	// FailSends, when set, fails the publish of each outbound message it returns an error
+	// for, as a stalled or unreachable Pub/Sub would.
+	FailSends func(ctx context.Context, path string) error
 	// SweepGrace is how overdue a deadline must be for the sweeper (default 1m).
 	SweepGrace time.Duration
 	// CRMWebhookSecret signs the webhook CRM's requests; HubSpotToken and HubSpotAPIURL point
@@ -152,6 +160,8 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	a.Timers.Drop = o.DropTimers
 	a.Events.Drop = o.DropChatEvents
 	r.pipeline.timers = a.Timers.Due
+	a.Followups.Interrupt = o.InterruptFollowups
+	a.Outbox.Fail = o.FailSends
 	smsdesk.Use(a)
 	// The agent API has routes below its name; in the cloud its function gets every path.
 	for path, fn := range map[string]func(http.ResponseWriter, *http.Request){

@@ -4,6 +4,8 @@ package agents
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -31,23 +34,19 @@ type Store interface {
 	UnattendedChats(ctx context.Context, lines []string, before time.Time, limit int) ([]session.Session, error)
 	Transcript(ctx context.Context, sessionID string) ([]session.Entry, error)
 	Line(ctx context.Context, number string) (config.Line, error)
-	AppendByAgent(ctx context.Context, sessionID, agentID string, now time.Time, entries []session.Entry, endReason string, plan func(*session.Session)) ([]string, error)
-	ResolveOptOut(ctx context.Context, sessionID string, decide func(session.Consumer, session.Session) (session.Outcome, error)) (session.Outcome, []string, error)
+	AppendByAgent(ctx context.Context, ch store.AgentChange) (store.AgentApplied, error)
+	ResolveOptOut(ctx context.Context, sessionID string, decide func(session.Consumer, session.Session) (session.Outcome, followup.Followups, error)) (session.Outcome, followup.Record, error)
+	ChangeChat(ctx context.Context, sessionID, change string, decide func(session.Consumer, session.Session) (session.Outcome, followup.Followups, error)) (session.Outcome, followup.Record, error)
 }
 
-// Outbox sends stored messages.
-type Outbox interface {
-	Send(ctx context.Context, paths ...string) error
+// Followups carries out what a committed change left to do, within a budget, so that an
+// answer says what was committed (followup.Executor.Settle).
+type Followups interface {
+	Settle(ctx context.Context, r followup.Record)
 }
 
-// Scheduler schedules a chat's timers.
-type Scheduler interface {
-	Schedule(ctx context.Context, timers ...session.Timer) error
-}
-
-// Router assigns waiting chats.
+// Router gives waiting chats to an agent who becomes available.
 type Router interface {
-	AssignChat(ctx context.Context, s session.Session) error
 	FillAgent(ctx context.Context, agentID string) error
 }
 
@@ -56,11 +55,10 @@ type Desk struct {
 	Store     Store
 	Transfers Transfers
 	// Contacts, when set, shows agents the chats' CRM contacts and takes their choices.
-	Contacts Contacts
-	Outbox   Outbox
-	Router   Router
-	Timers   Scheduler
-	// Events, when set, hears of transfers and ends (the CRM records them).
+	Contacts  Contacts
+	Followups Followups
+	Router    Router
+	// Events, when set, hears of the agent's contact choices (the CRM records them).
 	Events bus.Emitter
 	Log    *slog.Logger
 }
@@ -71,10 +69,15 @@ var (
 	ErrNotYourChat = errors.New("no such chat among yours")
 	// ErrChatEnded reports an action on the agent's own chat after it ended.
 	ErrChatEnded = errors.New("the chat has ended")
+	// ErrKeyReused reports an Idempotency-Key sent before with another request.
+	ErrKeyReused = store.ErrKeyReused
 )
 
 // MaxBody is the longest text an agent may send: the carrier's limit.
 const MaxBody = 1600
+
+// MaxKey is the longest idempotency key a reply may carry.
+const MaxKey = 255
 
 // Chat is a chat as an agent sees it.
 type Chat struct {
@@ -138,54 +141,79 @@ func (d *Desk) Chat(ctx context.Context, viewer routing.Agent, sessionID string)
 	return out[0], nil
 }
 
-// Reply sends the agent's text to the consumer of one of their chats.
-func (d *Desk) Reply(ctx context.Context, agentID, sessionID, body string) (session.Entry, error) {
-	body = strings.TrimSpace(body)
-	if body == "" {
-		return session.Entry{}, fmt.Errorf("%w: body is empty", ErrInvalid)
-	}
-	if n := len([]rune(body)); n > MaxBody {
-		return session.Entry{}, fmt.Errorf("%w: body has %d characters; the limit is %d", ErrInvalid, n, MaxBody)
-	}
-	es := []session.Entry{{Author: session.FromAgent, AgentID: agentID, Body: body, Status: session.StatusPending}}
-	paths, err := d.append(ctx, agentID, sessionID, es, "")
-	if err != nil {
-		return session.Entry{}, err
-	}
-	return es[0], d.Outbox.Send(ctx, paths...)
+// Replied is an agent's text as stored.
+type Replied struct {
+	Entry session.Entry
+	// Replayed is set when the reply had been made before with the same idempotency key.
+	Replayed bool
 }
 
-// End closes one of the agent's chats, tells the consumer and frees the agent's capacity.
+// Reply sends the agent's text to the consumer of one of their chats. With a key, a retry
+// sends nothing again and answers the reply first stored. The answer says what was
+// committed: the send is carried out after the commit, by the relay when not at once.
+func (d *Desk) Reply(ctx context.Context, agentID, sessionID, body, key string) (Replied, error) {
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return Replied{}, fmt.Errorf("%w: body is empty", ErrInvalid)
+	}
+	if n := len([]rune(body)); n > MaxBody {
+		return Replied{}, fmt.Errorf("%w: body has %d characters; the limit is %d", ErrInvalid, n, MaxBody)
+	}
+	if len(key) > MaxKey {
+		return Replied{}, fmt.Errorf("%w: Idempotency-Key has %d bytes; the limit is %d", ErrInvalid, len(key), MaxKey)
+	}
+	sum := sha256.Sum256([]byte(body))
+	res, err := d.change(ctx, store.AgentChange{
+		SessionID: sessionID, AgentID: agentID, Key: key, RequestHash: hex.EncodeToString(sum[:]),
+		Entries: []session.Entry{{Author: session.FromAgent, AgentID: agentID, Body: body, Status: session.StatusPending}},
+	}, nil)
+	if err != nil {
+		return Replied{}, err
+	}
+	if len(res.Entries) == 0 {
+		return Replied{}, fmt.Errorf("reply in chat %s: no entry stored under its key", ids.Short(sessionID))
+	}
+	return Replied{Entry: res.Entries[0], Replayed: res.Replayed}, nil
+}
+
+// End closes one of the agent's chats, tells the consumer and frees the agent's capacity
+// (session.EndByAgent decides).
 func (d *Desk) End(ctx context.Context, agentID, sessionID string) error {
-	s, line, err := d.heldChat(ctx, agentID, sessionID)
+	_, line, err := d.heldChat(ctx, agentID, sessionID)
 	if err != nil {
 		return err
 	}
-	e := session.Entry{Author: session.FromSystem, Kind: "ended", Status: session.StatusPending,
-		Body: line.Message("ended", s.Language, s.QueueID, nil)}
-	paths, err := d.append(ctx, agentID, sessionID, []session.Entry{e}, session.EndAgent)
+	now := time.Now()
+	_, rec, err := d.Store.ChangeChat(ctx, sessionID, "end", func(c session.Consumer, s session.Session) (session.Outcome, followup.Followups, error) {
+		o, err := session.EndByAgent(line, c, s, agentID, now)
+		f := Ended(sessionID, agentID)
+		f.Timers = o.Timers
+		return o, f, err
+	})
 	if err != nil {
-		return err
+		return actError(sessionID, err)
 	}
 	d.Log.Info("chat ended by agent", "session", sessionID, "agent", agentID)
-	bus.Emit(ctx, d.Events, bus.ChatEvent{Type: bus.ChatEnded, SessionID: sessionID})
-	if err := d.Outbox.Send(ctx, paths...); err != nil {
-		return err
-	}
-	if err := d.Router.FillAgent(ctx, agentID); err != nil {
-		d.Log.Error("assigning waiting chats failed", "agent", agentID, "err", err)
-	}
+	d.Followups.Settle(ctx, rec)
 	return nil
 }
 
-func (d *Desk) append(ctx context.Context, agentID, sessionID string, entries []session.Entry, endReason string) ([]string, error) {
-	plan, schedule := d.planner(ctx)
-	paths, err := d.Store.AppendByAgent(ctx, sessionID, agentID, time.Now(), entries, endReason, plan)
+// Ended is what an agent's end of a chat leaves to do: announce it and give the agent the
+// next waiting chat.
+func Ended(sessionID, agentID string) followup.Followups {
+	return followup.Followups{Events: []bus.ChatEvent{{Type: bus.ChatEnded, SessionID: sessionID}}, Fill: []string{agentID}}
+}
+
+// change stores an agent's change with its follow-ups (the chat's new timers, plus what more
+// returns) and has them carried out.
+func (d *Desk) change(ctx context.Context, ch store.AgentChange, more func(*session.Session) followup.Followups) (store.AgentApplied, error) {
+	ch.Now, ch.Then = time.Now(), d.planned(ctx, more)
+	res, err := d.Store.AppendByAgent(ctx, ch)
 	if err != nil {
-		return nil, actError(sessionID, err)
+		return res, actError(ch.SessionID, err)
 	}
-	schedule()
-	return paths, nil
+	d.Followups.Settle(ctx, res.Record)
+	return res, nil
 }
 
 // heldChat reads a chat the agent is to act on, with its line: only a chat they hold, while
@@ -214,25 +242,21 @@ func actError(sessionID string, err error) error {
 	return err
 }
 
-// planner makes a plan callback that replans a changed chat's timers inside the store's
-// transaction, and a schedule func to run after the commit. The last attempt's plan wins.
-func (d *Desk) planner(ctx context.Context) (func(*session.Session), func()) {
-	var timers []session.Timer
-	plan := func(s *session.Session) {
-		line, err := d.Store.Line(ctx, s.Business)
-		if err != nil {
+// planned makes the follow-ups of a changed chat inside the store's transaction: its
+// replanned timers, and what more (when set) adds.
+func (d *Desk) planned(ctx context.Context, more func(*session.Session) followup.Followups) func(*session.Session) followup.Followups {
+	return func(s *session.Session) followup.Followups {
+		var f followup.Followups
+		if line, err := d.Store.Line(ctx, s.Business); err != nil {
 			d.Log.Error("timers not planned", "session", s.ID, "err", err)
-			timers = nil
-			return
+		} else {
+			f.Timers = session.Plan(line, s)
 		}
-		timers = session.Plan(line, s)
-	}
-	schedule := func() {
-		if err := d.Timers.Schedule(ctx, timers...); err != nil {
-			d.Log.Error("timers not scheduled; the sweeper will catch them", "err", err)
+		if more != nil {
+			f.Add(more(s))
 		}
+		return f
 	}
-	return plan, schedule
 }
 
 // MaskPhone hides all but the last four digits of a consumer's number: "+1 ***-***-1234".

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -29,11 +29,16 @@ func (d *Desk) ResolveOptOut(ctx context.Context, viewer routing.Agent, sessionI
 		return Chat{}, err
 	}
 	now := time.Now()
-	out, paths, err := d.Store.ResolveOptOut(ctx, sessionID, func(c session.Consumer, s session.Session) (session.Outcome, error) {
+	_, rec, err := d.Store.ResolveOptOut(ctx, sessionID, func(c session.Consumer, s session.Session) (session.Outcome, followup.Followups, error) {
 		if s.AgentID != agentID {
-			return session.Outcome{}, fmt.Errorf("chat %s: %w", ids.Short(sessionID), ErrNotYourChat)
+			return session.Outcome{}, followup.Followups{}, fmt.Errorf("chat %s: %w", ids.Short(sessionID), ErrNotYourChat)
 		}
-		return session.ResolveOptOut(line, c, s, agentID, optOut, now)
+		out, err := session.ResolveOptOut(line, c, s, agentID, optOut, now)
+		f := followup.Followups{Timers: out.Timers}
+		if out.FreedAgent != "" {
+			f.Add(Ended(sessionID, out.FreedAgent))
+		}
+		return out, f, err
 	})
 	if errors.Is(err, session.ErrNoOptOutFlag) {
 		return Chat{}, fmt.Errorf("%w: chat %s", ErrNoOptOutFlag, ids.Short(sessionID))
@@ -42,14 +47,6 @@ func (d *Desk) ResolveOptOut(ctx context.Context, viewer routing.Agent, sessionI
 		return Chat{}, err
 	}
 	d.Log.Info("possible opt-out resolved", "session", sessionID, "agent", agentID, "optOut", optOut)
-	if err := d.Outbox.Send(ctx, paths...); err != nil {
-		return Chat{}, err
-	}
-	if out.FreedAgent != "" {
-		bus.Emit(ctx, d.Events, bus.ChatEvent{Type: bus.ChatEnded, SessionID: sessionID})
-		if err := d.Router.FillAgent(ctx, agentID); err != nil {
-			d.Log.Error("assigning waiting chats failed", "agent", agentID, "err", err)
-		}
-	}
+	d.Followups.Settle(ctx, rec)
 	return d.Chat(ctx, viewer, sessionID)
 }

@@ -22,10 +22,10 @@ func (d *Desk) Predefined(ctx context.Context, agentID, sessionID string) ([]con
 // ReplyPredefined sends a canned message, filling {agent}, {queue}, {brand} and the caller's
 // variables; a placeholder left without a value, or with an empty one, is refused rather than
 // sent as is.
-func (d *Desk) ReplyPredefined(ctx context.Context, agentID, agentName, sessionID, id string, vars map[string]string) (session.Entry, error) {
+func (d *Desk) ReplyPredefined(ctx context.Context, agentID, agentName, sessionID, id string, vars map[string]string, key string) (Replied, error) {
 	s, line, err := d.heldChat(ctx, agentID, sessionID)
 	if err != nil {
-		return session.Entry{}, err
+		return Replied{}, err
 	}
 	for _, p := range line.Predefined(s.QueueID, s.Language) {
 		if p.ID != id {
@@ -34,11 +34,11 @@ func (d *Desk) ReplyPredefined(ctx context.Context, agentID, agentName, sessionI
 		text, err := predefinedText(p, line, s, agentName, vars)
 		var missing *config.MissingValueError
 		if errors.As(err, &missing) {
-			return session.Entry{}, fmt.Errorf("%w: predefined message %s needs a value for %s in \"variables\"", ErrInvalid, ids.Short(id), missing.Placeholder)
+			return Replied{}, fmt.Errorf("%w: predefined message %s needs a value for %s in \"variables\"", ErrInvalid, ids.Short(id), missing.Placeholder)
 		}
-		return d.Reply(ctx, agentID, sessionID, text)
+		return d.Reply(ctx, agentID, sessionID, text, key)
 	}
-	return session.Entry{}, fmt.Errorf("%w: no predefined message %s for this chat's queue and language (%s)", ErrInvalid, ids.Short(id), s.Language)
+	return Replied{}, fmt.Errorf("%w: no predefined message %s for this chat's queue and language (%s)", ErrInvalid, ids.Short(id), s.Language)
 }
 
 // predefinedText fills a canned message: {agent}, {queue} and {brand} by smsdesk (they win

@@ -8,6 +8,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -17,8 +18,7 @@ import (
 // Transfers is what a transfer changes.
 type Transfers interface {
 	Transfer(ctx context.Context, sessionID, from string, to store.TransferTarget, now time.Time,
-		build func(session.Session, *routing.Agent) ([]session.Entry, error), plan func(*session.Session)) ([]string, error)
-	AddAgentEvent(ctx context.Context, agentID string, e store.AgentEvent) error
+		build func(session.Session, *routing.Agent) ([]session.Entry, error), then func(*session.Session) followup.Followups) (followup.Record, error)
 }
 
 // TransferRequest names the target: an agent or a queue, with an optional note for the next
@@ -89,8 +89,10 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 			Body: line.Message("transfer", c.Language, c.QueueID, map[string]string{"target": name})},
 			event(session.KindTransferEnded, "transfer ended")), nil
 	}
-	plan, schedule := d.planner(ctx)
-	paths, err := d.Transfers.Transfer(ctx, sessionID, agentID, target, time.Now(), build, plan)
+	now := time.Now()
+	rec, err := d.Transfers.Transfer(ctx, sessionID, agentID, target, now, build, d.planned(ctx, func(moved *session.Session) followup.Followups {
+		return Transferred(*moved, agentID, req, now)
+	}))
 	var r refusal
 	if errors.As(err, &r) {
 		return d.transferFailed(ctx, agentID, s, req, string(r))
@@ -98,50 +100,41 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 	if err != nil {
 		return actError(sessionID, err)
 	}
-	schedule()
-	return d.afterTransfer(ctx, agentID, s, req, paths)
+	d.Log.Info("chat transferred", "session", s.ID, "from", agentID, "toAgent", req.Agent, "toQueue", req.Queue)
+	d.Followups.Settle(ctx, rec)
+	return nil
 }
 
-func (d *Desk) afterTransfer(ctx context.Context, agentID string, s session.Session, req TransferRequest, paths []string) error {
-	log := d.Log.With("session", s.ID, "from", agentID)
-	log.Info("chat transferred", "toAgent", req.Agent, "toQueue", req.Queue)
-	bus.Emit(ctx, d.Events, bus.ChatEvent{Type: bus.ChatTransfer, SessionID: s.ID})
-	if err := d.Outbox.Send(ctx, paths...); err != nil {
-		return err
-	}
+// Transferred is what a transfer of chat moved (as stored after it) from agent from leaves
+// to do: announce it, tell the target agent or offer the chat to the target queue's agents,
+// and give the agent it left the next waiting chat.
+func Transferred(moved session.Session, from string, req TransferRequest, now time.Time) followup.Followups {
+	f := followup.Followups{Events: []bus.ChatEvent{{Type: bus.ChatTransfer, SessionID: moved.ID}}, Fill: []string{from}}
 	if req.Agent != "" {
-		if err := d.Transfers.AddAgentEvent(ctx, req.Agent, store.AgentEvent{
-			Type: store.EventTransferReceived, SessionID: s.ID, From: agentID, Note: req.Note, Queue: s.QueueID, At: time.Now(),
-		}); err != nil {
-			log.Error("transfer notice not stored", "err", err)
-		}
+		f.Notices = []followup.Notice{{To: req.Agent, Type: store.EventTransferReceived, SessionID: moved.ID, From: from,
+			Note: req.Note, Queue: moved.QueueID, At: now}}
 	} else {
-		moved := s
-		moved.State, moved.QueueID, moved.AgentID = session.Queued, req.Queue, ""
-		if err := d.Router.AssignChat(ctx, moved); err != nil {
-			log.Error("assignment after transfer failed", "err", err)
-		}
+		f.Assign = []followup.Queued{followup.Waiting(moved)}
 	}
-	if err := d.Router.FillAgent(ctx, agentID); err != nil {
-		log.Error("assigning waiting chats failed", "err", err)
-	}
-	return nil
+	return f
 }
 
 // transferFailed records why a transfer failed, tells the agent, and leaves the chat as it was.
 func (d *Desk) transferFailed(ctx context.Context, agentID string, s session.Session, req TransferRequest, reason string) error {
 	d.Log.Info("transfer failed", "session", s.ID, "agent", agentID, "reason", reason)
-	if _, err := d.Store.AppendByAgent(ctx, s.ID, agentID, time.Now(), []session.Entry{
+	now := time.Now()
+	res, err := d.Store.AppendByAgent(ctx, store.AgentChange{SessionID: s.ID, AgentID: agentID, Now: now, Entries: []session.Entry{
 		event(session.KindTransferFailed, fmt.Sprintf("transfer to %s failed: %s", describe(req), reason)),
-	}, "", nil); err != nil {
+	}, Then: func(*session.Session) followup.Followups {
+		return followup.Followups{
+			Events:  []bus.ChatEvent{{Type: bus.ChatTransfer, SessionID: s.ID}},
+			Notices: []followup.Notice{{To: agentID, Type: store.EventTransferFailed, SessionID: s.ID, Reason: reason, At: now}},
+		}
+	}})
+	if err != nil {
 		return err
 	}
-	bus.Emit(ctx, d.Events, bus.ChatEvent{Type: bus.ChatTransfer, SessionID: s.ID})
-	if err := d.Transfers.AddAgentEvent(ctx, agentID, store.AgentEvent{
-		Type: store.EventTransferFailed, SessionID: s.ID, Reason: reason, At: time.Now(),
-	}); err != nil {
-		d.Log.Error("transfer failure notice not stored", "err", err)
-	}
+	d.Followups.Settle(ctx, res.Record)
 	return fmt.Errorf("%w: %s; the chat stays with you", ErrTransferFailed, reason)
 }
 

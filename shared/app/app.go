@@ -24,6 +24,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/crm/firestorecrm"
 	"github.com/smsdesk/smsdesk/shared/crmsync"
 	"github.com/smsdesk/smsdesk/shared/delivery"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/outbound"
 	"github.com/smsdesk/smsdesk/shared/routing"
@@ -34,13 +35,17 @@ import (
 
 // App holds every service of smsdesk.
 type App struct {
-	Env          config.Env
-	Log          *slog.Logger
-	Store        *store.Store
-	Publisher    *bus.Publisher
-	Outbox       bus.Outbox
-	Validator    carrier.Validator
-	Sender       *delivery.Sender
+	Env       config.Env
+	Log       *slog.Logger
+	Store     *store.Store
+	Publisher *bus.Publisher
+	Outbox    bus.Outbox
+	Validator carrier.Validator
+	Sender    *delivery.Sender
+	// Followups carries out what each committed chat change left to do; Relay carries out
+	// what a crash or a stall left in the outbox (the sweeper runs it).
+	Followups    *followup.Executor
+	Relay        *followup.Relay
 	Router       *routing.Router
 	Conversation *conversation.Service
 	Desk         *agents.Desk
@@ -170,8 +175,12 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.close = append(a.close, func() { sched.Close() })
 	a.Timers = TimerScheduler{s: sched, Secret: []byte(env.TimerSecret)}
 	a.Sender.Timers = &a.Timers
-	a.Router = &routing.Router{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Events: a.Events, Log: log}
-	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Events: a.Events, Log: log}
+	a.Followups = &followup.Executor{Sender: &a.Outbox, Events: a.Events, Timers: &a.Timers, Notices: a.Store, Outbox: a.Store, Log: log}
+	a.Relay = &followup.Relay{Outbox: a.Store, Executor: a.Followups, Agents: a.Store}
+	a.Router = &routing.Router{Store: a.Store, Followups: a.Followups, Log: log}
+	a.Followups.Router = a.Router
+	a.Relay.Filler = a.Router
+	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Followups: a.Followups, Log: log}
 	if env.MediaBucket != "" {
 		sc := set.storage
 		if sc == nil {
@@ -192,10 +201,10 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 			return media.SignedURL(bucket, object, media.DefaultURLTTL, set.sign...)
 		}
 	}
-	a.Outbound = &outbound.Service{Store: a.Store, Outbox: a.Outbox, Timers: &a.Timers, Router: a.Router, Events: a.Events, Log: log, Now: time.Now}
+	a.Outbound = &outbound.Service{Store: a.Store, Followups: a.Followups, Log: log, Now: time.Now}
 	a.Bulk = &outbound.Bulk{Texts: a.Outbound, Store: a.Store, Publisher: a.Publisher, Topic: env.BulkTopic}
 	a.Sender.Results = a.Bulk // bulk results follow their messages' statuses
-	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Outbox: a.Outbox, Router: a.Router, Timers: &a.Timers, Events: a.Events, Log: log}
+	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups, Router: a.Router, Events: a.Events, Log: log}
 	return a, nil
 }
 

@@ -99,12 +99,20 @@ func (p *Publisher) Stop() {
 type Outbox struct {
 	Publisher *Publisher
 	Topic     string
+	// Fail, when set, fails the publish of the paths it returns an error for, as a stalled
+	// or unreachable Pub/Sub would (fault tests).
+	Fail func(ctx context.Context, path string) error
 }
 
 // Send publishes one outbound message per path, ordered per chat so that a consent message,
 // a menu and a wait message leave in the order they were written.
 func (o Outbox) Send(ctx context.Context, paths ...string) error {
 	for _, p := range paths {
+		if o.Fail != nil {
+			if err := o.Fail(ctx, p); err != nil {
+				return fmt.Errorf("publish to %s: %w", o.Topic, err)
+			}
+		}
 		if err := o.Publisher.Publish(ctx, o.Topic, orderingKey(p), OutboundMessage{Path: p}); err != nil {
 			return err
 		}

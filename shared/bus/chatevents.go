@@ -47,16 +47,21 @@ type ChatEvents struct {
 // Emit publishes e. A failure is logged, not returned: the change it announces is committed,
 // and the chat's next event (at the latest its end) carries the sync forward.
 func (c ChatEvents) Emit(ctx context.Context, e ChatEvent) {
+	if err := c.Announce(ctx, e); err != nil && c.Log != nil {
+		c.Log.Error("chat event not published", "session", e.SessionID, "message", e.Message, "type", e.Type, "err", err)
+	}
+}
+
+// Announce publishes e and says whether Pub/Sub has it (the outbox keeps e until it does).
+func (c ChatEvents) Announce(ctx context.Context, e ChatEvent) error {
 	if c.Topic == "" || c.Publisher == nil || (c.Drop != nil && c.Drop(e)) {
-		return
+		return nil
 	}
 	key := "sessions/" + e.SessionID
 	if e.SessionID == "" {
 		key = orderingKey(e.Message)
 	}
-	if err := c.Publisher.Publish(ctx, c.Topic, key, e); err != nil && c.Log != nil {
-		c.Log.Error("chat event not published", "session", e.SessionID, "message", e.Message, "type", e.Type, "err", err)
-	}
+	return c.Publisher.Publish(ctx, c.Topic, key, e)
 }
 
 // Emitter announces chat changes; ChatEvents is the Pub/Sub one.

@@ -1,5 +1,6 @@
-// Package conversation applies a consumer's texts to their chat: it runs the session state
-// machine inside a store transaction, sends its replies and starts assignment.
+// Package conversation applies a consumer's texts and a chat's timers to the chat: it runs
+// the session state machine inside a store transaction that also records what the change
+// leaves to do (replies to send, events, timers, assignment), then has it carried out.
 package conversation
 
 import (
@@ -9,6 +10,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -17,23 +19,12 @@ import (
 // Store is what the conversation reads and changes.
 type Store interface {
 	Line(ctx context.Context, number string) (config.Line, error)
-	ApplyInbound(ctx context.Context, in session.Inbound, decide func(session.Consumer, *session.Session) session.Outcome) (session.Applied, error)
+	ApplyInbound(ctx context.Context, in session.Inbound, decide func(session.Consumer, *session.Session) (session.Outcome, followup.Followups)) (session.Applied, followup.Record, error)
 }
 
-// Outbox sends stored messages.
-type Outbox interface {
-	Send(ctx context.Context, paths ...string) error
-}
-
-// Scheduler schedules a chat's timers.
-type Scheduler interface {
-	Schedule(ctx context.Context, timers ...session.Timer) error
-}
-
-// Router assigns chats to agents.
-type Router interface {
-	AssignChat(ctx context.Context, s session.Session) error
-	FillAgent(ctx context.Context, agentID string) error
+// Followups carries out what a committed change left to do (followup.Executor).
+type Followups interface {
+	AfterCommit(ctx context.Context, r followup.Record) error
 }
 
 // MediaCopier keeps a text's MMS media: copies in the media bucket, and why others were refused.
@@ -45,18 +36,14 @@ type MediaCopier interface {
 type Service struct {
 	Store      Store
 	TimerStore TimerStore
-	Outbox     Outbox
-	Router     Router
-	Timers     Scheduler
+	Followups  Followups
 	// Media, when set, copies MMS media from the carrier before the text is applied.
 	Media MediaCopier
-	// Events, when set, hears of chats that ended and of media received (the CRM records them).
-	Events bus.Emitter
-	Log    *slog.Logger
+	Log   *slog.Logger
 }
 
 // Handle applies one inbound text. It is safe to call again with the same text: the text is
-// applied once and its replies are sent again only if they were not sent yet.
+// applied once, and what it left to do is carried out again only if it was not done yet.
 func (s *Service) Handle(ctx context.Context, t bus.InboundText) error {
 	log := s.Log.With("messageSid", t.MessageSID, "business", t.To)
 	line, err := s.Store.Line(ctx, t.To)
@@ -76,53 +63,59 @@ func (s *Service) Handle(ctx context.Context, t bus.InboundText) error {
 			return err // the carrier or the bucket is unavailable: Pub/Sub retries
 		}
 	}
-	res, err := s.Store.ApplyInbound(ctx, in, func(c session.Consumer, cur *session.Session) session.Outcome {
-		return session.Handle(line, c, cur, in)
+	res, rec, err := s.Store.ApplyInbound(ctx, in, func(c session.Consumer, cur *session.Session) (session.Outcome, followup.Followups) {
+		o := session.Handle(line, c, cur, in)
+		return o, TextFollowups(in, o)
 	})
 	if err != nil {
 		return err
 	}
 	if res.Duplicate {
-		log.Info("redelivered text: already applied")
-		return s.Outbox.Send(ctx, res.Outbox...)
-	}
-	if res.Session != nil {
-		log = log.With("session", res.Session.ID, "state", res.Session.State)
-	}
-	log.Info("text applied", "replies", len(res.Outbox))
-	if cs := res.Session; cs != nil {
-		switch {
-		case cs.State == session.Ended:
-			bus.Emit(ctx, s.Events, bus.ChatEvent{Type: bus.ChatEnded, SessionID: cs.ID})
-		case len(in.Media) > 0:
-			bus.Emit(ctx, s.Events, bus.ChatEvent{Type: bus.ChatMedia, SessionID: cs.ID})
+		log.Info("redelivered text: already applied", "pending", rec.Stored)
+		if !rec.Stored {
+			return nil
 		}
-	}
-	if err := s.Outbox.Send(ctx, res.Outbox...); err != nil {
-		return err
-	}
-	if cs := res.Session; res.Flagged && cs.AgentID != "" && s.TimerStore != nil {
-		// The chat view shows the request in any case; the notice only calls the agent's eye.
-		e := store.AgentEvent{Type: store.EventPossibleOptOut, SessionID: cs.ID, Reason: cs.OptOutFlag.Wording, At: in.At}
-		if err := s.TimerStore.AddAgentEvent(ctx, cs.AgentID, e); err != nil {
-			log.Error("possible opt-out notice not added", "agent", cs.AgentID, "err", err)
+	} else {
+		if res.Session != nil {
+			log = log.With("session", res.Session.ID, "state", res.Session.State)
 		}
+		log.Info("text applied", "replies", len(res.Outbox))
 	}
-	if err := s.Timers.Schedule(ctx, res.Timers...); err != nil {
+	if err := s.Followups.AfterCommit(ctx, rec); err != nil {
+		if rec.Stored {
+			return err // Pub/Sub delivers the text again, which carries out what is left
+		}
 		log.Error("timers not scheduled; the sweeper will catch them", "err", err)
 	}
-	if res.Queued {
-		if err := s.Router.AssignChat(ctx, *res.Session); err != nil {
-			// The chat stays queued; the next free agent takes it.
-			log.Error("assignment failed", "err", err)
-		}
-	}
-	if res.FreedAgent != "" {
-		if err := s.Router.FillAgent(ctx, res.FreedAgent); err != nil {
-			log.Error("refilling agent failed", "agent", res.FreedAgent, "err", err)
-		}
-	}
 	return nil
+}
+
+// TextFollowups are what an applied text leaves to do: its replies are sent (the store adds
+// them), an ended chat and received media are announced, the chat's timers scheduled, a
+// possible opt-out request shown to the agent, a newly queued chat offered to agents and
+// an agent freed by the chat's end given the next chat.
+func TextFollowups(in session.Inbound, o session.Outcome) followup.Followups {
+	f := followup.Followups{Timers: o.Timers}
+	if cs := o.Session; cs != nil {
+		switch {
+		case cs.State == session.Ended:
+			f.Events = append(f.Events, bus.ChatEvent{Type: bus.ChatEnded, SessionID: cs.ID})
+		case len(in.Media) > 0:
+			f.Events = append(f.Events, bus.ChatEvent{Type: bus.ChatMedia, SessionID: cs.ID})
+		}
+		if o.Flagged && cs.AgentID != "" && cs.OptOutFlag != nil {
+			// The chat view shows the request in any case; the notice only calls the agent's eye.
+			f.Notices = append(f.Notices, followup.Notice{To: cs.AgentID, Type: store.EventPossibleOptOut,
+				SessionID: cs.ID, Reason: cs.OptOutFlag.Wording, At: in.At})
+		}
+		if o.Queued {
+			f.Assign = append(f.Assign, followup.Waiting(*cs))
+		}
+	}
+	if o.FreedAgent != "" {
+		f.Fill = append(f.Fill, o.FreedAgent)
+	}
+	return f
 }
 
 // keepMedia copies the text's media into the media bucket (every item, idempotently) and

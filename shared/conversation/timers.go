@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/bus"
-	"github.com/smsdesk/smsdesk/shared/routing"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -14,10 +14,8 @@ import (
 // TimerStore is what firing timers reads and changes.
 type TimerStore interface {
 	Session(ctx context.Context, id string) (session.Session, error)
-	ApplyTimer(ctx context.Context, t session.Timer, fire func(session.Consumer, session.Session) session.Fired) (session.Fired, []string, error)
+	ApplyTimer(ctx context.Context, t session.Timer, fire func(session.Consumer, session.Session) (session.Fired, followup.Followups)) (session.Fired, followup.Record, error)
 	DueChats(ctx context.Context, t time.Time, limit int) ([]session.Session, error)
-	Supervisors(ctx context.Context, queueID string) ([]routing.Agent, error)
-	AddAgentEvent(ctx context.Context, agentID string, e store.AgentEvent) error
 }
 
 // Fire applies one due timer: a warning, an end, an overflow or a reminder. A stale timer
@@ -25,7 +23,8 @@ type TimerStore interface {
 func (s *Service) Fire(ctx context.Context, t session.Timer) error {
 	log := s.Log.With("session", t.SessionID, "timer", t.Kind, "generation", t.Generation)
 	if t.Kind == session.TimerSend {
-		return s.Outbox.Send(ctx, t.SessionID)
+		// A held message is due: its send is the one thing left to do.
+		return s.Followups.AfterCommit(ctx, followup.Record{ID: "send", Followups: followup.Followups{Send: []string{t.SessionID}}})
 	}
 	cur, err := s.TimerStore.Session(ctx, t.SessionID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -39,8 +38,10 @@ func (s *Service) Fire(ctx context.Context, t session.Timer) error {
 	if err != nil {
 		return err
 	}
-	f, outbox, err := s.TimerStore.ApplyTimer(ctx, t, func(c session.Consumer, cs session.Session) session.Fired {
-		return session.Fire(line, c, cs, t, time.Now())
+	now := time.Now()
+	f, rec, err := s.TimerStore.ApplyTimer(ctx, t, func(c session.Consumer, cs session.Session) (session.Fired, followup.Followups) {
+		f := session.Fire(line, c, cs, t, now)
+		return f, TimerFollowups(f, now)
 	})
 	if err != nil {
 		return err
@@ -50,49 +51,39 @@ func (s *Service) Fire(ctx context.Context, t session.Timer) error {
 		return nil
 	}
 	log.Info("timer fired", "state", f.Session.State)
-	if f.Session.State == session.Ended {
-		bus.Emit(ctx, s.Events, bus.ChatEvent{Type: bus.ChatEnded, SessionID: f.Session.ID})
-	}
-	if err := s.Outbox.Send(ctx, outbox...); err != nil {
-		return err
-	}
-	if err := s.Timers.Schedule(ctx, f.Timers...); err != nil {
+	if err := s.Followups.AfterCommit(ctx, rec); err != nil {
+		if rec.Stored {
+			return err // the timer is delivered again; the relay also carries out what is left
+		}
 		log.Error("timers not scheduled; the sweeper will catch them", "err", err)
-	}
-	if f.Queued {
-		if err := s.Router.AssignChat(ctx, *f.Session); err != nil {
-			log.Error("assignment after overflow failed", "err", err)
-		}
-	}
-	if f.FreedAgent != "" {
-		if err := s.Router.FillAgent(ctx, f.FreedAgent); err != nil {
-			log.Error("refilling agent failed", "agent", f.FreedAgent, "err", err)
-		}
-	}
-	if f.Remind {
-		s.remind(ctx, *f.Session)
 	}
 	return nil
 }
 
-// remind tells the chat's agent and the queue's supervisors that the consumer waits.
-func (s *Service) remind(ctx context.Context, cs session.Session) {
-	ev := store.AgentEvent{Type: store.EventReplyDue, SessionID: cs.ID, Queue: cs.QueueID, From: cs.AgentID, At: time.Now()}
-	to := []string{cs.AgentID}
-	sups, err := s.TimerStore.Supervisors(ctx, cs.QueueID)
-	if err != nil {
-		s.Log.Error("supervisors not found", "session", cs.ID, "err", err)
+// TimerFollowups are what a fired timer leaves to do: its messages are sent (the store adds
+// them), an ended chat is announced, the new timers scheduled, an overflowed chat offered to
+// agents, a freed agent given the next chat, and on a reminder the chat's agent and the
+// queue's supervisors told that the consumer waits.
+func TimerFollowups(f session.Fired, now time.Time) followup.Followups {
+	out := followup.Followups{Timers: f.Timers}
+	cs := f.Session
+	if cs == nil {
+		return out
 	}
-	for _, a := range sups {
-		if a.ID != cs.AgentID {
-			to = append(to, a.ID)
-		}
+	if cs.State == session.Ended {
+		out.Events = append(out.Events, bus.ChatEvent{Type: bus.ChatEnded, SessionID: cs.ID})
 	}
-	for _, id := range to {
-		if err := s.TimerStore.AddAgentEvent(ctx, id, ev); err != nil {
-			s.Log.Error("reminder not stored", "agent", id, "err", err)
-		}
+	if f.Queued {
+		out.Assign = append(out.Assign, followup.Waiting(*cs))
 	}
+	if f.FreedAgent != "" {
+		out.Fill = append(out.Fill, f.FreedAgent)
+	}
+	if f.Remind {
+		out.Notices = append(out.Notices, followup.Notice{To: cs.AgentID, SupervisorsOf: cs.QueueID, Type: store.EventReplyDue,
+			SessionID: cs.ID, Queue: cs.QueueID, From: cs.AgentID, At: now})
+	}
+	return out
 }
 
 // Sweep fires every deadline that passed more than grace ago, for chats whose timer was lost.

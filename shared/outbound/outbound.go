@@ -15,6 +15,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/phone"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -24,36 +25,23 @@ import (
 type Store interface {
 	Line(ctx context.Context, number string) (config.Line, error)
 	Template(ctx context.Context, id, lang string) (config.Template, error)
-	CreateNotification(ctx context.Context, id string, e session.Entry, consent *store.Consent, timeZone string) (string, error)
+	CreateNotification(ctx context.Context, id string, e session.Entry, consent *store.Consent, timeZone string, then func(path string) followup.Followups) (followup.Record, error)
 	Consumer(ctx context.Context, business, phone string) (session.Consumer, error)
-	OpenOutbound(ctx context.Context, c session.Session, first session.Entry, consent *store.Consent, plan func(*session.Session)) (string, error)
+	OpenOutbound(ctx context.Context, c session.Session, first session.Entry, consent *store.Consent, then func(*session.Session) followup.Followups) (followup.Record, error)
 }
 
-// Outbox sends stored messages.
-type Outbox interface {
-	Send(ctx context.Context, paths ...string) error
-}
-
-// Scheduler schedules timers (a scheduled send, a chat's deadlines).
-type Scheduler interface {
-	Schedule(ctx context.Context, timers ...session.Timer) error
-}
-
-// Router assigns a chat opened for a queue.
-type Router interface {
-	AssignChat(ctx context.Context, s session.Session) error
+// Followups carries out what a committed text left to do, within a budget, so that an
+// answer says what was committed (followup.Executor.Settle).
+type Followups interface {
+	Settle(ctx context.Context, r followup.Record)
 }
 
 // Service sends business-initiated texts.
 type Service struct {
-	Store  Store
-	Outbox Outbox
-	Timers Scheduler
-	Router Router
-	// Events, when set, hears of chats the business opens (the CRM records them).
-	Events bus.Emitter
-	Log    *slog.Logger
-	Now    func() time.Time
+	Store     Store
+	Followups Followups
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // Request is one outbound text.
@@ -256,16 +244,50 @@ func (s *Service) Notify(ctx context.Context, r Request) (Sent, error) {
 	if at.After(now) {
 		e.Status, e.NotBefore = session.StatusScheduled, at
 	}
-	path, err := s.Store.CreateNotification(ctx, "N"+r.ID, e, r.Consent, r.TimeZone)
+	rec, err := s.Store.CreateNotification(ctx, "N"+r.ID, e, r.Consent, r.TimeZone, func(path string) followup.Followups {
+		return Notified(path, e)
+	})
 	if err != nil {
 		return Sent{}, refusal(err)
 	}
-	out := Sent{Path: path, Status: e.Status, Encoding: e.Encoding, Segments: e.Segments, Body: e.Body, MessageID: "N" + r.ID}
+	s.Followups.Settle(ctx, rec)
+	out := Sent{Path: path(rec, e), Status: e.Status, Encoding: e.Encoding, Segments: e.Segments, Body: e.Body, MessageID: "N" + r.ID}
 	if e.Status == session.StatusScheduled {
 		out.SendAt = at
-		return out, s.Timers.Schedule(ctx, session.Timer{SessionID: path, Kind: session.TimerSend, Due: at})
 	}
-	return out, s.Outbox.Send(ctx, path)
+	return out, nil
+}
+
+// Notified is what a stored one-way text at path leaves to do: send it now, or release it
+// at its time.
+func Notified(path string, e session.Entry) followup.Followups {
+	if e.Status == session.StatusScheduled {
+		return followup.Followups{Timers: []session.Timer{{SessionID: path, Kind: session.TimerSend, Due: e.NotBefore}}}
+	}
+	return followup.Followups{Send: []string{path}}
+}
+
+// path is the stored text's path, from its follow-ups.
+func path(rec followup.Record, e session.Entry) string {
+	if e.Status == session.StatusScheduled && len(rec.Timers) > 0 {
+		return rec.Timers[0].SessionID
+	}
+	if len(rec.Send) > 0 {
+		return rec.Send[0]
+	}
+	return ""
+}
+
+// Opened is what opening chat cs (about to be stored) leaves to do: its timers, counting
+// from the business's first message, the outbound event (the CRM records the chat) and, for
+// a chat waiting in a queue, the offer to its agents.
+func Opened(line config.Line, cs *session.Session, now time.Time) followup.Followups {
+	cs.LastAgentAt = now
+	f := followup.Followups{Timers: session.Plan(line, cs), Events: []bus.ChatEvent{{Type: bus.ChatOutbound, SessionID: cs.ID}}}
+	if cs.State == session.Queued {
+		f.Assign = []followup.Queued{followup.Waiting(*cs)}
+	}
+	return f
 }
 
 // Open starts a chat with the consumer, owned by an agent or waiting in a queue; the
@@ -296,26 +318,17 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 	}
 	first := session.Entry{Author: author, AgentID: r.Agent, Kind: "outbound", Body: r.Body, At: now, Business: r.From, Phone: r.To,
 		Status: session.StatusPending, Encoding: compliance.Encoding(r.Body), Segments: compliance.Segments(r.Body)}
-	var timers []session.Timer
-	path, err := s.Store.OpenOutbound(ctx, c, first, r.Consent, func(cs *session.Session) {
-		cs.LastAgentAt = now
-		timers = session.Plan(line, cs)
+	rec, err := s.Store.OpenOutbound(ctx, c, first, r.Consent, func(cs *session.Session) followup.Followups {
+		return Opened(line, cs, now)
 	})
 	if err != nil {
 		return Sent{}, refusal(err)
 	}
 	s.Log.Info("outbound chat opened", "session", c.ID, "agent", r.Agent, "queue", r.Queue)
-	bus.Emit(ctx, s.Events, bus.ChatEvent{Type: bus.ChatOutbound, SessionID: c.ID})
-	if err := s.Outbox.Send(ctx, path); err != nil {
-		return Sent{}, err
-	}
-	if err := s.Timers.Schedule(ctx, timers...); err != nil {
-		s.Log.Error("timers not scheduled; the sweeper will catch them", "session", c.ID, "err", err)
-	}
-	if r.Queue != "" {
-		if err := s.Router.AssignChat(ctx, c); err != nil {
-			s.Log.Error("assignment failed", "session", c.ID, "err", err)
-		}
+	s.Followups.Settle(ctx, rec)
+	path := ""
+	if len(rec.Send) > 0 {
+		path = rec.Send[0]
 	}
 	return Sent{Path: path, ChatID: c.ID, Status: session.StatusPending, Encoding: first.Encoding, Segments: first.Segments, Body: r.Body, MessageID: c.ID}, nil
 }

@@ -2,13 +2,13 @@ package routing
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sort"
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -18,28 +18,21 @@ type Store interface {
 	QueuedChats(ctx context.Context, queues []string, limit int) ([]session.Session, error)
 	Agent(ctx context.Context, id string) (Agent, error)
 	Line(ctx context.Context, number string) (config.Line, error)
-	// Assign atomically gives a still-queued chat to a still-free agent.
-	Assign(ctx context.Context, sessionID, agentID string, now time.Time, prepare func(*session.Session, Agent) session.Entry) (string, bool, error)
+	// Assign atomically gives a still-queued chat to a still-free agent and records the
+	// follow-ups prepare returns with it.
+	Assign(ctx context.Context, sessionID, agentID string, now time.Time, prepare func(*session.Session, Agent) (session.Entry, followup.Followups)) (followup.Record, bool, error)
 }
 
-// Outbox sends stored messages.
-type Outbox interface {
-	Send(ctx context.Context, paths ...string) error
-}
-
-// Scheduler schedules a chat's timers.
-type Scheduler interface {
-	Schedule(ctx context.Context, timers ...session.Timer) error
+// Followups carries out what a committed assignment left to do (followup.Executor).
+type Followups interface {
+	AfterCommit(ctx context.Context, r followup.Record) error
 }
 
 // Router assigns queued chats.
 type Router struct {
-	Store  Store
-	Outbox Outbox
-	Timers Scheduler
-	// Events, when set, hears of every assignment (the CRM records the chat from then on).
-	Events bus.Emitter
-	Log    *slog.Logger
+	Store     Store
+	Followups Followups
+	Log       *slog.Logger
 }
 
 // AssignChat tries to give one queued chat to the longest-idle available agent who serves its
@@ -64,6 +57,13 @@ func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
 // coming online together race for the same oldest chats; a loser looks again at what is
 // still waiting rather than giving up, so no chat is left behind while capacity is free.
 func (r *Router) FillAgent(ctx context.Context, agentID string) error {
+	return r.FillAgentWith(ctx, agentID, nil)
+}
+
+// FillAgentWith is FillAgent with only the waiting chats take accepts (every chat when take
+// is nil): the relay leaves chats whose own follow-ups are pending to them, so that a chat's
+// own messages come before its assignment.
+func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(session.Session) bool) error {
 	for round := 0; round < 50; round++ {
 		a, err := r.Store.Agent(ctx, agentID)
 		if err != nil {
@@ -82,7 +82,7 @@ func (r *Router) FillAgent(ctx context.Context, agentID string) error {
 			if free == 0 {
 				break
 			}
-			if !a.Speaks(s.Language) {
+			if !a.Speaks(s.Language) || (take != nil && !take(s)) {
 				continue
 			}
 			tried++
@@ -106,27 +106,38 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 	if err != nil {
 		return false, err
 	}
-	var timers []session.Timer
-	path, ok, err := r.Store.Assign(ctx, s.ID, agentID, time.Now(), func(s *session.Session, a Agent) session.Entry {
-		timers = session.Plan(line, s)
-		return session.Entry{
-			Author: session.FromSystem, Kind: "assigned", AgentID: a.ID, Status: session.StatusPending,
-			Body: line.Message("assigned", s.Language, s.QueueID, map[string]string{"agent": a.Name}),
-		}
+	rec, ok, err := r.Store.Assign(ctx, s.ID, agentID, time.Now(), func(s *session.Session, a Agent) (session.Entry, followup.Followups) {
+		return Assigned(line, s, a)
 	})
 	if err != nil || !ok {
 		return false, err
 	}
 	r.Log.Info("chat assigned", "session", s.ID, "agent", agentID, "queue", s.QueueID)
-	bus.Emit(ctx, r.Events, bus.ChatEvent{Type: bus.ChatConnected, SessionID: s.ID})
-	if err := r.Timers.Schedule(ctx, timers...); err != nil {
-		r.Log.Error("timers not scheduled; the sweeper will catch them", "session", s.ID, "err", err)
-	}
-	if err := r.Outbox.Send(ctx, path); err != nil {
-		return true, fmt.Errorf("send assigned notice of %s: %w", s.ID, err)
+	if err := r.Followups.AfterCommit(ctx, rec); err != nil {
+		// The assignment stands; the relay sends the notice and announces it.
+		r.Log.Error("follow-ups of the assignment not carried out yet", "session", s.ID, "agent", agentID, "err", err)
 	}
 	return true, nil
 }
+
+// Assigned is what giving chat s (already marked assigned) to agent a writes and leaves to
+// do: the consumer's "assigned" message, the chat's new timers, and the connected event (the
+// CRM records the chat from then on).
+func Assigned(line config.Line, s *session.Session, a Agent) (session.Entry, followup.Followups) {
+	e := session.Entry{
+		Author: session.FromSystem, Kind: "assigned", AgentID: a.ID, Status: session.StatusPending,
+		Body: line.Message("assigned", s.Language, s.QueueID, map[string]string{"agent": a.Name}),
+	}
+	return e, followup.Followups{
+		Events: []bus.ChatEvent{{Type: bus.ChatConnected, SessionID: s.ID}},
+		Timers: session.Plan(line, s),
+	}
+}
+
+// MayTake reports whether agent a may be given chat s now: the chat still waits in its queue
+// and the agent is available with free capacity. The store checks it on the chat and agent
+// it is about to commit, so a chat never goes to two agents nor an agent over capacity.
+func MayTake(s session.Session, a Agent) bool { return s.State == session.Queued && a.Free() }
 
 // Candidates are the agents who may take chat s now, longest idle first.
 func Candidates(agents []Agent, s session.Session) []Agent {

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/smsdesk/smsdesk/shared/ids"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
@@ -116,33 +116,36 @@ func (s *Store) sessions(ctx context.Context, q firestore.Query) ([]session.Sess
 // It reads both without locks and commits with update-time preconditions on both, so agents
 // racing for one chat never wait on each other's locks: the loser's commit fails and it
 // re-reads. prepare sees the chat as assigned (and may plan its timers) and returns the
-// "assigned" message; Assign returns that message's path, and false when either side no
-// longer qualifies.
-func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.Time, prepare func(*session.Session, routing.Agent) session.Entry) (string, bool, error) {
+// "assigned" message and the follow-ups; Assign stores them with the assignment and returns
+// the record (the message's path among its sends), and false when either side no longer
+// qualifies.
+func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.Time, prepare func(*session.Session, routing.Agent) (session.Entry, followup.Followups)) (followup.Record, bool, error) {
 	sref, aref := s.sessionRef(sessionID), s.agentRef(agentID)
 	for attempt := 0; attempt < 5; attempt++ {
 		snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{sref, aref})
 		if err != nil {
-			return "", false, fmt.Errorf("assign chat %s to %s: %w", sessionID, agentID, err)
+			return followup.Record{}, false, fmt.Errorf("assign chat %s to %s: %w", sessionID, agentID, err)
 		}
 		if !snaps[0].Exists() || !snaps[1].Exists() {
-			return "", false, nil
+			return followup.Record{}, false, nil
 		}
 		var c session.Session
 		var a routing.Agent
 		if err := snaps[0].DataTo(&c); err != nil {
-			return "", false, fmt.Errorf("decode chat %s: %w", sessionID, err)
+			return followup.Record{}, false, fmt.Errorf("decode chat %s: %w", sessionID, err)
 		}
 		if err := snaps[1].DataTo(&a); err != nil {
-			return "", false, fmt.Errorf("decode agent %s: %w", agentID, err)
+			return followup.Record{}, false, fmt.Errorf("decode agent %s: %w", agentID, err)
 		}
-		if c.State != session.Queued || !a.Free() {
-			return "", false, nil
+		if !routing.MayTake(c, a) {
+			return followup.Record{}, false, nil
 		}
 		c.State, c.AgentID, c.AssignedAt = session.Assigned, agentID, now
-		e := prepare(&c, a)
+		e, then := prepare(&c, a)
 		e.Seq, e.At, e.Business, e.Phone = c.Seq+1, now, c.Business, c.Phone
 		ref := s.entryRef(sessionID, e.Seq)
+		rec := followup.Record{ID: fmt.Sprintf("assign-%s-%d", sessionID, e.Seq), SessionID: sessionID, At: now, Followups: followup.Followups{Send: []string{relPath(ref)}}}
+		rec.Add(then)
 		err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 			if err := tx.Update(sref, []firestore.Update{
 				{Path: "state", Value: string(session.Assigned)}, {Path: "agentId", Value: agentID},
@@ -163,85 +166,17 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 			}); err != nil {
 				return err
 			}
-			return tx.Create(ref, e)
+			return s.writeChange(tx, []message{{ref: ref, e: e, create: true}}, &rec)
 		}, firestore.MaxAttempts(1))
 		if status.Code(err) == codes.FailedPrecondition || status.Code(err) == codes.AlreadyExists || status.Code(err) == codes.Aborted {
 			continue // someone changed the chat or the agent first: look again
 		}
 		if err != nil {
-			return "", false, fmt.Errorf("assign chat %s to %s: %w", sessionID, agentID, err)
+			return followup.Record{}, false, fmt.Errorf("assign chat %s to %s: %w", sessionID, agentID, err)
 		}
-		return relPath(ref), true, nil
+		return rec, true, nil
 	}
-	return "", false, nil
-}
-
-// AppendByAgent adds entries an agent causes to a chat the agent holds, in one transaction;
-// endReason, when set, ends the chat and frees the agent's capacity; plan, when set, sees the
-// changed chat before it is stored (to plan its timers). It fills each of entries in with its
-// sequence number and time as stored, and returns the paths of the new entries that are to be
-// sent. A chat the agent does not hold is session.ErrNotHeld, their chat once ended
-// session.ErrEnded.
-func (s *Store) AppendByAgent(ctx context.Context, sessionID, agentID string, now time.Time, entries []session.Entry, endReason string, plan func(*session.Session)) ([]string, error) {
-	if err := checkID("chat", sessionID); err != nil {
-		return nil, fmt.Errorf("chat %s: %w", ids.Short(sessionID), session.ErrNotHeld)
-	}
-	now = now.UTC().Truncate(time.Microsecond) // what Firestore keeps, so entries tell the stored time
-	var paths []string
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		paths = nil
-		var c session.Session
-		if err := getInto(tx, s.sessionRef(sessionID), &c); err != nil {
-			return err
-		}
-		if err := c.ActableBy(agentID); err != nil {
-			return fmt.Errorf("chat %s, agent %s: %w", sessionID, agentID, err)
-		}
-		var writes []func() error
-		for i := range entries {
-			c.Seq++
-			entries[i].Seq, entries[i].At, entries[i].Business, entries[i].Phone = c.Seq, now, c.Business, c.Phone
-			e := entries[i]
-			if e.Author == session.FromAgent && e.Status == session.StatusPending {
-				c.LastAgentAt = now
-			}
-			ref := s.entryRef(sessionID, e.Seq)
-			writes = append(writes, func() error { return tx.Set(ref, e) })
-			if e.Outbound() && e.Status == session.StatusPending {
-				paths = append(paths, relPath(ref))
-			}
-		}
-		if endReason != "" {
-			c.State, c.EndedAt, c.EndReason = session.Ended, now, endReason
-			cref := s.consumerRef(c.Business, c.Phone)
-			var cons session.Consumer
-			if err := getInto(tx, cref, &cons); err != nil {
-				return err
-			}
-			if cons.ActiveSession == sessionID {
-				writes = append(writes, func() error {
-					return tx.Update(cref, []firestore.Update{{Path: "activeSession", Value: ""}})
-				})
-			}
-			writes = append(writes, func() error {
-				return tx.Update(s.agentRef(agentID), []firestore.Update{{Path: "activeChats", Value: firestore.Increment(-1)}})
-			})
-		}
-		if plan != nil {
-			plan(&c)
-		}
-		writes = append(writes, func() error { return tx.Set(s.sessionRef(sessionID), c) })
-		for _, w := range writes {
-			if err := w(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("update chat %s: %w", sessionID, err)
-	}
-	return paths, nil
+	return followup.Record{}, false, nil
 }
 
 // orDelete stores a zero time as an absent field, so range queries on it skip the document.

@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
 
 	"cloud.google.com/go/firestore"
 
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -19,15 +21,18 @@ type receipt struct {
 }
 
 // ApplyInbound runs decide on the consumer and their active chat inside one transaction and
-// stores its outcome: consumer, chat, transcript entries and a receipt of the MessageSid. Two
-// texts of one consumer never open two chats, and a redelivered text changes nothing.
-func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide func(session.Consumer, *session.Session) session.Outcome) (session.Applied, error) {
+// stores its outcome: consumer, chat, transcript entries, a receipt of the MessageSid and the
+// outcome's follow-ups (with the messages to send) in the outbox. Two texts of one consumer
+// never open two chats, and a redelivered text changes nothing: it returns Duplicate and the
+// original's follow-ups when they are still pending.
+func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide func(session.Consumer, *session.Session) (session.Outcome, followup.Followups)) (session.Applied, followup.Record, error) {
 	cid := session.ConsumerID(in.Business, in.Phone)
 	cref := s.fs.Collection(colConsumers).Doc(cid)
 	rref := cref.Collection(subReceipts).Doc(in.MessageSID)
 	var res session.Applied
+	var rec followup.Record
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		res = session.Applied{}
+		res, rec = session.Applied{}, followup.Record{ID: "in-" + in.MessageSID, At: time.Now()}
 		rsnap, err := tx.Get(rref)
 		if err == nil {
 			var r receipt
@@ -35,7 +40,12 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 				return fmt.Errorf("decode receipt: %w", err)
 			}
 			res.Duplicate, res.Outbox = true, r.Outbox
-			return nil
+			last := ""
+			if n := len(r.Outbox); n > 0 {
+				last = r.Outbox[n-1]
+			}
+			rec, err = s.pendingRecord(tx, rec.ID, last)
+			return err
 		} else if !isNotFound(err) {
 			return fmt.Errorf("read receipt: %w", err)
 		}
@@ -50,68 +60,75 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 				return err
 			}
 		}
-		res.Outcome = decide(c, active)
+		var then followup.Followups
+		res.Outcome, then = decide(c, active)
 		sid := ""
 		if res.Outcome.Session != nil {
 			sid = res.Outcome.Session.ID
 		}
-		if res.Outbox, err = s.writeOutcome(ctx, tx, c, res.Outcome, in.MessageSID); err != nil {
+		rec.SessionID, rec.Followups = sid, then
+		if err := s.writeOutcome(ctx, tx, c, res.Outcome, in.MessageSID, &rec); err != nil {
 			return err
 		}
+		res.Outbox = rec.Send
 		return tx.Set(rref, receipt{SessionID: sid, Outbox: res.Outbox, At: in.At})
 	})
 	if err != nil {
-		return session.Applied{}, fmt.Errorf("apply inbound %s: %w", in.MessageSID, err)
+		return session.Applied{}, followup.Record{}, fmt.Errorf("apply inbound %s: %w", in.MessageSID, err)
 	}
-	return res, nil
+	return res, rec, nil
 }
 
 // writeOutcome stores an outcome inside a transaction: consumer, chat, entries (of the chat,
-// or stand-alone messages named after idPrefix), and the freed agent's load. It returns the
-// paths of the entries to send.
-func (s *Store) writeOutcome(ctx context.Context, tx *firestore.Transaction, before session.Consumer, o session.Outcome, idPrefix string) ([]string, error) {
+// or stand-alone messages named after idPrefix), the freed agent's load, and the follow-ups
+// rec (whose sends it sets: the entries to send).
+func (s *Store) writeOutcome(ctx context.Context, tx *firestore.Transaction, before session.Consumer, o session.Outcome, idPrefix string, rec *followup.Record) error {
 	cref := s.consumerRef(o.Consumer.Business, o.Consumer.Phone)
-	if err := tx.Set(cref, o.Consumer); err != nil {
-		return nil, err
+	if !reflect.DeepEqual(o.Consumer, before) {
+		if err := tx.Set(cref, o.Consumer); err != nil {
+			return err
+		}
 	}
 	if o.Consumer.OptedOut != before.OptedOut {
 		if err := s.mirrorBrandOptOut(ctx, tx, o.Consumer); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if a := o.FreedAgent; a != "" {
 		if err := tx.Set(s.agentRef(a), map[string]any{"activeChats": firestore.Increment(-1)}, firestore.MergeAll); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if o.Session != nil {
 		if err := tx.Set(s.sessionRef(o.Session.ID), o.Session); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	var outbox []string
+	var msgs []message
+	var send []string
 	for i, e := range o.Entries {
 		ref := cref.Collection(subMessages).Doc(fmt.Sprintf("%s-%d", idPrefix, i))
 		if o.Session != nil {
 			ref = s.entryRef(o.Session.ID, e.Seq)
 		}
-		if err := tx.Set(ref, e); err != nil {
-			return nil, err
-		}
+		msgs = append(msgs, message{ref: ref, e: e})
 		if e.Outbound() && e.Status == session.StatusPending {
-			outbox = append(outbox, relPath(ref))
+			send = append(send, relPath(ref))
 		}
 	}
-	return outbox, nil
+	rec.Send = append(send, rec.Send...)
+	return s.writeChange(tx, msgs, rec)
 }
 
-// ApplyTimer fires a due timer on its chat in one transaction and stores what it changed. A
-// stale timer (outdated generation, ended chat) changes nothing.
-func (s *Store) ApplyTimer(ctx context.Context, t session.Timer, fire func(session.Consumer, session.Session) session.Fired) (session.Fired, []string, error) {
+// ApplyTimer fires a due timer on its chat in one transaction and stores what it changed,
+// with its follow-ups in the outbox. A stale timer (outdated generation, ended chat) changes
+// nothing.
+func (s *Store) ApplyTimer(ctx context.Context, t session.Timer, fire func(session.Consumer, session.Session) (session.Fired, followup.Followups)) (session.Fired, followup.Record, error) {
 	var res session.Fired
-	var outbox []string
+	var rec followup.Record
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		res, outbox = session.Fired{}, nil
+		res = session.Fired{}
+		rec = followup.Record{ID: fmt.Sprintf("timer-%s-%s-%d", t.SessionID, t.Kind, t.Generation), SessionID: t.SessionID, At: time.Now()}
 		var c session.Session
 		snap, err := tx.Get(s.sessionRef(t.SessionID))
 		if isNotFound(err) {
@@ -128,16 +145,17 @@ func (s *Store) ApplyTimer(ctx context.Context, t session.Timer, fire func(sessi
 		if err != nil {
 			return err
 		}
-		if res = fire(cons, c); res.Stale {
+		var then followup.Followups
+		if res, then = fire(cons, c); res.Stale {
 			return nil
 		}
-		outbox, err = s.writeOutcome(ctx, tx, cons, res.Outcome, fmt.Sprintf("%s-%s-%d", t.SessionID, t.Kind, t.Generation))
-		return err
+		rec.Followups = then
+		return s.writeOutcome(ctx, tx, cons, res.Outcome, rec.ID, &rec)
 	})
 	if err != nil {
-		return session.Fired{}, nil, fmt.Errorf("fire %s timer of %s: %w", t.Kind, t.SessionID, err)
+		return session.Fired{}, followup.Record{}, fmt.Errorf("fire %s timer of %s: %w", t.Kind, t.SessionID, err)
 	}
-	return res, outbox, nil
+	return res, rec, nil
 }
 
 // DueChats lists chats with a deadline at or before t, for the sweeper.

@@ -8,6 +8,7 @@ import (
 
 	"cloud.google.com/go/firestore"
 
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
@@ -45,11 +46,13 @@ func checkReachable(c *session.Consumer, consent *Consent) error {
 	return nil
 }
 
-// CreateNotification stores a one-way text to a reachable consumer and returns its path;
-// timeZone, when given, is remembered as the consumer's.
-func (s *Store) CreateNotification(ctx context.Context, id string, e session.Entry, consent *Consent, timeZone string) (string, error) {
+// CreateNotification stores a one-way text to a reachable consumer with its follow-ups (then
+// gets the text's path) and returns them, the text's path first among the sends of a text
+// sent now; timeZone, when given, is remembered as the consumer's.
+func (s *Store) CreateNotification(ctx context.Context, id string, e session.Entry, consent *Consent, timeZone string, then func(path string) followup.Followups) (followup.Record, error) {
 	cref := s.consumerRef(e.Business, e.Phone)
 	ref := cref.Collection(subMessages).Doc(id)
+	rec := followup.Record{ID: "notify-" + id, At: time.Now(), Followups: then(relPath(ref))}
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		c, err := s.getConsumer(ctx, tx, e.Business, e.Phone)
 		if err != nil {
@@ -69,19 +72,21 @@ func (s *Store) CreateNotification(ctx context.Context, id string, e session.Ent
 		if err := tx.Set(cref, c); err != nil {
 			return err
 		}
-		return tx.Create(ref, e)
+		return s.writeChange(tx, []message{{ref: ref, e: e, create: true}}, &rec)
 	})
 	if err != nil {
-		return "", fmt.Errorf("notification to %s: %w", e.Phone, err)
+		return followup.Record{}, fmt.Errorf("notification to %s: %w", e.Phone, err)
 	}
-	return relPath(ref), nil
+	return rec, nil
 }
 
 // OpenOutbound opens a chat the business starts: owned by an agent (who takes it at once) or
-// waiting in a queue. first is its opening message.
-func (s *Store) OpenOutbound(ctx context.Context, c session.Session, first session.Entry, consent *Consent, plan func(*session.Session)) (string, error) {
+// waiting in a queue. first is its opening message; then sees the chat before it is stored
+// (to plan its timers) and returns the follow-ups, stored with the chat after the opening
+// message's send.
+func (s *Store) OpenOutbound(ctx context.Context, c session.Session, first session.Entry, consent *Consent, then func(*session.Session) followup.Followups) (followup.Record, error) {
 	cref := s.consumerRef(c.Business, c.Phone)
-	var path string
+	var rec followup.Record
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		cons, err := s.getConsumer(ctx, tx, c.Business, c.Phone)
 		if err != nil {
@@ -108,9 +113,9 @@ func (s *Store) OpenOutbound(ctx context.Context, c session.Session, first sessi
 		}
 		cons.ActiveSession = c.ID
 		first.Seq, c.Seq = 1, 1
-		plan(&c)
 		ref := s.entryRef(c.ID, 1)
-		path = relPath(ref)
+		rec = followup.Record{ID: "open-" + c.ID, SessionID: c.ID, At: c.CreatedAt, Followups: followup.Followups{Send: []string{relPath(ref)}}}
+		rec.Add(then(&c))
 		if c.AgentID != "" {
 			if err := tx.Update(s.agentRef(c.AgentID), []firestore.Update{{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: c.AssignedAt}}); err != nil {
 				return err
@@ -122,12 +127,12 @@ func (s *Store) OpenOutbound(ctx context.Context, c session.Session, first sessi
 		if err := tx.Create(s.sessionRef(c.ID), c); err != nil {
 			return err
 		}
-		return tx.Create(ref, first)
+		return s.writeChange(tx, []message{{ref: ref, e: first, create: true}}, &rec)
 	})
 	if err != nil {
-		return "", fmt.Errorf("open chat with %s: %w", c.Phone, err)
+		return followup.Record{}, fmt.Errorf("open chat with %s: %w", c.Phone, err)
 	}
-	return path, nil
+	return rec, nil
 }
 
 // APIKeyName finds the API key a secret belongs to and returns its id.

@@ -56,6 +56,8 @@ func (s *Store) updateEntry(ctx context.Context, path string, withConsumer bool,
 			{Path: "status", Value: e.Status}, {Path: "messageSid", Value: e.MessageSID}, {Path: "errorCode", Value: e.ErrorCode},
 			{Path: "claimedAt", Value: e.ClaimedAt}, {Path: "notBefore", Value: e.NotBefore},
 			{Path: "encoding", Value: e.Encoding}, {Path: "segments", Value: e.Segments},
+			// The follow-ups riding on the message were carried out before it was published.
+			{Path: fieldFollowups, Value: firestore.Delete},
 		}, firestore.LastUpdateTime(snap.UpdateTime))
 		if status.Code(err) == codes.FailedPrecondition {
 			continue // changed since read: decide again on the new state

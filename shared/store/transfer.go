@@ -7,6 +7,7 @@ import (
 
 	"cloud.google.com/go/firestore"
 
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -23,20 +24,21 @@ type TransferTarget struct {
 // Transfer moves a chat held by from to the target in one transaction: the chat changes hands
 // (or goes back to waiting in the target queue), both agents' loads change, and the entries
 // are appended. build sees the locked chat and target agent (nil for a queue); it returns the
-// entries to append, or an error refusing the transfer, which Transfer returns wrapped.
+// entries to append, or an error refusing the transfer, which Transfer returns wrapped. then
+// sees the moved chat before it is stored (to plan its timers) and returns the follow-ups,
+// which are stored with the transfer.
 func (s *Store) Transfer(ctx context.Context, sessionID, from string, to TransferTarget, now time.Time,
-	build func(session.Session, *routing.Agent) ([]session.Entry, error), plan func(*session.Session)) ([]string, error) {
+	build func(session.Session, *routing.Agent) ([]session.Entry, error), then func(*session.Session) followup.Followups) (followup.Record, error) {
 	if err := checkID("chat", sessionID); err != nil {
-		return nil, fmt.Errorf("chat %s: %w", ids.Short(sessionID), session.ErrNotHeld)
+		return followup.Record{}, fmt.Errorf("chat %s: %w", ids.Short(sessionID), session.ErrNotHeld)
 	}
 	if to.Agent != "" {
 		if err := checkID("agent", to.Agent); err != nil {
-			return nil, err
+			return followup.Record{}, err
 		}
 	}
-	var paths []string
+	var rec followup.Record
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		paths = nil
 		var c session.Session
 		if err := getInto(tx, s.sessionRef(sessionID), &c); err != nil {
 			return err
@@ -55,39 +57,40 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 		if err != nil {
 			return err
 		}
+		rec = followup.Record{ID: fmt.Sprintf("transfer-%s-%d", sessionID, c.Seq+1), SessionID: sessionID, At: now}
+		var msgs []message
 		if a := target; a != nil {
-			c.AgentID, c.AssignedAt = to.Agent, now
-			c.Hold(to.Agent)
+			c.TransferToAgent(from, to.Agent, now)
 			if err := tx.Update(s.agentRef(to.Agent), []firestore.Update{
 				{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now},
 			}); err != nil {
 				return err
 			}
 		} else {
-			c.State, c.AgentID, c.QueueID, c.QueuedAt, c.Priority = session.Queued, "", to.Queue, now, to.Priority
+			c.TransferToQueue(from, to.Queue, to.Priority, now)
 		}
 		for _, e := range entries {
 			c.Seq++
 			e.Seq, e.At, e.Business, e.Phone = c.Seq, now, c.Business, c.Phone
 			ref := s.entryRef(sessionID, e.Seq)
-			if err := tx.Create(ref, e); err != nil {
-				return err
-			}
+			msgs = append(msgs, message{ref: ref, e: e, create: true})
 			if e.Status == session.StatusPending {
-				paths = append(paths, relPath(ref))
+				rec.Send = append(rec.Send, relPath(ref))
 			}
 		}
 		if err := tx.Update(s.agentRef(from), []firestore.Update{{Path: "activeChats", Value: firestore.Increment(-1)}}); err != nil {
 			return err
 		}
-		c.Hold(from) // a chat opened for an agent was theirs before any assignment
-		if plan != nil {
-			plan(&c)
+		if then != nil {
+			rec.Add(then(&c))
+		}
+		if err := s.writeChange(tx, msgs, &rec); err != nil {
+			return err
 		}
 		return tx.Set(s.sessionRef(sessionID), c)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("transfer chat %s: %w", sessionID, err)
+		return followup.Record{}, fmt.Errorf("transfer chat %s: %w", sessionID, err)
 	}
-	return paths, nil
+	return rec, nil
 }

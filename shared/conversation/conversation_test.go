@@ -1,0 +1,216 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/followup"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// memStore applies texts to consumers and chats it holds, as the Firestore store does in a
+// transaction: receipts make a redelivered text a duplicate, pending records stay until done.
+type memStore struct {
+	mu        sync.Mutex
+	line      config.Line
+	consumers map[string]session.Consumer
+	chats     map[string]*session.Session
+	receipts  map[string]followup.Record
+	pending   map[string]bool
+}
+
+func newStore() *memStore {
+	n := config.Number{Number: "+18005550100", LineOfBusiness: "retail", EntryQueue: "menu", DefaultLanguage: "en", Brand: "Shop"}
+	qs := []config.Queue{
+		{ID: "menu", Name: "Menu", LineOfBusiness: "retail"},
+		{ID: "billing", Name: "Billing", Parent: "menu", Order: 1, Keywords: []string{"BILLING"}, LineOfBusiness: "retail"},
+		{ID: "tech", Name: "Tech", Parent: "menu", Order: 2, Keywords: []string{"TECH"}, LineOfBusiness: "retail"},
+	}
+	return &memStore{line: config.NewLine(n, qs), consumers: map[string]session.Consumer{}, chats: map[string]*session.Session{},
+		receipts: map[string]followup.Record{}, pending: map[string]bool{}}
+}
+
+func (m *memStore) Line(context.Context, string) (config.Line, error) { return m.line, nil }
+
+func (m *memStore) ApplyInbound(_ context.Context, in session.Inbound, decide func(session.Consumer, *session.Session) (session.Outcome, followup.Followups)) (session.Applied, followup.Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if rec, ok := m.receipts[in.MessageSID]; ok {
+		rec.Stored = m.pending[rec.ID]
+		if !rec.Stored {
+			rec.Followups = followup.Followups{}
+		}
+		return session.Applied{Duplicate: true}, rec, nil
+	}
+	id := session.ConsumerID(in.Business, in.Phone)
+	c, ok := m.consumers[id]
+	if !ok {
+		c = session.Consumer{Business: in.Business, Phone: in.Phone}
+	}
+	var cur *session.Session
+	if c.ActiveSession != "" {
+		s := *m.chats[c.ActiveSession]
+		cur = &s
+	}
+	o, then := decide(c, cur)
+	m.consumers[id] = o.Consumer
+	rec := followup.Record{ID: "in-" + in.MessageSID}
+	if o.Session != nil {
+		s := *o.Session
+		m.chats[s.ID] = &s
+		rec.SessionID = s.ID
+	}
+	for _, e := range o.Entries {
+		if e.Outbound() && e.Status == session.StatusPending {
+			rec.Send = append(rec.Send, e.Kind)
+		}
+	}
+	rec.Add(then)
+	rec.Stored = rec.Durable()
+	m.pending[rec.ID] = rec.Stored
+	m.receipts[in.MessageSID] = rec
+	return session.Applied{Outcome: o, Outbox: rec.Send}, rec, nil
+}
+
+// executor records what it is handed and marks records done unless told to fail.
+type executor struct {
+	store *memStore
+	runs  []followup.Record
+	err   error
+}
+
+func (x *executor) AfterCommit(_ context.Context, r followup.Record) error {
+	x.runs = append(x.runs, r)
+	if x.err != nil {
+		return x.err
+	}
+	x.store.mu.Lock()
+	delete(x.store.pending, r.ID)
+	x.store.mu.Unlock()
+	return nil
+}
+
+func newService() (*Service, *memStore, *executor) {
+	m := newStore()
+	x := &executor{store: m}
+	return &Service{Store: m, Followups: x, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, m, x
+}
+
+var seq int
+
+func textIn(body string) bus.InboundText {
+	seq++
+	return bus.InboundText{MessageSID: fmt.Sprintf("SM%032d", seq), From: "+15551230001", To: "+18005550100", Body: body, ReceivedAt: time.Now()}
+}
+
+func TestAFirstTextLeavesItsConsentAndMenuToSend(t *testing.T) {
+	s, _, x := newService()
+	if err := s.Handle(context.Background(), textIn("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if len(x.runs) != 1 {
+		t.Fatalf("follow-ups carried out %d times, want once", len(x.runs))
+	}
+	if got := x.runs[0].Send; !slices.Equal(got, []string{"consent", "menu"}) {
+		t.Errorf("sends = %q, want the consent, then the menu", got)
+	}
+	if !x.runs[0].Stored {
+		t.Error("texts to send are not recorded in the outbox")
+	}
+}
+
+func TestAChatEnteringAQueueIsOfferedToAgents(t *testing.T) {
+	s, m, x := newService()
+	ctx := context.Background()
+	for _, b := range []string{"hi", "1"} {
+		if err := s.Handle(ctx, textIn(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := x.runs[len(x.runs)-1]
+	if len(last.Assign) != 1 || last.Assign[0].QueueID != "billing" {
+		t.Fatalf("assignments = %+v, want the chat offered in billing", last.Assign)
+	}
+	if c := m.chats[last.SessionID]; c.State != session.Queued {
+		t.Errorf("chat is %s", c.State)
+	}
+}
+
+func TestStopInAnAgentsChatAnnouncesTheEndAndFreesTheAgent(t *testing.T) {
+	s, m, x := newService()
+	ctx := context.Background()
+	for _, b := range []string{"hi", "1"} {
+		if err := s.Handle(ctx, textIn(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range m.chats {
+		c.State, c.AgentID = session.Assigned, "ana"
+	}
+	if err := s.Handle(ctx, textIn("STOP")); err != nil {
+		t.Fatal(err)
+	}
+	last := x.runs[len(x.runs)-1]
+	if !slices.ContainsFunc(last.Events, func(e bus.ChatEvent) bool { return e.Type == bus.ChatEnded }) {
+		t.Errorf("events = %+v, want the chat's end", last.Events)
+	}
+	if !slices.Equal(last.Fill, []string{"ana"}) {
+		t.Errorf("fill = %q, want ana given the next chat", last.Fill)
+	}
+}
+
+func TestFollowupsThatFailAreRetriedByTheRedeliveredText(t *testing.T) {
+	s, m, x := newService()
+	ctx := context.Background()
+	in := textIn("hi")
+	x.err = errors.New("publish to sms-outbound: deadline exceeded")
+	if err := s.Handle(ctx, in); err == nil {
+		t.Fatal("Handle = nil with its replies unsent; Pub/Sub would not deliver the text again")
+	}
+	x.err = nil
+	if err := s.Handle(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if len(x.runs) != 2 || !slices.Equal(x.runs[1].Send, []string{"consent", "menu"}) {
+		t.Fatalf("redelivery carried out %+v, want the same replies again", x.runs)
+	}
+	// Done now: a third delivery does nothing more.
+	if err := s.Handle(ctx, in); err != nil || len(x.runs) != 2 {
+		t.Errorf("third delivery: %v, %d runs", err, len(x.runs))
+	}
+	if len(m.chats) != 1 {
+		t.Errorf("%d chats, want one", len(m.chats))
+	}
+}
+
+func TestAPossibleOptOutIsShownToTheChatsAgent(t *testing.T) {
+	at := time.Now()
+	in := session.Inbound{At: at}
+	o := session.Outcome{Flagged: true, Session: &session.Session{ID: "C1", AgentID: "ana", State: session.Assigned,
+		OptOutFlag: &session.OptOutFlag{Wording: "stop texting"}}}
+	f := TextFollowups(in, o)
+	if len(f.Notices) != 1 || f.Notices[0].To != "ana" || f.Notices[0].Reason != "stop texting" {
+		t.Errorf("notices = %+v", f.Notices)
+	}
+}
+
+func TestAReminderTellsTheAgentAndTheQueuesSupervisors(t *testing.T) {
+	now := time.Now()
+	f := TimerFollowups(session.Fired{Remind: true, Outcome: session.Outcome{Session: &session.Session{ID: "C1", AgentID: "ana", QueueID: "billing", State: session.Assigned}}}, now)
+	if len(f.Notices) != 1 || f.Notices[0].To != "ana" || f.Notices[0].SupervisorsOf != "billing" || f.Notices[0].Type != "reply_due" {
+		t.Errorf("notices = %+v", f.Notices)
+	}
+	ended := TimerFollowups(session.Fired{Outcome: session.Outcome{FreedAgent: "ana", Session: &session.Session{ID: "C1", State: session.Ended}}}, now)
+	if len(ended.Events) != 1 || ended.Events[0].Type != bus.ChatEnded || !slices.Equal(ended.Fill, []string{"ana"}) {
+		t.Errorf("an ended chat's follow-ups = %+v", ended)
+	}
+}
