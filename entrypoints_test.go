@@ -1,36 +1,17 @@
 package smsdesk
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-)
 
-// sign computes X-Twilio-Signature as the carrier does.
-func sign(token, u string, form url.Values) string {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(u)
-	for _, k := range keys {
-		b.WriteString(k + form.Get(k))
-	}
-	m := hmac.New(sha1.New, []byte(token))
-	m.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
+	"github.com/smsdesk/smsdesk/scripts/carriersim"
+)
 
 // TestWebhooksStartWithOnlyTheirSettings: the carrier's webhooks start with the settings they
 // use (project, public URL, the carrier's credentials), without the timer secret, Cloud Tasks
@@ -67,7 +48,7 @@ func TestWebhooksStartWithOnlyTheirSettings(t *testing.T) {
 		}
 		r := httptest.NewRequest(http.MethodPost, "/"+name, strings.NewReader(form.Encode()))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		r.Header.Set("X-Twilio-Signature", sign(token, public+"/"+name, form))
+		r.Header.Set("X-Twilio-Signature", carriersim.Signature(token, public+"/"+name, form))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

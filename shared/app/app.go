@@ -121,6 +121,20 @@ func WithPubSubOptions(o ...option.ClientOption) Option {
 	return func(s *settings) { s.pubsub = append(s.pubsub, o...) }
 }
 
+// clients connects to the project's Firestore and Pub/Sub, which every function uses.
+func (set settings) clients(ctx context.Context, project string) (*firestore.Client, *pubsub.Client, error) {
+	fs, err := firestore.NewClient(ctx, project, set.firestore...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("firestore: %w", err)
+	}
+	ps, err := pubsub.NewClient(ctx, project, set.pubsub...)
+	if err != nil {
+		fs.Close()
+		return nil, nil, fmt.Errorf("pubsub: %w", err)
+	}
+	return fs, ps, nil
+}
+
 // New connects to Firestore, Pub/Sub and the carrier as env says.
 func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	var set settings
@@ -134,14 +148,9 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 		return nil, errors.New("SMSDESK_PUBLIC_URL is not set: the carrier's webhook signatures are checked against it")
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	fs, err := firestore.NewClient(ctx, env.ProjectID, set.firestore...)
+	fs, ps, err := set.clients(ctx, env.ProjectID)
 	if err != nil {
-		return nil, fmt.Errorf("firestore: %w", err)
-	}
-	ps, err := pubsub.NewClient(ctx, env.ProjectID, set.pubsub...)
-	if err != nil {
-		fs.Close()
-		return nil, fmt.Errorf("pubsub: %w", err)
+		return nil, err
 	}
 	// Only the functions that send or check webhooks get the carrier's credentials.
 	var cc delivery.Carrier = carrier.Unconfigured{}

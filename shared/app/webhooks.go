@@ -3,12 +3,8 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
-
-	"cloud.google.com/go/firestore"
-	"cloud.google.com/go/pubsub/v2"
 
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/carrier"
@@ -45,14 +41,9 @@ func NewWebhooks(ctx context.Context, env config.Env, opts ...Option) (*Webhooks
 	case env.TwilioAccountSID == "" || env.TwilioAuthToken == "":
 		return nil, errors.New("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set: the webhooks check the carrier's signatures with them")
 	}
-	fs, err := firestore.NewClient(ctx, env.ProjectID, set.firestore...)
+	fs, ps, err := set.clients(ctx, env.ProjectID)
 	if err != nil {
-		return nil, fmt.Errorf("firestore: %w", err)
-	}
-	ps, err := pubsub.NewClient(ctx, env.ProjectID, set.pubsub...)
-	if err != nil {
-		fs.Close()
-		return nil, fmt.Errorf("pubsub: %w", err)
+		return nil, err
 	}
 	w := &Webhooks{
 		Env: env, Log: slog.New(slog.NewJSONHandler(os.Stderr, nil)), Store: store.New(fs),
