@@ -13,7 +13,7 @@ PROJECT="${SMSDESK_PROJECT:-smsdesk-local}"
 export SMSDESK_FIRESTORE_PORT="${SMSDESK_FIRESTORE_PORT:-8681}"
 export SMSDESK_PUBSUB_PORT="${SMSDESK_PUBSUB_PORT:-8682}"
 # Local credentials shared by the functions and the simulator (the simulator checks them).
-export TWILIO_ACCOUNT_SID="${TWILIO_ACCOUNT_SID:-AC00000000000000000000000000000dev}"
+export TWILIO_ACCOUNT_SID="${TWILIO_ACCOUNT_SID:-ACdededededededededededededededede}"
 export TWILIO_AUTH_TOKEN="${TWILIO_AUTH_TOKEN:-devauthtoken0000}"
 export TWILIO_API_URL="http://127.0.0.1:$SIM_PORT"
 
@@ -42,7 +42,7 @@ done
 cat <<EOT
 
 smsdesk is running locally (logs in .dev/logs/).
-  functions        http://127.0.0.1:$PORT/{inbound,status,agent,admin,outbound,expiry,sweeper,conversation,sender,bulk,crmsync}
+  functions        http://127.0.0.1:$PORT/{inbound,inboundfallback,status,agent,admin,outbound,expiry,sweeper,conversation,sender,bulk,crmsync}
   carrier          http://127.0.0.1:$SIM_PORT  (Twilio's Messages API and webhooks, simulated)
 
 Text in as a consumer, and watch what their phone receives (in another terminal):
@@ -56,8 +56,8 @@ Answer as agent Ana (token ana-dev-token; see config.example.json):
   curl -s -X POST -H 'Authorization: Bearer ana-dev-token' http://127.0.0.1:$PORT/agent/chats/CHAT_ID/end
 
 Text the consumer first, as the business's systems would (API key shop-dev-key):
-  curl -s -X POST -H 'Authorization: Bearer shop-dev-key' -H 'Idempotency-Key: demo-1' \
-    -d '{"from":"+18005550100","to":"+15551230001","template":"order_shipped","variables":{"order":"A-17"},"consent":{"source":"checkout form"}}' \
+  curl -s -X POST -H 'Authorization: Bearer shop-dev-key' -H 'Idempotency-Key: demo-1' \\
+    -d '{"from":"+18005550100","to":"+15551230001","template":"order_shipped","variables":{"order":"A-17"},"consent":{"source":"checkout form"}}' \\
     http://127.0.0.1:$PORT/outbound/messages
 
 Administer as Max (role admin, token max-dev-token):

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/smsdesk/smsdesk/shared/carrier"
 )
 
 // TestREADMEDocumentsDevVariables: every setting of the local stack that dev.sh and lib.sh read
@@ -40,5 +42,21 @@ func TestREADMEDocumentsDevVariables(t *testing.T) {
 	}
 	if seen < 4 {
 		t.Fatalf("found only %d variables in dev.sh and lib.sh; the pattern is out of date", seen)
+	}
+}
+
+// TestDevCredentialsAreCarrierShaped: the local stack's default carrier credentials pass the
+// webhooks' own checks, so a text sent with the README's first commands is accepted.
+func TestDevCredentialsAreCarrierShaped(t *testing.T) {
+	src, err := os.ReadFile("../dev.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`TWILIO_ACCOUNT_SID:-([^}]*)\}`).FindStringSubmatch(string(src))
+	if m == nil {
+		t.Fatal("dev.sh gives no default TWILIO_ACCOUNT_SID")
+	}
+	if !carrier.ValidAccountSID(m[1]) {
+		t.Errorf("dev.sh's default TWILIO_ACCOUNT_SID %q is not AC and 32 hex digits: every local webhook would be refused", m[1])
 	}
 }
