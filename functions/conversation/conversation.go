@@ -9,11 +9,12 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/wire"
 )
 
 // Texts handles one inbound text.
 type Texts interface {
-	Handle(ctx context.Context, t bus.InboundText) error
+	Handle(ctx context.Context, t wire.InboundText) error
 }
 
 // Handler is the CloudEvent function.
@@ -25,5 +26,5 @@ type Handler struct {
 // Handle processes one Pub/Sub delivery. A returned error makes Pub/Sub deliver it again.
 func (h *Handler) Handle(ctx context.Context, e event.Event) error {
 	return bus.Consume(ctx, e.Data(), h.Log, "inbound message",
-		bus.InboundText.Valid, h.Texts.Handle)
+		wire.InboundText.Valid, h.Texts.Handle)
 }

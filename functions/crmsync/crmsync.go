@@ -8,11 +8,12 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 )
 
 // Syncer brings one chat (or one-way text) up to date in the CRM.
 type Syncer interface {
-	Handle(ctx context.Context, e bus.ChatEvent) error
+	Handle(ctx context.Context, e chatevents.Event) error
 }
 
 // Handler is the CloudEvent function.
@@ -25,6 +26,6 @@ type Handler struct {
 // it again with backoff; the chat's later events wait behind it, in order.
 func (h *Handler) Handle(ctx context.Context, e event.Event) error {
 	return bus.Consume(ctx, e.Data(), h.Log, "chat event",
-		func(c bus.ChatEvent) bool { return c.Key() != "" },
+		func(c chatevents.Event) bool { return c.Key() != "" },
 		h.Syncer.Handle)
 }

@@ -10,15 +10,15 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/carrier"
 	"github.com/smsdesk/smsdesk/shared/ingest"
 	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/wire"
 )
 
 // Texts accepts a checked text durably.
 type Texts interface {
-	Accept(ctx context.Context, t bus.InboundText) error
+	Accept(ctx context.Context, t wire.InboundText) error
 }
 
 // Handler serves the webhook.
@@ -65,8 +65,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // inboundText is what the conversation needs of a checked message.
-func inboundText(m carrier.InboundMessage, at time.Time) bus.InboundText {
-	t := bus.InboundText{
+func inboundText(m carrier.InboundMessage, at time.Time) wire.InboundText {
+	t := wire.InboundText{
 		MessageSID: m.MessageSID, AccountSID: m.AccountSID, From: m.From, To: m.To, Body: m.Body,
 		OptOutType: m.OptOutType, ReceivedAt: at,
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/wire"
 )
 
 // Deliverer sends one stored message.
@@ -24,6 +25,6 @@ type Handler struct {
 // Handle delivers one message. A returned error makes Pub/Sub deliver it again with backoff.
 func (h *Handler) Handle(ctx context.Context, e event.Event) error {
 	return bus.Consume(ctx, e.Data(), h.Log, "outbound message",
-		func(m bus.OutboundMessage) bool { return m.Path != "" },
-		func(ctx context.Context, m bus.OutboundMessage) error { return h.Deliverer.Deliver(ctx, m.Path) })
+		func(m wire.OutboundMessage) bool { return m.Path != "" },
+		func(ctx context.Context, m wire.OutboundMessage) error { return h.Deliverer.Deliver(ctx, m.Path) })
 }

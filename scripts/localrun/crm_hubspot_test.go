@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 )
 
@@ -108,7 +108,7 @@ func TestCRMHubSpot(t *testing.T) {
 	api(t, f.Tokens["ana"], "POST", "/chats/"+id+"/end", nil, nil)
 	st := waitSynced(t, ctx, id)
 	for i := range 3 {
-		if code := pushChatEvent(t, bus.ChatEvent{Type: bus.ChatEnded, SessionID: id}, i); code != http.StatusOK {
+		if code := pushChatEvent(t, chatevents.Event{Type: chatevents.Ended, SessionID: id}, i); code != http.StatusOK {
 			t.Errorf("redelivery answered %d", code)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/crm"
 	"github.com/smsdesk/smsdesk/shared/crm/webhook"
@@ -97,7 +97,7 @@ func (c *crmReceiver) eventsOf(chatID string) []string {
 
 // pushChatEvent delivers a chat event to the crmsync function the way a Pub/Sub push does,
 // and returns once the function answered.
-func pushChatEvent(t *testing.T, ev bus.ChatEvent, n int) int {
+func pushChatEvent(t *testing.T, ev chatevents.Event, n int) int {
 	t.Helper()
 	data, _ := json.Marshal(ev)
 	env, _ := json.Marshal(map[string]any{
@@ -135,11 +135,11 @@ func TestCRMWebhookSignsRetriesAndPostsOnce(t *testing.T) {
 	}
 
 	var wg sync.WaitGroup
-	for i, typ := range []string{bus.ChatConnected, bus.ChatEnded, bus.ChatTransfer, bus.ChatConnected, bus.ChatEnded, bus.ChatMedia} {
+	for i, typ := range []string{chatevents.Connected, chatevents.Ended, chatevents.Transfer, chatevents.Connected, chatevents.Ended, chatevents.Media} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if code := pushChatEvent(t, bus.ChatEvent{Type: typ, SessionID: id}, i); code != http.StatusOK {
+			if code := pushChatEvent(t, chatevents.Event{Type: typ, SessionID: id}, i); code != http.StatusOK {
 				t.Errorf("redelivered %s event answered %d", typ, code)
 			}
 		}()

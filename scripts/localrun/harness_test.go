@@ -21,6 +21,7 @@ import (
 	"github.com/smsdesk/smsdesk/scripts/carriersim"
 	"github.com/smsdesk/smsdesk/scripts/localrun"
 	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
@@ -66,8 +67,8 @@ func TestMain(m *testing.M) {
 		// Chats opened by a text whose MessageSid starts so lose their timers (sweeper tests).
 		DropTimers: func(t session.Timer) bool { return strings.HasPrefix(t.SessionID, "C"+dropPrefix) },
 		// and their chat events, but for the sweeper's resends.
-		DropChatEvents: func(e bus.ChatEvent) bool {
-			return strings.HasPrefix(e.SessionID, "C"+dropPrefix) && e.Type != bus.ChatResent
+		DropChatEvents: func(e chatevents.Event) bool {
+			return strings.HasPrefix(e.SessionID, "C"+dropPrefix) && e.Type != chatevents.Resent
 		},
 		// Follow-ups of texts whose MessageSid starts so are left undone after their commit,
 		// as a crash would leave them, and sends of stalled chats wait for Pub/Sub in vain

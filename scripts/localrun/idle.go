@@ -14,8 +14,8 @@ import (
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 
+	"github.com/smsdesk/smsdesk/internal/localpubsub"
 	"github.com/smsdesk/smsdesk/shared/app"
-	"github.com/smsdesk/smsdesk/shared/bus"
 )
 
 // pipeline follows the work the runner's functions hand each other, to tell when none is
@@ -85,7 +85,7 @@ func (p *pipeline) track(name string, fn func(context.Context, event.Event) erro
 			p.running[name]--
 			id := e.ID()
 			if err != nil {
-				if p.attempts[id]++; p.attempts[id] < bus.MaxDeliveryAttempts {
+				if p.attempts[id]++; p.attempts[id] < localpubsub.MaxDeliveryAttempts {
 					return
 				}
 			}

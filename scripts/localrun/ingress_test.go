@@ -16,8 +16,8 @@ import (
 	"cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 
+	"github.com/smsdesk/smsdesk/internal/localpubsub"
 	"github.com/smsdesk/smsdesk/scripts/carriersim"
-	"github.com/smsdesk/smsdesk/shared/bus"
 )
 
 // carrierForm is an inbound webhook form as the carrier builds it, with a fresh MessageSid.
@@ -164,12 +164,12 @@ func TestLocalSubscriptionsRetryAndDeadLetterAsTerraform(t *testing.T) {
 			continue
 		}
 		rp, dl := s.GetRetryPolicy(), s.GetDeadLetterPolicy()
-		if rp.GetMinimumBackoff().AsDuration() != bus.RetryMinBackoff || rp.GetMaximumBackoff().AsDuration() != bus.RetryMaxBackoff {
+		if rp.GetMinimumBackoff().AsDuration() != localpubsub.RetryMinBackoff || rp.GetMaximumBackoff().AsDuration() != localpubsub.RetryMaxBackoff {
 			t.Errorf("%s retries with %v", name, rp)
 		}
 		wantDL := "projects/" + project + "/topics/" + name + "-dead-letter"
-		if dl.GetDeadLetterTopic() != wantDL || dl.GetMaxDeliveryAttempts() != bus.MaxDeliveryAttempts {
-			t.Errorf("%s dead-letters with %v, want %s after %d attempts", name, dl, wantDL, bus.MaxDeliveryAttempts)
+		if dl.GetDeadLetterTopic() != wantDL || dl.GetMaxDeliveryAttempts() != localpubsub.MaxDeliveryAttempts {
+			t.Errorf("%s dead-letters with %v, want %s after %d attempts", name, dl, wantDL, localpubsub.MaxDeliveryAttempts)
 		}
 		pull, err := c.SubscriptionAdminClient.GetSubscription(ctx, &pubsubpb.GetSubscriptionRequest{Subscription: "projects/" + project + "/subscriptions/" + name + "-dead-letter-pull"})
 		if err != nil || pull.GetTopic() != wantDL {

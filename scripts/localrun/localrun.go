@@ -21,9 +21,10 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/smsdesk/smsdesk"
+	"github.com/smsdesk/smsdesk/internal/localpubsub"
 	"github.com/smsdesk/smsdesk/scripts/localstorage"
 	"github.com/smsdesk/smsdesk/shared/app"
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -47,7 +48,7 @@ type Options struct {
 	// DropTimers, when set, loses the timers it matches, as a lost Cloud Task would be.
 	DropTimers func(session.Timer) bool
 	// DropChatEvents, when set, loses the chat events it matches, as a failed publish would.
-	DropChatEvents func(bus.ChatEvent) bool
+	DropChatEvents func(chatevents.Event) bool
 	// InterruptFollowups, when set, leaves undone right after their commit the follow-ups it
 	// matches (texts to send, events, timers, assignments), as a crash between a commit and
 	// its publish would; the sweeper's relay carries them out.
@@ -118,7 +119,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	// Push endpoints name their topic in the path, as the Functions Framework expects of a
 	// Pub/Sub push delivery; the event functions are served below their names for that.
 	topicPath := func(t string) string { return "/projects/" + o.ProjectID + "/topics/" + t }
-	err = bus.ProvisionPush(ctx, ps, o.ProjectID, []bus.PushRoute{
+	err = localpubsub.ProvisionPush(ctx, ps, o.ProjectID, []localpubsub.PushRoute{
 		{Topic: env.InboundTopic, Function: "conversation", Endpoint: base + "/conversation" + topicPath(env.InboundTopic)},
 		{Topic: env.OutboundTopic, Function: "sender", Endpoint: base + "/sender" + topicPath(env.OutboundTopic)},
 		{Topic: env.BulkTopic, Function: "bulk", Endpoint: base + "/bulk" + topicPath(env.BulkTopic)},

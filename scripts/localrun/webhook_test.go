@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/smsdesk/smsdesk/scripts/carriersim"
-	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/wire"
 )
 
 func postWebhook(t *testing.T, form url.Values, signature string) int {
@@ -99,7 +99,7 @@ func TestPubSubRedeliveryAppliesOnce(t *testing.T) {
 	expectSMS(t, ctx, phone, 2, "ENGLISH")
 	// At-least-once delivery: the same message published again reaches the conversation again.
 	pub := publisher(t)
-	msg := bus.InboundText{MessageSID: sid, From: phone, To: f.Number, Body: "hello"}
+	msg := wire.InboundText{MessageSID: sid, From: phone, To: f.Number, Body: "hello"}
 	for i := 0; i < 3; i++ {
 		if err := pub.Publish(ctx, "sms-inbound", session.ConsumerID(f.Number, phone), msg); err != nil {
 			t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/ids"
@@ -59,7 +59,7 @@ type Desk struct {
 	Followups Followups
 	Router    Router
 	// Events, when set, hears of the agent's contact choices (the CRM records them).
-	Events bus.Emitter
+	Events chatevents.Emitter
 	Log    *slog.Logger
 }
 
@@ -201,7 +201,7 @@ func (d *Desk) End(ctx context.Context, agentID, sessionID string) error {
 // Ended is what an agent's end of a chat leaves to do: announce it and give the agent the
 // next waiting chat.
 func Ended(sessionID, agentID string) followup.Followups {
-	return followup.Followups{Events: []bus.ChatEvent{{Type: bus.ChatEnded, SessionID: sessionID}}, Fill: []string{agentID}}
+	return followup.Followups{Events: []chatevents.Event{{Type: chatevents.Ended, SessionID: sessionID}}, Fill: []string{agentID}}
 }
 
 // change stores an agent's change with its follow-ups (the chat's new timers, plus what more

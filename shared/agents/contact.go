@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -65,6 +65,6 @@ func (d *Desk) ChooseContact(ctx context.Context, agentID, sessionID, contactID 
 		return err
 	}
 	d.Log.Info("CRM contact chosen", "session", sessionID, "agent", agentID, "choice", choice)
-	bus.Emit(ctx, d.Events, bus.ChatEvent{Type: bus.ContactChosen, SessionID: sessionID})
+	chatevents.Emit(ctx, d.Events, chatevents.Event{Type: chatevents.ContactChosen, SessionID: sessionID})
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/routing"
@@ -158,7 +158,7 @@ func TestEndingAChatAnnouncesItAndGivesTheAgentTheNextChat(t *testing.T) {
 		t.Fatalf("chat is %s", m.chat.State)
 	}
 	rec := s.recs[0]
-	if !slices.Equal(rec.Send, []string{"ended"}) || !slices.Equal(rec.Fill, []string{"ana"}) || len(rec.Events) != 1 || rec.Events[0].Type != bus.ChatEnded {
+	if !slices.Equal(rec.Send, []string{"ended"}) || !slices.Equal(rec.Fill, []string{"ana"}) || len(rec.Events) != 1 || rec.Events[0].Type != chatevents.Ended {
 		t.Errorf("follow-ups = %+v, want the ended message, the end announced and ana filled", rec)
 	}
 	if err := d.End(context.Background(), "ana", "C1"); !errors.Is(err, ErrChatEnded) {

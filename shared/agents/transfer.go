@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/ids"
@@ -109,7 +109,7 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 // to do: announce it, tell the target agent or offer the chat to the target queue's agents,
 // and give the agent it left the next waiting chat.
 func Transferred(moved session.Session, from string, req TransferRequest, now time.Time) followup.Followups {
-	f := followup.Followups{Events: []bus.ChatEvent{{Type: bus.ChatTransfer, SessionID: moved.ID}}, Fill: []string{from}}
+	f := followup.Followups{Events: []chatevents.Event{{Type: chatevents.Transfer, SessionID: moved.ID}}, Fill: []string{from}}
 	if req.Agent != "" {
 		f.Notices = []followup.Notice{{To: req.Agent, Type: store.EventTransferReceived, SessionID: moved.ID, From: from,
 			Note: req.Note, Queue: moved.QueueID, At: now}}
@@ -127,7 +127,7 @@ func (d *Desk) transferFailed(ctx context.Context, agentID string, s session.Ses
 		event(session.KindTransferFailed, fmt.Sprintf("transfer to %s failed: %s", describe(req), reason)),
 	}, Then: func(*session.Session) followup.Followups {
 		return followup.Followups{
-			Events:  []bus.ChatEvent{{Type: bus.ChatTransfer, SessionID: s.ID}},
+			Events:  []chatevents.Event{{Type: chatevents.Transfer, SessionID: s.ID}},
 			Notices: []followup.Notice{{To: agentID, Type: store.EventTransferFailed, SessionID: s.ID, Reason: reason, At: now}},
 		}
 	}})

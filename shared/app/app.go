@@ -19,6 +19,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/agents"
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/carrier"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/conversation"
 	"github.com/smsdesk/smsdesk/shared/crm/firestorecrm"
@@ -55,7 +56,7 @@ type App struct {
 	Bulk     *outbound.Bulk
 	Timers   TimerScheduler
 	// Events announces chat changes on the chat-events topic; CRMSync consumes them.
-	Events  *bus.ChatEvents
+	Events  *chatevents.Publisher
 	CRMSync *crmsync.Syncer
 	// Contacts is the built-in CRM, for its contacts API.
 	Contacts *firestorecrm.CRM
@@ -166,7 +167,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a := &App{Env: env, Log: log, Store: store.New(fs), Publisher: bus.NewPublisher(ps), Validator: carrier.NewValidator(env.TwilioAuthToken)}
 	a.close = []func(){a.Publisher.Stop, func() { ps.Close() }, func() { fs.Close() }}
 	a.Outbox = bus.Outbox{Publisher: a.Publisher, Topic: env.OutboundTopic}
-	a.Events = &bus.ChatEvents{Publisher: a.Publisher, Topic: env.ChatEventsTopic, Log: log}
+	a.Events = &chatevents.Publisher{Publisher: a.Publisher, Topic: env.ChatEventsTopic, Log: log}
 	a.Contacts = firestorecrm.New(fs, firestorecrm.Options{})
 	a.CRMResend = &crmsync.Resender{Store: a.Store, Events: a.Events}
 	a.CRMSync = &crmsync.Syncer{Store: a.Store, Adapters: crmAdapters{store: a.Store, fs: fs, env: env}, Log: log}

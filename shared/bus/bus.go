@@ -1,5 +1,6 @@
-// Package bus carries smsdesk's events over Pub/Sub: the message shapes on each topic and a
-// publisher that keeps one conversation's messages in order.
+// Package bus carries smsdesk's messages over Pub/Sub: a publisher that keeps one
+// conversation's messages in order, the outbox that hands stored texts to the sender, and the
+// decode-or-drop consumer of delivered events. The messages themselves are in shared/wire.
 package bus
 
 import (
@@ -13,34 +14,8 @@ import (
 
 	"cloud.google.com/go/pubsub/v2"
 
-	"github.com/smsdesk/smsdesk/shared/carrier"
-	"github.com/smsdesk/smsdesk/shared/phone"
-	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/wire"
 )
-
-// InboundText is a consumer's text on the inbound topic, as the webhook accepted it.
-type InboundText struct {
-	MessageSID string          `json:"messageSid"`
-	AccountSID string          `json:"accountSid"`
-	From       string          `json:"from"`
-	To         string          `json:"to"`
-	Body       string          `json:"body"`
-	Media      []session.Media `json:"media,omitempty"`
-	OptOutType string          `json:"optOutType,omitempty"`
-	ReceivedAt time.Time       `json:"receivedAt"`
-}
-
-// Valid reports whether the text has the ids the webhook checks: a message id that can name
-// a document, an E.164 consumer and a business number. Anything else on the topic can never
-// be applied, so it is dropped rather than redelivered forever.
-func (t InboundText) Valid() bool {
-	return carrier.ValidMessageSID(t.MessageSID) && phone.ValidE164(t.From) && phone.ValidBusinessNumber(t.To)
-}
-
-// OutboundMessage asks the sender to deliver the transcript entry stored at Path.
-type OutboundMessage struct {
-	Path string `json:"path"`
-}
 
 // Publisher publishes JSON messages to topics of one project.
 type Publisher struct {
@@ -113,15 +88,16 @@ func (o Outbox) Send(ctx context.Context, paths ...string) error {
 				return fmt.Errorf("publish to %s: %w", o.Topic, err)
 			}
 		}
-		if err := o.Publisher.Publish(ctx, o.Topic, orderingKey(p), OutboundMessage{Path: p}); err != nil {
+		if err := o.Publisher.Publish(ctx, o.Topic, OrderingKey(p), wire.OutboundMessage{Path: p}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// orderingKey is the chat (or consumer) part of a message path: "sessions/X" of "sessions/X/transcript/3".
-func orderingKey(path string) string {
+// OrderingKey is the chat (or consumer) part of a message path: "sessions/X" of
+// "sessions/X/transcript/3". Messages about one chat share it, so they arrive in order.
+func OrderingKey(path string) string {
 	if i := strings.Index(path, "/"); i >= 0 {
 		if j := strings.Index(path[i+1:], "/"); j >= 0 {
 			return path[:i+1+j]

@@ -8,12 +8,13 @@ import (
 	"errors"
 	"log/slog"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
+	"github.com/smsdesk/smsdesk/shared/wire"
 )
 
 // Store is what the conversation reads and changes.
@@ -44,7 +45,7 @@ type Service struct {
 
 // Handle applies one inbound text. It is safe to call again with the same text: the text is
 // applied once, and what it left to do is carried out again only if it was not done yet.
-func (s *Service) Handle(ctx context.Context, t bus.InboundText) error {
+func (s *Service) Handle(ctx context.Context, t wire.InboundText) error {
 	log := s.Log.With("messageSid", t.MessageSID, "business", t.To)
 	line, err := s.Store.Line(ctx, t.To)
 	if errors.Is(err, store.ErrNotFound) {
@@ -99,9 +100,9 @@ func TextFollowups(in session.Inbound, o session.Outcome) followup.Followups {
 	if cs := o.Session; cs != nil {
 		switch {
 		case cs.State == session.Ended:
-			f.Events = append(f.Events, bus.ChatEvent{Type: bus.ChatEnded, SessionID: cs.ID})
+			f.Events = append(f.Events, chatevents.Event{Type: chatevents.Ended, SessionID: cs.ID})
 		case len(in.Media) > 0:
-			f.Events = append(f.Events, bus.ChatEvent{Type: bus.ChatMedia, SessionID: cs.ID})
+			f.Events = append(f.Events, chatevents.Event{Type: chatevents.Media, SessionID: cs.ID})
 		}
 		if o.Flagged && cs.AgentID != "" && cs.OptOutFlag != nil {
 			// The chat view shows the request in any case; the notice only calls the agent's eye.

@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/wire"
 )
 
 // memStore applies texts to consumers and chats it holds, as the Firestore store does in a
@@ -107,9 +108,9 @@ func newService() (*Service, *memStore, *executor) {
 
 var seq int
 
-func textIn(body string) bus.InboundText {
+func textIn(body string) wire.InboundText {
 	seq++
-	return bus.InboundText{MessageSID: fmt.Sprintf("SM%032d", seq), From: "+15551230001", To: "+18005550100", Body: body, ReceivedAt: time.Now()}
+	return wire.InboundText{MessageSID: fmt.Sprintf("SM%032d", seq), From: "+15551230001", To: "+18005550100", Body: body, ReceivedAt: time.Now()}
 }
 
 func TestAFirstTextLeavesItsConsentAndMenuToSend(t *testing.T) {
@@ -160,7 +161,7 @@ func TestStopInAnAgentsChatAnnouncesTheEndAndFreesTheAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := x.runs[len(x.runs)-1]
-	if !slices.ContainsFunc(last.Events, func(e bus.ChatEvent) bool { return e.Type == bus.ChatEnded }) {
+	if !slices.ContainsFunc(last.Events, func(e chatevents.Event) bool { return e.Type == chatevents.Ended }) {
 		t.Errorf("events = %+v, want the chat's end", last.Events)
 	}
 	if !slices.Equal(last.Fill, []string{"ana"}) {
@@ -210,7 +211,7 @@ func TestAReminderTellsTheAgentAndTheQueuesSupervisors(t *testing.T) {
 		t.Errorf("notices = %+v", f.Notices)
 	}
 	ended := TimerFollowups(session.Fired{Outcome: session.Outcome{FreedAgent: "ana", Session: &session.Session{ID: "C1", State: session.Ended}}}, now)
-	if len(ended.Events) != 1 || ended.Events[0].Type != bus.ChatEnded || !slices.Equal(ended.Fill, []string{"ana"}) {
+	if len(ended.Events) != 1 || ended.Events[0].Type != chatevents.Ended || !slices.Equal(ended.Fill, []string{"ana"}) {
 		t.Errorf("an ended chat's follow-ups = %+v", ended)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -71,7 +71,7 @@ func TimerFollowups(f session.Fired, now time.Time) followup.Followups {
 		return out
 	}
 	if cs.State == session.Ended {
-		out.Events = append(out.Events, bus.ChatEvent{Type: bus.ChatEnded, SessionID: cs.ID})
+		out.Events = append(out.Events, chatevents.Event{Type: chatevents.Ended, SessionID: cs.ID})
 	}
 	if f.Queued {
 		out.Assign = append(out.Assign, followup.Waiting(*cs))

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -24,7 +24,7 @@ type Ended interface {
 // event, which changes nothing.
 type Resender struct {
 	Store  Ended
-	Events bus.Emitter
+	Events chatevents.Emitter
 }
 
 // Resend re-announces the chats that ended between ResendWindow and grace ago and are not
@@ -46,7 +46,7 @@ func (r *Resender) Resend(ctx context.Context, now time.Time, grace time.Duratio
 	n := 0
 	for _, id := range ids {
 		if st := states[id]; !st.Done && !st.Waiting() {
-			bus.Emit(ctx, r.Events, bus.ChatEvent{Type: bus.ChatResent, SessionID: id})
+			chatevents.Emit(ctx, r.Events, chatevents.Event{Type: chatevents.Resent, SessionID: id})
 			n++
 		}
 	}

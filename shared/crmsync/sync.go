@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/crm"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -44,7 +44,7 @@ const EventContactChoice = "contact_choice"
 
 // Handle brings the chat (or the one-way text) of a chat event up to date in the CRM. An error
 // leaves the sync where it was, to be taken up again on redelivery; nothing is posted twice.
-func (y *Syncer) Handle(ctx context.Context, ev bus.ChatEvent) error {
+func (y *Syncer) Handle(ctx context.Context, ev chatevents.Event) error {
 	if ev.SessionID == "" {
 		return y.notification(ctx, ev.Message)
 	}

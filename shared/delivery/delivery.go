@@ -13,8 +13,8 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/carrier"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -62,7 +62,7 @@ type Sender struct {
 	// StaleClaim is how long a delivery attempt may stay unfinished before another may retry.
 	StaleClaim time.Duration
 	// Events, when set, hears of every one-way text sent (the CRM records it).
-	Events bus.Emitter
+	Events chatevents.Emitter
 	// Results, when set, hears of every status change.
 	Results Tracker
 }
@@ -222,7 +222,7 @@ func (s *Sender) sent(ctx context.Context, log *slog.Logger, path string, e sess
 		return err
 	}
 	if e.Notification && strings.HasPrefix(path, "consumers/") {
-		bus.Emit(ctx, s.Events, bus.ChatEvent{Type: bus.ChatOutbound, Message: path})
+		chatevents.Emit(ctx, s.Events, chatevents.Event{Type: chatevents.Outbound, Message: path})
 	}
 	return nil
 }

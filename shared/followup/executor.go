@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -19,7 +19,7 @@ type Sender interface {
 
 // Announcer publishes chat events and says whether they were published.
 type Announcer interface {
-	Announce(ctx context.Context, e bus.ChatEvent) error
+	Announce(ctx context.Context, e chatevents.Event) error
 }
 
 // Scheduler schedules timers.

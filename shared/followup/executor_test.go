@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -44,7 +44,7 @@ func (w *world) Send(ctx context.Context, paths ...string) error {
 	}
 	return w.do("send " + strings.Join(paths, ","))
 }
-func (w *world) Announce(_ context.Context, e bus.ChatEvent) error { return w.do("event " + e.Type) }
+func (w *world) Announce(_ context.Context, e chatevents.Event) error { return w.do("event " + e.Type) }
 func (w *world) Schedule(_ context.Context, ts ...session.Timer) error {
 	kinds := make([]string, len(ts))
 	for i, t := range ts {
@@ -109,7 +109,7 @@ func (w *world) store(r Record) Record {
 func everything(id string, at time.Time) Record {
 	return Record{ID: id, SessionID: "S1", At: at, Followups: Followups{
 		Send:    []string{"sessions/S1/transcript/000002", "sessions/S1/transcript/000003"},
-		Events:  []bus.ChatEvent{{Type: bus.ChatEnded, SessionID: "S1"}},
+		Events:  []chatevents.Event{{Type: chatevents.Ended, SessionID: "S1"}},
 		Timers:  []session.Timer{{SessionID: "S1", Kind: session.TimerExpire, Generation: 2}},
 		Notices: []Notice{{To: "ana", SupervisorsOf: "billing", Type: "reply_due", SessionID: "S1"}},
 		Assign:  []Queued{{SessionID: "S2", QueueID: "billing", Language: "en"}},

@@ -12,7 +12,7 @@ package followup
 import (
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -21,7 +21,7 @@ type Followups struct {
 	// Send are the paths of the stored messages to hand to the sender, in order.
 	Send []string `firestore:"send,omitempty"`
 	// Events are the chat events to announce.
-	Events []bus.ChatEvent `firestore:"events,omitempty"`
+	Events []chatevents.Event `firestore:"events,omitempty"`
 	// Timers are the timers to schedule: a chat's new deadlines, or a scheduled send.
 	Timers []session.Timer `firestore:"timers,omitempty"`
 	// Notices are agents' notices to add.

@@ -14,8 +14,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/wire"
 )
 
 // Bounds of the waits, so that the webhook answers well within the carrier's 15 s, which also
@@ -44,8 +44,8 @@ type Publisher interface {
 
 // Parking keeps texts that could not be published yet.
 type Parking interface {
-	ParkInbound(ctx context.Context, t bus.InboundText) error
-	ParkedInbound(ctx context.Context, limit int) ([]bus.InboundText, error)
+	ParkInbound(ctx context.Context, t wire.InboundText) error
+	ParkedInbound(ctx context.Context, limit int) ([]wire.InboundText, error)
 	UnparkInbound(ctx context.Context, messageSID string) error
 }
 
@@ -67,7 +67,7 @@ type Acceptor struct {
 // Accept makes the text durable: published (or, on the fallback, parked or published). It
 // returns ErrNotOurs for a text to another number and an error when nothing durable was done,
 // which the webhook must answer as a failure so the carrier tries its fallback.
-func (a *Acceptor) Accept(ctx context.Context, t bus.InboundText) error {
+func (a *Acceptor) Accept(ctx context.Context, t wire.InboundText) error {
 	ctx, cancel := context.WithTimeout(ctx, or(a.Wait, Wait))
 	defer cancel()
 	log := a.Log.With("messageSid", t.MessageSID, "business", t.To)
@@ -95,14 +95,14 @@ func (a *Acceptor) ours(ctx context.Context, number string) (bool, error) {
 	return a.Numbers.BusinessNumber(ctx, number)
 }
 
-func (a *Acceptor) publish(ctx context.Context, t bus.InboundText) error {
+func (a *Acceptor) publish(ctx context.Context, t wire.InboundText) error {
 	return a.Publisher.Publish(ctx, a.Topic, session.ConsumerID(t.To, t.From), t)
 }
 
 // parkAndPublish parks and publishes the text at once; either is enough. Once one of them
 // succeeded, the other gets SettleWait more (a text parked and published is unparked);
 // a text only parked is left for the sweeper. A text parked and published is applied once.
-func (a *Acceptor) parkAndPublish(ctx context.Context, log *slog.Logger, t bus.InboundText) error {
+func (a *Acceptor) parkAndPublish(ctx context.Context, log *slog.Logger, t wire.InboundText) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // abandons what is still running once the text is accepted
 	published, parked := make(chan error, 1), make(chan error, 1)
@@ -142,7 +142,7 @@ func (a *Acceptor) parkAndPublish(ctx context.Context, log *slog.Logger, t bus.I
 
 // unpark forgets a parked text that was published too; if that fails, the sweeper publishes
 // it again, and it is applied once.
-func (a *Acceptor) unpark(ctx context.Context, log *slog.Logger, t bus.InboundText) {
+func (a *Acceptor) unpark(ctx context.Context, log *slog.Logger, t wire.InboundText) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), or(a.NumberWait, NumberWait))
 	defer cancel()
 	if err := a.Parking.UnparkInbound(ctx, t.MessageSID); err != nil {

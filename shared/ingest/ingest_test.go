@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/wire"
 )
 
 // numbers answers from a set, or waits for the context when slow.
@@ -43,18 +43,18 @@ func (p *topic) Publish(ctx context.Context, _, key string, v any) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.published = append(p.published, v.(bus.InboundText).MessageSID)
+	p.published = append(p.published, v.(wire.InboundText).MessageSID)
 	return nil
 }
 
 // parking keeps texts in a map, or fails.
 type parking struct {
 	mu    sync.Mutex
-	texts map[string]bus.InboundText
+	texts map[string]wire.InboundText
 	fail  bool
 }
 
-func (p *parking) ParkInbound(_ context.Context, t bus.InboundText) error {
+func (p *parking) ParkInbound(_ context.Context, t wire.InboundText) error {
 	if p.fail {
 		return errors.New("firestore unavailable")
 	}
@@ -64,10 +64,10 @@ func (p *parking) ParkInbound(_ context.Context, t bus.InboundText) error {
 	return nil
 }
 
-func (p *parking) ParkedInbound(context.Context, int) ([]bus.InboundText, error) {
+func (p *parking) ParkedInbound(context.Context, int) ([]wire.InboundText, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var out []bus.InboundText
+	var out []wire.InboundText
 	for _, t := range p.texts {
 		out = append(out, t)
 	}
@@ -83,7 +83,7 @@ func (p *parking) UnparkInbound(_ context.Context, sid string) error {
 
 const business = "+18005550100"
 
-var text = bus.InboundText{MessageSID: "SM0123456789abcdef0123456789abcdef", From: "+15551230001", To: business, Body: "hi"}
+var text = wire.InboundText{MessageSID: "SM0123456789abcdef0123456789abcdef", From: "+15551230001", To: business, Body: "hi"}
 
 func acceptor(n numbers, p *topic, park *parking) *Acceptor {
 	a := &Acceptor{Numbers: n, Publisher: p, Topic: "sms-inbound", Log: slog.New(slog.DiscardHandler),
@@ -138,7 +138,7 @@ func TestFallbackParksOrPublishes(t *testing.T) {
 		{"both down: refused", &topic{fail: true}, &parking{fail: true}, false, false},
 	}
 	for _, c := range cases {
-		c.park.texts = map[string]bus.InboundText{}
+		c.park.texts = map[string]wire.InboundText{}
 		start := time.Now()
 		err := acceptor(ours, c.pub, c.park).Accept(context.Background(), text)
 		if (err == nil) != c.accepted {
@@ -158,7 +158,7 @@ func TestFallbackParksOrPublishes(t *testing.T) {
 }
 
 func TestReplayPublishesParkedTexts(t *testing.T) {
-	park := &parking{texts: map[string]bus.InboundText{text.MessageSID: text}}
+	park := &parking{texts: map[string]wire.InboundText{text.MessageSID: text}}
 	down := &topic{fail: true}
 	if n, err := acceptor(numbers{}, down, park).Replay(context.Background(), 100); err == nil || n != 0 || len(park.texts) != 1 {
 		t.Fatalf("replay with Pub/Sub down = %d, %v; parked %d", n, err, len(park.texts))

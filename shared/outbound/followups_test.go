@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
@@ -33,7 +33,7 @@ func TestAChatOpenedForAQueueIsOfferedToItsAgents(t *testing.T) {
 	if len(f.Assign) != 1 || f.Assign[0].SessionID != "O1" || f.Assign[0].QueueID != "billing" {
 		t.Errorf("assign = %+v", f.Assign)
 	}
-	if !slices.Contains(f.Events, bus.ChatEvent{Type: bus.ChatOutbound, SessionID: "O1"}) {
+	if !slices.Contains(f.Events, chatevents.Event{Type: chatevents.Outbound, SessionID: "O1"}) {
 		t.Errorf("events = %+v", f.Events)
 	}
 	if !cs.LastAgentAt.Equal(now) {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
@@ -283,7 +283,7 @@ func path(rec followup.Record, e session.Entry) string {
 // a chat waiting in a queue, the offer to its agents.
 func Opened(line config.Line, cs *session.Session, now time.Time) followup.Followups {
 	cs.LastAgentAt = now
-	f := followup.Followups{Timers: session.Plan(line, cs), Events: []bus.ChatEvent{{Type: bus.ChatOutbound, SessionID: cs.ID}}}
+	f := followup.Followups{Timers: session.Plan(line, cs), Events: []chatevents.Event{{Type: chatevents.Outbound, SessionID: cs.ID}}}
 	if cs.State == session.Queued {
 		f.Assign = []followup.Queued{followup.Waiting(*cs)}
 	}

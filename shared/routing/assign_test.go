@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -134,7 +134,7 @@ func TestAssignChatGivesTheChatToTheLongestIdleAgentAndLeavesTheNoticeToSend(t *
 	if len(rec.Send) != 1 || rec.Send[0] != "You're now chatting with luis." {
 		t.Errorf("sends = %q, want the assigned notice", rec.Send)
 	}
-	if !slices.Contains(rec.Events, bus.ChatEvent{Type: bus.ChatConnected, SessionID: "C1"}) {
+	if !slices.Contains(rec.Events, chatevents.Event{Type: chatevents.Connected, SessionID: "C1"}) {
 		t.Errorf("events = %+v, want connected (the CRM records the chat)", rec.Events)
 	}
 	if len(rec.Timers) == 0 {

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -129,7 +129,7 @@ func Assigned(line config.Line, s *session.Session, a Agent) (session.Entry, fol
 		Body: line.Message("assigned", s.Language, s.QueueID, map[string]string{"agent": a.Name}),
 	}
 	return e, followup.Followups{
-		Events: []bus.ChatEvent{{Type: bus.ChatConnected, SessionID: s.ID}},
+		Events: []chatevents.Event{{Type: chatevents.Connected, SessionID: s.ID}},
 		Timers: session.Plan(line, s),
 	}
 }

@@ -7,8 +7,8 @@ import (
 
 	"cloud.google.com/go/firestore"
 
-	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/wire"
 )
 
 // colParked holds inbound texts the fallback webhook accepted but could not publish yet.
@@ -27,7 +27,7 @@ type parkedText struct {
 
 // ParkInbound keeps an accepted text until it is published. Parking it again (the carrier's
 // retry) overwrites it with the same text.
-func (s *Store) ParkInbound(ctx context.Context, t bus.InboundText) error {
+func (s *Store) ParkInbound(ctx context.Context, t wire.InboundText) error {
 	if !ValidID(t.MessageSID) {
 		return fmt.Errorf("park inbound: MessageSid %.48q cannot name a document", t.MessageSID)
 	}
@@ -40,18 +40,18 @@ func (s *Store) ParkInbound(ctx context.Context, t bus.InboundText) error {
 }
 
 // ParkedInbound returns up to limit parked texts, the oldest first.
-func (s *Store) ParkedInbound(ctx context.Context, limit int) ([]bus.InboundText, error) {
+func (s *Store) ParkedInbound(ctx context.Context, limit int) ([]wire.InboundText, error) {
 	docs, err := s.fs.Collection(colParked).OrderBy("receivedAt", firestore.Asc).Limit(limit).Documents(ctx).GetAll()
 	if err != nil {
 		return nil, fmt.Errorf("read parked inbound texts: %w", err)
 	}
-	out := make([]bus.InboundText, 0, len(docs))
+	out := make([]wire.InboundText, 0, len(docs))
 	for _, d := range docs {
 		var p parkedText
 		if err := d.DataTo(&p); err != nil {
 			return nil, fmt.Errorf("read parked inbound text %s: %w", d.Ref.ID, err)
 		}
-		out = append(out, bus.InboundText{MessageSID: p.MessageSID, AccountSID: p.AccountSID, From: p.From, To: p.To,
+		out = append(out, wire.InboundText{MessageSID: p.MessageSID, AccountSID: p.AccountSID, From: p.From, To: p.To,
 			Body: p.Body, Media: p.Media, OptOutType: p.OptOutType, ReceivedAt: p.ReceivedAt})
 	}
 	return out, nil

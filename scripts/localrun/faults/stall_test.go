@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/smsdesk/smsdesk/scripts/carriersim"
-	"github.com/smsdesk/smsdesk/shared/bus"
+	"github.com/smsdesk/smsdesk/shared/wire"
 )
 
 // carrierDeadline is how long the carrier waits for a webhook's whole exchange.
@@ -120,7 +120,7 @@ func TestTextDuringPubSubStallIsParked(t *testing.T) {
 	}
 }
 
-func parkedHas(texts []bus.InboundText, sid string) bool {
+func parkedHas(texts []wire.InboundText, sid string) bool {
 	for _, t := range texts {
 		if t.MessageSID == sid {
 			return true

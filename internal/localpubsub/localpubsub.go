@@ -1,4 +1,7 @@
-package bus
+// Package localpubsub sets up Pub/Sub topics, push subscriptions and dead-letter topics on the
+// emulator the way terraform/pubsub.tf declares them in the cloud, for the local runner and
+// tests. It is not domain code; terraform's tests hold its retry settings equal to Terraform's.
+package localpubsub
 
 import (
 	"context"
@@ -14,7 +17,7 @@ import (
 
 // How Pub/Sub retries a push delivery that failed, and how many deliveries a message gets
 // before it goes to its subscription's dead-letter topic. terraform/pubsub.tf sets the same
-// (terraform/infra_test.go holds them equal), so a message that can never be handled stops
+// (terraform/infra_pubsub_test.go holds them equal), so a message that can never be handled stops
 // being retried locally as it does in the cloud, and lets later messages of its key go on.
 const (
 	RetryMinBackoff     = 10 * time.Second
