@@ -2,10 +2,14 @@
 // assignment itself, which never gives a chat to two agents nor an agent more than its capacity.
 package routing
 
-import "time"
+import (
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+)
 
 // DefaultCapacity is the number of concurrent chats an agent takes when the config is silent.
-const DefaultCapacity = 3
+const DefaultCapacity = config.DefaultCapacity
 
 // Agent statuses.
 const (
