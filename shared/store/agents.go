@@ -115,11 +115,11 @@ func (s *Store) sessions(ctx context.Context, q firestore.Query) ([]session.Sess
 // Assign gives a queued chat to an agent: the chat must still be queued and the agent free.
 // It reads both without locks and commits with update-time preconditions on both, so agents
 // racing for one chat never wait on each other's locks: the loser's commit fails and it
-// re-reads. prepare sees the chat as assigned (and may plan its timers) and returns the
+// re-reads. decide sees the chat and the agent as read: it refuses (false) when either no
+// longer qualifies, else marks the chat assigned (and may plan its timers) and returns the
 // "assigned" message and the follow-ups; Assign stores them with the assignment and returns
-// the record (the message's path among its sends), and false when either side no longer
-// qualifies.
-func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.Time, prepare func(*session.Session, routing.Agent) (session.Entry, followup.Followups)) (followup.Record, bool, error) {
+// the record (the message's path among its sends), and false when decide refused.
+func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.Time, decide func(*session.Session, routing.Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error) {
 	sref, aref := s.sessionRef(sessionID), s.agentRef(agentID)
 	for attempt := 0; attempt < 5; attempt++ {
 		snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{sref, aref})
@@ -137,19 +137,19 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 		if err := snaps[1].DataTo(&a); err != nil {
 			return followup.Record{}, false, fmt.Errorf("decode agent %s: %w", agentID, err)
 		}
-		if !routing.MayTake(c, a) {
+		a.ID = agentID // the document's id is the agent's
+		e, then, ok := decide(&c, a)
+		if !ok {
 			return followup.Record{}, false, nil
 		}
-		c.State, c.AgentID, c.AssignedAt = session.Assigned, agentID, now
-		e, then := prepare(&c, a)
 		e.Seq, e.At, e.Business, e.Phone = c.Seq+1, now, c.Business, c.Phone
 		ref := s.entryRef(sessionID, e.Seq)
 		rec := followup.Record{ID: fmt.Sprintf("assign-%s-%d", sessionID, e.Seq), SessionID: sessionID, At: now, Followups: followup.Followups{Send: []string{relPath(ref)}}}
 		rec.Add(then)
 		err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 			if err := tx.Update(sref, []firestore.Update{
-				{Path: "state", Value: string(session.Assigned)}, {Path: "agentId", Value: agentID},
-				{Path: "assignedAt", Value: now}, {Path: "seq", Value: e.Seq},
+				{Path: "state", Value: string(c.State)}, {Path: "agentId", Value: c.AgentID},
+				{Path: "assignedAt", Value: c.AssignedAt}, {Path: "seq", Value: e.Seq},
 				{Path: "heldBy", Value: firestore.ArrayUnion(agentID)},
 				{Path: "generation", Value: c.Generation}, {Path: "deadlines", Value: c.Deadlines},
 				{Path: "nextDeadline", Value: orDelete(c.NextDeadline)},
