@@ -7,8 +7,8 @@ import (
 
 	"cloud.google.com/go/firestore"
 
+	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/followup"
-	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -54,7 +54,7 @@ func (s *Store) OpenOutbound(ctx context.Context, c session.Session, first sessi
 		if err != nil {
 			return err
 		}
-		var a routing.Agent
+		var a agent.Agent
 		if c.AgentID != "" {
 			snap, err := tx.Get(s.agentRef(c.AgentID))
 			if isNotFound(err) {
