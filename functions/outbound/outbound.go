@@ -25,6 +25,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/outbound"
 	"github.com/smsdesk/smsdesk/shared/routing"
+	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
 
@@ -100,7 +101,7 @@ func (h *Handler) serve(route string, send func(context.Context, outbound.Reques
 				out.SendAt = *req.SendAt
 			}
 			if req.Consent != nil {
-				out.Consent = &store.Consent{Source: req.Consent.Source + " (via " + caller + ")", At: time.Now()}
+				out.Consent = &session.Consent{Source: req.Consent.Source + " (via " + caller + ")", At: time.Now()}
 			}
 			sent, err := send(r.Context(), out)
 			if err != nil {

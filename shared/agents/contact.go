@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/chatevents"
+	"github.com/smsdesk/smsdesk/shared/crmsync"
 	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -14,7 +15,7 @@ import (
 // Contacts is where the desk reads and records the chats' CRM contacts.
 type Contacts interface {
 	CRMStates(ctx context.Context, sessionIDs []string) (map[string]store.CRMSync, error)
-	ChooseContact(ctx context.Context, sessionID, choice string) error
+	ChooseContact(ctx context.Context, sessionID string, decide func(*store.CRMSync) (bool, error)) error
 }
 
 // ErrNoSuchChoice reports a contact the chat does not offer, or a chat with nothing to choose.
@@ -58,8 +59,11 @@ func (d *Desk) ChooseContact(ctx context.Context, agentID, sessionID, contactID 
 	if create {
 		choice = store.ChoiceNew
 	}
-	if err := d.Contacts.ChooseContact(ctx, sessionID, choice); err != nil {
-		if errors.Is(err, store.ErrBadChoice) {
+	err = d.Contacts.ChooseContact(ctx, sessionID, func(st *store.CRMSync) (bool, error) {
+		return crmsync.Choose(sessionID, st, choice)
+	})
+	if err != nil {
+		if errors.Is(err, crmsync.ErrBadChoice) {
 			return fmt.Errorf("%w: %s", ErrNoSuchChoice, err.Error())
 		}
 		return err

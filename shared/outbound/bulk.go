@@ -97,7 +97,7 @@ func (b *Bulk) Process(ctx context.Context, batch BulkBatch) error {
 			Template: batch.Template, Language: batch.Language, Vars: rc.Variables, SendAt: batch.SendAt, holdQuiet: true,
 		}
 		if batch.ConsentSource != "" {
-			r.Consent = &store.Consent{Source: batch.ConsentSource, At: b.Texts.Now()}
+			r.Consent = &session.Consent{Source: batch.ConsentSource, At: b.Texts.Now()}
 		}
 		res := store.BulkResult{Index: idx, To: rc.To}
 		sent, err := b.Texts.Notify(ctx, r)

@@ -25,9 +25,9 @@ import (
 type Store interface {
 	Line(ctx context.Context, number string) (config.Line, error)
 	Template(ctx context.Context, id, lang string) (config.Template, error)
-	CreateNotification(ctx context.Context, id string, e session.Entry, consent *store.Consent, timeZone string, then func(path string) followup.Followups) (followup.Record, error)
+	CreateNotification(ctx context.Context, id string, e session.Entry, decide func(*session.Consumer) error, then func(path string) followup.Followups) (followup.Record, error)
 	Consumer(ctx context.Context, business, phone string) (session.Consumer, error)
-	OpenOutbound(ctx context.Context, c session.Session, first session.Entry, consent *store.Consent, then func(*session.Session) followup.Followups) (followup.Record, error)
+	OpenOutbound(ctx context.Context, c session.Session, first session.Entry, decide func(*session.Consumer) error, then func(*session.Session) followup.Followups) (followup.Record, error)
 }
 
 // Followups carries out what a committed text left to do, within a budget, so that an
@@ -59,7 +59,7 @@ type Request struct {
 	TimeZone string
 	// Agent or Queue own a chat opened with Open.
 	Agent, Queue string
-	Consent      *store.Consent
+	Consent      *session.Consent
 	// holdQuiet schedules a notification that falls in quiet hours for the next allowed time
 	// instead of refusing it (bulk sends).
 	holdQuiet bool
@@ -187,9 +187,9 @@ func refusal(err error) error {
 		kind     Kind
 		code     string
 	}{
-		{store.ErrOptedOut, ConsumerState, "opted_out"}, {store.ErrNoConsent, ConsumerState, "no_consent"},
-		{store.ErrBusy, ConsumerState, "in_chat"}, {store.ErrNotFound, Unknown, "unknown_agent"},
-		{store.ErrOptOutPending, ConsumerState, "possible_opt_out"},
+		{session.ErrOptedOut, ConsumerState, "opted_out"}, {session.ErrNoConsent, ConsumerState, "no_consent"},
+		{session.ErrBusy, ConsumerState, "in_chat"}, {store.ErrNotFound, Unknown, "unknown_agent"},
+		{session.ErrOptOutPending, ConsumerState, "possible_opt_out"},
 	} {
 		if errors.Is(err, c.sentinel) {
 			return refuse(c.kind, c.code, "%s", detail(err, c.sentinel))
@@ -244,7 +244,9 @@ func (s *Service) Notify(ctx context.Context, r Request) (Sent, error) {
 	if at.After(now) {
 		e.Status, e.NotBefore = session.StatusScheduled, at
 	}
-	rec, err := s.Store.CreateNotification(ctx, "N"+r.ID, e, r.Consent, r.TimeZone, func(path string) followup.Followups {
+	rec, err := s.Store.CreateNotification(ctx, "N"+r.ID, e, func(c *session.Consumer) error {
+		return c.AcceptNotification(r.Consent, e.At, r.TimeZone)
+	}, func(path string) followup.Followups {
 		return Notified(path, e)
 	})
 	if err != nil {
@@ -318,7 +320,9 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 	}
 	first := session.Entry{Author: author, AgentID: r.Agent, Kind: "outbound", Body: r.Body, At: now, Business: r.From, Phone: r.To,
 		Status: session.StatusPending, Encoding: compliance.Encoding(r.Body), Segments: compliance.Segments(r.Body)}
-	rec, err := s.Store.OpenOutbound(ctx, c, first, r.Consent, func(cs *session.Session) followup.Followups {
+	rec, err := s.Store.OpenOutbound(ctx, c, first, func(cons *session.Consumer) error {
+		return cons.AcceptChat(c.ID, r.Consent)
+	}, func(cs *session.Session) followup.Followups {
 		return Opened(line, cs, now)
 	})
 	if err != nil {

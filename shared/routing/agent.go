@@ -2,72 +2,25 @@
 // assignment itself, which never gives a chat to two agents nor an agent more than its capacity.
 package routing
 
-import "time"
+import (
+	"github.com/smsdesk/smsdesk/shared/agent"
+	"github.com/smsdesk/smsdesk/shared/config"
+)
 
 // DefaultCapacity is the number of concurrent chats an agent takes when the config is silent.
-const DefaultCapacity = 3
+const DefaultCapacity = config.DefaultCapacity
 
 // Agent statuses.
 const (
-	AgentAvailable = "available"
-	AgentBusy      = "busy"
-	AgentAway      = "away"
-	AgentOffline   = "offline"
+	AgentAvailable = agent.Available
+	AgentBusy      = agent.Busy
+	AgentAway      = agent.Away
+	AgentOffline   = agent.Offline
 )
 
 // ValidStatus reports whether s is an agent status.
-func ValidStatus(s string) bool {
-	return s == AgentAvailable || s == AgentBusy || s == AgentAway || s == AgentOffline
-}
+func ValidStatus(s string) bool { return agent.ValidStatus(s) }
 
-// Agent is an agent's configuration and live state.
-type Agent struct {
-	ID           string   `firestore:"id"`
-	Name         string   `firestore:"name"`
-	Queues       []string `firestore:"queues"`       // served directly
-	ServesQueues []string `firestore:"servesQueues"` // directly and through teams
-	// ServesLines are the lines of business of ServesQueues: a supervisor's lines.
-	ServesLines    []string  `firestore:"servesLines"`
-	Languages      []string  `firestore:"languages"`
-	Role           string    `firestore:"role"`
-	Capacity       int       `firestore:"capacity"`
-	TokenHash      string    `firestore:"tokenHash"`
-	Status         string    `firestore:"status"`
-	StatusAt       time.Time `firestore:"statusAt,omitempty"`
-	ActiveChats    int       `firestore:"activeChats"`
-	LastAssignedAt time.Time `firestore:"lastAssignedAt,omitempty"`
-}
-
-// Free reports whether the agent can take another chat now.
-func (a Agent) Free() bool { return a.Status == AgentAvailable && a.ActiveChats < a.Capacity }
-
-// Speaks reports whether the agent can chat in lang.
-func (a Agent) Speaks(lang string) bool {
-	for _, l := range a.Languages {
-		if l == lang {
-			return true
-		}
-	}
-	return false
-}
-
-// Serves reports whether the agent takes chats of queue q.
-func (a Agent) Serves(q string) bool {
-	for _, s := range a.ServesQueues {
-		if s == q {
-			return true
-		}
-	}
-	return false
-}
-
-// IdleSince is when the agent last became available or last got a chat, whichever is later.
-func (a Agent) IdleSince() time.Time {
-	if a.LastAssignedAt.After(a.StatusAt) {
-		return a.LastAssignedAt
-	}
-	return a.StatusAt
-}
-
-// SeesFullNumbers reports whether the agent's role may see consumers' full phone numbers.
-func (a Agent) SeesFullNumbers() bool { return a.Role == "supervisor" || a.Role == "admin" }
+// Agent is an agent's configuration and live state (agent.Agent), under the name routing's
+// callers know.
+type Agent = agent.Agent

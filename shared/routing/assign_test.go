@@ -63,15 +63,14 @@ func (m *memStore) Agent(_ context.Context, id string) (Agent, error) {
 
 func (m *memStore) Line(context.Context, string) (config.Line, error) { return m.line, nil }
 
-func (m *memStore) Assign(_ context.Context, sid, aid string, now time.Time, prepare func(*session.Session, Agent) (session.Entry, followup.Followups)) (followup.Record, bool, error) {
+func (m *memStore) Assign(_ context.Context, sid, aid string, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, a := m.chats[sid], m.agents[aid]
-	if !MayTake(c, a) {
+	e, then, ok := decide(&c, a)
+	if !ok {
 		return followup.Record{}, false, nil
 	}
-	c.State, c.AgentID, c.AssignedAt = session.Assigned, aid, now
-	e, then := prepare(&c, a)
 	c.Seq++
 	a.ActiveChats++
 	a.LastAssignedAt = now

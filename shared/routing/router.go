@@ -20,7 +20,7 @@ type Store interface {
 	Line(ctx context.Context, number string) (config.Line, error)
 	// Assign atomically gives a still-queued chat to a still-free agent and records the
 	// follow-ups prepare returns with it.
-	Assign(ctx context.Context, sessionID, agentID string, now time.Time, prepare func(*session.Session, Agent) (session.Entry, followup.Followups)) (followup.Record, bool, error)
+	Assign(ctx context.Context, sessionID, agentID string, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error)
 }
 
 // Followups carries out what a committed assignment left to do (followup.Executor).
@@ -106,8 +106,9 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 	if err != nil {
 		return false, err
 	}
-	rec, ok, err := r.Store.Assign(ctx, s.ID, agentID, time.Now(), func(s *session.Session, a Agent) (session.Entry, followup.Followups) {
-		return Assigned(line, s, a)
+	now := time.Now()
+	rec, ok, err := r.Store.Assign(ctx, s.ID, agentID, now, func(s *session.Session, a Agent) (session.Entry, followup.Followups, bool) {
+		return Take(line, s, a, now)
 	})
 	if err != nil || !ok {
 		return false, err
@@ -118,6 +119,18 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 		r.Log.Error("follow-ups of the assignment not carried out yet", "session", s.ID, "agent", agentID, "err", err)
 	}
 	return true, nil
+}
+
+// Take decides giving chat s to agent a at now, on the chat and agent about to be committed:
+// unless MayTake refuses (false), it marks the chat assigned and returns what Assigned writes
+// and leaves to do.
+func Take(line config.Line, s *session.Session, a Agent, now time.Time) (session.Entry, followup.Followups, bool) {
+	if !MayTake(*s, a) {
+		return session.Entry{}, followup.Followups{}, false
+	}
+	s.State, s.AgentID, s.AssignedAt = session.Assigned, a.ID, now
+	e, then := Assigned(line, s, a)
+	return e, then, true
 }
 
 // Assigned is what giving chat s (already marked assigned) to agent a writes and leaves to
@@ -135,8 +148,8 @@ func Assigned(line config.Line, s *session.Session, a Agent) (session.Entry, fol
 }
 
 // MayTake reports whether agent a may be given chat s now: the chat still waits in its queue
-// and the agent is available with free capacity. The store checks it on the chat and agent
-// it is about to commit, so a chat never goes to two agents nor an agent over capacity.
+// and the agent is available with free capacity. Take checks it on the chat and agent the
+// store is about to commit, so a chat never goes to two agents nor an agent over capacity.
 func MayTake(s session.Session, a Agent) bool { return s.State == session.Queued && a.Free() }
 
 // Candidates are the agents who may take chat s now, longest idle first.

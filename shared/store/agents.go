@@ -11,8 +11,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/followup"
-	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -25,15 +25,15 @@ func HashToken(token string) string {
 func (s *Store) agentRef(id string) *firestore.DocumentRef { return s.fs.Collection(colAgents).Doc(id) }
 
 // AgentByToken finds the agent an API bearer token belongs to.
-func (s *Store) AgentByToken(ctx context.Context, token string) (routing.Agent, error) {
+func (s *Store) AgentByToken(ctx context.Context, token string) (agent.Agent, error) {
 	docs, err := s.fs.Collection(colAgents).Where("tokenHash", "==", HashToken(token)).Limit(1).Documents(ctx).GetAll()
 	if err != nil {
-		return routing.Agent{}, fmt.Errorf("look up agent token: %w", err)
+		return agent.Agent{}, fmt.Errorf("look up agent token: %w", err)
 	}
 	if len(docs) == 0 {
-		return routing.Agent{}, ErrNotFound
+		return agent.Agent{}, ErrNotFound
 	}
-	var a routing.Agent
+	var a agent.Agent
 	return a, docs[0].DataTo(&a)
 }
 
@@ -50,9 +50,9 @@ func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.
 }
 
 // AvailableAgents lists the available agents serving a queue.
-func (s *Store) AvailableAgents(ctx context.Context, queueID string) ([]routing.Agent, error) {
-	var out []routing.Agent
-	q := s.fs.Collection(colAgents).Where("status", "==", routing.AgentAvailable).Where("servesQueues", "array-contains", queueID)
+func (s *Store) AvailableAgents(ctx context.Context, queueID string) ([]agent.Agent, error) {
+	var out []agent.Agent
+	q := s.fs.Collection(colAgents).Where("status", "==", agent.Available).Where("servesQueues", "array-contains", queueID)
 	if err := readAll(ctx, q, &out); err != nil {
 		return nil, fmt.Errorf("agents of queue %s: %w", queueID, err)
 	}
@@ -60,8 +60,8 @@ func (s *Store) AvailableAgents(ctx context.Context, queueID string) ([]routing.
 }
 
 // Supervisors lists the supervisors serving a queue.
-func (s *Store) Supervisors(ctx context.Context, queueID string) ([]routing.Agent, error) {
-	var out []routing.Agent
+func (s *Store) Supervisors(ctx context.Context, queueID string) ([]agent.Agent, error) {
+	var out []agent.Agent
 	q := s.fs.Collection(colAgents).Where("role", "==", "supervisor").Where("servesQueues", "array-contains", queueID)
 	if err := readAll(ctx, q, &out); err != nil {
 		return nil, fmt.Errorf("supervisors of %s: %w", queueID, err)
@@ -70,8 +70,8 @@ func (s *Store) Supervisors(ctx context.Context, queueID string) ([]routing.Agen
 }
 
 // Agent reads one agent.
-func (s *Store) Agent(ctx context.Context, id string) (routing.Agent, error) {
-	var a routing.Agent
+func (s *Store) Agent(ctx context.Context, id string) (agent.Agent, error) {
+	var a agent.Agent
 	if err := checkID("agent", id); err != nil {
 		return a, err
 	}
@@ -115,11 +115,11 @@ func (s *Store) sessions(ctx context.Context, q firestore.Query) ([]session.Sess
 // Assign gives a queued chat to an agent: the chat must still be queued and the agent free.
 // It reads both without locks and commits with update-time preconditions on both, so agents
 // racing for one chat never wait on each other's locks: the loser's commit fails and it
-// re-reads. prepare sees the chat as assigned (and may plan its timers) and returns the
+// re-reads. decide sees the chat and the agent as read: it refuses (false) when either no
+// longer qualifies, else marks the chat assigned (and may plan its timers) and returns the
 // "assigned" message and the follow-ups; Assign stores them with the assignment and returns
-// the record (the message's path among its sends), and false when either side no longer
-// qualifies.
-func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.Time, prepare func(*session.Session, routing.Agent) (session.Entry, followup.Followups)) (followup.Record, bool, error) {
+// the record (the message's path among its sends), and false when decide refused.
+func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.Time, decide func(*session.Session, agent.Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error) {
 	sref, aref := s.sessionRef(sessionID), s.agentRef(agentID)
 	for attempt := 0; attempt < 5; attempt++ {
 		snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{sref, aref})
@@ -130,26 +130,26 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 			return followup.Record{}, false, nil
 		}
 		var c session.Session
-		var a routing.Agent
+		var a agent.Agent
 		if err := snaps[0].DataTo(&c); err != nil {
 			return followup.Record{}, false, fmt.Errorf("decode chat %s: %w", sessionID, err)
 		}
 		if err := snaps[1].DataTo(&a); err != nil {
 			return followup.Record{}, false, fmt.Errorf("decode agent %s: %w", agentID, err)
 		}
-		if !routing.MayTake(c, a) {
+		a.ID = agentID // the document's id is the agent's
+		e, then, ok := decide(&c, a)
+		if !ok {
 			return followup.Record{}, false, nil
 		}
-		c.State, c.AgentID, c.AssignedAt = session.Assigned, agentID, now
-		e, then := prepare(&c, a)
 		e.Seq, e.At, e.Business, e.Phone = c.Seq+1, now, c.Business, c.Phone
 		ref := s.entryRef(sessionID, e.Seq)
 		rec := followup.Record{ID: fmt.Sprintf("assign-%s-%d", sessionID, e.Seq), SessionID: sessionID, At: now, Followups: followup.Followups{Send: []string{relPath(ref)}}}
 		rec.Add(then)
 		err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 			if err := tx.Update(sref, []firestore.Update{
-				{Path: "state", Value: string(session.Assigned)}, {Path: "agentId", Value: agentID},
-				{Path: "assignedAt", Value: now}, {Path: "seq", Value: e.Seq},
+				{Path: "state", Value: string(c.State)}, {Path: "agentId", Value: c.AgentID},
+				{Path: "assignedAt", Value: c.AssignedAt}, {Path: "seq", Value: e.Seq},
 				{Path: "heldBy", Value: firestore.ArrayUnion(agentID)},
 				{Path: "generation", Value: c.Generation}, {Path: "deadlines", Value: c.Deadlines},
 				{Path: "nextDeadline", Value: orDelete(c.NextDeadline)},

@@ -7,7 +7,6 @@ import (
 	"cloud.google.com/go/firestore"
 
 	"github.com/smsdesk/smsdesk/shared/config"
-	"github.com/smsdesk/smsdesk/shared/routing"
 )
 
 // Settings reads the deployment-wide settings; missing settings are the defaults.
@@ -89,27 +88,13 @@ func (s *Store) LoadCatalog(ctx context.Context, c config.Catalog) error {
 	return nil
 }
 
-// agentConfig is the configuration part of an agent document.
+// agentConfig is the configuration part of an agent document, with the config's defaults.
 func agentConfig(c config.Catalog, a config.Agent) map[string]any {
-	capacity := a.Capacity
-	if capacity <= 0 {
-		capacity = c.Settings.DefaultCapacity
-	}
-	if capacity <= 0 {
-		capacity = routing.DefaultCapacity
-	}
-	role := a.Role
-	if role == "" {
-		role = config.RoleAgent
-	}
-	langs := a.Languages
-	if len(langs) == 0 {
-		langs = []string{"en"}
-	}
+	a = a.WithDefaults(c.Settings)
 	served := c.ServedQueues(a.ID, a.Queues)
 	fields := map[string]any{
 		"id": a.ID, "name": a.Name, "queues": a.Queues, "servesQueues": served, "servesLines": c.ServedLines(served),
-		"capacity": capacity, "languages": langs, "role": role,
+		"capacity": a.Capacity, "languages": a.Languages, "role": a.Role,
 	}
 	if a.Token != "" {
 		fields["tokenHash"] = HashToken(a.Token)

@@ -2,14 +2,11 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"cloud.google.com/go/firestore"
 
-	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -41,9 +38,6 @@ type Candidate struct {
 	Name  string `firestore:"name" json:"name,omitempty"`
 	Email string `firestore:"email" json:"email,omitempty"`
 }
-
-// ErrBadChoice reports a contact choice the chat does not offer.
-var ErrBadChoice = errors.New("not a choice of this chat")
 
 // CRMState reads a chat's sync state; a chat never synced has the zero state.
 func (s *Store) CRMState(ctx context.Context, sessionID string) (CRMSync, error) {
@@ -92,35 +86,32 @@ func (s *Store) SaveCRMState(ctx context.Context, sessionID string, st CRMSync) 
 	return nil
 }
 
-// ChooseContact records the agent's pick among a chat's candidate contacts (or ChoiceNew). It
-// refuses a contact that is not a candidate, and a chat that is not waiting for a pick; picking
-// the same contact again is accepted.
-func (s *Store) ChooseContact(ctx context.Context, sessionID, choice string) error {
+// ChooseContact records the agent's pick among a chat's candidate contacts. decide sees the
+// chat's sync state inside the transaction (nil when the chat has none), refuses the pick with
+// an error or sets its Choice, and reports whether it changed; the choice is written then.
+func (s *Store) ChooseContact(ctx context.Context, sessionID string, decide func(*CRMSync) (bool, error)) error {
 	if err := checkID("chat", sessionID); err != nil {
 		return err
 	}
 	ref := s.fs.Collection(colCRMSync).Doc(sessionID)
 	return s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		var st *CRMSync
 		snap, err := tx.Get(ref)
-		if isNotFound(err) {
-			return fmt.Errorf("chat %s has no contact to choose: %w", sessionID, ErrBadChoice)
-		}
-		if err != nil {
-			return fmt.Errorf("read CRM sync of %s: %w", sessionID, err)
-		}
-		var st CRMSync
-		if err := snap.DataTo(&st); err != nil {
-			return fmt.Errorf("decode CRM sync of %s: %w", sessionID, err)
-		}
 		switch {
-		case st.Choice == choice:
-			return nil
-		case !st.Waiting():
-			return fmt.Errorf("chat %s already has its contact: %w", sessionID, ErrBadChoice)
-		case choice != ChoiceNew && !slices.ContainsFunc(st.Candidates, func(c Candidate) bool { return c.ID == choice }):
-			return fmt.Errorf("contact %s is not one of the chat's candidates: %w", ids.Short(choice), ErrBadChoice)
+		case isNotFound(err):
+		case err != nil:
+			return fmt.Errorf("read CRM sync of %s: %w", sessionID, err)
+		default:
+			st = new(CRMSync)
+			if err := snap.DataTo(st); err != nil {
+				return fmt.Errorf("decode CRM sync of %s: %w", sessionID, err)
+			}
 		}
-		return tx.Update(ref, []firestore.Update{{Path: "choice", Value: choice}})
+		changed, err := decide(st)
+		if err != nil || !changed {
+			return err
+		}
+		return tx.Update(ref, []firestore.Update{{Path: "choice", Value: st.Choice}})
 	})
 }
 

@@ -8,8 +8,8 @@ import (
 
 	"cloud.google.com/go/firestore"
 
+	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/followup"
-	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -180,8 +180,8 @@ func (s *Store) PendingFollowups(ctx context.Context, before time.Time, limit in
 
 // FreeAgentIDs lists the agents who are available with free capacity.
 func (s *Store) FreeAgentIDs(ctx context.Context) ([]string, error) {
-	var agents []routing.Agent
-	if err := readAll(ctx, s.fs.Collection(colAgents).Where("status", "==", routing.AgentAvailable), &agents); err != nil {
+	var agents []agent.Agent
+	if err := readAll(ctx, s.fs.Collection(colAgents).Where("status", "==", agent.Available), &agents); err != nil {
 		return nil, fmt.Errorf("available agents: %w", err)
 	}
 	var out []string

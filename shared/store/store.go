@@ -14,7 +14,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/phone"
@@ -112,16 +111,13 @@ func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
 		}
 		queues = append(queues, q)
 	}
-	line := config.NewLine(n, queues)
 	settings, err := s.Settings(ctx)
 	if err != nil {
 		return config.Line{}, err
 	}
-	line.ChatOff, line.Defaults, line.Quiet = settings.SMSChatOff, settings.Timeouts, compliance.DefaultQuietHours
-	if q := settings.QuietHours; q != nil {
-		if line.Quiet, err = compliance.ParseQuietHours(q.Start, q.End); err != nil {
-			return config.Line{}, fmt.Errorf("settings: %w", err)
-		}
+	line, err := config.NewLine(n, queues).WithSettings(settings)
+	if err != nil {
+		return config.Line{}, fmt.Errorf("line %s: %w", number, err)
 	}
 	s.mu.Lock()
 	s.lines[number] = cachedLine{line: line, at: time.Now()}

@@ -7,9 +7,9 @@ import (
 
 	"cloud.google.com/go/firestore"
 
+	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/ids"
-	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -28,7 +28,7 @@ type TransferTarget struct {
 // sees the moved chat before it is stored (to plan its timers) and returns the follow-ups,
 // which are stored with the transfer.
 func (s *Store) Transfer(ctx context.Context, sessionID, from string, to TransferTarget, now time.Time,
-	build func(session.Session, *routing.Agent) ([]session.Entry, error), then func(*session.Session) followup.Followups) (followup.Record, error) {
+	build func(session.Session, *agent.Agent) ([]session.Entry, error), then func(*session.Session) followup.Followups) (followup.Record, error) {
 	if err := checkID("chat", sessionID); err != nil {
 		return followup.Record{}, fmt.Errorf("chat %s: %w", ids.Short(sessionID), session.ErrNotHeld)
 	}
@@ -46,9 +46,9 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 		if err := c.ActableBy(from); err != nil {
 			return fmt.Errorf("chat %s, agent %s: %w", sessionID, from, err)
 		}
-		var target *routing.Agent
+		var target *agent.Agent
 		if to.Agent != "" {
-			target = &routing.Agent{}
+			target = &agent.Agent{}
 			if err := getInto(tx, s.agentRef(to.Agent), target); err != nil {
 				return err
 			}

@@ -1,0 +1,70 @@
+// Package agent is who answers chats: an agent's configuration as stored with their live
+// status and load, and what those allow. It is a leaf: the store, routing and the desk share it.
+package agent
+
+import "time"
+
+// Agent statuses.
+const (
+	Available = "available"
+	Busy      = "busy"
+	Away      = "away"
+	Offline   = "offline"
+)
+
+// ValidStatus reports whether s is an agent status.
+func ValidStatus(s string) bool {
+	return s == Available || s == Busy || s == Away || s == Offline
+}
+
+// Agent is an agent's configuration and live state.
+type Agent struct {
+	ID           string   `firestore:"id"`
+	Name         string   `firestore:"name"`
+	Queues       []string `firestore:"queues"`       // served directly
+	ServesQueues []string `firestore:"servesQueues"` // directly and through teams
+	// ServesLines are the lines of business of ServesQueues: a supervisor's lines.
+	ServesLines    []string  `firestore:"servesLines"`
+	Languages      []string  `firestore:"languages"`
+	Role           string    `firestore:"role"`
+	Capacity       int       `firestore:"capacity"`
+	TokenHash      string    `firestore:"tokenHash"`
+	Status         string    `firestore:"status"`
+	StatusAt       time.Time `firestore:"statusAt,omitempty"`
+	ActiveChats    int       `firestore:"activeChats"`
+	LastAssignedAt time.Time `firestore:"lastAssignedAt,omitempty"`
+}
+
+// Free reports whether the agent can take another chat now.
+func (a Agent) Free() bool { return a.Status == Available && a.ActiveChats < a.Capacity }
+
+// Speaks reports whether the agent can chat in lang.
+func (a Agent) Speaks(lang string) bool {
+	for _, l := range a.Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// Serves reports whether the agent takes chats of queue q.
+func (a Agent) Serves(q string) bool {
+	for _, s := range a.ServesQueues {
+		if s == q {
+			return true
+		}
+	}
+	return false
+}
+
+// IdleSince is when the agent last became available or last got a chat, whichever is later.
+func (a Agent) IdleSince() time.Time {
+	if a.LastAssignedAt.After(a.StatusAt) {
+		return a.LastAssignedAt
+	}
+	return a.StatusAt
+}
+
+// SeesFullNumbers reports whether the agent's role may see consumers' full phone numbers.
+func (a Agent) SeesFullNumbers() bool { return a.Role == "supervisor" || a.Role == "admin" }
