@@ -282,7 +282,14 @@ func TestCRMAgentAsksForANewContact(t *testing.T) {
 	if err != nil || len(contacts) != 3 || !slices.ContainsFunc(contacts, func(x crm.Contact) bool { return x.ID == linked.Contact.ID }) {
 		t.Fatalf("contacts = %+v, %v; chat linked to %q", contacts, err, linked.Contact.ID)
 	}
-	if got := typesOf(recordedEvents(t, ctx, linked.Contact.ID)); !slices.Equal(got, []string{crm.EventChatConnected}) {
+	// The chat shows the link as soon as the contact exists; its events follow.
+	var got []string
+	waitFor(t, 10*time.Second, "the connected event on the new contact", func() bool {
+		got = typesOf(recordedEvents(t, ctx, linked.Contact.ID))
+		return len(got) > 0
+	})
+	waitIdle(t)
+	if got = typesOf(recordedEvents(t, ctx, linked.Contact.ID)); !slices.Equal(got, []string{crm.EventChatConnected}) {
 		t.Errorf("events on the new contact = %q", got)
 	}
 }

@@ -62,15 +62,7 @@ func (d *Desk) UnattendedChats(ctx context.Context, viewer routing.Agent, before
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Chat, 0, len(sessions))
-	for _, s := range sessions {
-		t, err := d.Store.Transcript(ctx, s.ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Chat{Session: s, Transcript: t})
-	}
-	return out, d.withContacts(ctx, out)
+	return d.withTranscripts(ctx, sessions)
 }
 
 // ReadableChats tells which of the chats viewer may read (CanRead), for showing only those

@@ -110,6 +110,11 @@ func (d *Desk) Chats(ctx context.Context, agentID string) ([]Chat, error) {
 	if err != nil {
 		return nil, err
 	}
+	return d.withTranscripts(ctx, sessions)
+}
+
+// withTranscripts reads each chat's transcript and CRM contact state.
+func (d *Desk) withTranscripts(ctx context.Context, sessions []session.Session) ([]Chat, error) {
 	out := make([]Chat, 0, len(sessions))
 	for _, s := range sessions {
 		t, err := d.Store.Transcript(ctx, s.ID)
