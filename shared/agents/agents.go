@@ -58,9 +58,7 @@ type Desk struct {
 	Contacts  Contacts
 	Followups Followups
 	Router    Router
-	// Events, when set, hears of the agent's contact choices (the CRM records them).
-	Events chatevents.Emitter
-	Log    *slog.Logger
+	Log       *slog.Logger
 }
 
 // Errors the API maps to answers.
