@@ -58,9 +58,7 @@ type Desk struct {
 	Contacts  Contacts
 	Followups Followups
 	Router    Router
-	// Events, when set, hears of the agent's contact choices (the CRM records them).
-	Events chatevents.Emitter
-	Log    *slog.Logger
+	Log       *slog.Logger
 }
 
 // Errors the API maps to answers.
@@ -170,7 +168,7 @@ func (d *Desk) Reply(ctx context.Context, agentID, sessionID, body, key string) 
 	sum := sha256.Sum256([]byte(body))
 	res, err := d.change(ctx, store.AgentChange{
 		SessionID: sessionID, AgentID: agentID, Key: key, RequestHash: hex.EncodeToString(sum[:]),
-		Entries: []session.Entry{{Author: session.FromAgent, AgentID: agentID, Body: body, Status: session.StatusPending}},
+		Decide: Appends(agentID, session.Entry{Author: session.FromAgent, AgentID: agentID, Body: body, Status: session.StatusPending}),
 	}, nil)
 	if err != nil {
 		return Replied{}, err
@@ -201,6 +199,14 @@ func (d *Desk) End(ctx context.Context, agentID, sessionID string) error {
 	d.Log.Info("chat ended by agent", "session", sessionID, "agent", agentID)
 	d.Followups.Settle(ctx, rec)
 	return nil
+}
+
+// Appends is the decision of an agent's change that appends entries to a chat they hold
+// (session.AppendByAgent).
+func Appends(agentID string, entries ...session.Entry) func(*session.Session, time.Time) (session.Appended, error) {
+	return func(c *session.Session, now time.Time) (session.Appended, error) {
+		return session.AppendByAgent(c, agentID, entries, now)
+	}
 }
 
 // Ended is what an agent's end of a chat leaves to do: announce it and give the agent the

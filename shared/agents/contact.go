@@ -2,12 +2,15 @@ package agents
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/crmsync"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/ids"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -15,7 +18,7 @@ import (
 // Contacts is where the desk reads and records the chats' CRM contacts.
 type Contacts interface {
 	CRMStates(ctx context.Context, sessionIDs []string) (map[string]store.CRMSync, error)
-	ChooseContact(ctx context.Context, sessionID string, decide func(*store.CRMSync) (bool, error)) error
+	ChooseContact(ctx context.Context, sessionID, id string, decide func(*store.CRMSync) (bool, followup.Followups, error)) (followup.Record, error)
 }
 
 // ErrNoSuchChoice reports a contact the chat does not offer, or a chat with nothing to choose.
@@ -59,8 +62,11 @@ func (d *Desk) ChooseContact(ctx context.Context, agentID, sessionID, contactID 
 	if create {
 		choice = store.ChoiceNew
 	}
-	err = d.Contacts.ChooseContact(ctx, sessionID, func(st *store.CRMSync) (bool, error) {
-		return crmsync.Choose(sessionID, st, choice)
+	sum := sha256.Sum256([]byte(choice))
+	id := fmt.Sprintf("contact-%s-%s", sessionID, hex.EncodeToString(sum[:8]))
+	rec, err := d.Contacts.ChooseContact(ctx, sessionID, id, func(st *store.CRMSync) (bool, followup.Followups, error) {
+		changed, err := crmsync.Choose(sessionID, st, choice)
+		return changed, ContactChosen(sessionID), err
 	})
 	if err != nil {
 		if errors.Is(err, crmsync.ErrBadChoice) {
@@ -69,6 +75,12 @@ func (d *Desk) ChooseContact(ctx context.Context, agentID, sessionID, contactID 
 		return err
 	}
 	d.Log.Info("CRM contact chosen", "session", sessionID, "agent", agentID, "choice", choice)
-	chatevents.Emit(ctx, d.Events, chatevents.Event{Type: chatevents.ContactChosen, SessionID: sessionID})
+	d.Followups.Settle(ctx, rec)
 	return nil
+}
+
+// ContactChosen is what an agent's choice of a chat's contact leaves to do: announce it, so the
+// CRM sync goes on with the contact.
+func ContactChosen(sessionID string) followup.Followups {
+	return followup.Followups{Events: []chatevents.Event{{Type: chatevents.ContactChosen, SessionID: sessionID}}}
 }

@@ -41,17 +41,13 @@ func (m *memDesk) AppendByAgent(_ context.Context, ch store.AgentChange) (store.
 		prev.Replayed = true
 		return prev, nil
 	}
-	if err := m.chat.ActableBy(ch.AgentID); err != nil {
+	a, err := ch.Decide(&m.chat, ch.Now)
+	if err != nil {
 		return store.AgentApplied{}, err
 	}
-	out := store.AgentApplied{Record: followup.Record{ID: "agent"}}
-	for _, e := range ch.Entries {
-		m.chat.Seq++
-		e.Seq = m.chat.Seq
-		out.Entries = append(out.Entries, e)
-		if e.Status == session.StatusPending {
-			out.Record.Send = append(out.Record.Send, e.Body)
-		}
+	out := store.AgentApplied{Entries: a.Entries, Record: followup.Record{ID: "agent"}}
+	for _, seq := range a.Send {
+		out.Record.Send = append(out.Record.Send, a.Entries[slices.IndexFunc(a.Entries, func(e session.Entry) bool { return e.Seq == seq })].Body)
 	}
 	if ch.Then != nil {
 		out.Record.Add(ch.Then(&m.chat))
@@ -78,25 +74,22 @@ func (m *memDesk) ChangeChat(_ context.Context, _, change string, decide func(se
 	return o, rec, nil
 }
 
-func (m *memDesk) Transfer(_ context.Context, _, from string, to store.TransferTarget, now time.Time,
-	build func(session.Session, *routing.Agent) ([]session.Entry, error), then func(*session.Session) followup.Followups) (followup.Record, error) {
+func (m *memDesk) Transfer(_ context.Context, _, from, toAgent string, now time.Time,
+	decide func(*session.Session, *routing.Agent) (session.Handover, error), then func(*session.Session) followup.Followups) (followup.Record, error) {
 	var target *routing.Agent
-	if to.Agent != "" {
-		a := m.agents[to.Agent]
+	if toAgent != "" {
+		a := m.agents[toAgent]
 		target = &a
 	}
-	entries, err := build(m.chat, target)
+	c := m.chat
+	h, err := decide(&c, target)
 	if err != nil {
 		return followup.Record{}, err
 	}
-	if target != nil {
-		m.chat.AgentID = to.Agent
-	} else {
-		m.chat.State, m.chat.AgentID, m.chat.QueueID = session.Queued, "", to.Queue
-	}
+	m.chat = c
 	rec := followup.Record{ID: "transfer"}
-	for _, e := range entries {
-		if e.Status == session.StatusPending {
+	for _, e := range h.Entries {
+		if slices.Contains(h.Send, e.Seq) {
 			rec.Send = append(rec.Send, e.Body)
 		}
 	}

@@ -17,8 +17,8 @@ import (
 
 // Transfers is what a transfer changes.
 type Transfers interface {
-	Transfer(ctx context.Context, sessionID, from string, to store.TransferTarget, now time.Time,
-		build func(session.Session, *routing.Agent) ([]session.Entry, error), then func(*session.Session) followup.Followups) (followup.Record, error)
+	Transfer(ctx context.Context, sessionID, from, toAgent string, now time.Time,
+		decide func(*session.Session, *routing.Agent) (session.Handover, error), then func(*session.Session) followup.Followups) (followup.Record, error)
 }
 
 // TransferRequest names the target: an agent or a queue, with an optional note for the next
@@ -50,7 +50,7 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 	if req.Agent == agentID {
 		return fmt.Errorf("%w: the chat is already yours", ErrInvalid)
 	}
-	target := store.TransferTarget{Agent: req.Agent, Queue: req.Queue}
+	target := session.TransferTarget{Agent: req.Agent, Queue: req.Queue}
 	var queue config.Queue
 	if req.Queue != "" {
 		var ok bool
@@ -90,7 +90,10 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 			event(session.KindTransferEnded, "transfer ended")), nil
 	}
 	now := time.Now()
-	rec, err := d.Transfers.Transfer(ctx, sessionID, agentID, target, now, build, d.planned(ctx, func(moved *session.Session) followup.Followups {
+	decide := func(c *session.Session, a *routing.Agent) (session.Handover, error) {
+		return session.Transfer(c, agentID, target, now, func(c session.Session) ([]session.Entry, error) { return build(c, a) })
+	}
+	rec, err := d.Transfers.Transfer(ctx, sessionID, agentID, req.Agent, now, decide, d.planned(ctx, func(moved *session.Session) followup.Followups {
 		return Transferred(*moved, agentID, req, now)
 	}))
 	var r refusal
@@ -123,9 +126,9 @@ func Transferred(moved session.Session, from string, req TransferRequest, now ti
 func (d *Desk) transferFailed(ctx context.Context, agentID string, s session.Session, req TransferRequest, reason string) error {
 	d.Log.Info("transfer failed", "session", s.ID, "agent", agentID, "reason", reason)
 	now := time.Now()
-	res, err := d.Store.AppendByAgent(ctx, store.AgentChange{SessionID: s.ID, AgentID: agentID, Now: now, Entries: []session.Entry{
+	res, err := d.Store.AppendByAgent(ctx, store.AgentChange{SessionID: s.ID, AgentID: agentID, Now: now, Decide: Appends(agentID,
 		event(session.KindTransferFailed, fmt.Sprintf("transfer to %s failed: %s", describe(req), reason)),
-	}, Then: func(*session.Session) followup.Followups {
+	), Then: func(*session.Session) followup.Followups {
 		return followup.Followups{
 			Events:  []chatevents.Event{{Type: chatevents.Transfer, SessionID: s.ID}},
 			Notices: []followup.Notice{{To: agentID, Type: store.EventTransferFailed, SessionID: s.ID, Reason: reason, At: now}},

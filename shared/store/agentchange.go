@@ -17,11 +17,14 @@ import (
 
 const subReplyKeys = "replyKeys"
 
-// AgentChange is a change an agent makes to a chat they hold: entries to append.
+// AgentChange is a change an agent makes to a chat.
 type AgentChange struct {
 	SessionID, AgentID string
 	Now                time.Time
-	Entries            []session.Entry
+	// Decide changes the loaded chat at the change's time (Now as stored) and returns what
+	// the change appends, or an error refusing it (session.AppendByAgent), which
+	// AppendByAgent returns wrapped.
+	Decide func(c *session.Session, now time.Time) (session.Appended, error)
 	// Key, when set, makes the change once per agent and key: a change with a key stored
 	// before is not made again, and its entries are returned as first stored (Replayed).
 	// RequestHash tells the request apart; the same key with another request is ErrKeyReused.
@@ -47,18 +50,20 @@ type replyKey struct {
 	At          time.Time `firestore:"at"`
 }
 
-// AppendByAgent makes an agent's change to a chat the agent holds in one transaction, with its
-// follow-ups in the outbox. A chat the agent does not hold is session.ErrNotHeld, their chat
-// once ended session.ErrEnded.
+// AppendByAgent stores an agent's change to a chat in one transaction: it loads the chat,
+// lets ch.Decide change it, and writes the chat, the entries appended and the follow-ups.
 func (s *Store) AppendByAgent(ctx context.Context, ch AgentChange) (AgentApplied, error) {
 	if err := checkID("chat", ch.SessionID); err != nil {
 		return AgentApplied{}, fmt.Errorf("chat %s: %w", ids.Short(ch.SessionID), session.ErrNotHeld)
+	}
+	if ch.Decide == nil {
+		return AgentApplied{}, fmt.Errorf("chat %s: the change decides nothing", ch.SessionID)
 	}
 	sessionID, agentID := ch.SessionID, ch.AgentID
 	now := ch.Now.UTC().Truncate(time.Microsecond) // what Firestore keeps, so entries tell the stored time
 	var out AgentApplied
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		out = AgentApplied{Entries: append([]session.Entry(nil), ch.Entries...)}
+		out = AgentApplied{}
 		var kref *firestore.DocumentRef
 		if ch.Key != "" {
 			sum := sha256.Sum256([]byte(agentID + "\x00" + ch.Key))
@@ -71,26 +76,17 @@ func (s *Store) AppendByAgent(ctx context.Context, ch AgentChange) (AgentApplied
 		if err := getInto(tx, s.sessionRef(sessionID), &c); err != nil {
 			return err
 		}
-		if err := c.ActableBy(agentID); err != nil {
+		out.Record = followup.Record{ID: fmt.Sprintf("agent-%s-%d", sessionID, c.Seq+1), SessionID: sessionID, At: now}
+		a, err := ch.Decide(&c, now)
+		if err != nil {
 			return fmt.Errorf("chat %s, agent %s: %w", sessionID, agentID, err)
 		}
-		out.Record = followup.Record{ID: fmt.Sprintf("agent-%s-%d", sessionID, c.Seq+1), SessionID: sessionID, At: now}
+		out.Entries = a.Entries
 		var writes []func() error
-		var msgs []message
+		msgs := s.appended(sessionID, a, false, &out.Record)
 		var seqs []int
-		for i := range out.Entries {
-			c.Seq++
-			out.Entries[i].Seq, out.Entries[i].At, out.Entries[i].Business, out.Entries[i].Phone = c.Seq, now, c.Business, c.Phone
-			e := out.Entries[i]
+		for _, e := range a.Entries {
 			seqs = append(seqs, e.Seq)
-			if e.Author == session.FromAgent && e.Status == session.StatusPending {
-				c.LastAgentAt = now
-			}
-			ref := s.entryRef(sessionID, e.Seq)
-			msgs = append(msgs, message{ref: ref, e: e})
-			if e.Outbound() && e.Status == session.StatusPending {
-				out.Record.Send = append(out.Record.Send, relPath(ref))
-			}
 		}
 		if ch.Then != nil {
 			out.Record.Add(ch.Then(&c))

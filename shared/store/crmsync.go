@@ -7,6 +7,7 @@ import (
 
 	"cloud.google.com/go/firestore"
 
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -88,13 +89,16 @@ func (s *Store) SaveCRMState(ctx context.Context, sessionID string, st CRMSync) 
 
 // ChooseContact records the agent's pick among a chat's candidate contacts. decide sees the
 // chat's sync state inside the transaction (nil when the chat has none), refuses the pick with
-// an error or sets its Choice, and reports whether it changed; the choice is written then.
-func (s *Store) ChooseContact(ctx context.Context, sessionID string, decide func(*CRMSync) (bool, error)) error {
+// an error or sets its Choice, and reports whether it changed and what the pick leaves to do;
+// the choice is written then, and the follow-ups with it, under id (unique to the pick).
+func (s *Store) ChooseContact(ctx context.Context, sessionID, id string, decide func(*CRMSync) (bool, followup.Followups, error)) (followup.Record, error) {
 	if err := checkID("chat", sessionID); err != nil {
-		return err
+		return followup.Record{}, err
 	}
 	ref := s.fs.Collection(colCRMSync).Doc(sessionID)
-	return s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	var rec followup.Record
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		rec = followup.Record{ID: id, SessionID: sessionID, At: time.Now()}
 		var st *CRMSync
 		snap, err := tx.Get(ref)
 		switch {
@@ -107,12 +111,22 @@ func (s *Store) ChooseContact(ctx context.Context, sessionID string, decide func
 				return fmt.Errorf("decode CRM sync of %s: %w", sessionID, err)
 			}
 		}
-		changed, err := decide(st)
-		if err != nil || !changed {
+		changed, f, err := decide(st)
+		if err != nil {
 			return err
 		}
-		return tx.Update(ref, []firestore.Update{{Path: "choice", Value: st.Choice}})
+		rec.Followups = f
+		if changed {
+			if err := tx.Update(ref, []firestore.Update{{Path: "choice", Value: st.Choice}}); err != nil {
+				return err
+			}
+		}
+		return s.writeChange(tx, nil, &rec)
 	})
+	if err != nil {
+		return followup.Record{}, fmt.Errorf("choose contact of chat %s: %w", sessionID, err)
+	}
+	return rec, nil
 }
 
 // Entry reads the message stored at path (a transcript line or a one-way text).

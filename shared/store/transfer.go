@@ -13,27 +13,18 @@ import (
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-// TransferTarget is where a chat goes: another agent or a queue.
-type TransferTarget struct {
-	Agent string
-	Queue string
-	// Priority is the target queue's, for ordering the chat among those waiting there.
-	Priority int
-}
-
-// Transfer moves a chat held by from to the target in one transaction: the chat changes hands
-// (or goes back to waiting in the target queue), both agents' loads change, and the entries
-// are appended. build sees the locked chat and target agent (nil for a queue); it returns the
-// entries to append, or an error refusing the transfer, which Transfer returns wrapped. then
-// sees the moved chat before it is stored (to plan its timers) and returns the follow-ups,
-// which are stored with the transfer.
-func (s *Store) Transfer(ctx context.Context, sessionID, from string, to TransferTarget, now time.Time,
-	build func(session.Session, *agent.Agent) ([]session.Entry, error), then func(*session.Session) followup.Followups) (followup.Record, error) {
+// Transfer stores a transfer of a chat held by from in one transaction. It loads the chat and
+// the target agent toAgent (none when toAgent is "", a transfer to a queue) and lets decide
+// change the chat (session.Transfer); decide's error refuses the transfer and is returned
+// wrapped. It writes the chat, the entries appended, the loads of the agent who takes the
+// chat and of from, and the follow-ups then returns on the moved chat.
+func (s *Store) Transfer(ctx context.Context, sessionID, from, toAgent string, now time.Time,
+	decide func(*session.Session, *agent.Agent) (session.Handover, error), then func(*session.Session) followup.Followups) (followup.Record, error) {
 	if err := checkID("chat", sessionID); err != nil {
 		return followup.Record{}, fmt.Errorf("chat %s: %w", ids.Short(sessionID), session.ErrNotHeld)
 	}
-	if to.Agent != "" {
-		if err := checkID("agent", to.Agent); err != nil {
+	if toAgent != "" {
+		if err := checkID("agent", toAgent); err != nil {
 			return followup.Record{}, err
 		}
 	}
@@ -43,44 +34,32 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 		if err := getInto(tx, s.sessionRef(sessionID), &c); err != nil {
 			return err
 		}
-		if err := c.ActableBy(from); err != nil {
-			return fmt.Errorf("chat %s, agent %s: %w", sessionID, from, err)
-		}
 		var target *agent.Agent
-		if to.Agent != "" {
+		if toAgent != "" {
 			target = &agent.Agent{}
-			if err := getInto(tx, s.agentRef(to.Agent), target); err != nil {
+			if err := getInto(tx, s.agentRef(toAgent), target); err != nil {
 				return err
 			}
-		}
-		entries, err := build(c, target)
-		if err != nil {
-			return err
 		}
 		rec = followup.Record{ID: fmt.Sprintf("transfer-%s-%d", sessionID, c.Seq+1), SessionID: sessionID, At: now}
-		var msgs []message
-		if a := target; a != nil {
-			c.TransferToAgent(from, to.Agent, now)
-			if err := tx.Update(s.agentRef(to.Agent), []firestore.Update{
-				{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now},
+		h, err := decide(&c, target)
+		if err != nil {
+			return fmt.Errorf("agent %s: %w", from, err)
+		}
+		if h.To != "" {
+			if target == nil || h.To != toAgent {
+				return fmt.Errorf("the transfer names agent %s, not the agent loaded (%s)", h.To, toAgent)
+			}
+			if err := tx.Update(s.agentRef(h.To), []firestore.Update{
+				{Path: "activeChats", Value: target.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now},
 			}); err != nil {
 				return err
-			}
-		} else {
-			c.TransferToQueue(from, to.Queue, to.Priority, now)
-		}
-		for _, e := range entries {
-			c.Seq++
-			e.Seq, e.At, e.Business, e.Phone = c.Seq, now, c.Business, c.Phone
-			ref := s.entryRef(sessionID, e.Seq)
-			msgs = append(msgs, message{ref: ref, e: e, create: true})
-			if e.Status == session.StatusPending {
-				rec.Send = append(rec.Send, relPath(ref))
 			}
 		}
 		if err := tx.Update(s.agentRef(from), []firestore.Update{{Path: "activeChats", Value: firestore.Increment(-1)}}); err != nil {
 			return err
 		}
+		msgs := s.appended(sessionID, h.Appended, true, &rec)
 		if then != nil {
 			rec.Add(then(&c))
 		}
@@ -93,4 +72,17 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from string, to Transfe
 		return followup.Record{}, fmt.Errorf("transfer chat %s: %w", sessionID, err)
 	}
 	return rec, nil
+}
+
+// appended is the messages to write for a change's entries, create when each must be new; the
+// entries to send join rec.
+func (s *Store) appended(sessionID string, a session.Appended, create bool, rec *followup.Record) []message {
+	msgs := make([]message, 0, len(a.Entries))
+	for _, e := range a.Entries {
+		msgs = append(msgs, message{ref: s.entryRef(sessionID, e.Seq), e: e, create: create})
+	}
+	for _, seq := range a.Send {
+		rec.Send = append(rec.Send, relPath(s.entryRef(sessionID, seq)))
+	}
+	return msgs
 }
