@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -61,22 +60,12 @@ type outResult struct {
 func outCall(t *testing.T, token, path, idemKey string, body any) (int, outResult, http.Header) {
 	t.Helper()
 	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", runner.BaseURL+"/outbound"+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+token)
-	if idemKey != "" {
-		req.Header.Set("Idempotency-Key", idemKey)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	code, raw, header := outboundCall(t, token, path, idemKey, string(b))
 	var r outResult
 	if err := json.Unmarshal(raw, &r); err != nil {
 		t.Fatalf("answer %q: %v", raw, err)
 	}
-	return resp.StatusCode, r, resp.Header
+	return code, r, header
 }
 
 func consent() map[string]string { return map[string]string{"source": "checkout form"} }
