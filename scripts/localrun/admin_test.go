@@ -80,17 +80,7 @@ func TestAdminAPIValidatesAndConfigures(t *testing.T) {
 // configuration (admin Max, token max-dev-token, as the README and dev banner say), and an
 // agent's token cannot.
 func TestExampleConfigHasAnAdmin(t *testing.T) {
-	req, _ := http.NewRequest(http.MethodGet, runner.BaseURL+"/admin/config", nil)
-	req.Header.Set("Authorization", "Bearer max-dev-token")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var c config.Catalog
-	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /admin/config as max: %d, %v", resp.StatusCode, err)
-	}
+	c := adminConfig(t, "max-dev-token")
 	found := false
 	for _, a := range c.Agents {
 		found = found || (a.ID == "max" && a.Role == config.RoleAdmin)
