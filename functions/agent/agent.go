@@ -1,13 +1,13 @@
 // Package agent is the agent API: JSON over HTTP with a bearer token. An agent acts only on
 // the chats they hold, and reads those they hold or held; supervisors read their lines' chats,
-// admins every chat (agents.CanRead).
+// admins every chat (desk.CanRead).
 //
 //	GET  /me                       the agent and their status
 //	PUT  /status                   {"status":"available|busy|away|offline"}
 //	GET  /chats                    the agent's chats with transcripts
 //	GET  /chats?scope=unattended   supervisors and admins: chats of their lines that ended
 //	                               with no agent (before=RFC3339 pages back)
-//	GET  /chats/{id}               one chat the agent may read (agents.CanRead)
+//	GET  /chats/{id}               one chat the agent may read (desk.CanRead)
 //	POST /chats/{id}/messages      {"body":"..."} reply to the consumer
 //	POST /chats/{id}/end           end the chat
 //	POST /chats/{id}/transfer      {"agent":"id"} or {"queue":"id"}, with an optional "note"
@@ -27,8 +27,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/agents"
 	"github.com/smsdesk/smsdesk/shared/agentview"
+	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -42,7 +42,7 @@ type Directory interface {
 // Handler serves the agent API.
 type Handler struct {
 	Directory Directory
-	Desk      *agents.Desk
+	Desk      *desk.Desk
 	// MediaURL signs a media copy for the agent; nil when media stay at the carrier.
 	MediaURL func(object string) (string, error)
 	Log      *slog.Logger
@@ -52,8 +52,8 @@ type Handler struct {
 
 // New builds the API's routes. Paths may carry the function's own name as a prefix
 // ("/agent/chats"), as they do behind cloudfunctions.net URLs.
-func New(dir Directory, desk *agents.Desk, mediaURL func(string) (string, error), log *slog.Logger) *Handler {
-	h := &Handler{Directory: dir, Desk: desk, MediaURL: mediaURL, Log: log, mux: http.NewServeMux()}
+func New(dir Directory, d *desk.Desk, mediaURL func(string) (string, error), log *slog.Logger) *Handler {
+	h := &Handler{Directory: dir, Desk: d, MediaURL: mediaURL, Log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /me", h.auth(h.me))
 	h.mux.HandleFunc("PUT /status", h.auth(h.status))
 	h.mux.HandleFunc("GET /chats", h.auth(h.chats))
@@ -115,7 +115,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request, a routing.Agent
 }
 
 func (h *Handler) chats(w http.ResponseWriter, r *http.Request, a routing.Agent) {
-	var chats []agents.Chat
+	var chats []desk.Chat
 	var err error
 	switch q := r.URL.Query(); q.Get("scope") {
 	case "":
@@ -128,7 +128,7 @@ func (h *Handler) chats(w http.ResponseWriter, r *http.Request, a routing.Agent)
 				return
 			}
 		}
-		chats, err = h.Desk.UnattendedChats(r.Context(), a, before, agents.MaxUnattended)
+		chats, err = h.Desk.UnattendedChats(r.Context(), a, before, desk.MaxUnattended)
 	default:
 		jsonapi.WriteError(w, http.StatusBadRequest, "invalid", `scope must be "unattended" (chats of your lines that ended with no agent), or absent (your chats)`)
 		return
@@ -162,7 +162,7 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, a routing.Agent)
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	var sent agents.Replied
+	var sent desk.Replied
 	var err error
 	key := r.Header.Get("Idempotency-Key")
 	if req.Predefined != "" {
@@ -201,7 +201,7 @@ func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, a routing.Age
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	err := h.Desk.Transfer(r.Context(), a.ID, r.PathValue("id"), agents.TransferRequest{Agent: req.Agent, Queue: req.Queue, Note: req.Note})
+	err := h.Desk.Transfer(r.Context(), a.ID, r.PathValue("id"), desk.TransferRequest{Agent: req.Agent, Queue: req.Queue, Note: req.Note})
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -260,19 +260,19 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, a routing.Agent
 // fail maps domain errors to answers that say what to fix.
 func (h *Handler) fail(w http.ResponseWriter, err error) {
 	switch {
-	case errors.Is(err, agents.ErrInvalid):
+	case errors.Is(err, desk.ErrInvalid):
 		jsonapi.WriteError(w, http.StatusBadRequest, "invalid", err.Error())
-	case errors.Is(err, agents.ErrNotYourChat):
+	case errors.Is(err, desk.ErrNotYourChat):
 		jsonapi.WriteError(w, http.StatusNotFound, "not_found", err.Error())
-	case errors.Is(err, agents.ErrChatEnded):
+	case errors.Is(err, desk.ErrChatEnded):
 		jsonapi.WriteError(w, http.StatusConflict, "chat_ended", err.Error())
-	case errors.Is(err, agents.ErrForbidden):
+	case errors.Is(err, desk.ErrForbidden):
 		jsonapi.WriteError(w, http.StatusForbidden, "forbidden", err.Error())
-	case errors.Is(err, agents.ErrNoSuchChoice):
+	case errors.Is(err, desk.ErrNoSuchChoice):
 		jsonapi.WriteError(w, http.StatusConflict, "no_such_choice", err.Error())
-	case errors.Is(err, agents.ErrKeyReused):
+	case errors.Is(err, desk.ErrKeyReused):
 		jsonapi.WriteError(w, http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used with another reply in this chat; use a new key for a new reply")
-	case errors.Is(err, agents.ErrTransferFailed):
+	case errors.Is(err, desk.ErrTransferFailed):
 		jsonapi.WriteError(w, http.StatusConflict, "transfer_failed", err.Error())
 	default:
 		h.Log.Error("agent API failure", "err", err)

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/smsdesk/smsdesk/functions/internal/jsonapi"
-	"github.com/smsdesk/smsdesk/shared/agents"
 	"github.com/smsdesk/smsdesk/shared/agentview"
 	"github.com/smsdesk/smsdesk/shared/crm"
 	"github.com/smsdesk/smsdesk/shared/crm/firestorecrm"
+	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/phone"
 	"github.com/smsdesk/smsdesk/shared/routing"
 )
@@ -186,7 +186,7 @@ func (c contactsAPI) get(w http.ResponseWriter, r *http.Request, a routing.Agent
 }
 
 // access reads a contact's records and tells which the agent may see: the records of chats
-// they may read (agents.ReadableChats), and whether they may see the contact at all. A contact
+// they may read (desk.ReadableChats), and whether they may see the contact at all. A contact
 // they may not see answers like one that does not exist.
 func (c contactsAPI) access(ctx context.Context, a routing.Agent, contactID string) ([]firestorecrm.Record, map[string]bool, bool, error) {
 	records, err := c.book.Records(ctx, contactID)
@@ -203,11 +203,11 @@ func (c contactsAPI) access(ctx context.Context, a routing.Agent, contactID stri
 	}
 	seen := records[:0:0]
 	for _, rec := range records {
-		if agents.SeesRecord(readable, rec.ChatIDs) {
+		if desk.SeesRecord(readable, rec.ChatIDs) {
 			seen = append(seen, rec)
 		}
 	}
-	return seen, readable, agents.SeesContact(a, readable), nil
+	return seen, readable, desk.SeesContact(a, readable), nil
 }
 
 // fail answers the built-in CRM's errors: an unknown contact 404, a refused value 400.

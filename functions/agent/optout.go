@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/smsdesk/smsdesk/functions/internal/jsonapi"
-	"github.com/smsdesk/smsdesk/shared/agents"
+	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/routing"
 )
 
@@ -25,7 +25,7 @@ func (h *Handler) dismissOptOut(w http.ResponseWriter, r *http.Request, a routin
 
 func (h *Handler) resolveOptOut(w http.ResponseWriter, r *http.Request, a routing.Agent, optOut bool) {
 	c, err := h.Desk.ResolveOptOut(r.Context(), a, r.PathValue("id"), optOut)
-	if errors.Is(err, agents.ErrNoOptOutFlag) {
+	if errors.Is(err, desk.ErrNoOptOutFlag) {
 		jsonapi.WriteError(w, http.StatusConflict, "no_optout_request", err.Error()+"; nothing to dismiss")
 		return
 	}

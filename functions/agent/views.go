@@ -1,8 +1,8 @@
 package agent
 
 import (
-	"github.com/smsdesk/smsdesk/shared/agents"
 	"github.com/smsdesk/smsdesk/shared/agentview"
+	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
@@ -14,6 +14,6 @@ func agentView(a routing.Agent) agentview.Agent { return agentview.Self(a) }
 
 func entryView(e session.Entry) agentview.Entry { return agentview.Line(e) }
 
-func (h *Handler) chatView(c agents.Chat, viewer routing.Agent) agentview.Chat {
+func (h *Handler) chatView(c desk.Chat, viewer routing.Agent) agentview.Chat {
 	return agentview.Viewer{MediaURL: h.MediaURL, Log: h.Log}.Chat(viewer, c)
 }

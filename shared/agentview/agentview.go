@@ -10,7 +10,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/agents"
+	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -22,7 +22,7 @@ func Phone(viewer routing.Agent, phone string) string {
 	if viewer.SeesFullNumbers() {
 		return phone
 	}
-	return agents.MaskPhone(phone)
+	return desk.MaskPhone(phone)
 }
 
 // Agent is an agent as they see themselves.
@@ -136,7 +136,7 @@ type Viewer struct {
 }
 
 // Chat is the view of c for viewer.
-func (v Viewer) Chat(viewer routing.Agent, c agents.Chat) Chat {
+func (v Viewer) Chat(viewer routing.Agent, c desk.Chat) Chat {
 	s := c.Session
 	out := Chat{
 		ID: s.ID, State: string(s.State), Consumer: Phone(viewer, s.Phone), Business: s.Business,

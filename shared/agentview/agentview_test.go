@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/agents"
+	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
 
-func chat() agents.Chat {
+func chat() desk.Chat {
 	at := time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
-	return agents.Chat{
+	return desk.Chat{
 		Session: session.Session{ID: "C1", State: session.Assigned, Phone: "+15551234567", Business: "+18005550100", QueueID: "billing",
 			OptOutFlag: &session.OptOutFlag{Wording: "stop texting me", At: at}},
 		Transcript: []session.Entry{

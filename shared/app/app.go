@@ -16,7 +16,6 @@ import (
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/option"
 
-	"github.com/smsdesk/smsdesk/shared/agents"
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/carrier"
 	"github.com/smsdesk/smsdesk/shared/chatevents"
@@ -25,6 +24,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/crm/firestorecrm"
 	"github.com/smsdesk/smsdesk/shared/crmsync"
 	"github.com/smsdesk/smsdesk/shared/delivery"
+	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/outbound"
@@ -49,7 +49,7 @@ type App struct {
 	Relay        *followup.Relay
 	Router       *routing.Router
 	Conversation *conversation.Service
-	Desk         *agents.Desk
+	Desk         *desk.Desk
 	Outbound     *outbound.Service
 	// MediaURL gives an agent a short-lived URL of a media copy; nil without a media bucket.
 	MediaURL func(object string) (string, error)
@@ -214,7 +214,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Outbound = &outbound.Service{Store: a.Store, Followups: a.Followups, Log: log, Now: time.Now}
 	a.Bulk = &outbound.Bulk{Texts: a.Outbound, Store: a.Store, Publisher: a.Publisher, Topic: env.BulkTopic}
 	a.Sender.Results = a.Bulk // bulk results follow their messages' statuses
-	a.Desk = &agents.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups, Router: a.Router, Log: log}
+	a.Desk = &desk.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups, Router: a.Router, Log: log}
 	return a, nil
 }
 

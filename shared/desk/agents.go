@@ -1,6 +1,6 @@
-// Package agents is what an agent does at their desk: set a status, see their chats with the
+// Package desk is what an agent does at their desk: set a status, see their chats with the
 // transcript, reply and end chats. Each action is checked against the chats the agent holds.
-package agents
+package desk
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package agents
+package desk
 
 import (
 	"context"
