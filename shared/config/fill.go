@@ -46,3 +46,16 @@ func Fill(text string, ours, vars map[string]string) (string, error) {
 	}
 	return out, nil
 }
+
+// Placeholders lists the names of the {name} placeholders of text, each once, in order.
+func Placeholders(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range placeholder.FindAllString(text, -1) {
+		if name := p[1 : len(p)-1]; !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	return out
+}

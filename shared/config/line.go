@@ -47,6 +47,19 @@ func (l Line) Queue(id string) (Queue, bool) {
 // Children returns a queue's menu options (its visible children) in menu order.
 func (l Line) Children(id string) []Queue { return l.children[id] }
 
+// ChatQueues lists the queues that hold chats (those without a menu), hidden ones included
+// as they take transfers, by id.
+func (l Line) ChatQueues() []Queue {
+	var out []Queue
+	for id, q := range l.queues {
+		if !l.IsMenu(id) {
+			out = append(out, q)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
 // IsMenu reports whether the queue offers a menu rather than holding chats.
 func (l Line) IsMenu(id string) bool { return len(l.children[id]) > 0 }
 

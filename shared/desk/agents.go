@@ -58,7 +58,10 @@ type Desk struct {
 	Contacts  Contacts
 	Followups Followups
 	Router    Router
-	Log       *slog.Logger
+	// Notebook keeps private notes on chats; Seen how far agents have read them (the console).
+	Notebook Notebook
+	Seen     SeenMarks
+	Log      *slog.Logger
 }
 
 // Errors the API maps to answers.

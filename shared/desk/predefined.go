@@ -48,3 +48,34 @@ func predefinedText(p config.Predefined, line config.Line, s session.Session, ag
 	ours := map[string]string{"agent": agentName, "queue": q.NameIn(s.Language), "brand": line.Number.Brand}
 	return config.Fill(p.Text, ours, vars)
 }
+
+// filledBySmsdesk are the placeholders a canned message gets from smsdesk (predefinedText).
+var filledBySmsdesk = map[string]bool{"agent": true, "queue": true, "brand": true}
+
+// PredefinedVariables lists the placeholders of a canned message that the agent must give
+// a value for: every one but those smsdesk fills.
+func PredefinedVariables(p config.Predefined) []string {
+	var out []string
+	for _, name := range config.Placeholders(p.Text) {
+		if !filledBySmsdesk[name] {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// TransferQueues lists the queues one of the agent's chats may be transferred to: the
+// queues of its line of business that hold chats, but the one it is in.
+func (d *Desk) TransferQueues(ctx context.Context, agentID, sessionID string) ([]config.Queue, error) {
+	s, line, err := d.heldChat(ctx, agentID, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	var out []config.Queue
+	for _, q := range line.ChatQueues() {
+		if q.ID != s.QueueID {
+			out = append(out, q)
+		}
+	}
+	return out, nil
+}
