@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/smsdesk/smsdesk/functions/admin"
 	"github.com/smsdesk/smsdesk/functions/agent"
 	"github.com/smsdesk/smsdesk/functions/bulk"
+	"github.com/smsdesk/smsdesk/functions/console"
 	"github.com/smsdesk/smsdesk/functions/conversation"
 	"github.com/smsdesk/smsdesk/functions/crmsync"
 	"github.com/smsdesk/smsdesk/functions/expiry"
@@ -35,6 +37,7 @@ func init() {
 	functions.HTTP("inboundfallback", InboundFallback)
 	functions.HTTP("status", Status)
 	functions.HTTP("agent", AgentAPI)
+	functions.HTTP("console", Console)
 	functions.HTTP("admin", AdminAPI)
 	functions.HTTP("outbound", OutboundAPI)
 	functions.HTTP("expiry", Expiry)
@@ -57,6 +60,9 @@ func Status(w http.ResponseWriter, r *http.Request) { statusHandler.serve(w, r) 
 
 // AgentAPI is the agent API.
 func AgentAPI(w http.ResponseWriter, r *http.Request) { agentHandler.serve(w, r) }
+
+// Console is the agents' console in the browser.
+func Console(w http.ResponseWriter, r *http.Request) { consoleHandler.serve(w, r) }
 
 // AdminAPI is the admin API.
 func AdminAPI(w http.ResponseWriter, r *http.Request) { adminHandler.serve(w, r) }
@@ -140,6 +146,9 @@ var (
 	agentHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts)
 	})}
+	consoleHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
+		return console.New(console.Options{Desk: a.Desk, MediaURL: a.MediaURL, MediaOrigins: mediaOrigins(a.MediaURL), Log: a.Log})
+	})}
 	adminHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		return admin.New(a.Store, a.Log)
 	})}
@@ -154,6 +163,20 @@ var (
 		return &sweeper.Handler{Relay: a.Relay, Sweeper: sweeps{a.Conversation, parked}, CRM: a.CRMResend, Grace: a.Env.SweepGrace, Log: a.Log}
 	})}
 )
+
+// mediaOrigins is where the media links agents get point: the origin of a link signed for a
+// probe object (signing needs no request to Cloud Storage), else Cloud Storage's.
+func mediaOrigins(sign func(string) (string, error)) []string {
+	if sign == nil {
+		return nil
+	}
+	if u, err := sign("probe"); err == nil {
+		if p, err := url.Parse(u); err == nil && p.Host != "" {
+			return []string{p.Scheme + "://" + p.Host}
+		}
+	}
+	return []string{"https://storage.googleapis.com"}
+}
 
 // sweeps fires overdue deadlines, then publishes the texts the fallback webhook parked.
 type sweeps struct {

@@ -68,6 +68,16 @@ locals {
       secrets     = []
       env         = {}
     }
+    console = {
+      description = "The agents' console in the browser: server-rendered pages with htmx, live updates over server-sent events; authenticates agents itself with a session cookie."
+      public      = true
+      whole_app   = true
+      invokers    = []
+      topic       = null
+      publishes   = ["outbound", "chat_events"]
+      secrets     = []
+      env         = {}
+    }
     admin = {
       description = "Admin API (JSON over HTTP): numbers, queues, teams, agents, settings; authenticates admins itself with bearer tokens."
       public      = true
@@ -201,11 +211,12 @@ locals {
 
   # Per-function settings: the defaults from variables.tf with var.function_overrides applied.
   # The sender holds each number to its carrier rate in memory, so it runs as one instance
-  # (with concurrent requests) unless overridden.
+  # (with concurrent requests) unless overridden. The console holds each browser's stream of
+  # server-sent events open, so its requests may last as long as an HTTP function's may.
   settings = {
     for name in keys(local.functions) : name => {
       memory          = coalesce(try(var.function_overrides[name].memory, null), var.function_memory)
-      timeout_seconds = coalesce(try(var.function_overrides[name].timeout_seconds, null), var.function_timeout_seconds)
+      timeout_seconds = coalesce(try(var.function_overrides[name].timeout_seconds, null), name == "console" ? 3600 : var.function_timeout_seconds)
       max_instances   = coalesce(try(var.function_overrides[name].max_instances, null), name == "sender" ? 1 : var.max_instances)
       min_instances   = coalesce(try(var.function_overrides[name].min_instances, null), var.min_instances)
     }

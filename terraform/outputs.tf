@@ -18,6 +18,11 @@ output "agent_api_url" {
   value       = "${local.public_url}/agent"
 }
 
+output "console_url" {
+  description = "The agents' console: open it in a browser and sign in as an agent."
+  value       = "${local.public_url}/console/"
+}
+
 output "admin_api_url" {
   description = "The admin API (bearer token of an agent with role admin), e.g. GET admin_api_url/config."
   value       = "${local.public_url}/admin"

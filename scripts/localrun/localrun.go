@@ -69,7 +69,9 @@ type Runner struct {
 	// Media is the local Cloud Storage server holding consumers' media.
 	Media *localstorage.Server
 	Store *store.Store
-	fs    *firestore.Client
+	// App is the functions' app, for tests that build a handler over it.
+	App *app.App
+	fs  *firestore.Client
 	// pipeline follows the functions' work for WaitIdle (idle.go).
 	pipeline *pipeline
 }
@@ -164,9 +166,10 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	a.Followups.Interrupt = o.InterruptFollowups
 	a.Outbox.Fail = o.FailSends
 	smsdesk.Use(a)
+	r.App = a
 	// The agent API has routes below its name; in the cloud its function gets every path.
 	for path, fn := range map[string]func(http.ResponseWriter, *http.Request){
-		"/agent/": smsdesk.AgentAPI, "/admin/": smsdesk.AdminAPI, "/outbound/": smsdesk.OutboundAPI,
+		"/agent/": smsdesk.AgentAPI, "/console/": smsdesk.Console, "/admin/": smsdesk.AdminAPI, "/outbound/": smsdesk.OutboundAPI,
 	} {
 		if err := funcframework.RegisterHTTPFunctionContext(ctx, path, fn); err != nil {
 			return nil, err

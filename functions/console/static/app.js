@@ -1,0 +1,167 @@
+// The console's own script: the reply box's encoding and segment count, Enter to send, a key
+// to the next unread chat, live updates of the inbox and the open chat, and desktop
+// notifications with a count in the tab title while the tab is in the background.
+(function () {
+  "use strict";
+
+  // GSM 03.38: the basic alphabet (one septet each) and the extension table (two each), as
+  // in shared/compliance/segments.go; a test holds the two counters to the same cases.
+  var GSM_BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var GSM_EXTENDED = "\f^{}\\[~]|€";
+
+  // segments is the encoding a text is sent in and how many SMS segments it takes: GSM-7
+  // holds 160 septets in one segment or 153 per part; UCS-2 70 UTF-16 units or 67 per part.
+  function segments(text) {
+    var septets = 0, gsm = true;
+    for (var ch of text) {
+      if (GSM_BASIC.indexOf(ch) >= 0) { septets += 1; }
+      else if (GSM_EXTENDED.indexOf(ch) >= 0) { septets += 2; }
+      else { gsm = false; break; }
+    }
+    var single = 70, multi = 67, n = text.length, enc = "UCS-2";
+    if (gsm) { single = 160; multi = 153; n = septets; enc = "GSM-7"; }
+    var count = n <= single ? 1 : Math.ceil(n / multi);
+    var left = (count === 1 ? single : count * multi) - n;
+    return { encoding: enc, segments: count, units: n, left: left };
+  }
+  window.smsdeskSegments = segments;
+
+  function describe(text) {
+    var s = segments(text);
+    return s.encoding + " · " + s.segments + (s.segments === 1 ? " segment" : " segments") + " · " + s.left + " left";
+  }
+
+  function base() { return document.body.dataset.base || ""; }
+  function currentChat() { return document.body.dataset.current || ""; }
+
+  function updateCounter() {
+    var box = document.getElementById("reply-body"), out = document.getElementById("segments");
+    if (box && out) { out.textContent = describe(box.value); }
+  }
+
+  function scrollTranscript() {
+    var t = document.getElementById("transcript");
+    if (t) { t.scrollTop = t.scrollHeight; }
+  }
+
+  // Unread count, in the tab's title while the tab is hidden, and a desktop notification
+  // when it grows then.
+  var lastUnread = -1, lastChats = -1;
+  function inboxChanged() {
+    var inbox = document.getElementById("inbox");
+    if (!inbox) { return; }
+    var unread = parseInt(inbox.dataset.unread || "0", 10), chats = parseInt(inbox.dataset.chats || "0", 10);
+    var grew = lastUnread >= 0 && (unread > lastUnread || chats > lastChats);
+    lastUnread = unread; lastChats = chats;
+    updateTitle();
+    if (grew && document.hidden) { notify(unread, chats); }
+  }
+
+  function updateTitle() {
+    var title = document.body.dataset.title || document.title;
+    document.title = document.hidden && lastUnread > 0 ? "(" + lastUnread + ") " + title : title;
+  }
+
+  function notify(unread, chats) {
+    if (!("Notification" in window) || Notification.permission !== "granted") { return; }
+    var n = new Notification("smsdesk: new message", {
+      body: unread + (unread === 1 ? " unread message" : " unread messages") + " in " + chats + (chats === 1 ? " chat" : " chats"),
+      tag: "smsdesk-unread"
+    });
+    n.onclick = function () { window.focus(); n.close(); };
+  }
+
+  function setupNotifyButton() {
+    var b = document.getElementById("notify");
+    if (!b || !("Notification" in window) || Notification.permission !== "default") { return; }
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { b.hidden = true; });
+    });
+  }
+
+  function refresh(id) {
+    var el = document.getElementById(id);
+    if (el && window.htmx) { window.htmx.trigger(el, "refresh"); }
+  }
+
+  // A changed chat reloads the inbox; the open chat reloads its transcript first (which marks
+  // it read while the tab is in view), then the inbox.
+  document.addEventListener("htmx:sseMessage", function (e) {
+    var ev = e.detail || {};
+    if (ev.type === "reset") { refresh("transcript"); refresh("inbox"); return; }
+    if (ev.type === "agent") { refreshMe(); return; }
+    if (ev.type === "chat") {
+      if (ev.data === currentChat() && document.getElementById("transcript")) { refresh("transcript"); }
+      else { refresh("inbox"); }
+    }
+  });
+
+  function refreshMe() { refresh("me"); refresh("inbox"); }
+
+  document.addEventListener("htmx:configRequest", function (e) {
+    var p = e.detail.path || "";
+    if (/\/transcript$/.test(p) && !document.hidden) { e.detail.parameters.seen = "1"; }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var t = e.detail.target;
+    if (!t) { return; }
+    if (t.id === "transcript") { scrollTranscript(); refresh("inbox"); }
+    if (t.id === "inbox") { inboxChanged(); }
+    if (t.id === "chat") {
+      scrollTranscript(); updateCounter(); refresh("inbox");
+      var box = document.getElementById("reply-body");
+      if (box) { box.focus(); }
+    }
+  });
+
+  document.addEventListener("visibilitychange", function () {
+    updateTitle();
+    if (!document.hidden) { refresh("transcript"); }
+  });
+
+  document.addEventListener("input", function (e) {
+    if (e.target && e.target.id === "reply-body") { updateCounter(); }
+  });
+
+  function typing(el) {
+    return el && (el.tagName === "TEXTAREA" || el.tagName === "INPUT" || el.tagName === "SELECT" || el.isContentEditable);
+  }
+
+  // nextUnread opens the next chat after the open one that has unread messages.
+  function nextUnread() {
+    var items = Array.prototype.slice.call(document.querySelectorAll(".chat-item"));
+    var at = items.findIndex(function (a) { return a.dataset.chat === currentChat(); });
+    for (var i = 1; i <= items.length; i++) {
+      var a = items[(at + i + items.length) % items.length];
+      if (a && parseInt(a.dataset.unread || "0", 10) > 0 && a.dataset.chat !== currentChat()) { window.location.assign(a.href); return true; }
+    }
+    return false;
+  }
+  window.smsdeskNextUnread = nextUnread;
+
+  document.addEventListener("keydown", function (e) {
+    // Enter sends, Shift+Enter breaks the line (the textarea's own behaviour).
+    if (e.target && e.target.id === "reply-body" && e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      var form = e.target.form;
+      if (form && e.target.value.trim() !== "") { form.requestSubmit(); }
+      return;
+    }
+    if ((e.altKey && e.code === "KeyN") || (e.key === "n" && !e.altKey && !e.ctrlKey && !e.metaKey && !typing(e.target))) {
+      if (nextUnread()) { e.preventDefault(); }
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".js-hidden").forEach(function (el) { el.hidden = true; });
+    setupNotifyButton();
+    updateCounter();
+    scrollTranscript();
+    inboxChanged();
+    var box = document.getElementById("reply-body");
+    if (box) { box.focus(); }
+  });
+})();
