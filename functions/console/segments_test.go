@@ -34,7 +34,7 @@ func TestSegmentCounterAgreesWithTheServer(t *testing.T) {
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]struct {
 		Encoding string `json:"encoding"`
 		Segments int    `json:"segments"`
-	}](`(` + string(in) + `).map(function (c) { return window.smsdeskSegments(c); })`))
+	}](`(`+string(in)+`).map(function (c) { return window.smsdeskSegments(c); })`))
 	if err != nil {
 		t.Fatal(err)
 	}
