@@ -213,7 +213,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Outbound = &outbound.Service{Store: a.Store, Followups: a.Followups, Log: log, Now: time.Now}
 	a.Bulk = &outbound.Bulk{Texts: a.Outbound, Store: a.Store, Publisher: a.Publisher, Topic: env.BulkTopic}
 	a.Sender.Results = a.Bulk // bulk results follow their messages' statuses
-	a.Desk = &desk.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups, Router: a.Router, Log: log}
+	a.Desk = &desk.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups, Log: log}
 	return a, nil
 }
 
