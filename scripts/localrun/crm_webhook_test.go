@@ -176,15 +176,7 @@ func TestCRMRecordsOneWayTexts(t *testing.T) {
 	}
 	expectSMS(t, ctx, phone, 1, "Your order shipped.")
 	for {
-		rcv.mu.Lock()
-		var got []webhook.Payload
-		for _, e := range rcv.events {
-			if e.Phone == phone {
-				got = append(got, e)
-			}
-		}
-		rcv.mu.Unlock()
-		if len(got) > 0 {
+		if got := rcv.eventsOfPhone(phone); len(got) > 0 {
 			if len(got) != 1 || got[0].Type != crm.EventOutboundSent || got[0].Text != "Your order shipped." || got[0].ContactID == "" {
 				t.Fatalf("CRM events for %s = %+v", phone, got)
 			}
@@ -196,4 +188,17 @@ func TestCRMRecordsOneWayTexts(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// eventsOfPhone is what the CRM received about the consumer at phone.
+func (r *crmReceiver) eventsOfPhone(phone string) []webhook.Payload {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var got []webhook.Payload
+	for _, e := range r.events {
+		if e.Phone == phone {
+			got = append(got, e)
+		}
+	}
+	return got
 }

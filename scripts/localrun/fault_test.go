@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/smsdesk/smsdesk/scripts/carriersim"
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/crm"
 	"github.com/smsdesk/smsdesk/shared/followup"
 )
 
@@ -21,8 +23,13 @@ import (
 // after the conversation's commit.
 const crashPrefix = "SMc0ffee0" // hex, as every MessageSid is
 
+// crashPhonePrefix marks the consumer phones whose messages' follow-ups (the announcement of a
+// one-way text the carrier accepted) are interrupted after the status is written.
+const crashPhonePrefix = "+1555999"
+
 func interruptFollowups(r followup.Record) bool {
-	return strings.HasPrefix(r.ID, "in-"+crashPrefix)
+	return strings.HasPrefix(r.ID, "in-"+crashPrefix) ||
+		(strings.HasPrefix(r.ID, "msg-consumers|") && strings.Contains(r.ID, "_"+crashPhonePrefix))
 }
 
 // stalled holds the chats whose outbound publishes stall, as with Pub/Sub unreachable.
@@ -190,5 +197,38 @@ func TestACrashBeforeAQueuedChatIsOfferedLeavesNoChatWaiting(t *testing.T) {
 	expectSMS(t, ctx, phone, 6, "Hello from Ana")
 	if got := bodies(sentTo(phone)); len(got) != 6 {
 		t.Errorf("consumer's phone got %q; want each message once", got)
+	}
+}
+
+// TestACrashAfterAOneWayTextIsAcceptedStillRecordsItInTheCRM: the carrier takes a one-way text
+// and the process "crashes" before announcing it; the announcement was recorded with the
+// status, so the relay carries it out and the CRM gets the text once.
+func TestACrashAfterAOneWayTextIsAcceptedStillRecordsItInTheCRM(t *testing.T) {
+	rcv, srv := newCRMReceiver(0)
+	defer srv.Close()
+	f := newFixture(t, withCRM(config.CRMWebhook, srv.URL+"/hook"))
+	ctx := testCtx(t)
+	phone := fmt.Sprintf("%s%04d", crashPhonePrefix, fixtureSeq.Add(1)%10000)
+	code, r, _ := outCall(t, f.Tokens["ana"], "/messages", "", map[string]any{"from": f.Number, "to": phone,
+		"body": "Your order shipped.", "consent": consent(), "timeZone": zoneAt(12)})
+	if code != http.StatusAccepted {
+		t.Fatalf("notification = %d %+v", code, r.Error)
+	}
+	expectSMS(t, ctx, phone, 1, "Your order shipped.")
+	if err := runner.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := rcv.eventsOfPhone(phone); len(got) != 0 {
+		t.Fatalf("the CRM got %+v before the relay ran; the announcement was not interrupted", got)
+	}
+	sweepUntil(t, ctx, "the relay announcing the one-way text", func() bool { return len(rcv.eventsOfPhone(phone)) > 0 })
+	if err := runner.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := runner.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := rcv.eventsOfPhone(phone); len(got) != 1 || got[0].Type != crm.EventOutboundSent || got[0].Text != "Your order shipped." {
+		t.Fatalf("CRM events for %s = %+v; want the one-way text once", phone, got)
 	}
 }

@@ -175,7 +175,6 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Sender = &delivery.Sender{
 		Outbox: a.Store, Carrier: cc, Lines: a.Store, Log: log, StaleClaim: 2 * time.Minute,
 		CallbackURL: func(path string) string { return statusURL + "?m=" + url.QueryEscape(path) },
-		Events:      a.Events,
 	}
 	sched, err := newScheduler(ctx, env, log)
 	if err != nil {
@@ -184,8 +183,8 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	}
 	a.close = append(a.close, func() { sched.Close() })
 	a.Timers = TimerScheduler{s: sched, Secret: []byte(env.TimerSecret)}
-	a.Sender.Timers = &a.Timers
 	a.Followups = &followup.Executor{Sender: &a.Outbox, Events: a.Events, Timers: &a.Timers, Notices: a.Store, Outbox: a.Store, Log: log}
+	a.Sender.Followups = a.Followups
 	a.Relay = &followup.Relay{Outbox: a.Store, Executor: a.Followups, Agents: a.Store}
 	a.Router = &routing.Router{Store: a.Store, Followups: a.Followups, Log: log}
 	a.Followups.Router = a.Router
@@ -214,7 +213,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Outbound = &outbound.Service{Store: a.Store, Followups: a.Followups, Log: log, Now: time.Now}
 	a.Bulk = &outbound.Bulk{Texts: a.Outbound, Store: a.Store, Publisher: a.Publisher, Topic: env.BulkTopic}
 	a.Sender.Results = a.Bulk // bulk results follow their messages' statuses
-	a.Desk = &desk.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups, Router: a.Router,
+	a.Desk = &desk.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups,
 		Notebook: a.Store, Seen: a.Store, Log: log}
 	return a, nil
 }

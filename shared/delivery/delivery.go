@@ -17,13 +17,17 @@ import (
 	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
 // Outbox is where outbound messages are stored.
 type Outbox interface {
-	UpdateEntry(ctx context.Context, path string, change func(*session.Entry, session.Consumer) bool) (session.Entry, error)
-	UpdateStatus(ctx context.Context, path string, change func(*session.Entry) bool) (session.Entry, error)
+	// UpdateEntry writes what change decides on the message at path, with the follow-ups it
+	// adds to then recorded in the same write; the returned record is for the caller to carry
+	// out (the relay does when the caller cannot).
+	UpdateEntry(ctx context.Context, path string, change func(*session.Entry, session.Consumer, *followup.Followups) bool) (session.Entry, followup.Record, error)
+	UpdateStatus(ctx context.Context, path string, change func(*session.Entry, *followup.Followups) bool) (session.Entry, followup.Record, error)
 	MarkOptedOut(ctx context.Context, business, phone, source string) error
 }
 
@@ -43,9 +47,10 @@ type Lines interface {
 	Line(ctx context.Context, number string) (config.Line, error)
 }
 
-// Scheduler schedules a message's later send (a timer of kind session.TimerSend).
-type Scheduler interface {
-	Schedule(ctx context.Context, timers ...session.Timer) error
+// Followups carries out the follow-ups of a message's change once written: the timer of a
+// message held for quiet hours, the announcement of a one-way text the carrier accepted.
+type Followups interface {
+	AfterCommit(ctx context.Context, r followup.Record) error
 }
 
 // Sender delivers stored outbound messages.
@@ -53,7 +58,9 @@ type Sender struct {
 	Outbox  Outbox
 	Carrier Carrier
 	Lines   Lines
-	Timers  Scheduler
+	// Followups carries out what a status change left to do; when nil (the status webhook),
+	// the relay does.
+	Followups Followups
 	// limiters hold each sending number to the rate its carrier registration allows.
 	limiters sync.Map // number → *rate.Limiter
 	// CallbackURL is the status webhook URL for the message at path.
@@ -61,8 +68,6 @@ type Sender struct {
 	Log         *slog.Logger
 	// StaleClaim is how long a delivery attempt may stay unfinished before another may retry.
 	StaleClaim time.Duration
-	// Events, when set, hears of every one-way text sent (the CRM records it).
-	Events chatevents.Emitter
 	// Results, when set, hears of every status change.
 	Results Tracker
 }
@@ -93,7 +98,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 	var d decision
 	var line config.Line
 	var unfinished bool
-	e, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, c session.Consumer) bool {
+	e, rec, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, c session.Consumer, then *followup.Followups) bool {
 		d, unfinished = skip, false
 		switch e.Status {
 		case session.StatusPending, session.StatusScheduled:
@@ -121,6 +126,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		if e.Notification {
 			if next := line.Quiet.NextAllowed(now, c.Location(line.Location())); next.After(now) {
 				d, e.Status, e.NotBefore = deferred, session.StatusScheduled, next
+				then.Timers = append(then.Timers, session.Timer{SessionID: path, Kind: session.TimerSend, Due: next})
 				return true
 			}
 		}
@@ -143,7 +149,8 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		return nil
 	case deferred:
 		log.Info("held for quiet hours", "until", e.NotBefore)
-		return s.Timers.Schedule(ctx, session.Timer{SessionID: path, Kind: session.TimerSend, Due: e.NotBefore})
+		s.carryOut(ctx, log, rec)
+		return nil
 	}
 	urls := make([]string, 0, len(e.Media))
 	for _, m := range e.Media {
@@ -163,7 +170,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		}
 	}
 	if err := s.limiter(e.Business, line.Number.MPS).Wait(ctx); err != nil {
-		_, _ = s.Outbox.UpdateStatus(context.WithoutCancel(ctx), path, release(now))
+		_, _, _ = s.Outbox.UpdateStatus(context.WithoutCancel(ctx), path, release(now))
 		return fmt.Errorf("rate limit wait for %s: %w", e.Business, err)
 	}
 	sent, err := s.Carrier.Send(ctx, msg)
@@ -173,7 +180,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		return s.sent(ctx, log, path, e, sent)
 	case errors.As(err, &ce) && ce.Transient():
 		log.Warn("carrier busy, will retry", "status", ce.HTTPStatus, "err", err)
-		if _, rerr := s.Outbox.UpdateStatus(ctx, path, release(now)); rerr != nil {
+		if _, _, rerr := s.Outbox.UpdateStatus(ctx, path, release(now)); rerr != nil {
 			log.Error("release failed", "err", rerr)
 		}
 		return err
@@ -184,7 +191,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 				return err
 			}
 		}
-		return s.update(ctx, log, path, func(e *session.Entry) bool {
+		return s.update(ctx, log, path, func(e *session.Entry, _ *followup.Followups) bool {
 			e.Status, e.ErrorCode = "failed", ce.Code
 			return true
 		})
@@ -201,7 +208,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		log.Info("the carrier had the message", "sid", found.SID)
 		return s.sent(ctx, log, path, e, found)
 	}
-	if _, rerr := s.Outbox.UpdateStatus(ctx, path, release(now)); rerr != nil {
+	if _, _, rerr := s.Outbox.UpdateStatus(ctx, path, release(now)); rerr != nil {
 		log.Error("release failed", "err", rerr)
 	}
 	return fmt.Errorf("send %s: not taken by the carrier, will resend: %w", path, err)
@@ -218,25 +225,34 @@ func due(e session.Entry) time.Time {
 // sent records the carrier's acceptance of the message at path.
 func (s *Sender) sent(ctx context.Context, log *slog.Logger, path string, e session.Entry, sent carrier.Sent) error {
 	log.Info("sent", "sid", sent.SID, "status", sent.Status)
-	if err := s.ApplyStatus(ctx, path, sent.SID, sent.Status, 0); err != nil {
-		return err
+	return s.ApplyStatus(ctx, path, sent.SID, sent.Status, 0)
+}
+
+// carryOut carries out a written change's follow-ups. A failure is logged, not returned: the
+// record stays in the outbox and the relay carries it out.
+func (s *Sender) carryOut(ctx context.Context, log *slog.Logger, rec followup.Record) {
+	switch {
+	case rec.Empty():
+	case s.Followups == nil:
+		log.Info("follow-ups left for the relay", "record", rec.ID)
+	default:
+		if err := s.Followups.AfterCommit(ctx, rec); err != nil {
+			log.Error("follow-ups not carried out; the relay will", "record", rec.ID, "err", err)
+		}
 	}
-	if e.Notification && strings.HasPrefix(path, "consumers/") {
-		chatevents.Emit(ctx, s.Events, chatevents.Event{Type: chatevents.Outbound, Message: path})
-	}
-	return nil
 }
 
 // update changes the message's status as change decides and tells the tracker of a change.
-func (s *Sender) update(ctx context.Context, log *slog.Logger, path string, change func(*session.Entry) bool) error {
+func (s *Sender) update(ctx context.Context, log *slog.Logger, path string, change func(*session.Entry, *followup.Followups) bool) error {
 	changed := false
-	e, err := s.Outbox.UpdateStatus(ctx, path, func(e *session.Entry) bool {
-		changed = change(e)
+	e, rec, err := s.Outbox.UpdateStatus(ctx, path, func(e *session.Entry, then *followup.Followups) bool {
+		changed = change(e, then)
 		return changed
 	})
 	if err != nil {
 		return err
 	}
+	s.carryOut(ctx, log, rec)
 	if changed {
 		s.track(ctx, log, path, e)
 	}
@@ -275,8 +291,8 @@ func (s *Sender) limiter(number string, mps float64) *rate.Limiter {
 const DefaultMPS = 1
 
 // release hands a claimed message back for a later attempt.
-func release(claimedAt time.Time) func(*session.Entry) bool {
-	return func(e *session.Entry) bool {
+func release(claimedAt time.Time) func(*session.Entry, *followup.Followups) bool {
+	return func(e *session.Entry, _ *followup.Followups) bool {
 		if e.Status != session.StatusDispatching || !e.ClaimedAt.Equal(claimedAt) {
 			return false
 		}
@@ -288,13 +304,17 @@ func release(claimedAt time.Time) func(*session.Entry) bool {
 // ApplyStatus records a delivery status for the message at path. Statuses only move forward,
 // so callbacks arriving late, twice or out of order change nothing.
 func (s *Sender) ApplyStatus(ctx context.Context, path, sid, status string, code int) error {
-	err := s.update(ctx, s.Log.With("path", path), path, func(e *session.Entry) bool {
+	err := s.update(ctx, s.Log.With("path", path), path, func(e *session.Entry, then *followup.Followups) bool {
 		if e.MessageSID != "" && sid != "" && e.MessageSID != sid {
 			return false // a callback for another attempt of this message
 		}
 		changed := false
 		if e.MessageSID == "" && sid != "" {
 			e.MessageSID, changed = sid, true
+			if e.Notification && strings.HasPrefix(path, "consumers/") {
+				// The carrier has a one-way text: the CRM records it once it is sent.
+				then.Events = append(then.Events, chatevents.Event{Type: chatevents.Outbound, Message: path})
+			}
 		}
 		if Rank(status) > Rank(e.Status) {
 			e.Status, e.ErrorCode, changed = status, code, true

@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/carrier"
+	"github.com/smsdesk/smsdesk/shared/chatevents"
+	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -21,7 +24,7 @@ type memOutbox struct {
 	consumer *session.Consumer // nil: a consumer with nothing on record
 }
 
-func (o *memOutbox) UpdateEntry(_ context.Context, path string, change func(*session.Entry, session.Consumer) bool) (session.Entry, error) {
+func (o *memOutbox) UpdateEntry(_ context.Context, path string, change func(*session.Entry, session.Consumer, *followup.Followups) bool) (session.Entry, followup.Record, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	e := o.entries[path]
@@ -30,14 +33,16 @@ func (o *memOutbox) UpdateEntry(_ context.Context, path string, change func(*ses
 	if o.consumer != nil {
 		cons = *o.consumer
 	}
-	if change(&c, cons) {
-		*e = c
+	var then followup.Followups
+	if !change(&c, cons, &then) {
+		return c, followup.Record{}, nil
 	}
-	return c, nil
+	*e = c
+	return c, followup.Record{ID: fmt.Sprintf("%s-%s", path, c.Status), Followups: then, Stored: then.Durable()}, nil
 }
 
-func (o *memOutbox) UpdateStatus(ctx context.Context, path string, change func(*session.Entry) bool) (session.Entry, error) {
-	return o.UpdateEntry(ctx, path, func(e *session.Entry, _ session.Consumer) bool { return change(e) })
+func (o *memOutbox) UpdateStatus(ctx context.Context, path string, change func(*session.Entry, *followup.Followups) bool) (session.Entry, followup.Record, error) {
+	return o.UpdateEntry(ctx, path, func(e *session.Entry, _ session.Consumer, then *followup.Followups) bool { return change(e, then) })
 }
 
 func (o *memOutbox) MarkOptedOut(context.Context, string, string, string) error { return nil }
@@ -101,9 +106,18 @@ func (oneLine) Line(context.Context, string) (config.Line, error) {
 	return config.Line{Number: config.Number{MPS: 1000}}, nil
 }
 
-type noTimers struct{}
+// carried records the follow-ups the sender hands on after each change it writes.
+type carried struct {
+	mu      sync.Mutex
+	records []followup.Record
+}
 
-func (noTimers) Schedule(context.Context, ...session.Timer) error { return nil }
+func (c *carried) AfterCommit(_ context.Context, r followup.Record) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.records = append(c.records, r)
+	return nil
+}
 
 type tracked struct {
 	mu       sync.Mutex
@@ -125,7 +139,7 @@ func newSender(c *scriptedCarrier) (*Sender, *memOutbox, *tracked) {
 		Status: session.StatusPending, At: time.Now().Add(-time.Second),
 	}}}
 	tr := &tracked{}
-	s := &Sender{Outbox: o, Carrier: c, Lines: oneLine{}, Timers: noTimers{}, StaleClaim: time.Minute,
+	s := &Sender{Outbox: o, Carrier: c, Lines: oneLine{}, Followups: &carried{}, StaleClaim: time.Minute,
 		CallbackURL: func(string) string { return "https://example.test/status" }, Log: slog.New(slog.DiscardHandler), Results: tr}
 	return s, o, tr
 }
@@ -220,5 +234,70 @@ func TestFlaggedConsumerGetsNoNotification(t *testing.T) {
 	}
 	if len(c.sent) != 1 {
 		t.Fatalf("the agent's reply in the chat was not sent to the flagged consumer")
+	}
+}
+
+// quietLine is a number whose sending hours, in UTC, exclude the present.
+type quietLine struct{ q compliance.QuietHours }
+
+func (l quietLine) Line(context.Context, string) (config.Line, error) {
+	return config.Line{Number: config.Number{MPS: 1000, TimeZone: "UTC"}, Quiet: l.q}, nil
+}
+
+func hoursExcludingNow() compliance.QuietHours {
+	now := time.Now().UTC()
+	m := now.Hour()*60 + now.Minute()
+	if m+180 < 24*60 {
+		return compliance.QuietHours{Start: m + 120, End: m + 180}
+	}
+	return compliance.QuietHours{Start: m - 180, End: m - 120}
+}
+
+// TestANotificationHeldForQuietHoursHandsOnItsTimer: the timer that brings a held text back is
+// a follow-up of the hold, recorded with it, so a crash right after cannot strand the text.
+func TestANotificationHeldForQuietHoursHandsOnItsTimer(t *testing.T) {
+	c := &scriptedCarrier{}
+	s, o, _ := newSender(c)
+	s.Lines = quietLine{hoursExcludingNow()}
+	o.consumer = &session.Consumer{Business: "+18005550100", Phone: "+15551230001", TimeZone: "UTC"}
+	o.entries[path].Notification = true
+	if err := s.Deliver(context.Background(), path); err != nil {
+		t.Fatal(err)
+	}
+	e := o.get(path)
+	if e.Status != session.StatusScheduled || len(c.sent) != 0 {
+		t.Fatalf("status %q, %d sent; want scheduled, none", e.Status, len(c.sent))
+	}
+	recs := s.Followups.(*carried).records
+	if len(recs) != 1 || !recs[0].Stored || len(recs[0].Timers) != 1 {
+		t.Fatalf("follow-ups handed on: %+v; want one stored record with the send timer", recs)
+	}
+	if tm := recs[0].Timers[0]; tm.Kind != session.TimerSend || tm.SessionID != path || !tm.Due.Equal(e.NotBefore) {
+		t.Errorf("timer %+v; want a send timer for %s at %s", tm, path, e.NotBefore)
+	}
+}
+
+// TestAnAcceptedOneWayTextIsAnnouncedOnce: the carrier's acceptance of a one-way text carries
+// its announcement (the CRM records the text); later statuses announce nothing more.
+func TestAnAcceptedOneWayTextIsAnnouncedOnce(t *testing.T) {
+	const msg = "consumers/+18005550100_+15551230001/messages/N1"
+	c := &scriptedCarrier{}
+	s, o, _ := newSender(c)
+	s.Lines = quietLine{compliance.QuietHours{Start: 0, End: 24 * 60}}
+	o.entries[msg] = &session.Entry{Body: "Your order shipped.", Business: "+18005550100", Phone: "+15551230001",
+		Status: session.StatusPending, Notification: true, At: time.Now()}
+	if err := s.Deliver(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+	sid := o.get(msg).MessageSID
+	if err := s.ApplyStatus(context.Background(), msg, sid, "delivered", 0); err != nil {
+		t.Fatal(err)
+	}
+	var events []chatevents.Event
+	for _, r := range s.Followups.(*carried).records {
+		events = append(events, r.Events...)
+	}
+	if len(events) != 1 || events[0].Type != chatevents.Outbound || events[0].Message != msg {
+		t.Fatalf("announced %+v; want one outbound event for %s", events, msg)
 	}
 }

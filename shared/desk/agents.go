@@ -45,11 +45,6 @@ type Followups interface {
 	Settle(ctx context.Context, r followup.Record)
 }
 
-// Router gives waiting chats to an agent who becomes available.
-type Router interface {
-	FillAgent(ctx context.Context, agentID string) error
-}
-
 // Desk serves agents.
 type Desk struct {
 	Store     Store
@@ -57,7 +52,6 @@ type Desk struct {
 	// Contacts, when set, shows agents the chats' CRM contacts and takes their choices.
 	Contacts  Contacts
 	Followups Followups
-	Router    Router
 	// Notebook keeps private notes on chats; Seen how far agents have read them (the console).
 	Notebook Notebook
 	Seen     SeenMarks
@@ -98,9 +92,9 @@ func (d *Desk) SetStatus(ctx context.Context, agentID, status string) (routing.A
 	}
 	d.Log.Info("agent status", "agent", agentID, "status", status)
 	if status == routing.AgentAvailable {
-		if err := d.Router.FillAgent(ctx, agentID); err != nil {
-			d.Log.Error("assigning waiting chats failed", "agent", agentID, "err", err)
-		}
+		// Going available takes waiting chats: the fill is the change's follow-up, and the
+		// relay fills every free agent should this one not finish.
+		d.Followups.Settle(ctx, followup.Record{ID: "status-" + agentID, Followups: followup.Followups{Fill: []string{agentID}}})
 	}
 	return d.Store.Agent(ctx, agentID)
 }

@@ -195,3 +195,30 @@ func TestARefusedTransferTellsTheAgentWhy(t *testing.T) {
 		t.Errorf("notices = %+v", n)
 	}
 }
+
+func (m *memDesk) SetAgentStatus(_ context.Context, id, status string, now time.Time) error {
+	a := m.agents[id]
+	a.Status, a.StatusAt = status, now
+	m.agents[id] = a
+	return nil
+}
+
+func TestGoingAvailableTakesWaitingChatsAndGoingAwayDoesNot(t *testing.T) {
+	d, _, s := newDesk()
+	ctx := context.Background()
+	if a, err := d.SetStatus(ctx, "olga", routing.AgentAvailable); err != nil || a.Status != routing.AgentAvailable {
+		t.Fatalf("olga available = %+v, %v", a, err)
+	}
+	if len(s.recs) != 1 || !slices.Equal(s.recs[0].Fill, []string{"olga"}) {
+		t.Fatalf("follow-ups = %+v, want olga filled with waiting chats", s.recs)
+	}
+	if _, err := d.SetStatus(ctx, "olga", routing.AgentAway); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.recs) != 1 {
+		t.Errorf("going away handed on %+v; want nothing more", s.recs[1:])
+	}
+	if _, err := d.SetStatus(ctx, "olga", "napping"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("an unknown status = %v, want ErrInvalid", err)
+	}
+}

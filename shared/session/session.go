@@ -187,6 +187,10 @@ const (
 // Outbound reports whether the entry is a message to the consumer.
 func (e Entry) Outbound() bool { return e.Author != FromConsumer }
 
+// ToSend reports whether a change that writes e must hand it to the sender: an outbound
+// message not yet sent (one held for later, or settled without the carrier, is not).
+func (e Entry) ToSend() bool { return e.Outbound() && e.Status == StatusPending }
+
 // Outbound delivery statuses, in the order a message moves through them.
 const (
 	StatusPending     = "pending"     // written, not yet handed to the carrier

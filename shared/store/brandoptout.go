@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"cloud.google.com/go/firestore"
 
@@ -12,14 +11,6 @@ import (
 )
 
 const colBrandOptOuts = "brandOptOuts"
-
-// brandOptOut is a consumer's opt-out from every number of a brand, for numbers whose
-// opt-out scope is the brand.
-type brandOptOut struct {
-	OptedOut bool      `firestore:"optedOut"`
-	At       time.Time `firestore:"at"`
-	Source   string    `firestore:"source"`
-}
 
 // brandRef names the brand-wide ledger entry of a phone, or nil when the number's opt-outs
 // stay with the number.
@@ -52,14 +43,11 @@ func (s *Store) readConsumer(ctx context.Context, get func(*firestore.DocumentRe
 	if err != nil || ref == nil {
 		return c, err
 	}
-	var b brandOptOut
+	var b session.BrandOptOut
 	if err := decodeIfExists(get, ref, &b); err != nil {
 		return c, err
 	}
-	if b.OptedOut && !c.OptedOut {
-		c.OptedOut, c.OptedOutAt, c.OptOutSource = true, b.At, b.Source
-	}
-	return c, nil
+	return c.WithBrandOptOut(b), nil
 }
 
 // mirrorBrandOptOut writes a consumer's opt-out (or opt-in) to the brand-wide ledger when
@@ -69,7 +57,7 @@ func (s *Store) mirrorBrandOptOut(ctx context.Context, tx *firestore.Transaction
 	if err != nil || ref == nil {
 		return err
 	}
-	if err := tx.Set(ref, brandOptOut{OptedOut: c.OptedOut, At: c.OptedOutAt, Source: c.OptOutSource + " on " + c.Business}); err != nil {
+	if err := tx.Set(ref, c.BrandOptOut()); err != nil {
 		return fmt.Errorf("brand opt-out of %s: %w", c.Phone, err)
 	}
 	return nil

@@ -112,7 +112,7 @@ func (s *Store) writeOutcome(ctx context.Context, tx *firestore.Transaction, bef
 			ref = s.entryRef(o.Session.ID, e.Seq)
 		}
 		msgs = append(msgs, message{ref: ref, e: e})
-		if e.Outbound() && e.Status == session.StatusPending {
+		if e.ToSend() {
 			send = append(send, relPath(ref))
 		}
 	}

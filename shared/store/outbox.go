@@ -10,64 +10,95 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-// UpdateEntry reads an outbound entry at path together with its consumer and lets change
-// modify the entry, which is written only when change reports true. The write is conditional
-// on the entry not having changed since it was read (else it is read again), so the sender's
-// claim, its own status update and the carrier's callbacks never wait on each other's locks.
-func (s *Store) UpdateEntry(ctx context.Context, path string, change func(e *session.Entry, c session.Consumer) bool) (session.Entry, error) {
+// UpdateEntry reads the message at path with its consumer and lets change decide on it; when
+// change returns true the message is written with the follow-ups change added to then, in
+// one atomic write: in the outbox when they must survive a crash, so the relay carries them
+// out if the caller cannot. The caller carries out the returned record.
+func (s *Store) UpdateEntry(ctx context.Context, path string, change func(e *session.Entry, c session.Consumer, then *followup.Followups) bool) (session.Entry, followup.Record, error) {
 	return s.updateEntry(ctx, path, true, change)
 }
 
 // UpdateStatus is UpdateEntry for changes that do not depend on the consumer (statuses).
-func (s *Store) UpdateStatus(ctx context.Context, path string, change func(e *session.Entry) bool) (session.Entry, error) {
-	return s.updateEntry(ctx, path, false, func(e *session.Entry, _ session.Consumer) bool { return change(e) })
+func (s *Store) UpdateStatus(ctx context.Context, path string, change func(e *session.Entry, then *followup.Followups) bool) (session.Entry, followup.Record, error) {
+	return s.updateEntry(ctx, path, false, func(e *session.Entry, _ session.Consumer, then *followup.Followups) bool { return change(e, then) })
 }
 
-func (s *Store) updateEntry(ctx context.Context, path string, withConsumer bool, change func(*session.Entry, session.Consumer) bool) (session.Entry, error) {
+func (s *Store) updateEntry(ctx context.Context, path string, withConsumer bool, change func(*session.Entry, session.Consumer, *followup.Followups) bool) (session.Entry, followup.Record, error) {
 	if !IsMessagePath(path) {
-		return session.Entry{}, fmt.Errorf("not a message path %q: %w", path, ErrNotFound)
+		return session.Entry{}, followup.Record{}, fmt.Errorf("not a message path %q: %w", path, ErrNotFound)
 	}
 	ref := s.fs.Doc(path)
 	for attempt := 0; attempt < 10; attempt++ {
 		snap, err := ref.Get(ctx)
 		if isNotFound(err) {
-			return session.Entry{}, fmt.Errorf("message %s: %w", path, ErrNotFound)
+			return session.Entry{}, followup.Record{}, fmt.Errorf("message %s: %w", path, ErrNotFound)
 		}
 		if err != nil {
-			return session.Entry{}, fmt.Errorf("read %s: %w", path, err)
+			return session.Entry{}, followup.Record{}, fmt.Errorf("read %s: %w", path, err)
 		}
 		var e session.Entry
 		if err := snap.DataTo(&e); err != nil {
-			return e, fmt.Errorf("decode %s: %w", path, err)
+			return e, followup.Record{}, fmt.Errorf("decode %s: %w", path, err)
 		}
 		c := session.Consumer{Business: e.Business, Phone: e.Phone}
 		if withConsumer {
 			if c, err = s.Consumer(ctx, e.Business, e.Phone); err != nil {
-				return e, err
+				return e, followup.Record{}, err
 			}
 		}
-		if !change(&e, c) {
-			return e, nil
+		var then followup.Followups
+		if !change(&e, c, &then) {
+			return e, followup.Record{}, nil
 		}
-		_, err = ref.Update(ctx, []firestore.Update{
-			{Path: "status", Value: e.Status}, {Path: "messageSid", Value: e.MessageSID}, {Path: "errorCode", Value: e.ErrorCode},
-			{Path: "claimedAt", Value: e.ClaimedAt}, {Path: "notBefore", Value: e.NotBefore},
-			{Path: "encoding", Value: e.Encoding}, {Path: "segments", Value: e.Segments},
-			// The follow-ups riding on the message were carried out before it was published.
-			{Path: fieldFollowups, Value: firestore.Delete},
-		}, firestore.LastUpdateTime(snap.UpdateTime))
+		rec := messageRecord(path, e, then)
+		err = s.writeEntry(ctx, ref, snap.UpdateTime, e, rec)
 		if status.Code(err) == codes.FailedPrecondition {
 			continue // changed since read: decide again on the new state
 		}
 		if err != nil {
-			return e, fmt.Errorf("update %s: %w", path, err)
+			return e, followup.Record{}, fmt.Errorf("update %s: %w", path, err)
 		}
-		return e, nil
+		return e, rec, nil
 	}
-	return session.Entry{}, fmt.Errorf("update %s: too much contention", path)
+	return session.Entry{}, followup.Record{}, fmt.Errorf("update %s: too much contention", path)
+}
+
+// messageRecord names the follow-ups of a message's change after the message and the state
+// it reached, so a change decided again after a crash writes the same record.
+func messageRecord(path string, e session.Entry, then followup.Followups) followup.Record {
+	id := fmt.Sprintf("msg-%s-%s-%d", strings.ReplaceAll(path, "/", "|"), e.Status, e.NotBefore.Unix())
+	r := followup.Record{ID: id, At: time.Now(), Followups: then}
+	r.Stored = then.Durable()
+	return r
+}
+
+// writeEntry writes a message's delivery fields if it is unchanged since updated, with its
+// change's record in the outbox in the same commit when the record must be stored.
+func (s *Store) writeEntry(ctx context.Context, ref *firestore.DocumentRef, updated time.Time, e session.Entry, rec followup.Record) error {
+	fields := []firestore.Update{
+		{Path: "status", Value: e.Status}, {Path: "messageSid", Value: e.MessageSID}, {Path: "errorCode", Value: e.ErrorCode},
+		{Path: "claimedAt", Value: e.ClaimedAt}, {Path: "notBefore", Value: e.NotBefore},
+		{Path: "encoding", Value: e.Encoding}, {Path: "segments", Value: e.Segments},
+		// The follow-ups riding on the message were carried out before it was published.
+		{Path: fieldFollowups, Value: firestore.Delete},
+	}
+	if !rec.Stored {
+		_, err := ref.Update(ctx, fields, firestore.LastUpdateTime(updated))
+		return err
+	}
+	if err := checkID("follow-ups", rec.ID); err != nil {
+		return err
+	}
+	return s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := tx.Update(ref, fields, firestore.LastUpdateTime(updated)); err != nil {
+			return err
+		}
+		return tx.Set(s.outboxRef(rec.ID), rec)
+	}, firestore.MaxAttempts(1))
 }
 
 // IsMessagePath accepts only transcript and stand-alone message documents, so a path taken
