@@ -1,0 +1,139 @@
+package localrun_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/smsdesk/smsdesk/internal/browsertest"
+)
+
+// TestConsoleAnswersATextedInConsumer: Ana signs in and goes available; a consumer texts in
+// and the chat comes to her inbox; she replies with Enter and with a predefined message (both
+// reach the phone), transfers the chat to the Tech queue with a note, and Carl, signed in in
+// another browser, gets it there and ends it.
+func TestConsoleAnswersATextedInConsumer(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := browsertest.Start(t, 1280, 800)
+	ana, carl := openTab(t, b), openTab(t, b)
+	ana.signIn(f.Tokens["ana"])
+	ana.setStatus("available")
+	carl.signIn(f.Tokens["carl"])
+	carl.setStatus("available")
+
+	phone := queueForBilling(t, ctx, f)
+	id := ana.waitChat("")
+	ana.waitText(".chat-item .last", "billing")
+	ana.openChat(id)
+	ana.waitText(".line-consumer .body", "Hi, my order is late")
+
+	ana.do(chromedp.SendKeys(chromedp.CSS("#reply-body"), "Let me check that for you\r"))
+	expectSMSWith(t, ctx, phone, "Let me check that for you")
+	ana.waitText(".line-agent .body", "Let me check that for you")
+
+	ana.do(chromedp.SendKeys(chromedp.CSS("#var-greet-order"), "A-17"), chromedp.Click(chromedp.CSS("form.predefined button[type=submit]")))
+	expectSMSWith(t, ctx, phone, "Hi, I'm Ana from Shop "+f.Prefix+". Is this about order A-17?")
+	ana.waitText(".line-agent .body", "Is this about order A-17?")
+
+	ana.do(chromedp.SetValue(chromedp.CSS("#transfer-queue"), f.Prefix+"-tech"), chromedp.SendKeys(chromedp.CSS("#transfer-note"), "wants a refund"),
+		chromedp.Click(chromedp.CSS(`form[action$="/transfer"] button[type=submit]`)))
+	ana.waitText("#flash", "Transferred to queue "+f.Prefix+"-tech")
+	if ana.eval(`document.getElementById("reply-body") !== null`) {
+		t.Errorf("after the transfer Ana can still reply")
+	}
+
+	carl.waitChat(id)
+	carl.openChat(id)
+	carl.waitText(".line-event", "wants a refund")
+	carl.do(chromedp.Click(chromedp.CSS(".end-form button")))
+	carl.waitText(".line-end", "Chat ended")
+	expectSMSWith(t, ctx, phone, "This chat has ended.")
+}
+
+// TestConsoleShowsConsumerMarkupAsText: a consumer's text with markup shows as those
+// characters, in the inbox and in the transcript, and runs nothing.
+func TestConsoleShowsConsumerMarkupAsText(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := browsertest.Start(t, 1280, 800)
+	ana := openTab(t, b)
+	ana.signIn(f.Tokens["ana"])
+	ana.setStatus("available")
+	phone := queueForBilling(t, ctx, f)
+	id := ana.waitChat("")
+	const img, script = `<img src=x onerror=alert(1)>`, `<script>alert(2)</script><b>bold</b>`
+	waitApplied(t, ctx, f.Number, phone, text(t, phone, f.Number, img))
+	waitApplied(t, ctx, f.Number, phone, text(t, phone, f.Number, script))
+	ana.openChat(id)
+	ana.waitText(".line-consumer .body", script)
+	got, err := chromedp.Run(ana.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".line-consumer .body")).map(function (e) { return e.textContent; })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got[len(got)-2:], "|") != img+"|"+script {
+		t.Errorf("consumer lines = %q, want the texts as typed", got)
+	}
+	if ana.eval(`document.querySelector(".transcript img[src='x'], .transcript script, .transcript b, .chat-item img") !== null`) {
+		t.Errorf("consumer markup became elements")
+	}
+	ana.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#transcript")))
+	ana.mu.Lock()
+	defer ana.mu.Unlock()
+	if len(ana.dialogs) > 0 {
+		t.Errorf("consumer text opened dialogs: %q", ana.dialogs)
+	}
+}
+
+// TestConsoleKeepsChatsToTheirAgents: Bea cannot open Ana's chat, and a signed-out session's
+// cookie opens nothing.
+func TestConsoleKeepsChatsToTheirAgents(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := browsertest.Start(t, 1280, 800)
+	ana, bea := openTab(t, b), openTab(t, b)
+	ana.signIn(f.Tokens["ana"])
+	ana.setStatus("available")
+	queueForBilling(t, ctx, f)
+	id := ana.waitChat("")
+
+	bea.signIn(f.Tokens["bea"])
+	resp, err := chromedp.RunResponse(bea.ctx, chromedp.Navigate(bea.base+"/chats/"+id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != http.StatusNotFound || !strings.Contains(bea.text("main"), "not among yours") {
+		t.Errorf("Bea opening Ana's chat = %d %q, want 404", resp.Status, bea.text("main"))
+	}
+	if bea.eval(`document.querySelector(".transcript, #reply-body") !== null`) {
+		t.Errorf("Bea sees Ana's chat")
+	}
+
+	cookies, err := chromedp.Call(ana.ctx, networkGetCookies, networkGetCookiesParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := ""
+	for _, c := range cookies.Cookies {
+		if c.Name == sessionCookie {
+			session = c.Value
+		}
+	}
+	if session == "" {
+		t.Fatalf("no session cookie among %d", len(cookies.Cookies))
+	}
+	ana.do(chromedp.Click(chromedp.CSS(`form[action$="/signout"] button`)), chromedp.WaitVisible(chromedp.CSS("#agent")))
+	req, _ := http.NewRequest("GET", ana.base+"/chats/"+id, nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	r2, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != http.StatusSeeOther || !strings.HasSuffix(r2.Header.Get("Location"), "/signin") {
+		t.Errorf("signed-out cookie = %d to %q, want a redirect to the sign-in page", r2.StatusCode, r2.Header.Get("Location"))
+	}
+}

@@ -1,0 +1,209 @@
+package localrun_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/smsdesk/smsdesk/functions/console"
+	"github.com/smsdesk/smsdesk/internal/browsertest"
+)
+
+// consoleLive says whether the console pushes changes (server-sent events); without them a
+// test reloads the page to see a new chat.
+const consoleLive = false
+
+var (
+	consoleOnce sync.Once
+	consoleBase string
+)
+
+// consoleURL is the console over the runner's app, signed in with agent tokens.
+func consoleURL(t *testing.T) string {
+	t.Helper()
+	consoleOnce.Do(func() {
+		h := console.New(console.Options{Desk: runner.App.Desk, Auth: &tokenSessions{}, Cookies: testCookies,
+			MediaURL: runner.App.MediaURL, MediaOrigins: []string{runner.BaseURL}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		consoleBase = httptest.NewServer(h).URL + "/console"
+	})
+	return consoleBase
+}
+
+// tab is one agent's browser tab: it counts JavaScript dialogs (an alert run by a consumer's
+// text would open one) and keeps the console's messages (a CSP violation shows there).
+type tab struct {
+	t       *testing.T
+	ctx     context.Context
+	base    string
+	mu      sync.Mutex
+	dialogs []string
+	logs    []string
+}
+
+func openTab(t *testing.T, b *browsertest.Browser) *tab {
+	t.Helper()
+	p := &tab{t: t, ctx: b.Tab(t, 90*time.Second), base: consoleURL(t)}
+	dialogs := chromedp.Events(p.ctx, page.JavascriptDialogOpening)
+	logs := chromedp.Console(p.ctx)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			p.dialogs = append(p.dialogs, ev.Message)
+			p.mu.Unlock()
+			_, _ = chromedp.Call(p.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	go func() {
+		for m, err := range logs {
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			p.logs = append(p.logs, string(m.Type)+": "+m.Text)
+			p.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, l := range p.logs {
+			if strings.Contains(l, "Content Security Policy") || strings.HasPrefix(l, "exception") {
+				t.Errorf("browser console: %s", l)
+			}
+		}
+	})
+	return p
+}
+
+func (p *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, steps...); err != nil {
+		p.t.Fatalf("browser: %v (at %s)", err, p.location())
+	}
+}
+
+func (p *tab) location() string {
+	l, _ := chromedp.Run(p.ctx, chromedp.Location())
+	return l
+}
+
+func (p *tab) eval(js string) bool {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](js))
+	if err != nil {
+		p.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+func (p *tab) text(sel string) string {
+	p.t.Helper()
+	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		p.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// signIn signs in with the agent's token on the sign-in page.
+func (p *tab) signIn(token string) {
+	p.t.Helper()
+	p.do(chromedp.Navigate(p.base+"/signin"), chromedp.Click(chromedp.CSS("details.token summary")),
+		chromedp.SendKeys(chromedp.CSS("#token"), token), chromedp.Click(chromedp.CSS("details.token button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#inbox")))
+}
+
+// setStatus picks a status in the top bar, as an agent does.
+func (p *tab) setStatus(status string) {
+	p.t.Helper()
+	p.eval(fmt.Sprintf(`(function () { var s = document.getElementById("status"); s.value = %q; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`, status))
+	p.do(chromedp.WaitVisible(chromedp.CSS("#status.status-" + status)))
+}
+
+// waitChat waits until the inbox lists a chat (the first one when id is empty) and returns
+// its id. Without live updates it reloads the page until then.
+func (p *tab) waitChat(id string) string {
+	p.t.Helper()
+	sel := ".chat-item"
+	if id != "" {
+		sel = fmt.Sprintf(".chat-item[data-chat=%q]", id)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if p.eval(fmt.Sprintf(`document.querySelector(%q) !== null`, sel)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("no chat %q in the inbox at %s", id, p.location())
+		}
+		time.Sleep(100 * time.Millisecond)
+		if !consoleLive {
+			p.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#inbox")))
+		}
+	}
+	got, err := chromedp.Run(p.ctx, chromedp.AttributeValue(chromedp.CSS(sel), "data-chat"))
+	if err != nil || !got.Exists {
+		p.t.Fatalf("chat id of %s: %v", sel, err)
+	}
+	return got.Value
+}
+
+// openChat opens a chat from the inbox.
+func (p *tab) openChat(id string) {
+	p.t.Helper()
+	p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(".chat-item[data-chat=%q]", id))), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#chat[data-chat=%q]", id))))
+}
+
+// waitText waits until the element's text contains want.
+func (p *tab) waitText(sel, want string) {
+	p.t.Helper()
+	js := fmt.Sprintf(`Array.from(document.querySelectorAll(%q)).some(function (e) { return e.textContent.indexOf(%q) >= 0; })`, sel, want)
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		p.t.Fatalf("%s never showed %q (at %s): %v", sel, want, p.location(), err)
+	}
+}
+
+// expectSMSWith waits until the consumer's phone got a message containing want.
+func expectSMSWith(t *testing.T, ctx context.Context, phone, want string) {
+	t.Helper()
+	for {
+		for _, m := range sentTo(phone) {
+			if strings.Contains(m.Body, want) {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no message to %s contains %q; sent: %q", phone, want, bodies(sentTo(phone)))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// queueForBilling texts in as a new consumer and picks English, then Billing.
+func queueForBilling(t *testing.T, ctx context.Context, f fixture) string {
+	t.Helper()
+	phone := consumerPhone()
+	text(t, phone, f.Number, "Hi, my order is late")
+	text(t, phone, f.Number, "1")
+	expectSMS(t, ctx, phone, 3, "2 or TECH for Tech.")
+	text(t, phone, f.Number, "billing")
+	return phone
+}
+
+// The protocol command that reads the tab's cookies.
+var networkGetCookies = network.GetCookies
+
+type networkGetCookiesParams = network.GetCookiesParams
