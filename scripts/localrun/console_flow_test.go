@@ -38,7 +38,7 @@ func TestConsoleAnswersATextedInConsumer(t *testing.T) {
 	expectSMSWith(t, ctx, phone, "Hi, I'm Ana from Shop "+f.Prefix+". Is this about order A-17?")
 	ana.waitText(".line-agent .body", "Is this about order A-17?")
 
-	ana.do(chromedp.SetValue(chromedp.CSS("#transfer-queue"), f.Prefix+"-tech"), chromedp.SendKeys(chromedp.CSS("#transfer-note"), "wants a refund"),
+	ana.do(chromedp.Click(chromedp.CSS("details.transfer summary")), chromedp.SetValue(chromedp.CSS("#transfer-queue"), f.Prefix+"-tech"), chromedp.SendKeys(chromedp.CSS("#transfer-note"), "wants a refund"),
 		chromedp.Click(chromedp.CSS(`form[action$="/transfer"] button[type=submit]`)))
 	ana.waitText("#flash", "Transferred to queue "+f.Prefix+"-tech")
 	if ana.eval(`document.getElementById("reply-body") !== null`) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -207,3 +208,8 @@ func queueForBilling(t *testing.T, ctx context.Context, f fixture) string {
 var networkGetCookies = network.GetCookies
 
 type networkGetCookiesParams = network.GetCookiesParams
+
+type (
+	emulationParams = emulation.SetDeviceMetricsOverrideParams
+	touchParams     = emulation.SetTouchEmulationEnabledParams
+)

@@ -112,8 +112,7 @@
     if (t.id === "inbox") { inboxChanged(); }
     if (t.id === "chat") {
       scrollTranscript(); updateCounter(); refresh("inbox");
-      var box = document.getElementById("reply-body");
-      if (box) { box.focus(); }
+      focusReply();
     }
   });
 
@@ -161,7 +160,13 @@
     updateCounter();
     scrollTranscript();
     inboxChanged();
-    var box = document.getElementById("reply-body");
-    if (box) { box.focus(); }
+    focusReply();
   });
+
+  // focusReply puts the cursor in the reply box, but on a phone, where it would open the
+  // keyboard over the transcript.
+  function focusReply() {
+    var box = document.getElementById("reply-body");
+    if (box && window.matchMedia("(min-width: 721px)").matches) { box.focus(); }
+  }
 })();
