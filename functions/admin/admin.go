@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/configadmin"
 	"github.com/smsdesk/smsdesk/shared/routing"
@@ -87,6 +88,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a, err := h.store.AgentByToken(r.Context(), token)
 	if errors.Is(err, store.ErrNotFound) {
 		jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "unknown token")
+		return
+	}
+	if errors.Is(err, agent.ErrDisabled) {
+		jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "agent disabled")
 		return
 	}
 	if err != nil {
