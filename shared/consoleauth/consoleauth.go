@@ -3,6 +3,10 @@
 // header. A sign-in is a session kept in Firestore and carried by an HttpOnly, SameSite=Strict
 // cookie; every change the browser asks for must also carry the session's CSRF token. The
 // agent is read again on every request, so disabling an agent ends their sessions at once.
+//
+// The console builds one Service over the store:
+//
+//	auth := &consoleauth.Service{Sessions: st, Agents: st, IAP: consoleauth.NewIAP(env.IAPAudience)}
 package consoleauth
 
 import (
@@ -13,6 +17,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/agent"
@@ -63,6 +68,26 @@ type Service struct {
 	IAP      *IAP          // nil when IAP sign-in is off
 	TTL      time.Duration // 0: DefaultTTL
 	Now      func() time.Time
+
+	// checking bounds the password checks running at once: each takes 19 MiB, and a burst of
+	// sign-in attempts must not take the instance's memory.
+	checkingOnce sync.Once
+	checking     chan struct{}
+}
+
+// maxChecks is how many password checks one instance runs at once.
+const maxChecks = 4
+
+// verify checks pw against hash, waiting for a free slot (or ctx's end).
+func (s *Service) verify(ctx context.Context, pw, hash string) (bool, error) {
+	s.checkingOnce.Do(func() { s.checking = make(chan struct{}, maxChecks) })
+	select {
+	case s.checking <- struct{}{}:
+	case <-ctx.Done():
+		return false, fmt.Errorf("check password: %w", ctx.Err())
+	}
+	defer func() { <-s.checking }()
+	return password.Verify(pw, hash), nil
 }
 
 // noPasswordHash is checked when there is no real hash to check (an unknown agent, one with
@@ -82,8 +107,11 @@ func (s *Service) SignIn(ctx context.Context, agentID, pw string) (Session, erro
 	if err != nil || hash == "" {
 		hash = noPasswordHash
 	}
-	ok := password.Verify(pw, hash) && hash != noPasswordHash
-	if !ok || a.Disabled {
+	ok, err := s.verify(ctx, pw, hash)
+	if err != nil {
+		return Session{}, err
+	}
+	if !ok || hash == noPasswordHash || a.Disabled {
 		return Session{}, ErrBadCredentials
 	}
 	return s.open(ctx, agentID)

@@ -124,7 +124,8 @@ func (s *Store) Template(ctx context.Context, id, lang string) (config.Template,
 	return t, snap.DataTo(&t)
 }
 
-// ReadCatalog reads the whole configuration back from Firestore (agents without tokens).
+// ReadCatalog reads the whole configuration back from Firestore (agents without tokens or
+// passwords: config.Agent has no field for their hashes).
 func (s *Store) ReadCatalog(ctx context.Context) (config.Catalog, error) {
 	var c config.Catalog
 	var err error
