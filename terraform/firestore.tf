@@ -148,6 +148,17 @@ resource "google_firestore_field" "inbound_receipts_ttl" {
   ttl_config {}
 }
 
+# Console sessions (shared/store/consolesessions.go) carry expiresAt; Authenticate refuses an
+# expired one at once, and the policy lets Firestore delete it later.
+resource "google_firestore_field" "console_sessions_ttl" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "consoleSessions"
+  field      = "expiresAt"
+
+  ttl_config {}
+}
+
 # The follow-ups of a change that sends ride on its last message (followups.at) until the
 # sender claims it; the sweeper's relay finds those left behind across every chat's transcript
 # and every consumer's stand-alone messages, with collection group queries.

@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"time"
 
+	staff "github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/agentview"
 	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/routing"
@@ -85,6 +86,10 @@ func (h *Handler) auth(next authed) http.HandlerFunc {
 		a, err := h.Directory.AgentByToken(r.Context(), token)
 		if errors.Is(err, store.ErrNotFound) {
 			jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "unknown agent token")
+			return
+		}
+		if errors.Is(err, staff.ErrDisabled) {
+			jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "agent disabled")
 			return
 		}
 		if err != nil {

@@ -69,10 +69,10 @@ func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(se
 		if err != nil {
 			return err
 		}
-		free := a.Capacity - a.ActiveChats
-		if a.Status != AgentAvailable || free <= 0 {
-			return nil
+		if !a.Free() {
+			return nil // not available, disabled or full
 		}
+		free := a.Capacity - a.ActiveChats
 		chats, err := r.Store.QueuedChats(ctx, a.ServesQueues, free*4)
 		if err != nil {
 			return err
