@@ -20,6 +20,7 @@ type monitorChat struct {
 	WaitSeconds    *int64 `json:"waitSeconds"`
 	HandleSeconds  *int64 `json:"handleSeconds"`
 	EndedAt        string `json:"endedAt"`
+	ScheduledFor   string `json:"scheduledFor"`
 }
 
 type monitorJSON struct {
@@ -134,6 +135,14 @@ func TestMonitorFollowsAChat(t *testing.T) {
 	if _, still := v.chat(v.Chats.Future, id); still {
 		t.Error("the chat in progress is still among future chats")
 	}
+	// The supervisor opens the live chat read-only.
+	var opened chatJSON
+	if code := api(t, dora, "GET", "/chats/"+id, nil, &opened); code != http.StatusOK || opened.ID != id || len(opened.Transcript) == 0 {
+		t.Errorf("the supervisor opening the chat = %d %+v", code, opened)
+	}
+	if code := api(t, dora, "POST", "/chats/"+id+"/messages", map[string]string{"body": "hello"}, nil); code != http.StatusNotFound {
+		t.Errorf("the supervisor replying in Ana's chat = %d, want 404 (read-only)", code)
+	}
 	for _, a := range v.Agents {
 		if a.ID == f.Prefix+"-ana" && (a.Status != "available" || a.SecondsInStatus == nil || len(a.Chats) != 1 || a.Chats[0] != id || a.Capacity != 2) {
 			t.Errorf("Ana's row = %+v, want available with the chat, capacity 2", a)
@@ -199,5 +208,53 @@ func TestMonitorFollowsAChat(t *testing.T) {
 		t.Errorf("admin's view = %d %+v", code, got.Error)
 	} else if _, ok := got.chat(got.Chats.Past, id); !ok {
 		t.Errorf("the admin does not see the chat among past chats")
+	}
+}
+
+// TestMonitorShowsWhatTheBusinessStarts: a notification scheduled for later is a future row
+// of type outbound_sms, and a chat the business opens in a queue counts as outbound_sms in
+// the queue's breakdown.
+func TestMonitorShowsWhatTheBusinessStarts(t *testing.T) {
+	number, p, key := outboundFixture(t, 12, 50)
+	ctx := testCtx(t)
+	admin := "max-dev-token"
+	later, chatted := consumerPhone(), consumerPhone()
+	at := time.Now().Add(time.Hour).UTC().Truncate(time.Millisecond)
+	if code, r, _ := outCall(t, key, "/messages", "", map[string]any{"from": number, "to": later, "body": "see you", "sendAt": at, "consent": consent()}); code != http.StatusAccepted || r.Status != "held" {
+		t.Fatalf("scheduled notification = %d %+v", code, r)
+	}
+	code, r, _ := outCall(t, key, "/sessions", "", map[string]any{"from": number, "to": chatted, "body": "About your claim", "queue": p + "-q", "consent": consent()})
+	if code != http.StatusAccepted || r.ChatID == "" {
+		t.Fatalf("open chat in a queue = %d %+v", code, r)
+	}
+	v := waitMonitor(t, ctx, admin, 2*time.Second, "the scheduled text and the business's chat", func(v monitorJSON) bool {
+		_, queued := v.chat(v.Chats.Future, r.ChatID)
+		scheduled := false
+		for _, c := range v.Chats.Future {
+			scheduled = scheduled || (c.State == "scheduled" && c.Consumer == later)
+		}
+		return queued && scheduled
+	})
+	for _, c := range v.Chats.Future {
+		if c.Consumer == later {
+			if at2, _ := time.Parse(time.RFC3339Nano, c.ScheduledFor); !at2.Equal(at) || c.Type != "outbound_sms" || c.LineOfBusiness != p {
+				t.Errorf("scheduled row = %+v, want type outbound_sms on %s for %v", c, p, at)
+			}
+		}
+	}
+	if c, _ := v.chat(v.Chats.Future, r.ChatID); c.Type != "outbound_sms" || c.StartType != "outbound" || c.State != "queued" {
+		t.Errorf("the business's queued chat = %+v", c)
+	}
+	found := false
+	for _, q := range v.Queues {
+		if q.ID == p+"-q" {
+			found = true
+			if q.Waiting != 1 || q.ByType["outbound_sms"].Waiting != 1 || q.ByType["sms"].Waiting != 0 {
+				t.Errorf("queue %s = %+v, want 1 waiting, of type outbound_sms", q.ID, q)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the admin's view has no queue %s-q", p)
 	}
 }
