@@ -145,7 +145,7 @@ func Build(now time.Time, loc *time.Location, viewer agent.Agent, in Inputs) Vie
 func agentRow(now time.Time, a agent.Agent, chats []string, missed int) AgentRow {
 	self := agentview.Self(a) // an agent never seen online is offline
 	r := AgentRow{ID: a.ID, Name: a.Name, Role: a.Role, Status: self.Status, StatusAt: a.StatusAt,
-		ActiveChats: a.ActiveChats, Capacity: a.Capacity, Free: a.Free(), Chats: chats,
+		ActiveChats: a.ActiveChats, Capacity: a.Capacity, Free: a.Free(), Disabled: a.Disabled, Chats: chats,
 		Queues: a.ServesQueues, Languages: a.Languages, MissedOffersToday: missed}
 	if r.Role == "" {
 		r.Role = config.RoleAgent
@@ -205,7 +205,7 @@ func queueRows(now time.Time, viewer agent.Agent, in Inputs, live, past []sessio
 		for _, a := range in.Agents {
 			if a.Serves(q.ID) {
 				r.AgentsServing++
-				if a.Status == agent.Available {
+				if a.Status == agent.Available && !a.Disabled {
 					r.AgentsAvailable++
 				}
 				if routing.Eligible(a, q.ID) {

@@ -174,15 +174,23 @@ func TestEligibleAgents(t *testing.T) {
 	serving := func(id, status string, active, capacity int, queues ...string) agent.Agent {
 		return agent.Agent{ID: id, ServesQueues: queues, ServesLines: []string{"retail"}, Status: status, ActiveChats: active, Capacity: capacity}
 	}
+	disabled := serving("gone", agent.Available, 0, 2, "q")
+	disabled.Disabled = true
 	v := Build(now, ny, max_, Inputs{Queues: q, Agents: []agent.Agent{
 		serving("free", agent.Available, 1, 2, "q"),
 		serving("full", agent.Available, 2, 2, "q"),
 		serving("busy", agent.Busy, 0, 2, "q"),
 		serving("away", agent.Away, 0, 2, "q"),
 		serving("elsewhere", agent.Available, 0, 2, "other"),
+		disabled,
 	}})
-	if r := v.Queues[0]; r.AgentsServing != 4 || r.AgentsAvailable != 2 || r.AgentsEligible != 1 {
-		t.Errorf("queue q: %d serving, %d available, %d eligible; want 4, 2, 1", r.AgentsServing, r.AgentsAvailable, r.AgentsEligible)
+	if r := v.Queues[0]; r.AgentsServing != 5 || r.AgentsAvailable != 2 || r.AgentsEligible != 1 {
+		t.Errorf("queue q: %d serving, %d available, %d eligible; want 5, 2, 1 (the disabled agent only serving)", r.AgentsServing, r.AgentsAvailable, r.AgentsEligible)
+	}
+	for _, a := range v.Agents {
+		if a.Disabled != (a.ID == "gone") {
+			t.Errorf("agent %s shown disabled %v", a.ID, a.Disabled)
+		}
 	}
 }
 

@@ -49,6 +49,8 @@ type AgentRow struct {
 	Capacity        int    `json:"capacity"`
 	// Free says the agent is available with capacity left: offers go to them.
 	Free bool `json:"free"`
+	// Disabled agents are refused everywhere and given no chat.
+	Disabled bool `json:"disabled,omitempty"`
 	// Chats are the ids of the live chats the agent holds.
 	Chats             []string `json:"chats"`
 	Queues            []string `json:"queues"`
@@ -65,7 +67,7 @@ type QueueRow struct {
 	// LongestWaitSeconds is how long the chat waiting longest has waited (0 when none).
 	LongestWaitSeconds int64 `json:"longestWaitSeconds"`
 	AgentsServing      int   `json:"agentsServing"`   // serve the queue, directly or through teams
-	AgentsAvailable    int   `json:"agentsAvailable"` // of those, available
+	AgentsAvailable    int   `json:"agentsAvailable"` // of those, available (and not disabled)
 	AgentsEligible     int   `json:"agentsEligible"`  // of those, with free capacity (routing.Eligible)
 	InProgress         int   `json:"inProgress"`
 	EndedToday         int   `json:"endedToday"`
