@@ -29,6 +29,7 @@ import (
 	"github.com/smsdesk/smsdesk/functions/sweeper"
 	"github.com/smsdesk/smsdesk/shared/app"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/consoleauth"
 	"github.com/smsdesk/smsdesk/shared/ingest"
 )
 
@@ -144,10 +145,14 @@ var (
 			PublicURL: w.Env.FunctionURL("status"), Log: w.Log}, nil
 	}}
 	agentHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
-		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts)
+		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts).WithMonitor(a.Monitor)
 	})}
 	consoleHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
-		return console.New(console.Options{Desk: a.Desk, MediaURL: a.MediaURL, MediaOrigins: mediaOrigins(a.MediaURL), Log: a.Log})
+		auth := &consoleauth.Service{Sessions: a.Store, Agents: a.Store}
+		if a.Env.IAPAudience != "" {
+			auth.IAP = consoleauth.NewIAP(a.Env.IAPAudience)
+		}
+		return console.New(console.Options{Desk: a.Desk, Auth: auth, MediaURL: a.MediaURL, MediaOrigins: mediaOrigins(a.MediaURL), Log: a.Log})
 	})}
 	adminHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		return admin.New(a.Store, a.Log)

@@ -148,6 +148,17 @@ resource "google_firestore_field" "inbound_receipts_ttl" {
   ttl_config {}
 }
 
+# Console sessions (shared/store/consolesessions.go) carry expiresAt; Authenticate refuses an
+# expired one at once, and the policy lets Firestore delete it later.
+resource "google_firestore_field" "console_sessions_ttl" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "consoleSessions"
+  field      = "expiresAt"
+
+  ttl_config {}
+}
+
 # The follow-ups of a change that sends ride on its last message (followups.at) until the
 # sender claims it; the sweeper's relay finds those left behind across every chat's transcript
 # and every consumer's stand-alone messages, with collection group queries.
@@ -170,6 +181,70 @@ resource "google_firestore_field" "messages_followups_at" {
   database   = google_firestore_database.default.name
   collection = "messages"
   field      = "followups.at"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}
+
+# Live monitoring (shared/store/monitor.go).
+# store.LiveChats for supervisors: lineOfBusiness ==, state in [menu, queued, assigned].
+resource "google_firestore_index" "sessions_live_by_line" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "sessions"
+
+  fields {
+    field_path = "lineOfBusiness"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+}
+
+# store.EndedSince for supervisors: lineOfBusiness ==, endedAt >= midnight, order by endedAt desc.
+resource "google_firestore_index" "sessions_ended_by_line" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "sessions"
+
+  fields {
+    field_path = "lineOfBusiness"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "endedAt"
+    order      = "DESCENDING"
+  }
+}
+
+# store.MissedOffersSince: a count per agent, agentId ==, at >= midnight.
+resource "google_firestore_index" "missed_offers_by_agent" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "missedOffers"
+
+  fields {
+    field_path = "agentId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "at"
+    order      = "ASCENDING"
+  }
+}
+
+# store.ScheduledAfter: stand-alone messages due later, across every consumer's messages.
+resource "google_firestore_field" "messages_not_before" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "messages"
+  field      = "notBefore"
 
   index_config {
     indexes {

@@ -172,6 +172,8 @@ locals {
     SMSDESK_OUTBOUND_TOPIC    = local.topics.outbound
     SMSDESK_BULK_TOPIC        = local.topics.bulk
     SMSDESK_CHAT_EVENTS_TOPIC = local.topics.chat_events
+    # Console sign-in through Identity-Aware Proxy ("" leaves it off); only the console reads it.
+    SMSDESK_IAP_AUDIENCE = var.console_iap_audience
   }
 
   # What the functions that build the whole app (whole_app) read besides: any of them may set

@@ -173,3 +173,9 @@ variable "media_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "console_iap_audience" {
+  description = "SMSDESK_IAP_AUDIENCE: the IAP audience /projects/NUMBER/global/backendServices/ID of the load balancer in front of the console; empty turns IAP sign-in off."
+  type        = string
+  default     = ""
+}

@@ -3,11 +3,12 @@
 // so a reference to an unknown queue, a keyword used twice in one menu or a malformed number
 // is refused with every problem named.
 //
-//	GET    /config                   the whole configuration (agents without tokens)
+//	GET    /config                   the whole configuration (agents without tokens or passwords)
 //	PUT    /settings                 {"smsChatOff": false, "defaultCapacity": 3}
 //	PUT    /numbers/{number}         a number; DELETE removes it
 //	PUT    /queues/{id}              a queue with its messages, hours and predefined messages
-//	PUT    /teams/{id}               a team; PUT /agents/{id} an agent ("token" sets a new one)
+//	PUT    /teams/{id}               a team; PUT /agents/{id} an agent ("token" and "password"
+//	                                 set new ones, "disabled" stops them at once)
 //	DELETE /queues/{id}, /teams/{id}, /agents/{id}
 package admin
 
@@ -22,6 +23,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/configadmin"
 	"github.com/smsdesk/smsdesk/shared/routing"
@@ -87,6 +89,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a, err := h.store.AgentByToken(r.Context(), token)
 	if errors.Is(err, store.ErrNotFound) {
 		jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "unknown token")
+		return
+	}
+	if errors.Is(err, agent.ErrDisabled) {
+		jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "agent disabled")
 		return
 	}
 	if err != nil {

@@ -15,6 +15,7 @@
 //	POST /chats/{id}/contact       {"contactId":"id"} or {"create":true}: the CRM contact of a
 //	                               chat whose number matches several ("contact.candidates")
 //	GET  /events?after=RFC3339     notices: new chats, transfers received or failed
+//	GET  /monitor                  supervisors and admins: live monitoring (monitor.go)
 //	/contacts...                   the built-in CRM's contacts (contacts.go)
 package agent
 
@@ -27,6 +28,7 @@ import (
 	"net/http"
 	"time"
 
+	staff "github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/agentview"
 	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/routing"
@@ -45,9 +47,11 @@ type Handler struct {
 	Desk      *desk.Desk
 	// MediaURL signs a media copy for the agent; nil when media stay at the carrier.
 	MediaURL func(object string) (string, error)
-	Log      *slog.Logger
-	mux      *http.ServeMux
-	serve    http.Handler
+	// Monitor serves live monitoring; nil answers 404 (WithMonitor sets it).
+	Monitor Monitoring
+	Log     *slog.Logger
+	mux     *http.ServeMux
+	serve   http.Handler
 }
 
 // New builds the API's routes. Paths may carry the function's own name as a prefix
@@ -66,6 +70,7 @@ func New(dir Directory, d *desk.Desk, mediaURL func(string) (string, error), log
 	h.mux.HandleFunc("POST /chats/{id}/optout", h.auth(h.optOut))
 	h.mux.HandleFunc("POST /chats/{id}/optout/dismiss", h.auth(h.dismissOptOut))
 	h.mux.HandleFunc("GET /events", h.auth(h.events))
+	h.mux.HandleFunc("GET /monitor", h.auth(h.monitor))
 	h.mux.HandleFunc("/", jsonapi.NoRoute("agent"))
 	h.serve = jsonapi.StripPrefix("/agent", h.mux, jsonapi.NoRoute("agent"))
 	return h
@@ -85,6 +90,10 @@ func (h *Handler) auth(next authed) http.HandlerFunc {
 		a, err := h.Directory.AgentByToken(r.Context(), token)
 		if errors.Is(err, store.ErrNotFound) {
 			jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "unknown agent token")
+			return
+		}
+		if errors.Is(err, staff.ErrDisabled) {
+			jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "agent disabled")
 			return
 		}
 		if err != nil {

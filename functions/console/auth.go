@@ -2,43 +2,33 @@ package console
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"time"
 
 	"github.com/smsdesk/smsdesk/shared/agent"
+	"github.com/smsdesk/smsdesk/shared/consoleauth"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-// The console leaves signing in and the live feed to the packages that own them; these are
-// the shapes it uses of them.
+// The console leaves signing in (shared/consoleauth) and the live feed to the packages that
+// own them; these are the shapes it uses of them.
 
-// Session is a signed-in agent's console session: CSRF is the token every POST carries.
-type Session struct {
-	ID, AgentID, CSRF string
-	Expires           time.Time
-}
+// Session is a signed-in agent's console session (shared/consoleauth).
+type Session = consoleauth.Session
 
 // Errors an Auth reports.
 var (
-	ErrBadCredentials = errors.New("unknown agent or wrong password")
-	ErrSignedOut      = errors.New("signed out")
+	ErrBadCredentials = consoleauth.ErrBadCredentials
+	ErrSignedOut      = consoleauth.ErrSignedOut
 )
 
-// Auth signs agents in and out and tells who sends a request.
+// Auth signs agents in and out and tells who sends a request (*consoleauth.Service).
 type Auth interface {
 	SignIn(ctx context.Context, agentID, password string) (Session, error)
 	SignInWithToken(ctx context.Context, token string) (Session, error)
-	// Authenticate finds the session of the request's cookie and its agent, as stored now.
+	// Authenticate finds the session of the request's cookie (or IAP's header) and its agent,
+	// as stored now: a disabled agent is signed out.
 	Authenticate(ctx context.Context, r *http.Request) (agent.Agent, Session, error)
 	SignOut(ctx context.Context, s Session) error
-}
-
-// Cookies carry the session in the browser and check a POST's CSRF token.
-type Cookies struct {
-	CheckCSRF func(Session, *http.Request) bool
-	Set       func(http.ResponseWriter, *http.Request, Session)
-	Clear     func(http.ResponseWriter, *http.Request)
 }
 
 // Change is a chat or an agent as changed ("chat" or "agent" in Kind).

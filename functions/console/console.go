@@ -31,6 +31,7 @@ import (
 	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/agent"
+	"github.com/smsdesk/smsdesk/shared/consoleauth"
 	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/ids"
 )
@@ -43,9 +44,9 @@ var staticFiles embed.FS
 
 // Options are what the console needs.
 type Options struct {
-	Desk    *desk.Desk
-	Auth    Auth
-	Cookies Cookies
+	Desk *desk.Desk
+	// Auth signs agents in; the session travels in consoleauth's cookie.
+	Auth Auth
 	// Stream pushes changes; nil leaves the pages without live updates.
 	Stream Stream
 	// MediaURL signs a kept media copy; MediaOrigins are the origins its links point at, which
@@ -107,7 +108,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Content-Security-Policy", h.csp)
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" on the
+	// console's own POSTs, which the CSRF check refuses.
+	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("X-Frame-Options", "DENY")
 	h.mux.ServeHTTP(w, r)
 }
@@ -162,7 +165,7 @@ func (h *Handler) auth(next authed) http.HandlerFunc {
 			h.signInAgain(w, r)
 			return
 		}
-		if r.Method == http.MethodPost && !h.o.Cookies.CheckCSRF(s, r) {
+		if r.Method == http.MethodPost && !consoleauth.CheckCSRF(s, r) {
 			h.o.Log.Warn("console POST without its CSRF token", "agent", a.ID, "path", ids.Short(r.URL.Path))
 			h.errorPage(w, r, http.StatusForbidden, "This form has expired. Reload the page and try again.")
 			return

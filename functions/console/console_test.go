@@ -38,12 +38,7 @@ func (signedOut) SignOut(context.Context, console.Session) error { return nil }
 
 func handler(a *agent.Agent) *console.Handler {
 	return console.New(console.Options{
-		Auth: signedOut{agent: a},
-		Cookies: console.Cookies{
-			CheckCSRF: func(s console.Session, r *http.Request) bool { return r.Header.Get("X-CSRF-Token") == s.CSRF },
-			Set:       func(http.ResponseWriter, *http.Request, console.Session) {},
-			Clear:     func(http.ResponseWriter, *http.Request) {},
-		},
+		Auth:         signedOut{agent: a},
 		MediaOrigins: []string{"https://storage.googleapis.com"},
 		Log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -63,7 +58,7 @@ func TestPagesSendTheContentSecurityPolicy(t *testing.T) {
 		if got := resp.Header.Get("Content-Security-Policy"); got != want {
 			t.Errorf("%s: Content-Security-Policy = %q, want %q", path, got, want)
 		}
-		if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Referrer-Policy") != "no-referrer" {
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Referrer-Policy") != "same-origin" {
 			t.Errorf("%s: headers %v", path, resp.Header)
 		}
 	}

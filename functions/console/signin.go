@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/smsdesk/smsdesk/shared/agent"
+	"github.com/smsdesk/smsdesk/shared/consoleauth"
 )
 
 func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +58,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.render(w, http.StatusInternalServerError, "signin", d)
 		return
 	}
-	h.o.Cookies.Set(w, r, s)
+	consoleauth.SetCookie(w, r, s)
 	h.o.Log.Info("agent signed in to the console", "agent", s.AgentID)
 	http.Redirect(w, r, d.Base+"/", http.StatusSeeOther)
 }
@@ -66,7 +67,7 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, a agent.Agent,
 	if err := h.o.Auth.SignOut(r.Context(), s); err != nil {
 		h.o.Log.Error("console sign-out failed", "agent", a.ID, "err", err)
 	}
-	h.o.Cookies.Clear(w, r)
+	consoleauth.ClearCookie(w, r)
 	h.o.Log.Info("agent signed out of the console", "agent", a.ID)
 	if r.Header.Get("HX-Request") == "true" {
 		w.Header().Set("HX-Redirect", baseOf(r)+"/signin")

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/outbound"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -230,6 +231,10 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, 
 	a, err := h.callers.AgentByToken(r.Context(), token)
 	if errors.Is(err, store.ErrNotFound) {
 		jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "unknown API key or token")
+		return "", false
+	}
+	if errors.Is(err, agent.ErrDisabled) {
+		jsonapi.WriteError(w, http.StatusUnauthorized, "unauthenticated", "agent disabled")
 		return "", false
 	}
 	if err != nil {

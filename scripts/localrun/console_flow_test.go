@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/smsdesk/smsdesk/internal/browsertest"
+	"github.com/smsdesk/smsdesk/shared/consoleauth"
 )
 
 // TestConsoleAnswersATextedInConsumer: Ana signs in and goes available; a consumer texts in
@@ -117,7 +118,7 @@ func TestConsoleKeepsChatsToTheirAgents(t *testing.T) {
 	}
 	session := ""
 	for _, c := range cookies.Cookies {
-		if c.Name == sessionCookie {
+		if c.Name == consoleauth.CookieName {
 			session = c.Value
 		}
 	}
@@ -126,7 +127,7 @@ func TestConsoleKeepsChatsToTheirAgents(t *testing.T) {
 	}
 	ana.do(chromedp.Click(chromedp.CSS(`form[action$="/signout"] button`)), chromedp.WaitVisible(chromedp.CSS("#agent")))
 	req, _ := http.NewRequest("GET", ana.base+"/chats/"+id, nil)
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
+	req.AddCookie(&http.Cookie{Name: consoleauth.CookieName, Value: session})
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	r2, err := noRedirect.Do(req)
 	if err != nil {

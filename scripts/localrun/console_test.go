@@ -3,9 +3,6 @@ package localrun_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +13,6 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/smsdesk/smsdesk/functions/console"
 	"github.com/smsdesk/smsdesk/internal/browsertest"
 )
 
@@ -24,21 +20,8 @@ import (
 // test reloads the page to see a new chat.
 const consoleLive = false
 
-var (
-	consoleOnce sync.Once
-	consoleBase string
-)
-
-// consoleURL is the console over the runner's app, signed in with agent tokens.
-func consoleURL(t *testing.T) string {
-	t.Helper()
-	consoleOnce.Do(func() {
-		h := console.New(console.Options{Desk: runner.App.Desk, Auth: &tokenSessions{}, Cookies: testCookies,
-			MediaURL: runner.App.MediaURL, MediaOrigins: []string{runner.BaseURL}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		consoleBase = httptest.NewServer(h).URL + "/console"
-	})
-	return consoleBase
-}
+// consoleURL is the console function as the local stack serves it.
+func consoleURL(*testing.T) string { return runner.BaseURL + "/console" }
 
 // tab is one agent's browser tab: it counts JavaScript dialogs (an alert run by a consumer's
 // text would open one) and keeps the console's messages (a CSP violation shows there).
@@ -92,7 +75,11 @@ func openTab(t *testing.T, b *browsertest.Browser) *tab {
 func (p *tab) do(steps ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
 	if err := chromedp.Do(p.ctx, steps...); err != nil {
-		p.t.Fatalf("browser: %v (at %s)", err, p.location())
+		// The tab's deadline may be what ended the steps: look at the page without it.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(p.ctx), 5*time.Second)
+		defer cancel()
+		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText.slice(0, 500)`))
+		p.t.Fatalf("browser: %v; the page: %s", err, body)
 	}
 }
 

@@ -2,7 +2,13 @@
 // status and load, and what those allow. It is a leaf: the store, routing and the desk share it.
 package agent
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrDisabled is the answer to a disabled agent's token or session.
+var ErrDisabled = errors.New("agent disabled")
 
 // Agent statuses.
 const (
@@ -24,19 +30,28 @@ type Agent struct {
 	Queues       []string `firestore:"queues"`       // served directly
 	ServesQueues []string `firestore:"servesQueues"` // directly and through teams
 	// ServesLines are the lines of business of ServesQueues: a supervisor's lines.
-	ServesLines    []string  `firestore:"servesLines"`
-	Languages      []string  `firestore:"languages"`
-	Role           string    `firestore:"role"`
-	Capacity       int       `firestore:"capacity"`
-	TokenHash      string    `firestore:"tokenHash"`
+	ServesLines []string `firestore:"servesLines"`
+	Languages   []string `firestore:"languages"`
+	Role        string   `firestore:"role"`
+	Capacity    int      `firestore:"capacity"`
+	TokenHash   string   `firestore:"tokenHash"`
+	// PasswordHash is the console password in PHC form (package password); empty: none set.
+	PasswordHash string `firestore:"passwordHash,omitempty"`
+	// Disabled agents are refused everywhere at once and never given chats.
+	Disabled bool `firestore:"disabled,omitempty"`
+	// Email is lower-cased: the Google account IAP signs in as this agent.
+	Email          string    `firestore:"email,omitempty"`
 	Status         string    `firestore:"status"`
 	StatusAt       time.Time `firestore:"statusAt,omitempty"`
 	ActiveChats    int       `firestore:"activeChats"`
 	LastAssignedAt time.Time `firestore:"lastAssignedAt,omitempty"`
 }
 
-// Free reports whether the agent can take another chat now.
-func (a Agent) Free() bool { return a.Status == Available && a.ActiveChats < a.Capacity }
+// Free reports whether the agent can take another chat now. A disabled agent never can, even
+// when their status still says available.
+func (a Agent) Free() bool {
+	return !a.Disabled && a.Status == Available && a.ActiveChats < a.Capacity
+}
 
 // Speaks reports whether the agent can chat in lang.
 func (a Agent) Speaks(lang string) bool {

@@ -15,6 +15,7 @@ func TestFree(t *testing.T) {
 		{"available and full", Agent{Status: Available, Capacity: 2, ActiveChats: 2}, false},
 		{"busy", Agent{Status: Busy, Capacity: 2}, false},
 		{"offline", Agent{Status: Offline, Capacity: 2}, false},
+		{"disabled while available with room", Agent{Status: Available, Capacity: 2, Disabled: true}, false},
 	}
 	for _, tt := range tests {
 		if got := tt.a.Free(); got != tt.want {

@@ -27,6 +27,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/media"
+	"github.com/smsdesk/smsdesk/shared/monitor"
 	"github.com/smsdesk/smsdesk/shared/outbound"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -50,7 +51,9 @@ type App struct {
 	Router       *routing.Router
 	Conversation *conversation.Service
 	Desk         *desk.Desk
-	Outbound     *outbound.Service
+	// Monitor builds supervisors' and admins' live monitoring.
+	Monitor  *monitor.Monitor
+	Outbound *outbound.Service
 	// MediaURL gives an agent a short-lived URL of a media copy; nil without a media bucket.
 	MediaURL func(object string) (string, error)
 	Bulk     *outbound.Bulk
@@ -215,6 +218,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Sender.Results = a.Bulk // bulk results follow their messages' statuses
 	a.Desk = &desk.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups,
 		Notebook: a.Store, Seen: a.Store, Log: log}
+	a.Monitor = &monitor.Monitor{Store: a.Store}
 	return a, nil
 }
 

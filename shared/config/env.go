@@ -36,6 +36,9 @@ type Env struct {
 	CRMWebhookSecret string // SMSDESK_CRM_WEBHOOK_SECRET
 	HubSpotToken     string // SMSDESK_HUBSPOT_TOKEN
 	HubSpotAPIURL    string // SMSDESK_HUBSPOT_API_URL
+	// IAPAudience turns on console sign-in through Identity-Aware Proxy: the audience of its
+	// signed header, /projects/NUMBER/global/backendServices/ID ("": off).
+	IAPAudience string // SMSDESK_IAP_AUDIENCE
 	// SweepGrace leaves timers this long to arrive on their own before the sweeper fires them.
 	SweepGrace time.Duration // SMSDESK_SWEEP_GRACE, default 1m
 }
@@ -66,6 +69,7 @@ func FromEnv() Env {
 		CRMWebhookSecret:    os.Getenv("SMSDESK_CRM_WEBHOOK_SECRET"),
 		HubSpotToken:        os.Getenv("SMSDESK_HUBSPOT_TOKEN"),
 		HubSpotAPIURL:       os.Getenv("SMSDESK_HUBSPOT_API_URL"),
+		IAPAudience:         strings.TrimSpace(os.Getenv("SMSDESK_IAP_AUDIENCE")),
 	}
 	if d, err := time.ParseDuration(os.Getenv("SMSDESK_SWEEP_GRACE")); err == nil && d >= 0 {
 		e.SweepGrace = d

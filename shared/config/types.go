@@ -223,4 +223,10 @@ type Agent struct {
 	Role string `json:"role,omitempty" firestore:"role"`
 	// Token is the agent's API bearer token in the config file; only its hash is stored.
 	Token string `json:"token,omitempty" firestore:"-"`
+	// Password signs the agent in to the console; only its argon2id hash is stored.
+	Password string `json:"password,omitempty" firestore:"-"`
+	// Disabled agents cannot sign in or use their token, and get no chats.
+	Disabled bool `json:"disabled,omitempty" firestore:"disabled,omitempty"`
+	// Email maps a Google account signed in through Identity-Aware Proxy to the agent.
+	Email string `json:"email,omitempty" firestore:"email,omitempty"`
 }

@@ -177,6 +177,7 @@ func (c Catalog) Validate() error {
 			add("agent %q: capacity must not be negative", a.ID)
 		}
 	}
+	errs = append(errs, checkSignIn(c.Agents)...)
 	for _, t := range c.Teams {
 		if err := ids.Check("team", t.ID); err != nil {
 			errs = append(errs, err)

@@ -89,8 +89,8 @@ func (a *Admin) PutTeam(ctx context.Context, t config.Team) error {
 	})
 }
 
-// PutAgent adds or replaces an agent's configuration. An existing agent given no token keeps
-// theirs; a new agent needs one, to log in with.
+// PutAgent adds or replaces an agent's configuration. An existing agent given no token or
+// password keeps theirs; a new agent needs a token, to log in with.
 func (a *Admin) PutAgent(ctx context.Context, ag config.Agent) error {
 	return a.apply(ctx, func(c *config.Catalog) error {
 		isNew := !slices.ContainsFunc(c.Agents, func(x config.Agent) bool { return x.ID == ag.ID })

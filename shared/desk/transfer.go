@@ -72,6 +72,8 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 		name := queue.NameIn(c.Language)
 		if a != nil {
 			switch {
+			case a.Disabled:
+				return nil, refusal(fmt.Sprintf("%s is disabled", a.Name))
 			case a.Status != routing.AgentAvailable:
 				return nil, refusal(fmt.Sprintf("%s is %s", a.Name, orOffline(a.Status)))
 			case !a.Serves(c.QueueID):

@@ -69,10 +69,10 @@ func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(se
 		if err != nil {
 			return err
 		}
-		free := a.Capacity - a.ActiveChats
-		if a.Status != AgentAvailable || free <= 0 {
-			return nil
+		if !a.Free() {
+			return nil // not available, disabled or full
 		}
+		free := a.Capacity - a.ActiveChats
 		chats, err := r.Store.QueuedChats(ctx, a.ServesQueues, free*4)
 		if err != nil {
 			return err
@@ -152,11 +152,15 @@ func Assigned(line config.Line, s *session.Session, a Agent) (session.Entry, fol
 // store is about to commit, so a chat never goes to two agents nor an agent over capacity.
 func MayTake(s session.Session, a Agent) bool { return s.State == session.Queued && a.Free() }
 
+// Eligible reports whether agent a may be offered a chat of queue now, whatever its
+// language: the agent serves the queue and is available with free capacity.
+func Eligible(a Agent, queue string) bool { return a.Free() && a.Serves(queue) }
+
 // Candidates are the agents who may take chat s now, longest idle first.
 func Candidates(agents []Agent, s session.Session) []Agent {
 	out := make([]Agent, 0, len(agents))
 	for _, a := range agents {
-		if a.Free() && a.Serves(s.QueueID) && a.Speaks(s.Language) {
+		if Eligible(a, s.QueueID) && a.Speaks(s.Language) {
 			out = append(out, a)
 		}
 	}

@@ -24,7 +24,8 @@ func HashToken(token string) string {
 
 func (s *Store) agentRef(id string) *firestore.DocumentRef { return s.fs.Collection(colAgents).Doc(id) }
 
-// AgentByToken finds the agent an API bearer token belongs to.
+// AgentByToken finds the agent an API bearer token belongs to; a disabled agent's token
+// answers agent.ErrDisabled.
 func (s *Store) AgentByToken(ctx context.Context, token string) (agent.Agent, error) {
 	docs, err := s.fs.Collection(colAgents).Where("tokenHash", "==", HashToken(token)).Limit(1).Documents(ctx).GetAll()
 	if err != nil {
@@ -34,7 +35,13 @@ func (s *Store) AgentByToken(ctx context.Context, token string) (agent.Agent, er
 		return agent.Agent{}, ErrNotFound
 	}
 	var a agent.Agent
-	return a, docs[0].DataTo(&a)
+	if err := docs[0].DataTo(&a); err != nil {
+		return a, fmt.Errorf("decode agent %s: %w", docs[0].Ref.ID, err)
+	}
+	if a.Disabled {
+		return agent.Agent{}, fmt.Errorf("agent %s: %w", a.ID, agent.ErrDisabled)
+	}
+	return a, nil
 }
 
 // SetAgentStatus changes an agent's status.

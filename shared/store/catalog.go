@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"cloud.google.com/go/firestore"
 
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/password"
 )
 
 // Settings reads the deployment-wide settings; missing settings are the defaults.
@@ -95,9 +97,14 @@ func agentConfig(c config.Catalog, a config.Agent) map[string]any {
 	fields := map[string]any{
 		"id": a.ID, "name": a.Name, "queues": a.Queues, "servesQueues": served, "servesLines": c.ServedLines(served),
 		"capacity": a.Capacity, "languages": a.Languages, "role": a.Role,
+		// Always written, so that enabling an agent again or removing their email takes.
+		"disabled": a.Disabled, "email": strings.ToLower(a.Email),
 	}
 	if a.Token != "" {
 		fields["tokenHash"] = HashToken(a.Token)
+	}
+	if a.Password != "" {
+		fields["passwordHash"] = password.Hash(a.Password)
 	}
 	return fields
 }
@@ -117,7 +124,8 @@ func (s *Store) Template(ctx context.Context, id, lang string) (config.Template,
 	return t, snap.DataTo(&t)
 }
 
-// ReadCatalog reads the whole configuration back from Firestore (agents without tokens).
+// ReadCatalog reads the whole configuration back from Firestore (agents without tokens or
+// passwords: config.Agent has no field for their hashes).
 func (s *Store) ReadCatalog(ctx context.Context) (config.Catalog, error) {
 	var c config.Catalog
 	var err error
