@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/smsdesk/smsdesk/internal/browsertest"
+	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/consoleauth"
 )
 
@@ -59,9 +60,14 @@ func TestConsoleAnswersATextedInConsumer(t *testing.T) {
 func TestConsoleShowsConsumerMarkupAsText(t *testing.T) {
 	f := newFixture(t)
 	ctx := testCtx(t)
+	// Ana signs in with a console password this time.
+	putAgent(t, f, "ana", map[string]any{"name": "Ana", "queues": []string{f.Prefix + "-billing", f.Prefix + "-tech"}, "capacity": 2,
+		"languages": []string{"en"}, "password": "ana-console-password"})
 	b := browsertest.Start(t, 1280, 800)
 	ana := openTab(t, b)
-	ana.signIn(f.Tokens["ana"])
+	ana.do(chromedp.Navigate(ana.base+"/signin"), chromedp.SendKeys(chromedp.CSS("#agent"), f.Prefix+"-ana"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "ana-console-passwore\r"), chromedp.WaitVisible(chromedp.CSS(".signin .alert-error")))
+	ana.do(chromedp.SendKeys(chromedp.CSS("#password"), "ana-console-password\r"), chromedp.WaitVisible(chromedp.CSS("#inbox")))
 	ana.setStatus("available")
 	phone := queueForBilling(t, ctx, f)
 	id := ana.waitChat("")
@@ -88,8 +94,8 @@ func TestConsoleShowsConsumerMarkupAsText(t *testing.T) {
 	}
 }
 
-// TestConsoleKeepsChatsToTheirAgents: Bea cannot open Ana's chat, and a signed-out session's
-// cookie opens nothing.
+// TestConsoleKeepsChatsToTheirAgents: Bea cannot open Ana's chat; once disabled, her session
+// ends and she cannot sign in; and the cookie of a session Ana signed out of opens nothing.
 func TestConsoleKeepsChatsToTheirAgents(t *testing.T) {
 	f := newFixture(t)
 	ctx := testCtx(t)
@@ -111,6 +117,11 @@ func TestConsoleKeepsChatsToTheirAgents(t *testing.T) {
 	if bea.eval(`document.querySelector(".transcript, #reply-body") !== null`) {
 		t.Errorf("Bea sees Ana's chat")
 	}
+	// An admin disables Bea: her open session ends at once, and she cannot sign in again.
+	putAgent(t, f, "bea", map[string]any{"name": "Bea", "queues": []string{f.Prefix + "-general"}, "capacity": 2, "languages": []string{"es"}, "disabled": true})
+	bea.do(chromedp.Navigate(bea.base+"/"), chromedp.WaitVisible(chromedp.CSS("#agent")))
+	bea.do(chromedp.Click(chromedp.CSS("details.token summary")), chromedp.SendKeys(chromedp.CSS("#token"), f.Tokens["bea"]),
+		chromedp.Click(chromedp.CSS("details.token button[type=submit]")), chromedp.WaitVisible(chromedp.CSS(".signin .alert-error")))
 
 	cookies, err := chromedp.Call(ana.ctx, networkGetCookies, networkGetCookiesParams{})
 	if err != nil {
@@ -136,5 +147,15 @@ func TestConsoleKeepsChatsToTheirAgents(t *testing.T) {
 	r2.Body.Close()
 	if r2.StatusCode != http.StatusSeeOther || !strings.HasSuffix(r2.Header.Get("Location"), "/signin") {
 		t.Errorf("signed-out cookie = %d to %q, want a redirect to the sign-in page", r2.StatusCode, r2.Header.Get("Location"))
+	}
+}
+
+// putAgent changes one of the fixture's agents through the admin API, as an admin does.
+func putAgent(t *testing.T, f fixture, name string, body map[string]any) {
+	t.Helper()
+	boss := f.Prefix + "-boss"
+	loadCatalog(t, config.Catalog{Agents: []config.Agent{{ID: boss, Name: "Boss", Role: "admin", Token: "token-" + boss}}})
+	if code, e := adminCall(t, "token-"+boss, "PUT", "/agents/"+f.Prefix+"-"+name, body); code != http.StatusOK {
+		t.Fatalf("PUT /admin/agents/%s-%s = %d %+v", f.Prefix, name, code, e)
 	}
 }
