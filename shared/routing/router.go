@@ -69,7 +69,7 @@ func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(se
 		if err != nil {
 			return err
 		}
-		free := a.Capacity - a.ActiveChats
+		free := a.Capacity - a.Load()
 		if a.Status != AgentAvailable || free <= 0 {
 			return nil
 		}
@@ -82,7 +82,7 @@ func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(se
 			if free == 0 {
 				break
 			}
-			if !a.Speaks(s.Language) || (take != nil && !take(s)) {
+			if !a.Speaks(s.Language) || !Open(s, agentID) || (take != nil && !take(s)) {
 				continue
 			}
 			tried++
@@ -113,7 +113,7 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 	if err != nil || !ok {
 		return false, err
 	}
-	r.Log.Info("chat assigned", "session", s.ID, "agent", agentID, "queue", s.QueueID)
+	r.Log.Info("chat assigned or offered", "session", s.ID, "agent", agentID, "queue", s.QueueID)
 	if err := r.Followups.AfterCommit(ctx, rec); err != nil {
 		// The assignment stands; the relay sends the notice and announces it.
 		r.Log.Error("follow-ups of the assignment not carried out yet", "session", s.ID, "agent", agentID, "err", err)
@@ -122,13 +122,18 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 }
 
 // Take decides giving chat s to agent a at now, on the chat and agent about to be committed:
-// unless MayTake refuses (false), it marks the chat assigned and returns what Assigned writes
-// and leaves to do.
+// unless MayTake refuses (false), an auto-answer agent gets the chat (it is marked assigned,
+// with what Assigned writes and leaves to do) and a manual-answer agent is offered it (Offered:
+// no entry, the chat keeps waiting until they accept).
 func Take(line config.Line, s *session.Session, a Agent, now time.Time) (session.Entry, followup.Followups, bool) {
 	if !MayTake(*s, a) {
 		return session.Entry{}, followup.Followups{}, false
 	}
-	s.State, s.AgentID, s.AssignedAt = session.Assigned, a.ID, now
+	if a.Manual() {
+		s.OfferTo(a.ID, now, line.OfferWindow())
+		return session.Entry{}, Offered(line, s), true
+	}
+	s.AssignTo(a.ID, now)
 	e, then := Assigned(line, s, a)
 	return e, then, true
 }
@@ -147,10 +152,19 @@ func Assigned(line config.Line, s *session.Session, a Agent) (session.Entry, fol
 	}
 }
 
-// MayTake reports whether agent a may be given chat s now: the chat still waits in its queue
-// and the agent is available with free capacity. Take checks it on the chat and agent the
-// store is about to commit, so a chat never goes to two agents nor an agent over capacity.
-func MayTake(s session.Session, a Agent) bool { return s.State == session.Queued && a.Free() }
+// MayTake reports whether agent a may be given (or offered) chat s now: the chat still waits
+// in its queue, offered to nobody, the agent has not missed an offer of it, and they are
+// available with free capacity (offers count). Take checks it on the chat and agent the store
+// is about to commit, so a chat never goes to two agents nor an agent over capacity.
+func MayTake(s session.Session, a Agent) bool {
+	return Open(s, a.ID) && a.Free()
+}
+
+// Open reports whether waiting chat s may go to agentID: it is offered to nobody and agentID
+// has not missed an offer of it.
+func Open(s session.Session, agentID string) bool {
+	return s.State == session.Queued && s.Offer == nil && !s.Missed(agentID)
+}
 
 // Candidates are the agents who may take chat s now, longest idle first.
 func Candidates(agents []Agent, s session.Session) []Agent {

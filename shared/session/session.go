@@ -139,6 +139,12 @@ type Session struct {
 	NextDeadline time.Time `firestore:"nextDeadline,omitempty"`
 	// OptOutFlag is a possible opt-out request in this chat that no agent has resolved yet.
 	OptOutFlag *OptOutFlag `firestore:"optOutFlag,omitempty"`
+	// Offer is the waiting chat's offer to a manual-answer agent, until they accept it,
+	// decline it or its deadline passes.
+	Offer *Offer `firestore:"offer,omitempty"`
+	// MissedBy are the agents who declined or let lapse an offer of this chat: it is not
+	// offered to them again.
+	MissedBy []string `firestore:"missedBy,omitempty"`
 }
 
 // Media is an MMS attachment as the carrier hosts it.
@@ -221,6 +227,12 @@ func (s Session) ActableBy(agentID string) error {
 		return ErrNotHeld
 	}
 	return nil
+}
+
+// AssignTo gives waiting chat s to agentID at now (auto answer: the chat is theirs at once).
+func (s *Session) AssignTo(agentID string, now time.Time) {
+	s.State, s.AgentID, s.AssignedAt = Assigned, agentID, now
+	s.connected(StartAutoAnswer)
 }
 
 // Hold records that agentID holds (or held) the chat, for who may read it later.
