@@ -178,3 +178,35 @@ resource "google_firestore_field" "messages_followups_at" {
     }
   }
 }
+
+# store.OfferedChats: state == "queued", offer.agentId == (the chats offered to an agent).
+resource "google_firestore_index" "sessions_offered" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "sessions"
+
+  fields {
+    field_path = "offer.agentId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+}
+
+# store.MissedOffers and reports: an agent's missed offers by time (agentId ==, at range).
+resource "google_firestore_index" "missed_offers_by_agent" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "missedOffers"
+
+  fields {
+    field_path = "agentId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "at"
+    order      = "ASCENDING"
+  }
+}
