@@ -39,6 +39,8 @@ func newManualFixture(t *testing.T) manualFixture {
 		c.Agents = append(c.Agents, config.Agent{ID: a.id, Name: a.name, Queues: []string{p + "-q"}, Capacity: 1, Languages: []string{"en"},
 			Answer: a.answer, Token: f.Tokens[a.name]})
 	}
+	f.Tokens["admin"] = "token-" + p + "-root"
+	c.Agents = append(c.Agents, config.Agent{ID: p + "-root", Name: "Root", Role: config.RoleAdmin, Token: f.Tokens["admin"]})
 	loadCatalog(t, c, func(s *config.Settings, _ string) { s.OfferTimeoutSeconds = int(offerTimeout / time.Second) })
 	return f
 }
@@ -294,4 +296,33 @@ func TestManualAnswerLostOfferTimerIsSwept(t *testing.T) {
 	if ms := missedOffers(t, ctx, f.Mia); len(ms) != 1 || ms[0].Reason != session.MissTimeout {
 		t.Errorf("Mia's missed offers = %+v, want one timeout", ms)
 	}
+}
+
+// TestAdminSetsAnAgentsAnswerMode: the admin API changes how an agent answers; a mode that
+// does not exist is refused with what to fix.
+func TestAdminSetsAnAgentsAnswerMode(t *testing.T) {
+	f := newManualFixture(t)
+	queue := strings.TrimSuffix(f.Abe, "-abe") + "-q"
+	admin := f.Tokens["admin"]
+	code, e := adminCall(t, admin, "PUT", "/agents/"+f.Abe, map[string]any{"name": "Abe", "queues": []string{queue}, "capacity": 1, "answer": "sometimes"})
+	if code != http.StatusBadRequest || !strings.Contains(e.Error.Message, "must be auto or manual") {
+		t.Errorf("answer \"sometimes\" = %d %+v, want 400 naming the modes", code, e)
+	}
+	if code, e := adminCall(t, admin, "PUT", "/agents/"+f.Abe, map[string]any{"name": "Abe", "queues": []string{queue}, "capacity": 1, "answer": "manual"}); code != http.StatusOK {
+		t.Fatalf("answer manual = %d %+v", code, e)
+	}
+	var me struct{ Answer string }
+	if api(t, f.Tokens["Abe"], "GET", "/me", nil, &me); me.Answer != "manual" {
+		t.Errorf("Abe's answer = %q after the change, want manual", me.Answer)
+	}
+	for _, a := range adminConfig(t, admin).Agents {
+		if a.ID == f.Abe && a.Answer != config.AnswerManual {
+			t.Errorf("GET /admin/config shows Abe answering %q", a.Answer)
+		}
+	}
+	// Abe now gets chats as offers.
+	ctx := testCtx(t)
+	api(t, f.Tokens["Abe"], "PUT", "/status", map[string]string{"status": "available"}, nil)
+	text(t, consumerPhone(), f.Number, "hi")
+	waitOffered(t, ctx, f.Tokens["Abe"])
 }
