@@ -2,7 +2,11 @@
 // status and load, and what those allow. It is a leaf: the store, routing and the desk share it.
 package agent
 
-import "time"
+import (
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+)
 
 // Agent statuses.
 const (
@@ -41,11 +45,8 @@ type Agent struct {
 	Offers int `firestore:"offers"`
 }
 
-// Manual answer: how an agent who accepts each chat answers.
-const Manual = "manual"
-
 // Manual reports whether chats are offered to the agent rather than given.
-func (a Agent) Manual() bool { return a.Answer == Manual }
+func (a Agent) Manual() bool { return a.Answer == config.AnswerManual }
 
 // Load is the chats the agent holds and those offered to them.
 func (a Agent) Load() int { return a.ActiveChats + a.Offers }

@@ -18,8 +18,9 @@ type Store interface {
 	QueuedChats(ctx context.Context, queues []string, limit int) ([]session.Session, error)
 	Agent(ctx context.Context, id string) (Agent, error)
 	Line(ctx context.Context, number string) (config.Line, error)
-	// Assign atomically gives a still-queued chat to a still-free agent and records the
-	// follow-ups prepare returns with it.
+	// Assign atomically gives a still-queued chat to a still-free agent, or offers it to them
+	// (decide leaves the chat waiting with its offer), and records the follow-ups decide
+	// returns with it.
 	Assign(ctx context.Context, sessionID, agentID string, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error)
 }
 
@@ -107,13 +108,20 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 		return false, err
 	}
 	now := time.Now()
+	offered := false
 	rec, ok, err := r.Store.Assign(ctx, s.ID, agentID, now, func(s *session.Session, a Agent) (session.Entry, followup.Followups, bool) {
-		return Take(line, s, a, now)
+		e, then, ok := Take(line, s, a, now)
+		offered = s.Offer != nil
+		return e, then, ok
 	})
 	if err != nil || !ok {
 		return false, err
 	}
-	r.Log.Info("chat assigned or offered", "session", s.ID, "agent", agentID, "queue", s.QueueID)
+	if offered {
+		r.Log.Info("chat offered", "session", s.ID, "agent", agentID, "queue", s.QueueID)
+	} else {
+		r.Log.Info("chat assigned", "session", s.ID, "agent", agentID, "queue", s.QueueID)
+	}
 	if err := r.Followups.AfterCommit(ctx, rec); err != nil {
 		// The assignment stands; the relay sends the notice and announces it.
 		r.Log.Error("follow-ups of the assignment not carried out yet", "session", s.ID, "agent", agentID, "err", err)

@@ -115,8 +115,10 @@ type Session struct {
 	QueueID        string `firestore:"queueId"`
 	AgentID        string `firestore:"agentId"`
 	// HeldBy is every agent who held the chat (AgentID holds it now), who may read it later.
-	HeldBy     []string  `firestore:"heldBy,omitempty"`
-	Language   string    `firestore:"language"`
+	HeldBy   []string `firestore:"heldBy,omitempty"`
+	Language string   `firestore:"language"`
+	// StartType is StartOutbound for a chat the business opened; a consumer's chat is
+	// StartInbound until an agent connects, then StartAutoAnswer or StartManualAnswer.
 	StartType  string    `firestore:"startType"`
 	Priority   int       `firestore:"priority"` // the queue's, for ordering waiting chats
 	Seq        int       `firestore:"seq"`      // number of transcript entries so far
