@@ -326,3 +326,36 @@ func TestAdminSetsAnAgentsAnswerMode(t *testing.T) {
 	text(t, consumerPhone(), f.Number, "hi")
 	waitOffered(t, ctx, f.Tokens["Abe"])
 }
+
+// TestManualAnswerAcceptRacingTheDeadlineHasOneOutcome: an accept sent as the offer lapses
+// either wins (the chat is Mia's, no miss) or loses (409, one miss, the chat is Abe's); the
+// consumer is greeted once either way.
+func TestManualAnswerAcceptRacingTheDeadlineHasOneOutcome(t *testing.T) {
+	f := newManualFixture(t)
+	ctx := testCtx(t)
+	mia, abe := f.Tokens["Mia"], f.Tokens["Abe"]
+	api(t, mia, "PUT", "/status", map[string]string{"status": "available"}, nil)
+	phone := consumerPhone()
+	text(t, phone, f.Number, "hi")
+	offered := waitOffered(t, ctx, mia)
+	api(t, abe, "PUT", "/status", map[string]string{"status": "available"}, nil)
+	time.Sleep(time.Until(offered.Offer.Deadline.Add(-20 * time.Millisecond)))
+	var e apiError
+	code := api(t, mia, "POST", "/chats/"+offered.ID+"/accept", nil, &e)
+	waitIdle(t)
+	ms := missedOffers(t, ctx, f.Mia)
+	greeted := bodies(sentTo(phone))
+	switch code {
+	case http.StatusOK:
+		if len(ms) != 0 || len(greeted) != 3 || !strings.Contains(greeted[2], "Mia") {
+			t.Errorf("accept won, yet missed %+v and the consumer got %q", ms, greeted)
+		}
+	case http.StatusConflict:
+		if e.Error.Code != "offer_expired" || len(ms) != 1 || len(greeted) != 3 || !strings.Contains(greeted[2], "Abe") {
+			t.Errorf("accept lost (%+v), yet missed %+v and the consumer got %q", e, ms, greeted)
+		}
+	default:
+		t.Fatalf("accept at the deadline = %d %+v", code, e)
+	}
+	t.Logf("accept at the deadline: %d", code)
+}
