@@ -4,7 +4,7 @@
 //
 //	GET  /me                       the agent and their status
 //	PUT  /status                   {"status":"available|busy|away|offline"}
-//	GET  /chats                    the agent's chats with transcripts
+//	GET  /chats                    the agent's chats with transcripts, then the chats offered to them
 //	GET  /chats?scope=unattended   supervisors and admins: chats of their lines that ended
 //	                               with no agent (before=RFC3339 pages back)
 //	GET  /chats/{id}               one chat the agent may read (desk.CanRead)
@@ -16,7 +16,7 @@
 //	GET  /chats/{id}/predefined    canned messages for the chat's queue and language
 //	POST /chats/{id}/contact       {"contactId":"id"} or {"create":true}: the CRM contact of a
 //	                               chat whose number matches several ("contact.candidates")
-//	GET  /events?after=RFC3339     notices: new chats, transfers received or failed
+//	GET  /events?after=RFC3339     notices: new chats, offers and missed offers, transfers received or failed
 //	/contacts...                   the built-in CRM's contacts (contacts.go)
 package agent
 
