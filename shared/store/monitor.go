@@ -19,8 +19,6 @@ import (
 // chats of their lines, today's ended chats up to a limit, the agents and queues of their
 // lines, the scheduled messages up to a limit and one count per agent shown.
 
-const colMissedOffers = "missedOffers"
-
 // liveStates are the states of a chat that has not ended.
 var liveStates = []string{string(session.InMenu), string(session.Queued), string(session.Assigned)}
 
