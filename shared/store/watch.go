@@ -110,8 +110,12 @@ func (s *Store) WatchChats(ctx context.Context, since time.Time, fn func(ChatCha
 		}
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { follow(ctx, "live chats", s.fs.Collection(colSessions).Where("state", "in", liveStates), live, onSynced) })
-	wg.Go(func() { follow(ctx, "ended chats", s.fs.Collection(colSessions).Where("endedAt", ">=", since), gone, onSynced) })
+	wg.Go(func() {
+		follow(ctx, "live chats", s.fs.Collection(colSessions).Where("state", "in", liveStates), live, onSynced)
+	})
+	wg.Go(func() {
+		follow(ctx, "ended chats", s.fs.Collection(colSessions).Where("endedAt", ">=", since), gone, onSynced)
+	})
 	wg.Wait()
 	return nil
 }
