@@ -73,7 +73,7 @@ func TestServeSSEStreamsAndResumes(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		h.ServeSSE(rw, r, heldBy("ana"), encodeChat)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close) // after the streams' bodies are closed
 	ctx := testCtx(t)
 	keep := subscribe(t, ctx, h, "", heldBy("nobody")) // keeps the listeners running
 	expect(t, keep, "ready")
