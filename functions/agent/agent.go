@@ -15,6 +15,7 @@
 //	POST /chats/{id}/contact       {"contactId":"id"} or {"create":true}: the CRM contact of a
 //	                               chat whose number matches several ("contact.candidates")
 //	GET  /events?after=RFC3339     notices: new chats, transfers received or failed
+//	GET  /stream                   live changes as server-sent events (stream.go)
 //	/contacts...                   the built-in CRM's contacts (contacts.go)
 package agent
 

@@ -274,3 +274,16 @@ func (h *Hub) resume(after string) (Change, []Change) {
 func (h *Hub) prefix() string { return h.instance + "." + strconv.Itoa(h.run) }
 
 func (h *Hub) id(seq uint64) string { return h.prefix() + "-" + strconv.FormatUint(seq, 10) }
+
+// Close stops the listeners now, before the Firestore client they use is closed.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopper != nil {
+		h.stopper.Stop()
+	}
+	if h.cancel != nil {
+		h.cancel()
+		h.cancel, h.ring = nil, nil
+	}
+}
