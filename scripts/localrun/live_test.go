@@ -203,4 +203,3 @@ func hasSeq(es []liveEvent, chatID string, seq int) bool {
 	}
 	return false
 }
-
