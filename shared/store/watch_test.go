@@ -158,3 +158,22 @@ func TestWatchAgentsReportsStatusAndLoad(t *testing.T) {
 		return u.Kind == store.Modified && u.Agent.ID == "ana" && u.Agent.Status == agent.Available && u.Agent.ActiveChats == 1
 	})
 }
+
+// TestWatchChatsReportsAChatThatLeftWithoutAnEnd: a chat that leaves the live states without
+// an end time (so the ended listener never has it) is still reported, as Removed.
+func TestWatchChatsReportsAChatThatLeftWithoutAnEnd(t *testing.T) {
+	s, fs := watchStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	doc := fs.Collection("sessions").Doc("odd")
+	if _, err := doc.Set(ctx, session.Session{ID: "odd", State: session.Assigned, AgentID: "ana"}); err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder[store.ChatChange]()
+	go s.WatchChats(ctx, time.Now().Add(-time.Minute), rec.add)
+	rec.wait(t, "Synced", func(cs []store.ChatChange) bool { return len(cs) > 0 && cs[len(cs)-1].Kind == store.Synced })
+	if _, err := doc.Set(ctx, session.Session{ID: "odd", State: session.Ended, AgentID: "ana"}); err != nil {
+		t.Fatal(err)
+	}
+	rec.wait(t, "the chat removed", hasChat(store.Removed, "odd", func(c session.Session) bool { return c.AgentID == "ana" }))
+}
