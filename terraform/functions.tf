@@ -66,7 +66,11 @@ locals {
       topic       = null
       publishes   = ["outbound", "chat_events"]
       secrets     = []
-      env         = {}
+      env = {
+        # Live-update streams (GET /agent/stream) end before the request timeout; the
+        # browser reconnects with Last-Event-ID.
+        SMSDESK_STREAM_MAX = "${local.agent_stream_seconds}s"
+      }
     }
     admin = {
       description = "Admin API (JSON over HTTP): numbers, queues, teams, agents, settings; authenticates admins itself with bearer tokens."
@@ -154,6 +158,13 @@ locals {
     }
   }
 
+  # The agent API holds agents' live-update streams open for minutes, many per instance (they
+  # are idle between changes), so that one instance's Firestore listeners serve them all: a
+  # long timeout and concurrent requests (concurrency_of).
+  agent_timeout_seconds = coalesce(try(var.function_overrides["agent"].timeout_seconds, null), 600)
+  agent_stream_seconds  = local.agent_timeout_seconds > 120 ? local.agent_timeout_seconds - 60 : local.agent_timeout_seconds / 2
+  concurrency_of        = { sender = 40, agent = 250 }
+
   # What every function reads from its environment (shared/config/env.go).
   common_env = {
     GOOGLE_CLOUD_PROJECT      = var.project_id
@@ -207,7 +218,7 @@ locals {
   settings = {
     for name in keys(local.functions) : name => {
       memory          = coalesce(try(var.function_overrides[name].memory, null), var.function_memory)
-      timeout_seconds = coalesce(try(var.function_overrides[name].timeout_seconds, null), var.function_timeout_seconds)
+      timeout_seconds = name == "agent" ? local.agent_timeout_seconds : coalesce(try(var.function_overrides[name].timeout_seconds, null), var.function_timeout_seconds)
       max_instances   = coalesce(try(var.function_overrides[name].max_instances, null), name == "sender" ? 1 : var.max_instances)
       min_instances   = coalesce(try(var.function_overrides[name].min_instances, null), var.min_instances)
     }
@@ -258,7 +269,7 @@ module "function" {
   memory          = local.settings[each.key].memory
   timeout_seconds = local.settings[each.key].timeout_seconds
   max_instances   = local.settings[each.key].max_instances
-  concurrency     = each.key == "sender" ? 40 : 1
+  concurrency     = lookup(local.concurrency_of, each.key, 1)
   min_instances   = local.settings[each.key].min_instances
 
   environment_variables        = merge(local.common_env, each.value.whole_app ? local.app_env : {}, each.value.env)

@@ -18,6 +18,7 @@
 //	                               chat whose number matches several ("contact.candidates")
 //	GET  /events?after=RFC3339     notices: new chats, offers and missed offers, transfers received or failed
 //	GET  /monitor                  supervisors and admins: live monitoring (monitor.go)
+//	GET  /stream                   live changes as server-sent events (stream.go)
 //	/contacts...                   the built-in CRM's contacts (contacts.go)
 package agent
 

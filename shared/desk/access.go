@@ -109,3 +109,16 @@ func SeesContact(viewer routing.Agent, readable map[string]bool) bool {
 func SeesRecord(readable map[string]bool, chatIDs []string) bool {
 	return slices.ContainsFunc(chatIDs, func(id string) bool { return readable[id] })
 }
+
+// SeesAgent reports whether viewer may follow agent a's status and load (live monitoring):
+// everyone themselves, a supervisor the agents who serve one of their lines, an admin every
+// agent.
+func SeesAgent(viewer, a routing.Agent) bool {
+	switch {
+	case viewer.ID == a.ID || viewer.Role == config.RoleAdmin:
+		return true
+	case viewer.Role == config.RoleSupervisor:
+		return slices.ContainsFunc(a.ServesLines, func(l string) bool { return slices.Contains(viewer.ServesLines, l) })
+	}
+	return false
+}
