@@ -145,14 +145,14 @@ var (
 			PublicURL: w.Env.FunctionURL("status"), Log: w.Log}, nil
 	}}
 	agentHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
-		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts).WithMonitor(a.Monitor)
+		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts).WithMonitor(a.Monitor).WithLive(a.Live)
 	})}
 	consoleHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		auth := &consoleauth.Service{Sessions: a.Store, Agents: a.Store}
 		if a.Env.IAPAudience != "" {
 			auth.IAP = consoleauth.NewIAP(a.Env.IAPAudience)
 		}
-		return console.New(console.Options{Desk: a.Desk, Auth: auth, MediaURL: a.MediaURL, MediaOrigins: mediaOrigins(a.MediaURL), Log: a.Log})
+		return console.New(console.Options{Desk: a.Desk, Auth: auth, Stream: a.Live, MediaURL: a.MediaURL, MediaOrigins: mediaOrigins(a.MediaURL), Log: a.Log})
 	})}
 	adminHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		return admin.New(a.Store, a.Log)

@@ -207,6 +207,22 @@ resource "google_firestore_index" "sessions_live_by_line" {
   }
 }
 
+# store.OfferedChats: state == "queued", offer.agentId == (the chats offered to an agent).
+resource "google_firestore_index" "sessions_offered" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "sessions"
+
+  fields {
+    field_path = "offer.agentId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+}
+
 # store.EndedSince for supervisors: lineOfBusiness ==, endedAt >= midnight, order by endedAt desc.
 resource "google_firestore_index" "sessions_ended_by_line" {
   project    = var.project_id
@@ -223,7 +239,8 @@ resource "google_firestore_index" "sessions_ended_by_line" {
   }
 }
 
-# store.MissedOffersSince: a count per agent, agentId ==, at >= midnight.
+# store.MissedOffersSince (a count per agent, at >= midnight) and store.MissedOffers: an
+# agent's missed offers by time (agentId ==, at range).
 resource "google_firestore_index" "missed_offers_by_agent" {
   project    = var.project_id
   database   = google_firestore_database.default.name

@@ -66,7 +66,11 @@ locals {
       topic       = null
       publishes   = ["outbound", "chat_events"]
       secrets     = []
-      env         = {}
+      env = {
+        # Live-update streams (GET /agent/stream) end before the request timeout; the
+        # browser reconnects with Last-Event-ID.
+        SMSDESK_STREAM_MAX = "${local.agent_stream_seconds}s"
+      }
     }
     console = {
       description = "The agents' console in the browser: server-rendered pages with htmx, live updates over server-sent events; authenticates agents itself with a session cookie."
@@ -76,7 +80,11 @@ locals {
       topic       = null
       publishes   = ["outbound", "chat_events"]
       secrets     = []
-      env         = {}
+      env = {
+        # Live-update streams (GET /console/events) end before the request timeout; the
+        # browser reconnects with Last-Event-ID.
+        SMSDESK_STREAM_MAX = "${local.console_stream_seconds}s"
+      }
     }
     admin = {
       description = "Admin API (JSON over HTTP): numbers, queues, teams, agents, settings; authenticates admins itself with bearer tokens."
@@ -164,6 +172,16 @@ locals {
     }
   }
 
+  # The agent API and the console hold agents' live-update streams open for minutes, many per
+  # instance (they are idle between changes), so that one instance's Firestore listeners serve
+  # them all: a long timeout and concurrent requests (concurrency_of).
+  agent_timeout_seconds   = coalesce(try(var.function_overrides["agent"].timeout_seconds, null), 600)
+  agent_stream_seconds    = local.agent_timeout_seconds > 120 ? local.agent_timeout_seconds - 60 : local.agent_timeout_seconds / 2
+  console_timeout_seconds = coalesce(try(var.function_overrides["console"].timeout_seconds, null), 600)
+  console_stream_seconds  = local.console_timeout_seconds > 120 ? local.console_timeout_seconds - 60 : local.console_timeout_seconds / 2
+  stream_timeout_seconds  = { agent = local.agent_timeout_seconds, console = local.console_timeout_seconds }
+  concurrency_of          = { sender = 40, agent = 250, console = 250 }
+
   # What every function reads from its environment (shared/config/env.go).
   common_env = {
     GOOGLE_CLOUD_PROJECT      = var.project_id
@@ -213,12 +231,11 @@ locals {
 
   # Per-function settings: the defaults from variables.tf with var.function_overrides applied.
   # The sender holds each number to its carrier rate in memory, so it runs as one instance
-  # (with concurrent requests) unless overridden. The console holds each browser's stream of
-  # server-sent events open, so its requests may last as long as an HTTP function's may.
+  # (with concurrent requests) unless overridden.
   settings = {
     for name in keys(local.functions) : name => {
       memory          = coalesce(try(var.function_overrides[name].memory, null), var.function_memory)
-      timeout_seconds = coalesce(try(var.function_overrides[name].timeout_seconds, null), name == "console" ? 3600 : var.function_timeout_seconds)
+      timeout_seconds = contains(keys(local.stream_timeout_seconds), name) ? local.stream_timeout_seconds[name] : coalesce(try(var.function_overrides[name].timeout_seconds, null), var.function_timeout_seconds)
       max_instances   = coalesce(try(var.function_overrides[name].max_instances, null), name == "sender" ? 1 : var.max_instances)
       min_instances   = coalesce(try(var.function_overrides[name].min_instances, null), var.min_instances)
     }
@@ -269,7 +286,7 @@ module "function" {
   memory          = local.settings[each.key].memory
   timeout_seconds = local.settings[each.key].timeout_seconds
   max_instances   = local.settings[each.key].max_instances
-  concurrency     = each.key == "sender" ? 40 : 1
+  concurrency     = lookup(local.concurrency_of, each.key, 1)
   min_instances   = local.settings[each.key].min_instances
 
   environment_variables        = merge(local.common_env, each.value.whole_app ? local.app_env : {}, each.value.env)

@@ -4,18 +4,21 @@
 //
 //	GET  /me                       the agent and their status
 //	PUT  /status                   {"status":"available|busy|away|offline"}
-//	GET  /chats                    the agent's chats with transcripts
+//	GET  /chats                    the agent's chats with transcripts, then the chats offered to them
 //	GET  /chats?scope=unattended   supervisors and admins: chats of their lines that ended
 //	                               with no agent (before=RFC3339 pages back)
 //	GET  /chats/{id}               one chat the agent may read (desk.CanRead)
 //	POST /chats/{id}/messages      {"body":"..."} reply to the consumer
+//	POST /chats/{id}/accept        accept a chat offered to you (manual answer)
+//	POST /chats/{id}/decline       decline it: it goes to the next agent
 //	POST /chats/{id}/end           end the chat
 //	POST /chats/{id}/transfer      {"agent":"id"} or {"queue":"id"}, with an optional "note"
 //	GET  /chats/{id}/predefined    canned messages for the chat's queue and language
 //	POST /chats/{id}/contact       {"contactId":"id"} or {"create":true}: the CRM contact of a
 //	                               chat whose number matches several ("contact.candidates")
-//	GET  /events?after=RFC3339     notices: new chats, transfers received or failed
+//	GET  /events?after=RFC3339     notices: new chats, offers and missed offers, transfers received or failed
 //	GET  /monitor                  supervisors and admins: live monitoring (monitor.go)
+//	GET  /stream                   live changes as server-sent events (stream.go)
 //	/contacts...                   the built-in CRM's contacts (contacts.go)
 package agent
 
@@ -64,6 +67,8 @@ func New(dir Directory, d *desk.Desk, mediaURL func(string) (string, error), log
 	h.mux.HandleFunc("GET /chats/{id}", h.auth(h.chat))
 	h.mux.HandleFunc("POST /chats/{id}/messages", h.auth(h.reply))
 	h.mux.HandleFunc("POST /chats/{id}/end", h.auth(h.end))
+	h.mux.HandleFunc("POST /chats/{id}/accept", h.auth(h.accept))
+	h.mux.HandleFunc("POST /chats/{id}/decline", h.auth(h.decline))
 	h.mux.HandleFunc("POST /chats/{id}/transfer", h.auth(h.transfer))
 	h.mux.HandleFunc("GET /chats/{id}/predefined", h.auth(h.predefined))
 	h.mux.HandleFunc("POST /chats/{id}/contact", h.auth(h.contact))
@@ -201,6 +206,24 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request, a routing.Agent) {
 	jsonapi.Write(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "state": "ended"})
 }
 
+func (h *Handler) accept(w http.ResponseWriter, r *http.Request, a routing.Agent) {
+	h.answer(w, r, a, h.Desk.Accept)
+}
+
+func (h *Handler) decline(w http.ResponseWriter, r *http.Request, a routing.Agent) {
+	h.answer(w, r, a, h.Desk.Decline)
+}
+
+// answer answers an offer (desk.Accept or desk.Decline) and shows the chat as it then stands.
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request, a routing.Agent, do func(context.Context, routing.Agent, string) (desk.Chat, error)) {
+	c, err := do(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, h.chatView(c, a))
+}
+
 func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, a routing.Agent) {
 	var req struct {
 		Agent string `json:"agent"`
@@ -281,6 +304,10 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 		jsonapi.WriteError(w, http.StatusConflict, "no_such_choice", err.Error())
 	case errors.Is(err, desk.ErrKeyReused):
 		jsonapi.WriteError(w, http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used with another reply in this chat; use a new key for a new reply")
+	case errors.Is(err, desk.ErrOfferExpired):
+		jsonapi.WriteError(w, http.StatusConflict, "offer_expired", err.Error())
+	case errors.Is(err, desk.ErrNotOffered):
+		jsonapi.WriteError(w, http.StatusConflict, "not_offered", err.Error())
 	case errors.Is(err, desk.ErrTransferFailed):
 		jsonapi.WriteError(w, http.StatusConflict, "transfer_failed", err.Error())
 	default:

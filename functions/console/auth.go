@@ -6,11 +6,11 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/consoleauth"
-	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/live"
 )
 
-// The console leaves signing in (shared/consoleauth) and the live feed to the packages that
-// own them; these are the shapes it uses of them.
+// The console leaves signing in (shared/consoleauth) and the live feed (shared/live) to the
+// packages that own them; these are the shapes it uses of them.
 
 // Session is a signed-in agent's console session (shared/consoleauth).
 type Session = consoleauth.Session
@@ -31,15 +31,11 @@ type Auth interface {
 	SignOut(ctx context.Context, s Session) error
 }
 
-// Change is a chat or an agent as changed ("chat" or "agent" in Kind).
-type Change struct {
-	ID, Kind string
-	Chat     session.Session
-	Agent    agent.Agent
-}
+// Change is a chat or an agent as changed (shared/live).
+type Change = live.Change
 
 // Stream pushes changes to a browser as server-sent events, those filter lets through,
-// encoded by encode; an event "reset" tells the browser to reload its view.
+// encoded by encode; an event "reset" tells the browser to reload its view (*live.Hub).
 type Stream interface {
 	ServeSSE(w http.ResponseWriter, r *http.Request, filter func(Change) bool, encode func(Change) (event string, data []byte))
 }

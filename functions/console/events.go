@@ -5,26 +5,26 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/desk"
+	"github.com/smsdesk/smsdesk/shared/live"
 )
 
-// events streams what changed for this agent: "chat" (its id) for a chat they may read
-// (desk.CanRead), "agent" for their own status and load. The page then reloads the parts
-// that show it.
+// events streams what changed for this agent (desk.LiveFilter): "chat" with the chat's id for
+// a chat they may read, "agent" with their id when their own status or load changed. The page
+// then reloads the parts that show it; the data is only an id, never what a chat says.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request, a agent.Agent, _ Session) {
 	if h.o.Stream == nil {
 		// 204 tells the browser's EventSource not to reconnect.
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	filter := func(c Change) bool {
-		switch c.Kind {
-		case "chat":
-			return desk.CanRead(a, c.Chat)
-		case "agent":
-			return c.ID == a.ID
+	encode := func(c Change) (string, []byte) {
+		switch {
+		case c.Kind == live.KindChat:
+			return "chat", []byte(c.Chat.ID)
+		case c.Kind == live.KindAgent && c.Agent.ID == a.ID:
+			return "agent", []byte(c.Agent.ID)
 		}
-		return false
+		return "", nil // another agent's change: the page shows none
 	}
-	encode := func(c Change) (string, []byte) { return c.Kind, []byte(c.ID) }
-	h.o.Stream.ServeSSE(w, r, filter, encode)
+	h.o.Stream.ServeSSE(w, r, desk.LiveFilter(a), encode)
 }

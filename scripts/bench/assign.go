@@ -45,13 +45,17 @@ func modeDefaults(f *flags) {
 	switch f.mode {
 	case modeTexts:
 		return
-	case modeAssign, modeAssignArrivals, modeCRM:
+	case modeAssign, modeAssignArrivals, modeCRM, modeLive:
 	default:
-		fmt.Fprintf(os.Stderr, "unknown -mode %q: want %s, %s, %s, %s or %s\n", f.mode, modeTexts, modeAssign, modeAssignArrivals, modeBulk, modeCRM)
+		fmt.Fprintf(os.Stderr, "unknown -mode %q: want %s, %s, %s, %s, %s or %s\n", f.mode, modeTexts, modeAssign, modeAssignArrivals, modeBulk, modeCRM, modeLive)
 		os.Exit(2)
 	}
 	set := map[string]bool{}
 	flag.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if f.mode == modeLive {
+		liveDefaults(f, set)
+		return
+	}
 	if !set["conversations"] {
 		f.conversations = 100
 	}

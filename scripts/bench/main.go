@@ -12,7 +12,8 @@
 // each chat twice: once waiting on Firestore directly (for the per-text counts) and once with
 // each consumer polling the agent API (for the webhook → agent-visible latency).
 //
-// Other modes: assign and assign-arrivals (assign.go) and bulk (bulk.go).
+// Other modes: assign and assign-arrivals (assign.go), bulk (bulk.go), crm (crm.go) and live
+// (live.go).
 //
 // Latencies reflect the emulators: the Pub/Sub emulator pushes each subscription with two
 // concurrent deliveries only, so deliveries queue far longer than behind Cloud Functions.
@@ -53,6 +54,8 @@ type flags struct {
 	appLog                          string
 	mode                            string
 	crm                             string
+	rounds                          int
+	idle                            time.Duration
 }
 
 func parseFlags() flags {
@@ -67,7 +70,9 @@ func parseFlags() flags {
 	flag.DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up after this long")
 	flag.BoolVar(&f.json, "json", false, "print the results as JSON instead of a table")
 	flag.StringVar(&f.appLog, "applog", filepath.Join(os.TempDir(), "smsdesk-bench-app.log"), "file the functions' logs go to (- for stderr)")
-	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies and costs), assign (a backlog of queued chats as agents come online), assign-arrivals (chats arriving at available agents) bulk (a bulk send: time to accept, send rate, costs per message; -mps defaults to 50) or crm (chats into the CRM: latencies and costs per chat)")
+	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies and costs), assign (a backlog of queued chats as agents come online), assign-arrivals (chats arriving at available agents) bulk (a bulk send: time to accept, send rate, costs per message; -mps defaults to 50), crm (chats into the CRM: latencies and costs per chat) or live (agents' live streams: text stored → event latency, reads of idle connected agents)")
+	flag.IntVar(&f.rounds, "rounds", 5, "texts each consumer sends in mode live")
+	flag.DurationVar(&f.idle, "idle", time.Minute, "how long mode live leaves every agent connected with nothing happening, to count the reads of idle agents")
 	flag.StringVar(&f.crm, "crm", config.CRMFirestore, "the CRM adapter chats go to: firestore (the built-in CRM) or none")
 	flag.Parse()
 	if f.mode == modeBulk {
@@ -121,6 +126,9 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	}
 	if f.mode == modeCRM {
 		return b.runCRM(ctx, log, out, start)
+	}
+	if f.mode == modeLive {
+		return b.runLive(ctx, log, out, start)
 	}
 	if f.mode != modeTexts {
 		return b.runAssign(ctx, log, out, start)

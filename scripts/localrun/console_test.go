@@ -16,10 +16,6 @@ import (
 	"github.com/smsdesk/smsdesk/internal/browsertest"
 )
 
-// consoleLive says whether the console pushes changes (server-sent events); without them a
-// test reloads the page to see a new chat.
-const consoleLive = false
-
 // consoleURL is the console function as the local stack serves it.
 func consoleURL(*testing.T) string { return runner.BaseURL + "/console" }
 
@@ -121,25 +117,17 @@ func (p *tab) setStatus(status string) {
 	p.do(chromedp.WaitVisible(chromedp.CSS("#status.status-" + status)))
 }
 
-// waitChat waits until the inbox lists a chat (the first one when id is empty) and returns
-// its id. Without live updates it reloads the page until then.
+// waitChat waits, without reloading the page, until the inbox lists a chat (the first one
+// when id is empty), pushed by the server, and returns its id.
 func (p *tab) waitChat(id string) string {
 	p.t.Helper()
 	sel := ".chat-item"
 	if id != "" {
 		sel = fmt.Sprintf(".chat-item[data-chat=%q]", id)
 	}
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if p.eval(fmt.Sprintf(`document.querySelector(%q) !== null`, sel)) {
-			break
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("no chat %q in the inbox at %s", id, p.location())
-		}
-		time.Sleep(100 * time.Millisecond)
-		if !consoleLive {
-			p.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#inbox")))
-		}
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](fmt.Sprintf(`document.querySelector(%q) !== null`, sel),
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		p.t.Fatalf("no chat %q in the inbox at %s: %v", id, p.location(), err)
 	}
 	got, err := chromedp.Run(p.ctx, chromedp.AttributeValue(chromedp.CSS(sel), "data-chat"))
 	if err != nil || !got.Exists {

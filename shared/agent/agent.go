@@ -5,6 +5,8 @@ package agent
 import (
 	"errors"
 	"time"
+
+	"github.com/smsdesk/smsdesk/shared/config"
 )
 
 // ErrDisabled is the answer to a disabled agent's token or session.
@@ -45,12 +47,24 @@ type Agent struct {
 	StatusAt       time.Time `firestore:"statusAt,omitempty"`
 	ActiveChats    int       `firestore:"activeChats"`
 	LastAssignedAt time.Time `firestore:"lastAssignedAt,omitempty"`
+	// Answer is "manual" for an agent who accepts each chat offered to them, else chats are
+	// theirs when assigned ("auto", the default).
+	Answer string `firestore:"answer,omitempty"`
+	// Offers counts the chats offered to the agent and not yet accepted, declined or lapsed:
+	// they take capacity, so an agent is never offered more than they could hold.
+	Offers int `firestore:"offers"`
 }
 
-// Free reports whether the agent can take another chat now. A disabled agent never can, even
-// when their status still says available.
+// Manual reports whether chats are offered to the agent rather than given.
+func (a Agent) Manual() bool { return a.Answer == config.AnswerManual }
+
+// Load is the chats the agent holds and those offered to them.
+func (a Agent) Load() int { return a.ActiveChats + a.Offers }
+
+// Free reports whether the agent can take (or be offered) another chat now (offers count). A
+// disabled agent never can, even when their status still says available.
 func (a Agent) Free() bool {
-	return !a.Disabled && a.Status == Available && a.ActiveChats < a.Capacity
+	return !a.Disabled && a.Status == Available && a.Load() < a.Capacity
 }
 
 // Speaks reports whether the agent can chat in lang.

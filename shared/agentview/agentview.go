@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -35,6 +36,10 @@ type Agent struct {
 	Queues      []string `json:"queues"`
 	Languages   []string `json:"languages"`
 	Role        string   `json:"role"`
+	// Answer is "auto" (chats are theirs when assigned) or "manual" (offered; they accept).
+	Answer string `json:"answer"`
+	// Offers counts the chats offered to them and not yet answered.
+	Offers int `json:"offers"`
 }
 
 // Self is the view of agent a: an agent never seen online is offline.
@@ -43,7 +48,12 @@ func Self(a routing.Agent) Agent {
 	if status == "" {
 		status = routing.AgentOffline
 	}
-	return Agent{ID: a.ID, Name: a.Name, Status: status, Capacity: a.Capacity, ActiveChats: a.ActiveChats, Queues: a.ServesQueues, Languages: a.Languages, Role: a.Role}
+	answer := a.Answer
+	if answer == "" {
+		answer = config.AnswerAuto
+	}
+	return Agent{ID: a.ID, Name: a.Name, Status: status, Capacity: a.Capacity, ActiveChats: a.ActiveChats, Queues: a.ServesQueues,
+		Languages: a.Languages, Role: a.Role, Answer: answer, Offers: a.Offers}
 }
 
 // Entry is a transcript line; what is unset is left out (a line not yet stored has no seq
@@ -67,17 +77,21 @@ func Line(e session.Entry) Entry {
 
 // Chat is a chat as an agent sees it.
 type Chat struct {
-	ID         string    `json:"id"`
-	State      string    `json:"state"`
-	Consumer   string    `json:"consumer"`
-	Business   string    `json:"business"`
-	Queue      string    `json:"queue"`
-	Language   string    `json:"language"`
-	StartType  string    `json:"startType"`
+	ID        string `json:"id"`
+	State     string `json:"state"`
+	Consumer  string `json:"consumer"`
+	Business  string `json:"business"`
+	Queue     string `json:"queue"`
+	Language  string `json:"language"`
+	StartType string `json:"startType"`
+	// Type is the chat's type for reports: sms or outbound_sms.
+	Type       string    `json:"type"`
 	CreatedAt  time.Time `json:"createdAt"`
 	AssignedAt time.Time `json:"assignedAt,omitzero"`
 	EndReason  string    `json:"endReason,omitempty"`
 	Contact    Contact   `json:"contact"`
+	// Offer is set on a chat offered to the viewer: accept it before the deadline.
+	Offer *Offer `json:"offer,omitempty"`
 	// PossibleOptOut is opt-out wording the consumer wrote that no agent has settled yet.
 	PossibleOptOut *PossibleOptOut `json:"possibleOptOut,omitempty"`
 	Transcript     []Entry         `json:"transcript"`
@@ -90,6 +104,21 @@ type PossibleOptOut struct {
 	At      time.Time `json:"at"`
 	OptOut  string    `json:"optOut"`
 	Dismiss string    `json:"dismiss"`
+}
+
+// Offer is a chat's offer to the viewer with the calls that answer it.
+type Offer struct {
+	Deadline time.Time `json:"deadline"`
+	Accept   string    `json:"accept"`
+	Decline  string    `json:"decline"`
+}
+
+// OfferTo is the offer of chat s to viewer, or nil when it is not offered to them.
+func OfferTo(viewer routing.Agent, s session.Session) *Offer {
+	if !s.OfferedTo(viewer.ID) {
+		return nil
+	}
+	return &Offer{Deadline: s.Offer.Deadline, Accept: "POST /agent/chats/" + s.ID + "/accept", Decline: "POST /agent/chats/" + s.ID + "/decline"}
 }
 
 // Contact is the chat's CRM contact.
@@ -140,7 +169,7 @@ func (v Viewer) Chat(viewer routing.Agent, c desk.Chat) Chat {
 	s := c.Session
 	out := Chat{
 		ID: s.ID, State: string(s.State), Consumer: Phone(viewer, s.Phone), Business: s.Business,
-		Queue: s.QueueID, Language: s.Language, StartType: s.StartType, CreatedAt: s.CreatedAt,
+		Queue: s.QueueID, Language: s.Language, StartType: s.StartType, Type: s.Type(), Offer: OfferTo(viewer, s), CreatedAt: s.CreatedAt,
 		AssignedAt: s.AssignedAt, EndReason: s.EndReason, Contact: CRMContact(c.CRM), PossibleOptOut: OptOutRequest(s),
 		Transcript: make([]Entry, 0, len(c.Transcript)),
 	}

@@ -86,3 +86,20 @@ func TestSelfIsOfflineUntilSeen(t *testing.T) {
 		t.Errorf("status = %q, want offline", s.Status)
 	}
 }
+
+func TestAnOfferIsShownToItsAgentOnly(t *testing.T) {
+	c := chat()
+	deadline := time.Date(2026, 11, 25, 14, 0, 30, 0, time.UTC)
+	c.Session.State, c.Session.StartType = session.Queued, session.StartInbound
+	c.Session.Offer = &session.Offer{AgentID: "ana", At: deadline.Add(-30 * time.Second), Deadline: deadline}
+	v := Viewer{}.Chat(routing.Agent{ID: "ana"}, c)
+	if v.Offer == nil || !v.Offer.Deadline.Equal(deadline) || v.Offer.Accept != "POST /agent/chats/C1/accept" || v.Type != "sms" {
+		t.Errorf("ana's view: offer %+v, type %q", v.Offer, v.Type)
+	}
+	if v := (Viewer{}).Chat(routing.Agent{ID: "sue", Role: "supervisor"}, c); v.Offer != nil {
+		t.Errorf("a supervisor sees ana's offer as theirs: %+v", v.Offer)
+	}
+	if s := Self(routing.Agent{ID: "ana"}); s.Answer != "auto" {
+		t.Errorf("answer = %q, want auto by default", s.Answer)
+	}
+}

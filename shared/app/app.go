@@ -26,6 +26,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/delivery"
 	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/followup"
+	"github.com/smsdesk/smsdesk/shared/live"
 	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/monitor"
 	"github.com/smsdesk/smsdesk/shared/outbound"
@@ -65,7 +66,10 @@ type App struct {
 	Contacts *firestorecrm.CRM
 	// CRMResend announces again ended chats whose sync did not finish (the sweeper runs it).
 	CRMResend *crmsync.Resender
-	close     []func()
+	// Live pushes chat and agent changes to connected agents: one set of Firestore
+	// listeners per process.
+	Live  *live.Hub
+	close []func()
 }
 
 // TimerScheduler schedules chat timers through Cloud Tasks, or in-process locally.
@@ -216,6 +220,9 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Outbound = &outbound.Service{Store: a.Store, Followups: a.Followups, Log: log, Now: time.Now}
 	a.Bulk = &outbound.Bulk{Texts: a.Outbound, Store: a.Store, Publisher: a.Publisher, Topic: env.BulkTopic}
 	a.Sender.Results = a.Bulk // bulk results follow their messages' statuses
+	a.Live = live.NewHub(a.Store, log)
+	a.Live.MaxStream = env.StreamMax
+	a.close = append([]func(){a.Live.Close}, a.close...)
 	a.Desk = &desk.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups,
 		Notebook: a.Store, Seen: a.Store, Log: log}
 	a.Monitor = &monitor.Monitor{Store: a.Store}

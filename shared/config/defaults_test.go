@@ -3,6 +3,7 @@ package config
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/smsdesk/smsdesk/shared/compliance"
 )
@@ -41,6 +42,12 @@ func TestLineWithSettings(t *testing.T) {
 	if !l.ChatOff || l.Defaults != tm || l.Quiet != compliance.DefaultQuietHours {
 		t.Errorf("WithSettings = chatOff %v defaults %p quiet %+v", l.ChatOff, l.Defaults, l.Quiet)
 	}
+	if l.OfferWindow() != DefaultOfferTimeout {
+		t.Errorf("offer window without a setting = %v, want the default %v", l.OfferWindow(), DefaultOfferTimeout)
+	}
+	if l, _ := (Line{}).WithSettings(Settings{OfferTimeoutSeconds: 2}); l.OfferWindow() != 2*time.Second {
+		t.Errorf("offer window with offerTimeoutSeconds 2 = %v", l.OfferWindow())
+	}
 	if _, err := (Line{}).WithSettings(Settings{QuietHours: &QuietHours{Start: "xx", End: "08:00"}}); err == nil {
 		t.Error("WithSettings accepted bad quiet hours")
 	}
@@ -53,11 +60,11 @@ func TestAgentWithDefaults(t *testing.T) {
 		s    Settings
 		want Agent
 	}{
-		{"all defaults", Agent{ID: "a"}, Settings{}, Agent{ID: "a", Capacity: DefaultCapacity, Role: RoleAgent, Languages: []string{"en"}}},
-		{"settings' capacity", Agent{ID: "a"}, Settings{DefaultCapacity: 5}, Agent{ID: "a", Capacity: 5, Role: RoleAgent, Languages: []string{"en"}}},
-		{"agent's own", Agent{ID: "a", Capacity: 2, Role: RoleSupervisor, Languages: []string{"es"}}, Settings{DefaultCapacity: 5},
-			Agent{ID: "a", Capacity: 2, Role: RoleSupervisor, Languages: []string{"es"}}},
-		{"negative capacity", Agent{ID: "a", Capacity: -1}, Settings{}, Agent{ID: "a", Capacity: DefaultCapacity, Role: RoleAgent, Languages: []string{"en"}}},
+		{"all defaults", Agent{ID: "a"}, Settings{}, Agent{ID: "a", Capacity: DefaultCapacity, Role: RoleAgent, Languages: []string{"en"}, Answer: AnswerAuto}},
+		{"settings' capacity", Agent{ID: "a"}, Settings{DefaultCapacity: 5}, Agent{ID: "a", Capacity: 5, Role: RoleAgent, Languages: []string{"en"}, Answer: AnswerAuto}},
+		{"agent's own", Agent{ID: "a", Capacity: 2, Role: RoleSupervisor, Languages: []string{"es"}, Answer: AnswerManual}, Settings{DefaultCapacity: 5},
+			Agent{ID: "a", Capacity: 2, Role: RoleSupervisor, Languages: []string{"es"}, Answer: AnswerManual}},
+		{"negative capacity", Agent{ID: "a", Capacity: -1}, Settings{}, Agent{ID: "a", Capacity: DefaultCapacity, Role: RoleAgent, Languages: []string{"en"}, Answer: AnswerAuto}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -41,6 +41,9 @@ type Env struct {
 	IAPAudience string // SMSDESK_IAP_AUDIENCE
 	// SweepGrace leaves timers this long to arrive on their own before the sweeper fires them.
 	SweepGrace time.Duration // SMSDESK_SWEEP_GRACE, default 1m
+	// StreamMax is the longest a live-update stream lasts before the browser reconnects:
+	// under the function's request timeout.
+	StreamMax time.Duration // SMSDESK_STREAM_MAX, default 9m
 }
 
 // SecretUnset is the placeholder value of a secret the operator has not filled in yet
@@ -64,6 +67,7 @@ func FromEnv() Env {
 		TasksServiceAccount: os.Getenv("SMSDESK_TASKS_SERVICE_ACCOUNT"),
 		LocalTimers:         os.Getenv("SMSDESK_LOCAL_TIMERS") == "1",
 		SweepGrace:          time.Minute,
+		StreamMax:           9 * time.Minute,
 		MediaBucket:         os.Getenv("SMSDESK_MEDIA_BUCKET"),
 		DeleteCarrierMedia:  os.Getenv("SMSDESK_DELETE_CARRIER_MEDIA") == "1",
 		CRMWebhookSecret:    os.Getenv("SMSDESK_CRM_WEBHOOK_SECRET"),
@@ -73,6 +77,9 @@ func FromEnv() Env {
 	}
 	if d, err := time.ParseDuration(os.Getenv("SMSDESK_SWEEP_GRACE")); err == nil && d >= 0 {
 		e.SweepGrace = d
+	}
+	if d, err := time.ParseDuration(os.Getenv("SMSDESK_STREAM_MAX")); err == nil && d > 0 {
+		e.StreamMax = d
 	}
 	return e
 }

@@ -18,9 +18,12 @@ type Line struct {
 	// Defaults are the settings' timeouts.
 	Defaults *Timeouts
 	// Quiet holds notifications back outside these hours of the consumer's day.
-	Quiet    compliance.QuietHours
-	queues   map[string]Queue
-	children map[string][]Queue
+	Quiet compliance.QuietHours
+	// OfferTimeout is how long a manual-answer agent has to accept an offered chat; zero is
+	// DefaultOfferTimeout.
+	OfferTimeout time.Duration
+	queues       map[string]Queue
+	children     map[string][]Queue
 }
 
 // NewLine indexes the queues of a number's line of business.

@@ -52,6 +52,9 @@ type Settings struct {
 	QuietHours *QuietHours `json:"quietHours,omitempty" firestore:"quietHours,omitempty"`
 	// CRM says where chats are recorded.
 	CRM *CRMSettings `json:"crm,omitempty" firestore:"crm,omitempty"`
+	// OfferTimeoutSeconds is how long a manual-answer agent has to accept a chat offered to
+	// them before it goes to the next agent (default DefaultOfferTimeout).
+	OfferTimeoutSeconds int `json:"offerTimeoutSeconds,omitempty" firestore:"offerTimeoutSeconds,omitempty"`
 }
 
 // CRM adapters, the values of CRMSettings.Adapter and its maps.
@@ -229,4 +232,13 @@ type Agent struct {
 	Disabled bool `json:"disabled,omitempty" firestore:"disabled,omitempty"`
 	// Email maps a Google account signed in through Identity-Aware Proxy to the agent.
 	Email string `json:"email,omitempty" firestore:"email,omitempty"`
+	// Answer is how a chat reaches the agent: AnswerAuto (the default: it is theirs when
+	// assigned) or AnswerManual (it is offered, and theirs once they accept in time).
+	Answer string `json:"answer,omitempty" firestore:"answer,omitempty"`
 }
+
+// How agents answer chats (Agent.Answer).
+const (
+	AnswerAuto   = "auto"
+	AnswerManual = "manual"
+)

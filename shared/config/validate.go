@@ -128,6 +128,9 @@ func (c Catalog) Validate() error {
 			add("settings: timeouts: %w", err)
 		}
 	}
+	if c.Settings.OfferTimeoutSeconds < 0 {
+		add("settings: offerTimeoutSeconds must not be negative (0 takes the default, %d)", int(DefaultOfferTimeout.Seconds()))
+	}
 	errs = append(errs, c.Settings.CRM.Validate()...)
 	for _, n := range c.Numbers {
 		if !phone.ValidBusinessNumber(n.Number) {
@@ -175,6 +178,11 @@ func (c Catalog) Validate() error {
 		}
 		if a.Capacity < 0 {
 			add("agent %q: capacity must not be negative", a.ID)
+		}
+		switch a.Answer {
+		case "", AnswerAuto, AnswerManual:
+		default:
+			add("agent %q: answer %.32q must be auto or manual", a.ID, a.Answer)
 		}
 	}
 	errs = append(errs, checkSignIn(c.Agents)...)

@@ -14,9 +14,9 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 			{ID: "b", Parent: "root", Keywords: []string{"bill", "STOP", "Revoke"}, LineOfBusiness: "r"},
 			{ID: "c", Parent: "ghost", LineOfBusiness: "r", Hours: &Hours{TimeZone: "Mars/Base", Weekly: map[string][]string{"mon": {"9-5"}}}},
 		},
-		Agents:   []Agent{{ID: "x", Token: "t", Queues: []string{"zzz"}, Role: "boss"}},
+		Agents:   []Agent{{ID: "x", Token: "t", Queues: []string{"zzz"}, Role: "boss", Answer: "sometimes"}},
 		Teams:    []Team{{ID: "t", Queues: []string{"root"}, Members: []string{"ghost"}}},
-		Settings: Settings{CRM: &CRMSettings{Adapter: "salesforce", ByNumber: map[string]string{"+18005550100": "webhook"}}},
+		Settings: Settings{OfferTimeoutSeconds: -5, CRM: &CRMSettings{Adapter: "salesforce", ByNumber: map[string]string{"+18005550100": "webhook"}}},
 	}
 	err := c.Validate()
 	if err == nil {
@@ -26,7 +26,8 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		`number "18005550100" is not E.164`, `unknown entry queue "nope"`, `keyword "bill" is already used by "a"`,
 		`keyword "STOP" is a protected command`, `keyword "Revoke" is a protected command`,
 		`exit word "optout" is a protected command`, `unknown parent "ghost"`, `time zone "Mars/Base"`,
-		`agent "x": unknown queue "zzz"`, `role "boss"`, `team "t": unknown agent "ghost"`,
+		`agent "x": unknown queue "zzz"`, `role "boss"`, `agent "x": answer "sometimes" must be auto or manual`,
+		`settings: offerTimeoutSeconds must not be negative`, `team "t": unknown agent "ghost"`,
 		`crm: adapter: unknown adapter "salesforce"`, `crm: number +18005550100 uses the webhook adapter but webhookUrl is not set`,
 	} {
 		if !strings.Contains(err.Error(), want) {

@@ -81,3 +81,22 @@ func TestNewAgentNeedsAToken(t *testing.T) {
 		t.Errorf("new agent with a token = %v (%d agents)", err, len(m.c.Agents))
 	}
 }
+
+func TestAgentsAnswerModeAndTheOfferTimeoutAreValidated(t *testing.T) {
+	ctx := context.Background()
+	m := &memStore{c: base()}
+	a := &Admin{Store: m}
+	var r *Refusal
+	if err := a.PutAgent(ctx, config.Agent{ID: "ana", Name: "Ana", Queues: []string{"root"}, Answer: "later"}); !errors.As(err, &r) || r.Kind != InvalidConfig || !strings.Contains(err.Error(), "must be auto or manual") {
+		t.Errorf("answer \"later\" = %v, want an InvalidConfig refusal", err)
+	}
+	if err := a.PutAgent(ctx, config.Agent{ID: "ana", Name: "Ana", Queues: []string{"root"}, Answer: config.AnswerManual}); err != nil || m.c.Agents[0].Answer != config.AnswerManual {
+		t.Errorf("manual answer = %v, stored %+v", err, m.c.Agents[0])
+	}
+	if err := a.PutSettings(ctx, config.Settings{OfferTimeoutSeconds: -1}); !errors.As(err, &r) || r.Kind != InvalidConfig {
+		t.Errorf("a negative offer timeout = %v", err)
+	}
+	if err := a.PutSettings(ctx, config.Settings{OfferTimeoutSeconds: 45}); err != nil || m.c.Settings.OfferTimeout().Seconds() != 45 {
+		t.Errorf("offer timeout 45 = %v, stored %+v", err, m.c.Settings)
+	}
+}

@@ -113,8 +113,10 @@ func TextFollowups(in session.Inbound, o session.Outcome) followup.Followups {
 			f.Assign = append(f.Assign, followup.Waiting(*cs))
 		}
 	}
-	if o.FreedAgent != "" {
-		f.Fill = append(f.Fill, o.FreedAgent)
+	for _, a := range []string{o.FreedAgent, o.Withdrawn} {
+		if a != "" {
+			f.Fill = append(f.Fill, a)
+		}
 	}
 	return f
 }

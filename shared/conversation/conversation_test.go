@@ -215,3 +215,23 @@ func TestAReminderTellsTheAgentAndTheQueuesSupervisors(t *testing.T) {
 		t.Errorf("an ended chat's follow-ups = %+v", ended)
 	}
 }
+
+func TestALapsedOfferPassesTheChatOnOnceAndTellsTheAgent(t *testing.T) {
+	now := time.Now()
+	cs := &session.Session{ID: "C1", QueueID: "billing", State: session.Queued, MissedBy: []string{"ana"}}
+	missed := &session.MissedOffer{AgentID: "ana", SessionID: "C1", QueueID: "billing", At: now, Reason: session.MissTimeout}
+	f := TimerFollowups(session.Fired{Outcome: session.Outcome{Session: cs, Queued: true, Missed: missed}}, now)
+	if len(f.Assign) != 1 || f.Assign[0].SessionID != "C1" {
+		t.Errorf("assign = %+v, want the chat offered to the next agent once", f.Assign)
+	}
+	if !slices.Equal(f.Fill, []string{"ana"}) {
+		t.Errorf("fill = %q, want ana's freed offer slot filled", f.Fill)
+	}
+	if len(f.Notices) != 1 || f.Notices[0].To != "ana" || f.Notices[0].Type != "offer_missed" {
+		t.Errorf("notices = %+v, want ana told her offer lapsed", f.Notices)
+	}
+	ended := TimerFollowups(session.Fired{Outcome: session.Outcome{Withdrawn: "ana", Session: &session.Session{ID: "C1", State: session.Ended}}}, now)
+	if !slices.Equal(ended.Fill, []string{"ana"}) {
+		t.Errorf("a chat that ended while offered fills %q, want ana's slot", ended.Fill)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/followup"
+	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -61,8 +62,8 @@ func (s *Service) Fire(ctx context.Context, t session.Timer) error {
 }
 
 // TimerFollowups are what a fired timer leaves to do: its messages are sent (the store adds
-// them), an ended chat is announced, the new timers scheduled, an overflowed chat offered to
-// agents, a freed agent given the next chat, and on a reminder the chat's agent and the
+// them), an ended chat is announced, the new timers scheduled, an overflowed chat (or one
+// whose offer lapsed) offered to agents, a freed agent (or offer slot) given the next chat, and on a reminder the chat's agent and the
 // queue's supervisors told that the consumer waits.
 func TimerFollowups(f session.Fired, now time.Time) followup.Followups {
 	out := followup.Followups{Timers: f.Timers}
@@ -73,11 +74,17 @@ func TimerFollowups(f session.Fired, now time.Time) followup.Followups {
 	if cs.State == session.Ended {
 		out.Events = append(out.Events, chatevents.Event{Type: chatevents.Ended, SessionID: cs.ID})
 	}
-	if f.Queued {
+	switch {
+	case f.Missed != nil:
+		// An offer lapsed: the chat goes on to the next agent, the agent is told.
+		out.Add(routing.Passed(*cs, *f.Missed))
+	case f.Queued:
 		out.Assign = append(out.Assign, followup.Waiting(*cs))
 	}
-	if f.FreedAgent != "" {
-		out.Fill = append(out.Fill, f.FreedAgent)
+	for _, a := range []string{f.FreedAgent, f.Withdrawn} {
+		if a != "" {
+			out.Fill = append(out.Fill, a)
+		}
 	}
 	if f.Remind {
 		out.Notices = append(out.Notices, followup.Notice{To: cs.AgentID, SupervisorsOf: cs.QueueID, Type: store.EventReplyDue,

@@ -13,7 +13,7 @@ import (
 )
 
 // CanRead reports whether viewer may read chat s: its transcript, and the CRM records and
-// contact of it. An agent reads the chats they hold or held; a supervisor every chat of the
+// contact of it. An agent reads the chats they hold or held, and those offered to them; a supervisor every chat of the
 // lines of business they serve (their queues' lines, directly or through teams), chats that
 // ended before reaching anyone included; an admin every chat.
 func CanRead(viewer routing.Agent, s session.Session) bool {
@@ -25,7 +25,7 @@ func CanRead(viewer routing.Agent, s session.Session) bool {
 			return true
 		}
 	}
-	return s.Held(viewer.ID)
+	return s.Held(viewer.ID) || s.OfferedTo(viewer.ID)
 }
 
 // SeesUnattended reports whether viewer may list the chats that ended with no agent.
@@ -108,4 +108,17 @@ func SeesContact(viewer routing.Agent, readable map[string]bool) bool {
 // may be read.
 func SeesRecord(readable map[string]bool, chatIDs []string) bool {
 	return slices.ContainsFunc(chatIDs, func(id string) bool { return readable[id] })
+}
+
+// SeesAgent reports whether viewer may follow agent a's status and load (live monitoring):
+// everyone themselves, a supervisor the agents who serve one of their lines, an admin every
+// agent.
+func SeesAgent(viewer, a routing.Agent) bool {
+	switch {
+	case viewer.ID == a.ID || viewer.Role == config.RoleAdmin:
+		return true
+	case viewer.Role == config.RoleSupervisor:
+		return slices.ContainsFunc(a.ServesLines, func(l string) bool { return slices.Contains(viewer.ServesLines, l) })
+	}
+	return false
 }

@@ -64,3 +64,26 @@ func TestSeesContactAndRecord(t *testing.T) {
 		t.Error("SeesRecord shows a record by a chat that may not be read, or hides one that may")
 	}
 }
+
+func TestSeesAgent(t *testing.T) {
+	ana := routing.Agent{ID: "ana", Role: "agent", ServesLines: []string{"retail"}}
+	luis := routing.Agent{ID: "luis", Role: "agent", ServesLines: []string{"retail"}}
+	wes := routing.Agent{ID: "wes", Role: "agent", ServesLines: []string{"wholesale"}}
+	dora := routing.Agent{ID: "dora", Role: "supervisor", ServesLines: []string{"retail"}}
+	root := routing.Agent{ID: "root", Role: "admin"}
+	for _, c := range []struct {
+		name         string
+		viewer, seen routing.Agent
+		want         bool
+	}{
+		{"an agent themselves", ana, ana, true},
+		{"an agent, a colleague", ana, luis, false},
+		{"a supervisor, an agent of their line", dora, luis, true},
+		{"a supervisor, an agent of another line", dora, wes, false},
+		{"an admin, anyone", root, wes, true},
+	} {
+		if got := SeesAgent(c.viewer, c.seen); got != c.want {
+			t.Errorf("%s: SeesAgent = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -26,6 +26,10 @@ type Store interface {
 	SetAgentStatus(ctx context.Context, id, status string, now time.Time) error
 	Agent(ctx context.Context, id string) (routing.Agent, error)
 	AgentChats(ctx context.Context, agentID string) ([]session.Session, error)
+	// OfferedChats lists the chats offered to a manual-answer agent, awaiting their answer.
+	OfferedChats(ctx context.Context, agentID string) ([]session.Session, error)
+	// AnswerOffer stores an agent's answer to an offer as decide makes it (store.AnswerOffer).
+	AnswerOffer(ctx context.Context, sessionID, agentID string, now time.Time, decide func(*session.Session, routing.Agent) (store.OfferAnswer, error)) (session.Session, followup.Record, error)
 	Session(ctx context.Context, id string) (session.Session, error)
 	// Sessions reads chats by id; ids that name no chat are left out.
 	Sessions(ctx context.Context, ids []string) (map[string]session.Session, error)
@@ -99,13 +103,17 @@ func (d *Desk) SetStatus(ctx context.Context, agentID, status string) (routing.A
 	return d.Store.Agent(ctx, agentID)
 }
 
-// Chats lists the agent's chats with their transcripts.
+// Chats lists the agent's chats with their transcripts, then the chats offered to them.
 func (d *Desk) Chats(ctx context.Context, agentID string) ([]Chat, error) {
 	sessions, err := d.Store.AgentChats(ctx, agentID)
 	if err != nil {
 		return nil, err
 	}
-	return d.withTranscripts(ctx, sessions)
+	offered, err := d.Store.OfferedChats(ctx, agentID)
+	if err != nil {
+		return nil, err
+	}
+	return d.withTranscripts(ctx, append(sessions, offered...))
 }
 
 // withTranscripts reads each chat's transcript and CRM contact state.

@@ -78,7 +78,7 @@ func (d *Desk) Transfer(ctx context.Context, agentID, sessionID string, req Tran
 				return nil, refusal(fmt.Sprintf("%s is %s", a.Name, orOffline(a.Status)))
 			case !a.Serves(c.QueueID):
 				return nil, refusal(fmt.Sprintf("%s does not serve queue %s", a.Name, c.QueueID))
-			case a.ActiveChats >= a.Capacity:
+			case a.Load() >= a.Capacity:
 				return nil, refusal(fmt.Sprintf("%s is at capacity (%d chats)", a.Name, a.Capacity))
 			}
 			name = a.Name

@@ -63,7 +63,15 @@ type Notice struct {
 	Note          string    `firestore:"note,omitempty"`
 	Reason        string    `firestore:"reason,omitempty"`
 	At            time.Time `firestore:"at"`
+	// Deadline is when an offer lapses (NoticeOffer).
+	Deadline time.Time `firestore:"deadline,omitempty"`
 }
+
+// Notices about offers to manual-answer agents.
+const (
+	NoticeOffer       = "offer"        // a chat is offered to the agent until Deadline
+	NoticeOfferMissed = "offer_missed" // the agent did not accept it in time; it went on
+)
 
 // Add appends o's follow-ups to f.
 func (f *Followups) Add(o Followups) {

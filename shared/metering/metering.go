@@ -5,7 +5,8 @@
 //
 // Counting follows Firestore's billing: every document a get returns is a read, and so is a
 // get of a missing document; every document a query returns is a read, and a query returning
-// nothing still costs one; an aggregation result costs one. A committed write (set, update,
+// nothing still costs one; an aggregation result costs one. A real-time listener reads each
+// document it reports (added, changed, or gone from its results because it changed). A committed write (set, update,
 // delete, create, transactional or not) is a write; writes of a failed commit are not counted.
 package metering
 
@@ -154,8 +155,53 @@ func (m *Meter) StreamInterceptor(ctx context.Context, desc *grpc.StreamDesc, cc
 		"/google.firestore.v1.Firestore/RunQuery",
 		"/google.firestore.v1.Firestore/RunAggregationQuery":
 		return &readStream{ClientStream: s, m: m, query: !strings.HasSuffix(method, "/BatchGetDocuments")}, nil
+	case "/google.firestore.v1.Firestore/Listen":
+		return &listenStream{ClientStream: s, m: m}, nil
 	}
 	return s, nil
+}
+
+// listenStream counts the reads of a real-time listener as Firestore bills them: each
+// document added to or changed in its results, and each that left them because it changed,
+// is a read; a listener whose first results are empty costs one. The emulator answers a
+// change with a reset and the whole result set again; documents it sends again unchanged
+// (same update time) are not counted, as Firestore sends only the changed one.
+type listenStream struct {
+	grpc.ClientStream
+	m       *Meter
+	known   map[string]int64 // document name → update time (ns)
+	current bool
+}
+
+func (s *listenStream) RecvMsg(msg any) error {
+	if err := s.ClientStream.RecvMsg(msg); err != nil {
+		return err
+	}
+	r, ok := msg.(*firestorepb.ListenResponse)
+	if !ok {
+		return nil
+	}
+	if s.known == nil {
+		s.known = map[string]int64{}
+	}
+	switch {
+	case r.GetDocumentChange() != nil:
+		d := r.GetDocumentChange().GetDocument()
+		at := d.GetUpdateTime().AsTime().UnixNano()
+		if old, ok := s.known[d.GetName()]; !ok || old != at {
+			s.known[d.GetName()] = at
+			s.m.reads.Add(1)
+		}
+	case r.GetDocumentRemove() != nil:
+		delete(s.known, r.GetDocumentRemove().GetDocument())
+		s.m.reads.Add(1)
+	case r.GetTargetChange().GetTargetChangeType() == firestorepb.TargetChange_CURRENT && !s.current:
+		s.current = true
+		if len(s.known) == 0 {
+			s.m.reads.Add(1)
+		}
+	}
+	return nil
 }
 
 // readStream counts documents as the client receives them. gRPC never calls RecvMsg of one

@@ -194,3 +194,39 @@ func TestCountsSub(t *testing.T) {
 		t.Errorf("Sub = %+v, want %+v", got, want)
 	}
 }
+
+// TestListenerCountsReportedDocuments: a listener reads the documents of its first snapshot,
+// then one per document changed, and nothing while nothing changes.
+func TestListenerCountsReportedDocuments(t *testing.T) {
+	ctx := testCtx(t)
+	fs, m := meteredFirestore(t)
+	col := fs.Collection("watched")
+	for _, id := range []string{"a", "b"} {
+		if _, err := col.Doc(id).Set(ctx, map[string]any{"n": 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := m.Snapshot()
+	it := col.Snapshots(ctx)
+	defer it.Stop()
+	if _, err := it.Next(); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "the first snapshot of two documents", m, before, metering.Counts{Reads: 2})
+	before = m.Snapshot()
+	if _, err := col.Doc("a").Set(ctx, map[string]any{"n": 2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := it.Next(); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "one document changed", m, before, metering.Counts{Reads: 1, Writes: 1})
+
+	empty := fs.Collection("nothing").Snapshots(ctx)
+	defer empty.Stop()
+	before = m.Snapshot()
+	if _, err := empty.Next(); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "an empty first snapshot", m, before, metering.Counts{Reads: 1})
+}

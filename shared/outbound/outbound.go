@@ -304,7 +304,7 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 	}
 	now := s.Now()
 	c := session.Session{ID: "O" + r.ID, Business: r.From, Phone: r.To, LineOfBusiness: line.Number.LineOfBusiness,
-		Language: line.Number.DefaultLanguage, StartType: "outbound", CreatedAt: now}
+		Language: line.Number.DefaultLanguage, StartType: session.StartOutbound, CreatedAt: now}
 	if r.Agent != "" {
 		c.State, c.AgentID, c.AssignedAt, c.QueueID = session.Assigned, r.Agent, now, line.Number.EntryQueue
 	} else {

@@ -71,6 +71,13 @@ func (m *memStore) Assign(_ context.Context, sid, aid string, now time.Time, dec
 	if !ok {
 		return followup.Record{}, false, nil
 	}
+	if c.OfferedTo(aid) { // an offer: the chat waits, the agent's offers count one more
+		a.Offers++
+		m.chats[sid], m.agents[aid] = c, a
+		rec := followup.Record{ID: "offer-" + sid, SessionID: sid}
+		rec.Add(then)
+		return rec, true, nil
+	}
 	c.Seq++
 	a.ActiveChats++
 	a.LastAssignedAt = now

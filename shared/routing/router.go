@@ -18,8 +18,9 @@ type Store interface {
 	QueuedChats(ctx context.Context, queues []string, limit int) ([]session.Session, error)
 	Agent(ctx context.Context, id string) (Agent, error)
 	Line(ctx context.Context, number string) (config.Line, error)
-	// Assign atomically gives a still-queued chat to a still-free agent and records the
-	// follow-ups prepare returns with it.
+	// Assign atomically gives a still-queued chat to a still-free agent, or offers it to them
+	// (decide leaves the chat waiting with its offer), and records the follow-ups decide
+	// returns with it.
 	Assign(ctx context.Context, sessionID, agentID string, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error)
 }
 
@@ -72,7 +73,7 @@ func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(se
 		if !a.Free() {
 			return nil // not available, disabled or full
 		}
-		free := a.Capacity - a.ActiveChats
+		free := a.Capacity - a.Load()
 		chats, err := r.Store.QueuedChats(ctx, a.ServesQueues, free*4)
 		if err != nil {
 			return err
@@ -82,7 +83,7 @@ func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(se
 			if free == 0 {
 				break
 			}
-			if !a.Speaks(s.Language) || (take != nil && !take(s)) {
+			if !a.Speaks(s.Language) || !Open(s, agentID) || (take != nil && !take(s)) {
 				continue
 			}
 			tried++
@@ -107,13 +108,20 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 		return false, err
 	}
 	now := time.Now()
+	offered := false
 	rec, ok, err := r.Store.Assign(ctx, s.ID, agentID, now, func(s *session.Session, a Agent) (session.Entry, followup.Followups, bool) {
-		return Take(line, s, a, now)
+		e, then, ok := Take(line, s, a, now)
+		offered = s.Offer != nil
+		return e, then, ok
 	})
 	if err != nil || !ok {
 		return false, err
 	}
-	r.Log.Info("chat assigned", "session", s.ID, "agent", agentID, "queue", s.QueueID)
+	if offered {
+		r.Log.Info("chat offered", "session", s.ID, "agent", agentID, "queue", s.QueueID)
+	} else {
+		r.Log.Info("chat assigned", "session", s.ID, "agent", agentID, "queue", s.QueueID)
+	}
 	if err := r.Followups.AfterCommit(ctx, rec); err != nil {
 		// The assignment stands; the relay sends the notice and announces it.
 		r.Log.Error("follow-ups of the assignment not carried out yet", "session", s.ID, "agent", agentID, "err", err)
@@ -122,13 +130,18 @@ func (r *Router) assign(ctx context.Context, s session.Session, agentID string) 
 }
 
 // Take decides giving chat s to agent a at now, on the chat and agent about to be committed:
-// unless MayTake refuses (false), it marks the chat assigned and returns what Assigned writes
-// and leaves to do.
+// unless MayTake refuses (false), an auto-answer agent gets the chat (it is marked assigned,
+// with what Assigned writes and leaves to do) and a manual-answer agent is offered it (Offered:
+// no entry, the chat keeps waiting until they accept).
 func Take(line config.Line, s *session.Session, a Agent, now time.Time) (session.Entry, followup.Followups, bool) {
 	if !MayTake(*s, a) {
 		return session.Entry{}, followup.Followups{}, false
 	}
-	s.State, s.AgentID, s.AssignedAt = session.Assigned, a.ID, now
+	if a.Manual() {
+		s.OfferTo(a.ID, now, line.OfferWindow())
+		return session.Entry{}, Offered(line, s), true
+	}
+	s.AssignTo(a.ID, now)
 	e, then := Assigned(line, s, a)
 	return e, then, true
 }
@@ -147,10 +160,19 @@ func Assigned(line config.Line, s *session.Session, a Agent) (session.Entry, fol
 	}
 }
 
-// MayTake reports whether agent a may be given chat s now: the chat still waits in its queue
-// and the agent is available with free capacity. Take checks it on the chat and agent the
-// store is about to commit, so a chat never goes to two agents nor an agent over capacity.
-func MayTake(s session.Session, a Agent) bool { return s.State == session.Queued && a.Free() }
+// MayTake reports whether agent a may be given (or offered) chat s now: the chat still waits
+// in its queue, offered to nobody, the agent has not missed an offer of it, and they are
+// available with free capacity (offers count). Take checks it on the chat and agent the store
+// is about to commit, so a chat never goes to two agents nor an agent over capacity.
+func MayTake(s session.Session, a Agent) bool {
+	return Open(s, a.ID) && a.Free()
+}
+
+// Open reports whether waiting chat s may go to agentID: it is offered to nobody and agentID
+// has not missed an offer of it.
+func Open(s session.Session, agentID string) bool {
+	return s.State == session.Queued && s.Offer == nil && !s.Missed(agentID)
+}
 
 // Eligible reports whether agent a may be offered a chat of queue now, whatever its
 // language: the agent serves the queue and is available with free capacity.

@@ -40,6 +40,12 @@ type Outcome struct {
 	// Flagged is set when the text raised a possible opt-out request in the chat, for the
 	// agent's notice.
 	Flagged bool
+	// Missed is an offer of the chat its agent let lapse: recorded, and the agent's offer
+	// slot freed.
+	Missed *MissedOffer
+	// Withdrawn is the agent whose offer of the chat was taken back (the chat ended or moved
+	// on), whose offer slot is freed.
+	Withdrawn string
 }
 
 // Applied is a stored outcome with the paths of the messages it asks to send.
@@ -145,7 +151,7 @@ func (m *machine) handle() {
 	}
 	m.record()
 	if revokes {
-		if s.StartType == StartOutbound {
+		if s.Outbound() {
 			m.optOut(EndOptOutWording) // the business started this chat
 		} else {
 			m.flag(wording) // "cancel my order" is ordinary in a support chat: the agent decides
@@ -237,9 +243,17 @@ func (m *machine) end(reason, kind string) {
 	if s.AgentID != "" {
 		m.out.FreedAgent = s.AgentID
 	}
+	m.withdraw()
 	s.State, s.EndedAt, s.EndReason = Ended, m.in.At, reason
 	m.out.Queued = false
 	m.out.Consumer.ActiveSession = ""
+}
+
+// withdraw takes back the chat's offer, if any, freeing its agent's offer slot.
+func (m *machine) withdraw() {
+	if a := m.out.Session.withdrawOffer(); a != "" {
+		m.out.Withdrawn = a
+	}
 }
 
 func (m *machine) lang() string {

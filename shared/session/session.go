@@ -115,8 +115,10 @@ type Session struct {
 	QueueID        string `firestore:"queueId"`
 	AgentID        string `firestore:"agentId"`
 	// HeldBy is every agent who held the chat (AgentID holds it now), who may read it later.
-	HeldBy     []string  `firestore:"heldBy,omitempty"`
-	Language   string    `firestore:"language"`
+	HeldBy   []string `firestore:"heldBy,omitempty"`
+	Language string   `firestore:"language"`
+	// StartType is StartOutbound for a chat the business opened; a consumer's chat is
+	// StartInbound until an agent connects, then StartAutoAnswer or StartManualAnswer.
 	StartType  string    `firestore:"startType"`
 	Priority   int       `firestore:"priority"` // the queue's, for ordering waiting chats
 	Seq        int       `firestore:"seq"`      // number of transcript entries so far
@@ -139,6 +141,12 @@ type Session struct {
 	NextDeadline time.Time `firestore:"nextDeadline,omitempty"`
 	// OptOutFlag is a possible opt-out request in this chat that no agent has resolved yet.
 	OptOutFlag *OptOutFlag `firestore:"optOutFlag,omitempty"`
+	// Offer is the waiting chat's offer to a manual-answer agent, until they accept it,
+	// decline it or its deadline passes.
+	Offer *Offer `firestore:"offer,omitempty"`
+	// MissedBy are the agents who declined or let lapse an offer of this chat: it is not
+	// offered to them again.
+	MissedBy []string `firestore:"missedBy,omitempty"`
 }
 
 // Media is an MMS attachment as the carrier hosts it.
@@ -225,6 +233,12 @@ func (s Session) ActableBy(agentID string) error {
 		return ErrNotHeld
 	}
 	return nil
+}
+
+// AssignTo gives waiting chat s to agentID at now (auto answer: the chat is theirs at once).
+func (s *Session) AssignTo(agentID string, now time.Time) {
+	s.State, s.AgentID, s.AssignedAt = Assigned, agentID, now
+	s.connected(StartAutoAnswer)
 }
 
 // Hold records that agentID holds (or held) the chat, for who may read it later.

@@ -14,6 +14,8 @@ const (
 	TimerQueueWait      = "queue-wait"
 	TimerReplyDue       = "reply-due"
 	TimerExpire         = "expire"
+	// TimerOffer ends an offer to a manual-answer agent that was not accepted in time.
+	TimerOffer = "offer"
 	// TimerSend releases a held message; its SessionID is the message's path.
 	TimerSend = "send"
 )
@@ -45,7 +47,7 @@ func Plan(line config.Line, s *Session) []Timer {
 	s.Generation++
 	s.Deadlines, s.NextDeadline = d, time.Time{}
 	timers := make([]Timer, 0, len(d))
-	for _, kind := range []string{TimerInactivityWarn, TimerInactivityEnd, TimerQueueWait, TimerReplyDue, TimerExpire} {
+	for _, kind := range []string{TimerInactivityWarn, TimerInactivityEnd, TimerQueueWait, TimerOffer, TimerReplyDue, TimerExpire} {
 		due, ok := d[kind]
 		if !ok {
 			continue
@@ -77,6 +79,9 @@ func deadlines(lim config.Limits, s *Session) map[string]time.Time {
 	case Queued:
 		if !s.WaitTimedOut {
 			d[TimerQueueWait] = s.QueuedAt.Add(lim.QueueWait)
+		}
+		if s.Offer != nil {
+			d[TimerOffer] = s.Offer.Deadline
 		}
 	case Assigned:
 		agentSpoke := !s.LastAgentAt.Before(s.AssignedAt) && !s.LastAgentAt.Before(s.LastConsumerAt)
@@ -125,11 +130,19 @@ func Fire(line config.Line, c Consumer, s Session, t Timer, now time.Time) Fired
 		m.end(EndInactive, "timeout")
 	case TimerReplyDue:
 		s.RemindedAt, f.Remind = now, true
+	case TimerOffer:
+		if s.State != Queued || s.Offer == nil {
+			return Fired{Stale: true}
+		}
+		// Not accepted in time: the miss is recorded and the chat offered to the next agent.
+		missed := s.missOffer(MissTimeout, s.Offer.Deadline)
+		m.out.Missed, m.out.Queued = &missed, true
 	case TimerQueueWait:
 		q, _ := line.Queue(s.QueueID)
 		switch {
 		case q.Overflow != "":
 			to, _ := line.Queue(q.Overflow)
+			m.withdraw() // the chat waits elsewhere now, for that queue's agents
 			m.reply("transfer", s.Language, map[string]string{"target": to.NameIn(s.Language)})
 			s.QueueID, s.QueuedAt, s.Priority = to.ID, now, to.Priority
 			m.out.Queued = true

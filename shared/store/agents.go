@@ -125,7 +125,9 @@ func (s *Store) sessions(ctx context.Context, q firestore.Query) ([]session.Sess
 // re-reads. decide sees the chat and the agent as read: it refuses (false) when either no
 // longer qualifies, else marks the chat assigned (and may plan its timers) and returns the
 // "assigned" message and the follow-ups; Assign stores them with the assignment and returns
-// the record (the message's path among its sends), and false when decide refused.
+// the record (the message's path among its sends), and false when decide refused. When decide
+// offers the chat to the agent instead (a manual-answer agent: the chat still waits, with its
+// offer), the offer is stored with the agent's offers one more, and no message is written.
 func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.Time, decide func(*session.Session, agent.Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error) {
 	sref, aref := s.sessionRef(sessionID), s.agentRef(agentID)
 	for attempt := 0; attempt < 5; attempt++ {
@@ -149,6 +151,13 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 		if !ok {
 			return followup.Record{}, false, nil
 		}
+		if c.OfferedTo(agentID) {
+			rec, err := s.writeOffer(ctx, c, a, snaps, now, then)
+			if retry(err) {
+				continue
+			}
+			return rec, err == nil, err
+		}
 		e.Seq, e.At, e.Business, e.Phone = c.Seq+1, now, c.Business, c.Phone
 		ref := s.entryRef(sessionID, e.Seq)
 		rec := followup.Record{ID: fmt.Sprintf("assign-%s-%d", sessionID, e.Seq), SessionID: sessionID, At: now, Followups: followup.Followups{Send: []string{relPath(ref)}}}
@@ -157,7 +166,7 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 			if err := tx.Update(sref, []firestore.Update{
 				{Path: "state", Value: string(c.State)}, {Path: "agentId", Value: c.AgentID},
 				{Path: "assignedAt", Value: c.AssignedAt}, {Path: "seq", Value: e.Seq},
-				{Path: "heldBy", Value: firestore.ArrayUnion(agentID)},
+				{Path: "heldBy", Value: firestore.ArrayUnion(agentID)}, {Path: "startType", Value: c.StartType},
 				{Path: "generation", Value: c.Generation}, {Path: "deadlines", Value: c.Deadlines},
 				{Path: "nextDeadline", Value: orDelete(c.NextDeadline)},
 			}, firestore.LastUpdateTime(snaps[0].UpdateTime)); err != nil {
@@ -175,7 +184,7 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 			}
 			return s.writeChange(tx, []message{{ref: ref, e: e, create: true}}, &rec)
 		}, firestore.MaxAttempts(1))
-		if status.Code(err) == codes.FailedPrecondition || status.Code(err) == codes.AlreadyExists || status.Code(err) == codes.Aborted {
+		if retry(err) {
 			continue // someone changed the chat or the agent first: look again
 		}
 		if err != nil {
@@ -184,6 +193,13 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 		return rec, true, nil
 	}
 	return followup.Record{}, false, nil
+}
+
+// retry reports a commit that lost to another change of the chat or the agent (a failed
+// update-time precondition, or a document created first): read again and decide again.
+func retry(err error) bool {
+	c := status.Code(err)
+	return c == codes.FailedPrecondition || c == codes.AlreadyExists || c == codes.Aborted
 }
 
 // orDelete stores a zero time as an absent field, so range queries on it skip the document.

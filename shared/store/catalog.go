@@ -96,7 +96,7 @@ func agentConfig(c config.Catalog, a config.Agent) map[string]any {
 	served := c.ServedQueues(a.ID, a.Queues)
 	fields := map[string]any{
 		"id": a.ID, "name": a.Name, "queues": a.Queues, "servesQueues": served, "servesLines": c.ServedLines(served),
-		"capacity": a.Capacity, "languages": a.Languages, "role": a.Role,
+		"capacity": a.Capacity, "languages": a.Languages, "role": a.Role, "answer": a.Answer,
 		// Always written, so that enabling an agent again or removing their email takes.
 		"disabled": a.Disabled, "email": strings.ToLower(a.Email),
 	}

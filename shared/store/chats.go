@@ -80,7 +80,8 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 }
 
 // writeOutcome stores an outcome inside a transaction: consumer, chat, entries (of the chat,
-// or stand-alone messages named after idPrefix), the freed agent's load, and the follow-ups
+// or stand-alone messages named after idPrefix), the freed agent's load, a missed or
+// withdrawn offer (the miss recorded, the offer slot freed), and the follow-ups
 // rec (whose sends it sets: the entries to send).
 func (s *Store) writeOutcome(ctx context.Context, tx *firestore.Transaction, before session.Consumer, o session.Outcome, idPrefix string, rec *followup.Record) error {
 	cref := s.consumerRef(o.Consumer.Business, o.Consumer.Phone)
@@ -98,6 +99,9 @@ func (s *Store) writeOutcome(ctx context.Context, tx *firestore.Transaction, bef
 		if err := tx.Set(s.agentRef(a), map[string]any{"activeChats": firestore.Increment(-1)}, firestore.MergeAll); err != nil {
 			return err
 		}
+	}
+	if err := s.writeOffersLeft(tx, o); err != nil {
+		return err
 	}
 	if o.Session != nil {
 		if err := tx.Set(s.sessionRef(o.Session.ID), o.Session); err != nil {

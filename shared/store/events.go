@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
+
+	"github.com/smsdesk/smsdesk/shared/followup"
 )
 
 const subEvents = "events"
@@ -15,8 +17,10 @@ const (
 	EventAssigned         = "chat_assigned"
 	EventTransferReceived = "transfer_received"
 	EventTransferFailed   = "transfer_failed"
-	EventReplyDue         = "reply_due"       // the consumer has waited too long for the agent
-	EventPossibleOptOut   = "possible_optout" // the consumer's text may ask to stop texts
+	EventReplyDue         = "reply_due"                // the consumer has waited too long for the agent
+	EventPossibleOptOut   = "possible_optout"          // the consumer's text may ask to stop texts
+	EventOffer            = followup.NoticeOffer       // a chat is offered until the deadline
+	EventOfferMissed      = followup.NoticeOfferMissed // an offer lapsed; the chat went on
 )
 
 // AgentEvent is a notice in an agent's feed: a new chat, a transfer received or failed.
@@ -28,6 +32,8 @@ type AgentEvent struct {
 	Note      string    `firestore:"note,omitempty" json:"note,omitempty"`
 	Reason    string    `firestore:"reason,omitempty" json:"reason,omitempty"`
 	At        time.Time `firestore:"at" json:"at"`
+	// Deadline is when an offer lapses (EventOffer).
+	Deadline time.Time `firestore:"deadline,omitempty" json:"deadline,omitzero"`
 }
 
 // AddAgentEvent appends a notice to an agent's feed.

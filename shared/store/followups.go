@@ -212,7 +212,7 @@ func (s *Store) AddNotice(ctx context.Context, agentID, id string, n followup.No
 	if err := checkID("agent", agentID); err != nil {
 		return err
 	}
-	e := AgentEvent{Type: n.Type, SessionID: n.SessionID, Queue: n.Queue, From: n.From, Note: n.Note, Reason: n.Reason, At: n.At}
+	e := AgentEvent{Type: n.Type, SessionID: n.SessionID, Queue: n.Queue, From: n.From, Note: n.Note, Reason: n.Reason, At: n.At, Deadline: n.Deadline}
 	_, err := s.agentRef(agentID).Collection(subEvents).Doc(id).Create(ctx, e)
 	if err != nil && !IsAlreadyExists(err) {
 		return fmt.Errorf("add notice %s for %s: %w", n.Type, agentID, err)

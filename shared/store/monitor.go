@@ -19,11 +19,6 @@ import (
 // chats of their lines, today's ended chats up to a limit, the agents and queues of their
 // lines, the scheduled messages up to a limit and one count per agent shown.
 
-const colMissedOffers = "missedOffers"
-
-// liveStates are the states of a chat that has not ended.
-var liveStates = []string{string(session.InMenu), string(session.Queued), string(session.Assigned)}
-
 // LiveChats lists the chats not ended of the lines of business (every line when lines is
 // nil), in no particular order.
 func (s *Store) LiveChats(ctx context.Context, lines []string) ([]session.Session, error) {
