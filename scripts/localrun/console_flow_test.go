@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -35,6 +36,34 @@ func TestConsoleAnswersATextedInConsumer(t *testing.T) {
 	ana.do(chromedp.SendKeys(chromedp.CSS("#reply-body"), "Let me check that for you\r"))
 	expectSMSWith(t, ctx, phone, "Let me check that for you")
 	ana.waitText(".line-agent .body", "Let me check that for you")
+
+	// The tab goes to the background: the consumer's next text shows in the open chat without
+	// a reload, counts in the tab's title and raises a desktop notification.
+	ana.eval(`(function () {
+		window.notified = [];
+		window.Notification = function (title, o) { window.notified.push(title + ": " + o.body); };
+		window.Notification.permission = "granted";
+		Object.defineProperty(document, "hidden", {configurable: true, get: function () { return true; }});
+		document.dispatchEvent(new Event("visibilitychange"));
+		return true;
+	})()`)
+	text(t, phone, f.Number, "Any news?")
+	ana.waitText(".line-consumer .body", "Any news?")
+	ana.waitText("title", "(1) ")
+	if !ana.eval(`window.notified.length === 1 && window.notified[0].indexOf("1 unread message") >= 0`) {
+		got, _ := chromedp.Run(ana.ctx, chromedp.Evaluate[[]string](`window.notified`))
+		t.Errorf("desktop notifications: %q, want one for 1 unread message", got)
+	}
+	ana.eval(`(function () {
+		Object.defineProperty(document, "hidden", {configurable: true, get: function () { return false; }});
+		document.dispatchEvent(new Event("visibilitychange"));
+		return true;
+	})()`)
+	// Back in view, the chat is read again: no unread count is left, in the title either.
+	if _, err := chromedp.Run(ana.ctx, chromedp.Poll[bool](`document.title.indexOf("(") !== 0 && document.getElementById("inbox").dataset.unread === "0"`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("back in the foreground the title is %q", ana.text("title"))
+	}
 
 	ana.do(chromedp.SendKeys(chromedp.CSS("#var-greet-order"), "A-17"), chromedp.Click(chromedp.CSS("form.predefined button[type=submit]")))
 	expectSMSWith(t, ctx, phone, "Hi, I'm Ana from Shop "+f.Prefix+". Is this about order A-17?")
