@@ -42,14 +42,18 @@ done
 cat <<EOT
 
 smsdesk is running locally (logs in .dev/logs/).
-  functions        http://127.0.0.1:$PORT/{inbound,inboundfallback,status,agent,admin,outbound,expiry,sweeper,conversation,sender,bulk,crmsync}
+  functions        http://127.0.0.1:$PORT/{inbound,inboundfallback,status,agent,console,admin,outbound,expiry,sweeper,conversation,sender,bulk,crmsync}
   carrier          http://127.0.0.1:$SIM_PORT  (Twilio's Messages API and webhooks, simulated)
+
+Open the agents' console and sign in as Ana (agent id ana, password ana-dev-password;
+Luis: luis / luis-dev-password), set your status to available, then text in:
+  console          http://127.0.0.1:$PORT/console/
 
 Text in as a consumer, and watch what their phone receives (in another terminal):
   bin/carriersim text -sim http://127.0.0.1:$SIM_PORT -from +15551230001 -to +18005550100 "Hi, my order is late"
   bin/carriersim inbox -sim http://127.0.0.1:$SIM_PORT -to +15551230001 -follow
 
-Answer as agent Ana (token ana-dev-token; see config.example.json):
+Or answer through the agent API as Ana (token ana-dev-token; see config.example.json):
   curl -s -X PUT  -H 'Authorization: Bearer ana-dev-token' -d '{"status":"available"}' http://127.0.0.1:$PORT/agent/status
   curl -s         -H 'Authorization: Bearer ana-dev-token' http://127.0.0.1:$PORT/agent/chats
   curl -s -X POST -H 'Authorization: Bearer ana-dev-token' -d '{"body":"Hi, Ana here!"}' http://127.0.0.1:$PORT/agent/chats/CHAT_ID/messages

@@ -25,6 +25,26 @@ require_tools() {
   fi
 }
 
+# ensure_chromium finds Chromium for the console's browser tests (exporting CHROMIUM), and
+# installs Debian's package when it is missing and this is root with apt-get. Otherwise it
+# says what to install; under CI=true that fails (the browser tests must not skip there),
+# elsewhere the browser tests skip.
+ensure_chromium() {
+  local path="${CHROMIUM:-}"
+  [ -n "$path" ] || path="$(command -v chromium || command -v chromium-browser || true)"
+  if [ -z "$path" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Chromium for the console's browser tests..."
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 || true
+    path="$(command -v chromium || true)"
+  fi
+  if [ -z "$path" ]; then
+    echo "install Chromium: sudo apt-get install chromium (the console's browser tests need it)" >&2
+    [ "${CI:-}" = "true" ] && return 1
+    return 0
+  fi
+  export CHROMIUM="$path"
+}
+
 # free_port prints a TCP port nobody listens on now.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
