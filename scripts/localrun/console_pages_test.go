@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -51,6 +52,25 @@ func TestConsolePagesAreAccessible(t *testing.T) {
 	ana.do(chromedp.SendKeys(chromedp.CSS("#note-body"), "Replacement ordered: A-17-R. Check the courier's damage claim."),
 		chromedp.Click(chromedp.CSS(`form[action$="/notes"] button`)))
 	ana.waitText(".note-list", "Replacement ordered")
+
+	// Shift+Enter breaks the line without sending; Alt+N opens the next chat with unread
+	// messages (the Tech chat, never opened).
+	ana.do(chromedp.SendKeys(chromedp.CSS("#reply-body"), "Line one"), chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierShift)),
+		chromedp.SendKeys(chromedp.CSS("#reply-body"), "line two"))
+	if v, err := chromedp.Run(ana.ctx, chromedp.Value(chromedp.CSS("#reply-body"))); err != nil || v != "Line one\nline two" {
+		t.Errorf("after Shift+Enter the reply box holds %q (%v), want two lines", v, err)
+	}
+	ana.eval(`(document.getElementById("reply-body").value = "") === ""`)
+	ana.do(chromedp.KeyEvent("n", chromedp.KeyModifiers(chromedp.ModifierAlt)))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if loc := ana.location(); strings.Contains(loc, "/chats/") && !strings.Contains(loc, id) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Alt+N from chat %s stayed at %s", id, ana.location())
+		}
+	}
+	ana.do(chromedp.WaitVisible(chromedp.CSS("#chat")))
 	ana.do(chromedp.Navigate(ana.base+"/"), chromedp.WaitVisible(chromedp.CSS("#inbox")))
 	ana.waitChat("")
 	ana.checkAxe(axe, "inbox")

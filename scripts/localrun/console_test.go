@@ -102,17 +102,28 @@ func (p *tab) text(sel string) string {
 	return s
 }
 
+// ready waits until the page has loaded its scripts (htmx listens for the agent's input).
+func (p *tab) ready() {
+	p.t.Helper()
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](`document.readyState === "complete" && !!window.htmx`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		p.t.Fatalf("the page at %s never loaded its scripts: %v", p.location(), err)
+	}
+}
+
 // signIn signs in with the agent's token on the sign-in page.
 func (p *tab) signIn(token string) {
 	p.t.Helper()
 	p.do(chromedp.Navigate(p.base+"/signin"), chromedp.Click(chromedp.CSS("details.token summary")),
 		chromedp.SendKeys(chromedp.CSS("#token"), token), chromedp.Click(chromedp.CSS("details.token button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#inbox")))
+	p.ready()
 }
 
 // setStatus picks a status in the top bar, as an agent does.
 func (p *tab) setStatus(status string) {
 	p.t.Helper()
+	p.ready()
 	p.eval(fmt.Sprintf(`(function () { var s = document.getElementById("status"); s.value = %q; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`, status))
 	p.do(chromedp.WaitVisible(chromedp.CSS("#status.status-" + status)))
 }
@@ -136,10 +147,20 @@ func (p *tab) waitChat(id string) string {
 	return got.Value
 }
 
-// openChat opens a chat from the inbox.
+// openChat opens a chat from the inbox. A click that lands while a pushed change replaces
+// the inbox is lost, as it would be for a person, who clicks again: so does this.
 func (p *tab) openChat(id string) {
 	p.t.Helper()
-	p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(".chat-item[data-chat=%q]", id))), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#chat[data-chat=%q]", id))))
+	item, chat := chromedp.CSS(fmt.Sprintf(".chat-item[data-chat=%q]", id)), fmt.Sprintf("#chat[data-chat=%q]", id)
+	for try := 0; ; try++ {
+		p.do(chromedp.Click(item))
+		if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](fmt.Sprintf("document.querySelector(%q) !== null", chat),
+			chromedp.WithPollingTimeout(3*time.Second))); err == nil || try == 3 {
+			break
+		}
+	}
+	p.do(chromedp.WaitVisible(chromedp.CSS(chat)))
+	p.ready()
 }
 
 // waitText waits until the element's text contains want.

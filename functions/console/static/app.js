@@ -154,6 +154,14 @@
     }
   });
 
+  // Buttons only a page without scripts needs (the status form submits on change) hide,
+  // also in swapped-in parts.
+  document.addEventListener("htmx:load", function (e) {
+    var root = e.target || document;
+    if (root.classList && root.classList.contains("js-hidden")) { root.hidden = true; }
+    root.querySelectorAll(".js-hidden").forEach(function (el) { el.hidden = true; });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".js-hidden").forEach(function (el) { el.hidden = true; });
     setupNotifyButton();
