@@ -27,6 +27,28 @@ func (b *bench) sessionIDs(ctx context.Context) ([]string, error) {
 	return ids, err
 }
 
+// openChats has every consumer text once and waits until each has a chat and the chats are
+// assigned (or assignment stalls).
+func (b *bench) openChats(ctx context.Context) ([]string, []session.Session, error) {
+	err := forEach(ctx, len(b.phones), func(ctx context.Context, i int) error {
+		_, _, err := b.text(ctx, b.phones[i], fmt.Sprintf("Hello, consumer %d here", i))
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	// The texts are applied asynchronously: wait until each consumer has a chat.
+	ids, err := b.sessionIDs(ctx)
+	for err != nil {
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return nil, nil, fmt.Errorf("waiting for the chats to open: %w", err)
+		}
+		ids, err = b.sessionIDs(ctx)
+	}
+	sessions, err := b.waitAssigned(ctx, ids)
+	return ids, sessions, err
+}
+
 // sessions reads the chats through the runner's own (unmetered) store.
 func (b *bench) sessions(ctx context.Context, ids []string) ([]session.Session, error) {
 	out := make([]session.Session, len(ids))

@@ -55,22 +55,7 @@ func (b *bench) runCRM(ctx context.Context, log *slog.Logger, out io.Writer, sta
 
 	log.Info("phase 1: chats open and connect", "consumers", n)
 	before := b.meter.Snapshot()
-	err := forEach(ctx, n, func(ctx context.Context, i int) error {
-		_, _, err := b.text(ctx, b.phones[i], fmt.Sprintf("Hello, consumer %d here", i))
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	// The texts are applied asynchronously: wait until each consumer has a chat.
-	ids, err := b.sessionIDs(ctx)
-	for err != nil {
-		if err := sleep(ctx, 100*time.Millisecond); err != nil {
-			return fmt.Errorf("waiting for the chats to open: %w", err)
-		}
-		ids, err = b.sessionIDs(ctx)
-	}
-	sessions, err := b.waitAssigned(ctx, ids)
+	ids, sessions, err := b.openChats(ctx)
 	if err != nil {
 		return err
 	}

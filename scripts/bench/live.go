@@ -86,21 +86,7 @@ func (b *bench) runLive(ctx context.Context, log *slog.Logger, out io.Writer, st
 	n := len(b.phones)
 	res := &liveResults{Mode: modeLive, Agents: b.f.agents, Chats: n, Rounds: b.f.rounds}
 	log.Info("chats open", "consumers", n)
-	err := forEach(ctx, n, func(ctx context.Context, i int) error {
-		_, _, err := b.text(ctx, b.phones[i], fmt.Sprintf("Hello, consumer %d here", i))
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	ids, err := b.sessionIDs(ctx)
-	for err != nil {
-		if err := sleep(ctx, 100*time.Millisecond); err != nil {
-			return fmt.Errorf("waiting for the chats to open: %w", err)
-		}
-		ids, err = b.sessionIDs(ctx)
-	}
-	sessions, err := b.waitAssigned(ctx, ids)
+	ids, sessions, err := b.openChats(ctx)
 	if err != nil {
 		return err
 	}

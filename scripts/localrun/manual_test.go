@@ -55,6 +55,16 @@ type offeredJSON struct {
 }
 
 // waitOffered waits until the agent's chats show one chat offered to them and returns it.
+// offerChat makes the agent with token available and has a new consumer text in, and waits
+// for the chat's offer to that agent.
+func offerChat(t *testing.T, ctx context.Context, f manualFixture, token string) (string, offeredJSON) {
+	t.Helper()
+	api(t, token, "PUT", "/status", map[string]string{"status": "available"}, nil)
+	phone := consumerPhone()
+	text(t, phone, f.Number, "hi")
+	return phone, waitOffered(t, ctx, token)
+}
+
 func waitOffered(t *testing.T, ctx context.Context, token string) offeredJSON {
 	t.Helper()
 	for {
@@ -111,10 +121,7 @@ func TestManualAnswerOfferLapsesToTheNextAgent(t *testing.T) {
 	if api(t, mia, "GET", "/me", nil, &me); me.Answer != "manual" {
 		t.Errorf("Mia's answer = %q, want manual", me.Answer)
 	}
-	api(t, mia, "PUT", "/status", map[string]string{"status": "available"}, nil)
-	phone := consumerPhone()
-	text(t, phone, f.Number, "hi")
-	offered := waitOffered(t, ctx, mia)
+	phone, offered := offerChat(t, ctx, f, mia)
 	if offered.State != "queued" || offered.StartType != "inbound" {
 		t.Errorf("offered chat = %+v, want it still waiting, inbound", offered)
 	}
@@ -159,10 +166,7 @@ func TestManualAnswerAcceptGreetsTheConsumer(t *testing.T) {
 	f := newManualFixture(t)
 	ctx := testCtx(t)
 	mia := f.Tokens["Mia"]
-	api(t, mia, "PUT", "/status", map[string]string{"status": "available"}, nil)
-	phone := consumerPhone()
-	text(t, phone, f.Number, "hi")
-	offered := waitOffered(t, ctx, mia)
+	phone, offered := offerChat(t, ctx, f, mia)
 	var chat offeredJSON
 	if code := api(t, mia, "POST", "/chats/"+offered.ID+"/accept", nil, &chat); code != http.StatusOK {
 		t.Fatalf("accept = %d %+v", code, chat)
@@ -191,10 +195,7 @@ func TestManualAnswerParallelAcceptsResolveToOne(t *testing.T) {
 	f := newManualFixture(t)
 	ctx := testCtx(t)
 	mia := f.Tokens["Mia"]
-	api(t, mia, "PUT", "/status", map[string]string{"status": "available"}, nil)
-	phone := consumerPhone()
-	text(t, phone, f.Number, "hi")
-	offered := waitOffered(t, ctx, mia)
+	phone, offered := offerChat(t, ctx, f, mia)
 	codes := make([]int, 2)
 	errs := make([]apiError, 2)
 	var wg sync.WaitGroup
@@ -241,10 +242,7 @@ func TestManualAnswerDeclinePassesTheChatOn(t *testing.T) {
 	f := newManualFixture(t)
 	ctx := testCtx(t)
 	mia, abe := f.Tokens["Mia"], f.Tokens["Abe"]
-	api(t, mia, "PUT", "/status", map[string]string{"status": "available"}, nil)
-	phone := consumerPhone()
-	text(t, phone, f.Number, "hi")
-	offered := waitOffered(t, ctx, mia)
+	phone, offered := offerChat(t, ctx, f, mia)
 	api(t, abe, "PUT", "/status", map[string]string{"status": "available"}, nil)
 	var chat offeredJSON
 	if code := api(t, mia, "POST", "/chats/"+offered.ID+"/decline", nil, &chat); code != http.StatusOK || chat.ID != offered.ID || chat.Offer != nil {
@@ -334,10 +332,7 @@ func TestManualAnswerAcceptRacingTheDeadlineHasOneOutcome(t *testing.T) {
 	f := newManualFixture(t)
 	ctx := testCtx(t)
 	mia, abe := f.Tokens["Mia"], f.Tokens["Abe"]
-	api(t, mia, "PUT", "/status", map[string]string{"status": "available"}, nil)
-	phone := consumerPhone()
-	text(t, phone, f.Number, "hi")
-	offered := waitOffered(t, ctx, mia)
+	phone, offered := offerChat(t, ctx, f, mia)
 	api(t, abe, "PUT", "/status", map[string]string{"status": "available"}, nil)
 	time.Sleep(time.Until(offered.Offer.Deadline.Add(-20 * time.Millisecond)))
 	var e apiError

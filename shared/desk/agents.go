@@ -46,7 +46,11 @@ type Store interface {
 // Followups carries out what a committed change left to do, within a budget, so that an
 // answer says what was committed (followup.Executor.Settle).
 type Followups interface {
+	// Settle carries r out within a budget, leaving the rest to the relay (an API answers
+	// what was committed).
 	Settle(ctx context.Context, r followup.Record)
+	// AfterCommit carries r out in full.
+	AfterCommit(ctx context.Context, r followup.Record) error
 }
 
 // Desk serves agents.
@@ -96,9 +100,13 @@ func (d *Desk) SetStatus(ctx context.Context, agentID, status string) (routing.A
 	}
 	d.Log.Info("agent status", "agent", agentID, "status", status)
 	if status == routing.AgentAvailable {
-		// Going available takes waiting chats: the fill is the change's follow-up, and the
-		// relay fills every free agent should this one not finish.
-		d.Followups.Settle(ctx, followup.Record{ID: "status-" + agentID, Followups: followup.Followups{Fill: []string{agentID}}})
+		// Going available takes waiting chats: the fill is the change's follow-up, carried out
+		// before answering however long the queue takes (the agent asked for it; no budget),
+		// and the relay fills every free agent should this one not finish.
+		rec := followup.Record{ID: "status-" + agentID, Followups: followup.Followups{Fill: []string{agentID}}}
+		if err := d.Followups.AfterCommit(ctx, rec); err != nil {
+			d.Log.Error("assigning waiting chats failed; the relay will", "agent", agentID, "err", err)
+		}
 	}
 	return d.Store.Agent(ctx, agentID)
 }

@@ -102,6 +102,11 @@ type settled struct{ recs []followup.Record }
 
 func (s *settled) Settle(_ context.Context, r followup.Record) { s.recs = append(s.recs, r) }
 
+func (s *settled) AfterCommit(_ context.Context, r followup.Record) error {
+	s.recs = append(s.recs, r)
+	return nil
+}
+
 func newDesk() (*Desk, *memDesk, *settled) {
 	n := config.Number{Number: "+18005550100", LineOfBusiness: "retail", EntryQueue: "menu", DefaultLanguage: "en", Brand: "Shop"}
 	qs := []config.Queue{
