@@ -136,3 +136,21 @@ func (h *Handler) note(w http.ResponseWriter, r *http.Request, a agent.Agent, s 
 	_, err := h.o.Desk.AddNote(r.Context(), a, r.PathValue("id"), r.PostForm.Get("body"))
 	h.acted(w, r, a, s, err, "Note added.", chatPane{})
 }
+
+// accept takes a chat offered to the agent and opens it.
+func (h *Handler) accept(w http.ResponseWriter, r *http.Request, a agent.Agent, s Session) {
+	if _, err := h.o.Desk.Accept(r.Context(), a, r.PathValue("id")); err != nil {
+		h.fail(w, r, a, err)
+		return
+	}
+	http.Redirect(w, r, baseOf(r)+"/chats/"+r.PathValue("id"), http.StatusSeeOther)
+}
+
+// decline passes on a chat offered to the agent: it goes to the next agent.
+func (h *Handler) decline(w http.ResponseWriter, r *http.Request, a agent.Agent, s Session) {
+	if _, err := h.o.Desk.Decline(r.Context(), a, r.PathValue("id")); err != nil {
+		h.fail(w, r, a, err)
+		return
+	}
+	http.Redirect(w, r, baseOf(r)+"/", http.StatusSeeOther)
+}

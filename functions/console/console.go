@@ -13,6 +13,7 @@
 //	POST /chats/{id}/reply           body=..., or predefined=id with var.NAME=value
 //	POST /chats/{id}/transfer        target=agent:ID or queue:ID (or agent=ID), note=...
 //	POST /chats/{id}/end
+//	POST /chats/{id}/accept, /decline  a chat offered to a manual-answer agent
 //	POST /chats/{id}/contact         contact=ID or contact=new
 //	POST /chats/{id}/notes           body=...
 //	GET  /events                     server-sent events: "chat" and "agent" changes
@@ -86,6 +87,8 @@ func New(o Options) *Handler {
 	h.mux.HandleFunc("POST /chats/{id}/reply", h.auth(h.reply))
 	h.mux.HandleFunc("POST /chats/{id}/transfer", h.auth(h.transfer))
 	h.mux.HandleFunc("POST /chats/{id}/end", h.auth(h.end))
+	h.mux.HandleFunc("POST /chats/{id}/accept", h.auth(h.accept))
+	h.mux.HandleFunc("POST /chats/{id}/decline", h.auth(h.decline))
 	h.mux.HandleFunc("POST /chats/{id}/contact", h.auth(h.contact))
 	h.mux.HandleFunc("POST /chats/{id}/notes", h.auth(h.note))
 	h.mux.HandleFunc("GET /events", h.auth(h.events))

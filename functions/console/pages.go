@@ -163,6 +163,10 @@ func explain(err error) (int, string) {
 		return http.StatusNotFound, "This chat is not among yours."
 	case errors.Is(err, desk.ErrChatEnded):
 		return http.StatusConflict, "The chat has ended."
+	case errors.Is(err, desk.ErrOfferExpired):
+		return http.StatusConflict, "The offer has expired: the chat goes to the next agent."
+	case errors.Is(err, desk.ErrNotOffered):
+		return http.StatusConflict, "This chat is not offered to you any more."
 	case errors.Is(err, desk.ErrTransferFailed):
 		return http.StatusConflict, sentence(err)
 	case errors.Is(err, desk.ErrNoSuchChoice):

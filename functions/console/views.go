@@ -39,6 +39,9 @@ type inboxItem struct {
 	Unread                                       int
 	// WaitingSince is the consumer's first unanswered line; zero when nobody waits.
 	WaitingSince time.Time
+	// Offered is a chat offered to a manual-answer agent: accept it before OfferDeadline.
+	Offered       bool
+	OfferDeadline time.Time
 }
 
 type chatPane struct {
@@ -78,6 +81,9 @@ func inboxItems(views []agentview.Chat, unread map[string]int) ([]inboxItem, int
 	total := 0
 	for _, v := range views {
 		it := inboxItem{ID: v.ID, Consumer: v.Consumer, Queue: v.Queue, Language: v.Language, Unread: unread[v.ID]}
+		if v.Offer != nil {
+			it.Offered, it.OfferDeadline = true, v.Offer.Deadline
+		}
 		total += it.Unread
 		for _, e := range v.Transcript {
 			switch e.Author {

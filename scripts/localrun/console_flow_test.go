@@ -1,6 +1,7 @@
 package localrun_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -187,4 +188,24 @@ func putAgent(t *testing.T, f fixture, name string, body map[string]any) {
 	if code, e := adminCall(t, "token-"+boss, "PUT", "/agents/"+f.Prefix+"-"+name, body); code != http.StatusOK {
 		t.Fatalf("PUT /admin/agents/%s-%s = %d %+v", f.Prefix, name, code, e)
 	}
+}
+
+// TestConsoleManualAnswerAgentAcceptsAnOffer: a chat offered to a manual-answer agent shows
+// in her inbox, pushed, with Accept; accepting opens the chat, which is hers to answer.
+func TestConsoleManualAnswerAgentAcceptsAnOffer(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	putAgent(t, f, "ana", map[string]any{"name": "Ana", "queues": []string{f.Prefix + "-billing", f.Prefix + "-tech"}, "capacity": 2,
+		"languages": []string{"en"}, "answer": "manual"})
+	b := browsertest.Start(t, 1280, 800)
+	ana := openTab(t, b)
+	ana.signIn(f.Tokens["ana"])
+	ana.setStatus("available")
+	phone := queueForBilling(t, ctx, f)
+	id := ana.waitChat("")
+	ana.waitText(".chat-item.offered", "offered to you")
+	ana.do(chromedp.Click(chromedp.CSS(`.offered form[action$="/accept"] button`)), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#chat[data-chat=%q] #reply-body", id))))
+	ana.ready()
+	ana.do(chromedp.SendKeys(chromedp.CSS("#reply-body"), "Thanks for waiting, I'm Ana\r"))
+	expectSMSWith(t, ctx, phone, "Thanks for waiting, I'm Ana")
 }
