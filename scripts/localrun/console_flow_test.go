@@ -34,7 +34,7 @@ func TestConsoleAnswersATextedInConsumer(t *testing.T) {
 	ana.openChat(id)
 	ana.waitText(".line-consumer .body", "Hi, my order is late")
 
-	ana.do(chromedp.SendKeys(chromedp.CSS("#reply-body"), "Let me check that for you\r"))
+	ana.act(chromedp.SendKeys(chromedp.CSS("#reply-body"), "Let me check that for you\r"))
 	expectSMSWith(t, ctx, phone, "Let me check that for you")
 	ana.waitText(".line-agent .body", "Let me check that for you")
 
@@ -66,11 +66,11 @@ func TestConsoleAnswersATextedInConsumer(t *testing.T) {
 		t.Errorf("back in the foreground the title is %q", ana.text("title"))
 	}
 
-	ana.do(chromedp.SendKeys(chromedp.CSS("#var-greet-order"), "A-17"), chromedp.Click(chromedp.CSS("form.predefined button[type=submit]")))
+	ana.act(chromedp.SendKeys(chromedp.CSS("#var-greet-order"), "A-17"), chromedp.Click(chromedp.CSS("form.predefined button[type=submit]")))
 	expectSMSWith(t, ctx, phone, "Hi, I'm Ana from Shop "+f.Prefix+". Is this about order A-17?")
 	ana.waitText(".line-agent .body", "Is this about order A-17?")
 
-	ana.do(chromedp.Click(chromedp.CSS("details.transfer summary")), chromedp.SetValue(chromedp.CSS("#transfer-queue"), f.Prefix+"-tech"), chromedp.SendKeys(chromedp.CSS("#transfer-note"), "wants a refund"),
+	ana.act(chromedp.Click(chromedp.CSS("details.transfer summary")), chromedp.SetValue(chromedp.CSS("#transfer-queue"), f.Prefix+"-tech"), chromedp.SendKeys(chromedp.CSS("#transfer-note"), "wants a refund"),
 		chromedp.Click(chromedp.CSS(`form[action$="/transfer"] button[type=submit]`)))
 	ana.waitText("#flash", "Transferred to queue "+f.Prefix+"-tech")
 	if ana.eval(`document.getElementById("reply-body") !== null`) {
@@ -80,7 +80,7 @@ func TestConsoleAnswersATextedInConsumer(t *testing.T) {
 	carl.waitChat(id)
 	carl.openChat(id)
 	carl.waitText(".line-event", "wants a refund")
-	carl.do(chromedp.Click(chromedp.CSS(".end-form button")))
+	carl.act(chromedp.Click(chromedp.CSS(".end-form button")))
 	carl.waitText(".line-end", "Chat ended")
 	expectSMSWith(t, ctx, phone, "This chat has ended.")
 }
@@ -206,6 +206,6 @@ func TestConsoleManualAnswerAgentAcceptsAnOffer(t *testing.T) {
 	ana.waitText(".chat-item.offered", "offered to you")
 	ana.do(chromedp.Click(chromedp.CSS(`.offered form[action$="/accept"] button`)), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#chat[data-chat=%q] #reply-body", id))))
 	ana.ready()
-	ana.do(chromedp.SendKeys(chromedp.CSS("#reply-body"), "Thanks for waiting, I'm Ana\r"))
+	ana.act(chromedp.SendKeys(chromedp.CSS("#reply-body"), "Thanks for waiting, I'm Ana\r"))
 	expectSMSWith(t, ctx, phone, "Thanks for waiting, I'm Ana")
 }

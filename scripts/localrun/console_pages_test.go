@@ -46,10 +46,10 @@ func TestConsolePagesAreAccessible(t *testing.T) {
 	expectSMS(t, ctx, second, 3, "2 or TECH for Tech.")
 	waitApplied(t, ctx, f.Number, second, text(t, second, f.Number, "tech"))
 	ana.openChat(id)
-	ana.do(chromedp.SendKeys(chromedp.CSS("#reply-body"), "I'm sorry to hear that. I'm sending a replacement today.\r"))
+	ana.act(chromedp.SendKeys(chromedp.CSS("#reply-body"), "I'm sorry to hear that. I'm sending a replacement today.\r"))
 	ana.waitText(".line-agent .body", "replacement today")
 	waitApplied(t, ctx, f.Number, first, text(t, first, f.Number, "Thank you! Will I get a tracking number?"))
-	ana.do(chromedp.SendKeys(chromedp.CSS("#note-body"), "Replacement ordered: A-17-R. Check the courier's damage claim."),
+	ana.act(chromedp.SendKeys(chromedp.CSS("#note-body"), "Replacement ordered: A-17-R. Check the courier's damage claim."),
 		chromedp.Click(chromedp.CSS(`form[action$="/notes"] button`)))
 	ana.waitText(".note-list", "Replacement ordered")
 

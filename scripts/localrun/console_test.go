@@ -153,14 +153,34 @@ func (p *tab) openChat(id string) {
 	p.t.Helper()
 	item, chat := chromedp.CSS(fmt.Sprintf(".chat-item[data-chat=%q]", id)), fmt.Sprintf("#chat[data-chat=%q]", id)
 	for try := 0; ; try++ {
-		p.do(chromedp.Click(item))
-		if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](fmt.Sprintf("document.querySelector(%q) !== null", chat),
-			chromedp.WithPollingTimeout(3*time.Second))); err == nil || try == 3 {
+		err := chromedp.Do(p.ctx, chromedp.Click(item))
+		for deadline := time.Now().Add(3 * time.Second); err == nil && !strings.HasSuffix(p.location(), "/chats/"+id); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				err = fmt.Errorf("still at %s after the click", p.location())
+			}
+		}
+		if err == nil {
 			break
+		}
+		if try == 3 {
+			p.t.Fatalf("open chat %s: %v", id, err)
 		}
 	}
 	p.do(chromedp.WaitVisible(chromedp.CSS(chat)))
 	p.ready()
+}
+
+// act runs steps that post a form of the open chat and waits until the chat pane the answer
+// brings has replaced the old one (live updates may show the change before it).
+func (p *tab) act(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	p.eval(`(document.getElementById("chat").dataset.old = "1") === "1"`)
+	p.do(steps...)
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](`(function () { var c = document.getElementById("chat");
+		return c !== null && !c.dataset.old && document.querySelector(".htmx-request") === null; })()`,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		p.t.Fatalf("the chat pane was never replaced after the action at %s: %v", p.location(), err)
+	}
 }
 
 // waitText waits until the element's text contains want.
