@@ -27,3 +27,5 @@ logdir="$(mktemp -d)"
 trap 'stop_emulators; rm -rf "$logdir"' EXIT
 start_emulators "$logdir"
 go test -race -count=1 -timeout 10m "$@" ./...
+# A slice of fuzzing per target on top of the committed corpora the tests above replayed.
+FUZZTIME="${FUZZTIME:-3s}" bash scripts/fuzz.sh

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every fuzz target of smsdesk for a slice of time each (FUZZTIME, default 5s): the
+# webhook decoder and signature check, the keyword, segment and menu parsers, E.164
+# normalisation, the placeholder filler and configuration validation. With -keep, the inputs
+# each run found interesting are added to the target's committed corpus (testdata/fuzz), which
+# plain `go test` replays every time.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$SMSDESK_ROOT"
+keep=false
+[ "${1:-}" = "-keep" ] && keep=true
+fuzztime="${FUZZTIME:-5s}"
+cache="$(go env GOCACHE)/fuzz/github.com/smsdesk/smsdesk"
+for pkg in ./shared/carrier ./shared/compliance ./shared/phone ./shared/config; do
+  for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz'); do
+    echo "fuzz $pkg $target for $fuzztime"
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" >/dev/null || {
+      echo "fuzz target $target of $pkg failed: the failing input is in $pkg/testdata/fuzz/$target" >&2
+      exit 1
+    }
+    if $keep; then
+      mkdir -p "$pkg/testdata/fuzz/$target"
+      # A few of the inputs found, so the committed corpus stays small.
+      find "$cache/${pkg#./}/$target" -type f 2>/dev/null | head -20 | xargs -r cp -t "$pkg/testdata/fuzz/$target"
+    fi
+  done
+done
