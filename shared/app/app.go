@@ -30,6 +30,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/monitor"
 	"github.com/smsdesk/smsdesk/shared/outbound"
+	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -190,7 +191,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	}
 	a.close = append(a.close, func() { sched.Close() })
 	a.Timers = TimerScheduler{s: sched, Secret: []byte(env.TimerSecret)}
-	a.Followups = &followup.Executor{Sender: &a.Outbox, Events: a.Events, Timers: &a.Timers, Notices: a.Store, Outbox: a.Store, Log: log}
+	a.Followups = &followup.Executor{Sender: &a.Outbox, Events: a.Events, Timers: &a.Timers, Notices: a.Store, Tallies: &reports.Tallier{Store: a.Store, Log: log}, Outbox: a.Store, Log: log}
 	a.Sender.Followups = a.Followups
 	a.Relay = &followup.Relay{Outbox: a.Store, Executor: a.Followups, Agents: a.Store}
 	a.Router = &routing.Router{Store: a.Store, Followups: a.Followups, Log: log}

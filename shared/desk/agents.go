@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/ids"
@@ -214,7 +213,9 @@ func Appends(agentID string, entries ...session.Entry) func(*session.Session, ti
 // Ended is what an agent's end of a chat leaves to do: announce it and give the agent the
 // next waiting chat.
 func Ended(sessionID, agentID string) followup.Followups {
-	return followup.Followups{Events: []chatevents.Event{{Type: chatevents.Ended, SessionID: sessionID}}, Fill: []string{agentID}}
+	f := followup.Ended(sessionID)
+	f.Fill = []string{agentID}
+	return f
 }
 
 // change stores an agent's change with its follow-ups (the chat's new timers, plus what more

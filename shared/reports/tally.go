@@ -216,3 +216,15 @@ func StatusTime(agentID, status string, from, to time.Time) Counts {
 	}
 	return c
 }
+
+// ParseRollupID reads back what RollupID put in a rollup's name.
+func ParseRollupID(doc string) (kind, id string, day time.Time, err error) {
+	i, j := strings.Index(doc, "_"), strings.LastIndex(doc, "_")
+	if i < 1 || j <= i+1 || len(doc)-j != 9 {
+		return "", "", time.Time{}, fmt.Errorf("rollup %q is not kind_id_yyyymmdd", doc)
+	}
+	if day, err = time.Parse("20060102", doc[j+1:]); err != nil {
+		return "", "", time.Time{}, fmt.Errorf("rollup %q: %w", doc, err)
+	}
+	return doc[:i], doc[i+1 : j], day, nil
+}

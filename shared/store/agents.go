@@ -159,6 +159,7 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 			return rec, err == nil, err
 		}
 		e.Seq, e.At, e.Business, e.Phone = c.Seq+1, now, c.Business, c.Phone
+		c.Count(e)
 		ref := s.entryRef(sessionID, e.Seq)
 		rec := followup.Record{ID: fmt.Sprintf("assign-%s-%d", sessionID, e.Seq), SessionID: sessionID, At: now, Followups: followup.Followups{Send: []string{relPath(ref)}}}
 		rec.Add(then)
@@ -169,6 +170,8 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 				{Path: "heldBy", Value: firestore.ArrayUnion(agentID)}, {Path: "startType", Value: c.StartType},
 				{Path: "generation", Value: c.Generation}, {Path: "deadlines", Value: c.Deadlines},
 				{Path: "nextDeadline", Value: orDelete(c.NextDeadline)},
+				{Path: "connectedAt", Value: c.ConnectedAt}, {Path: "visits", Value: c.Visits},
+				{Path: "legs", Value: c.Legs}, {Path: "counts", Value: c.Counts},
 			}, firestore.LastUpdateTime(snaps[0].UpdateTime)); err != nil {
 				return err
 			}
