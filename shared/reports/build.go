@@ -3,6 +3,7 @@ package reports
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -93,3 +94,29 @@ func ratio(n, d int64) *float64 {
 }
 
 func avg(sum, n int64) *float64 { return ratio(sum, n) }
+
+// Rollups are counts as the stored rollup documents would hold them had they started
+// empty: for recounts and tests.
+func (c Counts) Rollups() []Rollup {
+	var out []Rollup
+	for doc, fields := range c {
+		kind, id, day, err := ParseRollupID(doc)
+		if err != nil {
+			continue
+		}
+		r := Rollup{Kind: kind, ID: id, Day: day, Hours: map[string]map[string]int64{}}
+		for path, n := range fields {
+			parts := strings.SplitN(path, ".", 3)
+			if len(parts) != 3 {
+				continue
+			}
+			if r.Hours[parts[1]] == nil {
+				r.Hours[parts[1]] = map[string]int64{}
+			}
+			r.Hours[parts[1]][parts[2]] = n
+		}
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b Rollup) int { return strings.Compare(a.Kind+a.ID+a.Day.String(), b.Kind+b.ID+b.Day.String()) })
+	return out
+}

@@ -136,7 +136,7 @@ func (s *Store) AddCounts(ctx context.Context, counts reports.Counts) error {
 // document, about owners × days, whatever the number of chats.
 func (s *Store) Rollups(ctx context.Context, kind string, first, last time.Time) ([]reports.Rollup, error) {
 	var out []reports.Rollup
-	q := s.fs.Collection(colRollups).Where("kind", "==", kind).Where("day", ">=", first).Where("day", "<=", last)
+	q := s.fs.Collection(colRollups).Where("kind", "==", kind).OrderBy("day", firestore.Asc).StartAt(first).EndAt(last)
 	if err := readAll(ctx, q, &out); err != nil {
 		return nil, fmt.Errorf("rollups %s: %w", kind, err)
 	}
