@@ -64,6 +64,9 @@ func (s *Session) Count(e Entry) {
 	switch {
 	case e.Author == FromConsumer:
 		t = &s.Counts.Consumer
+		if s.FirstText == "" {
+			s.FirstText = cutText(e.Body, 160)
+		}
 	case e.Status != StatusPending && e.Status != StatusScheduled:
 		return
 	case e.Author == FromAgent:
@@ -130,4 +133,14 @@ func (s *Session) endLeg(out string, now time.Time) {
 func (s *Session) finish(now time.Time) {
 	s.leaveQueue(LeftEnded, "", now)
 	s.endLeg(LegEnded, now)
+}
+
+func cutText(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }

@@ -157,6 +157,9 @@ type Session struct {
 	Transfers       int          `firestore:"transfers"`
 	Visits          []QueueVisit `firestore:"visits,omitempty"`
 	Legs            []AgentLeg   `firestore:"legs,omitempty"`
+	// FirstText is the consumer's first text in the chat (up to 160 characters): its subject
+	// in the chats report.
+	FirstText string `firestore:"firstText,omitempty"`
 }
 
 // Media is an MMS attachment as the carrier hosts it.
