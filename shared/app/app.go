@@ -30,6 +30,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/monitor"
 	"github.com/smsdesk/smsdesk/shared/outbound"
+	"github.com/smsdesk/smsdesk/shared/reporting"
 	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -54,7 +55,9 @@ type App struct {
 	Conversation *conversation.Service
 	Desk         *desk.Desk
 	// Monitor builds supervisors' and admins' live monitoring.
-	Monitor  *monitor.Monitor
+	Monitor *monitor.Monitor
+	// Reports builds reports from the rollups, and agents' own statistics.
+	Reports  *reporting.Service
 	Outbound *outbound.Service
 	// MediaURL gives an agent a short-lived URL of a media copy; nil without a media bucket.
 	MediaURL func(object string) (string, error)
@@ -226,6 +229,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.close = append([]func(){a.Live.Close}, a.close...)
 	a.Desk = &desk.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups, Log: log}
 	a.Monitor = &monitor.Monitor{Store: a.Store}
+	a.Reports = &reporting.Service{Store: a.Store}
 	return a, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"cloud.google.com/go/firestore"
 	"google.golang.org/api/iterator"
 
+	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
@@ -180,4 +181,13 @@ func (s *Store) EachEndedChat(ctx context.Context, from, to time.Time, pageSize 
 			return nil
 		}
 	}
+}
+
+// Teams lists the configured teams.
+func (s *Store) Teams(ctx context.Context) ([]config.Team, error) {
+	var out []config.Team
+	if err := readAll(ctx, s.fs.Collection(colTeams), &out); err != nil {
+		return nil, fmt.Errorf("teams: %w", err)
+	}
+	return out, nil
 }
