@@ -71,6 +71,7 @@ func TestReportsCountTheScenariosExactly(t *testing.T) {
 	ctx := testCtx(t)
 	p := f.P
 	start := time.Now().UTC().Truncate(time.Hour) // rollups count by the hour: the report starts at one
+	api(t, f.Tokens["luis"], "PUT", "/status", map[string]string{"status": "available"}, nil) // q2 only: takes none of q's chats
 
 	short := consumerPhone() // ends at once: a short abandon
 	text(t, short, f.Number, "hi")
@@ -84,7 +85,6 @@ func TestReportsCountTheScenariosExactly(t *testing.T) {
 	expectSMS(t, ctx, long, 3, "")
 
 	api(t, f.Tokens["ana"], "PUT", "/status", map[string]string{"status": "available"}, nil)
-	api(t, f.Tokens["luis"], "PUT", "/status", map[string]string{"status": "available"}, nil)
 	formula := consumerPhone()
 	text(t, formula, f.Number, `=HYPERLINK("http://evil.example","click")`)
 	id := waitChats(t, ctx, f.Tokens["ana"], func(cs []chatJSON) bool { return len(cs) == 1 })[0].ID
@@ -190,6 +190,18 @@ func TestReportsCountTheScenariosExactly(t *testing.T) {
 	}
 	if !found || len(recs) != 2+4 {
 		t.Errorf("chats CSV has %d rows, chat %s found %v; want the period, the header and this line's 4 chats", len(recs), id, found)
+	}
+
+	// Luis's time available is counted when he leaves the status.
+	if code := api(t, f.Tokens["luis"], "PUT", "/status", map[string]string{"status": "offline"}, nil); code != http.StatusOK {
+		t.Fatalf("luis offline = %d", code)
+	}
+	var as struct{ Rows []agentRowJSON }
+	reportGET(t, f.Tokens["sue"], "agents", params, &as)
+	for _, r := range as.Rows {
+		if r.ID == p+"-luis" && r.Total.StatusSeconds["available"] < 3 {
+			t.Errorf("luis's time available %+v, want at least the 3.5 s the abandoned chat waited", r.Total)
+		}
 	}
 
 	var e apiError

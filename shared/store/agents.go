@@ -13,6 +13,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/followup"
+	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -44,12 +45,30 @@ func (s *Store) AgentByToken(ctx context.Context, token string) (agent.Agent, er
 	return a, nil
 }
 
-// SetAgentStatus changes an agent's status.
-func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.Time) error {
+// SetAgentStatus changes an agent's status, and adds in the same transaction what spent
+// says the spell in the previous status counts (nil: nothing), so each spell counts once.
+func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.Time, spent func(before agent.Agent) reports.Counts) error {
 	if err := checkID("agent", id); err != nil {
 		return err
 	}
-	_, err := s.agentRef(id).Update(ctx, []firestore.Update{{Path: "status", Value: status}, {Path: "statusAt", Value: now}})
+	ref := s.agentRef(id)
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		var a agent.Agent
+		snap, err := tx.Get(ref)
+		if err != nil {
+			return err
+		}
+		if err := snap.DataTo(&a); err != nil {
+			return err
+		}
+		a.ID = id
+		if spent != nil {
+			if err := s.writeCounts(tx, spent(a)); err != nil {
+				return err
+			}
+		}
+		return tx.Update(ref, []firestore.Update{{Path: "status", Value: status}, {Path: "statusAt", Value: now}})
+	})
 	if err != nil {
 		return fmt.Errorf("set agent %s %s: %w", id, status, err)
 	}
