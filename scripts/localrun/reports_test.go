@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/reporting"
 	"github.com/smsdesk/smsdesk/shared/reports"
 )
 
@@ -153,6 +154,13 @@ func TestReportsCountTheScenariosExactly(t *testing.T) {
 		}
 	}
 	check("after the tallies were delivered again")
+
+	// A recount from the chats themselves gives the rollups back.
+	day := start.Truncate(24 * time.Hour)
+	diffs, err := reporting.Recount(ctx, runner.Store, day, time.Now().UTC().Truncate(24*time.Hour), []string{p})
+	if err != nil || len(diffs) > 0 {
+		t.Errorf("recount = %v, %q; want no difference", err, diffs)
+	}
 
 	var st struct {
 		Today struct {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,5 +153,21 @@ func TestStatusTimeSplitsAcrossHours(t *testing.T) {
 	doc := c[RollupID(KindAgent, "ana", t0)]
 	if doc["h.09.status_available"] != 900 || doc["h.10.status_available"] != 3600 || doc["h.11.status_available"] != 900 {
 		t.Errorf("status seconds %v, want 900, 3600, 900", doc)
+	}
+}
+
+// TestDiffNamesTheCountersThatDisagree: a recount equal to the rollups lists nothing; one
+// counter off, or one the chats never gave, is named; missed offers are not recounted.
+func TestDiffNamesTheCountersThatDisagree(t *testing.T) {
+	all := func(Rollup) bool { return true }
+	want := tallyAll(scenarios()).Rollups()
+	if d := Diff(want, tallyAll(scenarios()).Rollups(), all); len(d) != 0 {
+		t.Fatalf("equal rollups differ: %q", d)
+	}
+	stored := tallyAll(scenarios())
+	stored.Merge(Tally(scenarios()[0], defaults)) // the abandoned chat counted twice
+	d := Diff(want, stored.Rollups(), all)
+	if len(d) != 5 || !strings.Contains(strings.Join(d, "\n"), "q_billing_20260302 h.10.abandoned: chats say 1, rollups 2") {
+		t.Errorf("diff %q: want the abandoned chat's 5 counters (offered, abandoned, waits, wait seconds, its line's chats) named", d)
 	}
 }
