@@ -71,7 +71,7 @@ func TestReportsCountTheScenariosExactly(t *testing.T) {
 	f := newReportsFixture(t)
 	ctx := testCtx(t)
 	p := f.P
-	start := time.Now().UTC().Truncate(time.Hour) // rollups count by the hour: the report starts at one
+	start := time.Now().UTC().Truncate(time.Hour)                                             // rollups count by the hour: the report starts at one
 	api(t, f.Tokens["luis"], "PUT", "/status", map[string]string{"status": "available"}, nil) // q2 only: takes none of q's chats
 
 	short := consumerPhone() // ends at once: a short abandon
