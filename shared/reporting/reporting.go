@@ -180,7 +180,7 @@ func (sv *Service) Report(ctx context.Context, viewer agent.Agent, kind string, 
 }
 
 // PageSize is how many chats the chats report reads at a time.
-const PageSize = 500
+const PageSize = 1000
 
 // EachChat calls fn with the row of every chat viewer may read that ended in p, oldest
 // first, streaming: at most PageSize chats are held at a time.
