@@ -143,14 +143,22 @@ func (sv *Service) Report(ctx context.Context, viewer agent.Agent, kind string, 
 				out.Names[q.ID] = q.Name
 			}
 		}
-		out.Rows = reports.Queues(p, ids, rs)
+		rows := reports.Queues(p, ids, rs)
+		for i := range rows {
+			rows[i].Name = out.Names[rows[i].ID]
+		}
+		out.Rows = rows
 	case Agents:
 		var ids []string
 		for _, a := range sc.agents {
 			ids = append(ids, a.ID)
 			out.Names[a.ID] = a.Name
 		}
-		out.Rows = reports.Agents(p, ids, rs)
+		rows := reports.Agents(p, ids, rs)
+		for i := range rows {
+			rows[i].Name = out.Names[rows[i].ID]
+		}
+		out.Rows = rows
 	case Teams:
 		teams, err := sv.Store.Teams(ctx)
 		if err != nil {
