@@ -45,34 +45,43 @@ func (s *Store) AgentByToken(ctx context.Context, token string) (agent.Agent, er
 	return a, nil
 }
 
-// SetAgentStatus changes an agent's status, and adds in the same transaction what spent
-// says the spell in the previous status counts (nil: nothing), so each spell counts once.
+// SetAgentStatus changes an agent's status, and adds in the same commit what spent says
+// the spell in the previous status counts (nil: nothing), so each spell counts once. It reads
+// the agent without a lock and commits on the condition that the agent is as read, as
+// assignment does, so a status change never holds a lock that an assignment waits on.
 func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.Time, spent func(before agent.Agent) reports.Counts) error {
 	if err := checkID("agent", id); err != nil {
 		return err
 	}
 	ref := s.agentRef(id)
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		var a agent.Agent
-		snap, err := tx.Get(ref)
+	for attempt := 0; attempt < 10; attempt++ {
+		snap, err := ref.Get(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("set agent %s %s: %w", id, status, err)
 		}
+		var a agent.Agent
 		if err := snap.DataTo(&a); err != nil {
-			return err
+			return fmt.Errorf("decode agent %s: %w", id, err)
 		}
 		a.ID = id
-		if spent != nil {
-			if err := s.writeCounts(tx, spent(a)); err != nil {
-				return err
+		err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+			if spent != nil {
+				if err := s.writeCounts(tx, spent(a)); err != nil {
+					return err
+				}
 			}
+			return tx.Update(ref, []firestore.Update{{Path: "status", Value: status}, {Path: "statusAt", Value: now}},
+				firestore.LastUpdateTime(snap.UpdateTime))
+		}, firestore.MaxAttempts(1))
+		if retry(err) {
+			continue // the agent changed (an assignment): read again
 		}
-		return tx.Update(ref, []firestore.Update{{Path: "status", Value: status}, {Path: "statusAt", Value: now}})
-	})
-	if err != nil {
-		return fmt.Errorf("set agent %s %s: %w", id, status, err)
+		if err != nil {
+			return fmt.Errorf("set agent %s %s: %w", id, status, err)
+		}
+		return nil
 	}
-	return nil
+	return fmt.Errorf("set agent %s %s: the agent kept changing; try again", id, status)
 }
 
 // AvailableAgents lists the available agents serving a queue.

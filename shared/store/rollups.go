@@ -33,28 +33,30 @@ func (s *Store) Tally(ctx context.Context, chatID string, count func(session.Ses
 		return false, err
 	}
 	mref := s.fs.Collection(colTallied).Doc(chatID)
+	// An ended chat's figures are final: it is read outside the transaction, which locks only
+	// the marker, so tallying never holds a lock on the chat.
+	var c session.Session
+	snap, err := s.sessionRef(chatID).Get(ctx)
+	if err != nil {
+		return false, fmt.Errorf("tally chat %s: read chat: %w", chatID, err)
+	}
+	if err := snap.DataTo(&c); err != nil {
+		return false, fmt.Errorf("tally chat %s: decode chat: %w", chatID, err)
+	}
+	if c.State != session.Ended {
+		return false, fmt.Errorf("tally chat %s: %w", chatID, ErrNotEnded)
+	}
+	counts, err := count(c)
+	if err != nil {
+		return false, fmt.Errorf("tally chat %s: %w", chatID, err)
+	}
 	added := false
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		added = false
 		if _, err := tx.Get(mref); err == nil {
 			return nil
 		} else if !isNotFound(err) {
 			return fmt.Errorf("read tally marker: %w", err)
-		}
-		var c session.Session
-		snap, err := tx.Get(s.sessionRef(chatID))
-		if err != nil {
-			return fmt.Errorf("read chat: %w", err)
-		}
-		if err := snap.DataTo(&c); err != nil {
-			return fmt.Errorf("decode chat: %w", err)
-		}
-		if c.State != session.Ended {
-			return ErrNotEnded
-		}
-		counts, err := count(c)
-		if err != nil {
-			return err
 		}
 		if err := s.writeCounts(tx, counts); err != nil {
 			return err
