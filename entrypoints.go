@@ -145,7 +145,7 @@ var (
 			PublicURL: w.Env.FunctionURL("status"), Log: w.Log}, nil
 	}}
 	agentHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
-		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts).WithMonitor(a.Monitor).WithLive(a.Live)
+		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts).WithMonitor(a.Monitor).WithReports(a.Reports).WithLive(a.Live)
 	})}
 	consoleHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		auth := &consoleauth.Service{Sessions: a.Store, Agents: a.Store}

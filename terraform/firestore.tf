@@ -270,3 +270,18 @@ resource "google_firestore_field" "messages_not_before" {
     }
   }
 }
+
+# Reports read a kind of rollup (queue, agent, line of business) over a range of UTC days.
+resource "google_firestore_index" "rollups_by_kind_day" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "rollups"
+  fields {
+    field_path = "kind"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "day"
+    order      = "ASCENDING"
+  }
+}

@@ -52,6 +52,8 @@ type Handler struct {
 	MediaURL func(object string) (string, error)
 	// Monitor serves live monitoring; nil answers 404 (WithMonitor sets it).
 	Monitor Monitoring
+	// Reports serves reports and agents' statistics; nil leaves them out (WithReports).
+	Reports Reporting
 	Log     *slog.Logger
 	mux     *http.ServeMux
 	serve   http.Handler

@@ -45,9 +45,14 @@ func modeDefaults(f *flags) {
 	switch f.mode {
 	case modeTexts:
 		return
+	case modeReports:
+		if f.agents <= 0 {
+			f.agents = 50
+		}
+		return
 	case modeAssign, modeAssignArrivals, modeCRM, modeLive:
 	default:
-		fmt.Fprintf(os.Stderr, "unknown -mode %q: want %s, %s, %s, %s, %s or %s\n", f.mode, modeTexts, modeAssign, modeAssignArrivals, modeBulk, modeCRM, modeLive)
+		fmt.Fprintf(os.Stderr, "unknown -mode %q: want %s, %s, %s, %s, %s, %s or %s\n", f.mode, modeTexts, modeAssign, modeAssignArrivals, modeBulk, modeCRM, modeLive, modeReports)
 		os.Exit(2)
 	}
 	set := map[string]bool{}

@@ -56,6 +56,7 @@ type flags struct {
 	crm                             string
 	rounds                          int
 	idle                            time.Duration
+	chats, days, reportQueues       int
 }
 
 func parseFlags() flags {
@@ -70,9 +71,12 @@ func parseFlags() flags {
 	flag.DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up after this long")
 	flag.BoolVar(&f.json, "json", false, "print the results as JSON instead of a table")
 	flag.StringVar(&f.appLog, "applog", filepath.Join(os.TempDir(), "smsdesk-bench-app.log"), "file the functions' logs go to (- for stderr)")
-	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies and costs), assign (a backlog of queued chats as agents come online), assign-arrivals (chats arriving at available agents) bulk (a bulk send: time to accept, send rate, costs per message; -mps defaults to 50), crm (chats into the CRM: latencies and costs per chat) or live (agents' live streams: text stored → event latency, reads of idle connected agents)")
+	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies and costs), assign (a backlog of queued chats as agents come online), assign-arrivals (chats arriving at available agents) bulk (a bulk send: time to accept, send rate, costs per message; -mps defaults to 50), crm (chats into the CRM: latencies and costs per chat), live (agents' live streams: text stored → event latency, reads of idle connected agents) or reports (30-day reports and the chats CSV over -chats seeded chats)")
 	flag.IntVar(&f.rounds, "rounds", 5, "texts each consumer sends in mode live")
 	flag.DurationVar(&f.idle, "idle", time.Minute, "how long mode live leaves every agent connected with nothing happening, to count the reads of idle agents")
+	flag.IntVar(&f.chats, "chats", 100000, "ended chats seeded in mode reports")
+	flag.IntVar(&f.days, "days", 90, "days the seeded chats of mode reports spread over")
+	flag.IntVar(&f.reportQueues, "queues", 10, "queues of mode reports")
 	flag.StringVar(&f.crm, "crm", config.CRMFirestore, "the CRM adapter chats go to: firestore (the built-in CRM) or none")
 	flag.Parse()
 	if f.mode == modeBulk {
@@ -101,6 +105,9 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
+	if f.mode == modeReports {
+		return runReports(ctx, f, log, os.Stdout)
+	}
 	start := time.Now()
 	// The results go to stdout alone: the Functions Framework prints to stdout as it starts.
 	out := os.Stdout

@@ -30,6 +30,8 @@ import (
 	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/monitor"
 	"github.com/smsdesk/smsdesk/shared/outbound"
+	"github.com/smsdesk/smsdesk/shared/reporting"
+	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -53,7 +55,9 @@ type App struct {
 	Conversation *conversation.Service
 	Desk         *desk.Desk
 	// Monitor builds supervisors' and admins' live monitoring.
-	Monitor  *monitor.Monitor
+	Monitor *monitor.Monitor
+	// Reports builds reports from the rollups, and agents' own statistics.
+	Reports  *reporting.Service
 	Outbound *outbound.Service
 	// MediaURL gives an agent a short-lived URL of a media copy; nil without a media bucket.
 	MediaURL func(object string) (string, error)
@@ -190,7 +194,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	}
 	a.close = append(a.close, func() { sched.Close() })
 	a.Timers = TimerScheduler{s: sched, Secret: []byte(env.TimerSecret)}
-	a.Followups = &followup.Executor{Sender: &a.Outbox, Events: a.Events, Timers: &a.Timers, Notices: a.Store, Outbox: a.Store, Log: log}
+	a.Followups = &followup.Executor{Sender: &a.Outbox, Events: a.Events, Timers: &a.Timers, Notices: a.Store, Tallies: &reports.Tallier{Store: a.Store, Log: log}, Outbox: a.Store, Log: log}
 	a.Sender.Followups = a.Followups
 	a.Relay = &followup.Relay{Outbox: a.Store, Executor: a.Followups, Agents: a.Store}
 	a.Router = &routing.Router{Store: a.Store, Followups: a.Followups, Log: log}
@@ -226,6 +230,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Desk = &desk.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups,
 		Notebook: a.Store, Seen: a.Store, Log: log}
 	a.Monitor = &monitor.Monitor{Store: a.Store}
+	a.Reports = &reporting.Service{Store: a.Store}
 	return a, nil
 }
 

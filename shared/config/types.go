@@ -197,6 +197,11 @@ type Queue struct {
 	// gets the "noagents" message and ends, or stays if WaitTimeoutStays.
 	Overflow         string `json:"overflow,omitempty" firestore:"overflow,omitempty"`
 	WaitTimeoutStays bool   `json:"waitTimeoutStays,omitempty" firestore:"waitTimeoutStays"`
+	// ShortAbandonSeconds and ServiceLevelSeconds are the queue's reporting thresholds: a chat
+	// ended while waiting less than the first is a short abandon, one answered within the
+	// second meets the service level (0: 10 s and 60 s).
+	ShortAbandonSeconds int `json:"shortAbandonSeconds,omitempty" firestore:"shortAbandonSeconds,omitempty"`
+	ServiceLevelSeconds int `json:"serviceLevelSeconds,omitempty" firestore:"serviceLevelSeconds,omitempty"`
 }
 
 // Predefined is a canned message; {name} placeholders are filled when sent.

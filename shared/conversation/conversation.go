@@ -100,7 +100,7 @@ func TextFollowups(in session.Inbound, o session.Outcome) followup.Followups {
 	if cs := o.Session; cs != nil {
 		switch {
 		case cs.State == session.Ended:
-			f.Events = append(f.Events, chatevents.Event{Type: chatevents.Ended, SessionID: cs.ID})
+			f.Add(followup.Ended(cs.ID))
 		case len(in.Media) > 0:
 			f.Events = append(f.Events, chatevents.Event{Type: chatevents.Media, SessionID: cs.ID})
 		}

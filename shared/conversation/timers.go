@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -72,7 +71,7 @@ func TimerFollowups(f session.Fired, now time.Time) followup.Followups {
 		return out
 	}
 	if cs.State == session.Ended {
-		out.Events = append(out.Events, chatevents.Event{Type: chatevents.Ended, SessionID: cs.ID})
+		out.Add(followup.Ended(cs.ID))
 	}
 	switch {
 	case f.Missed != nil:

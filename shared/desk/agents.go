@@ -12,10 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/ids"
+	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -23,7 +23,7 @@ import (
 
 // Store is what the desk reads and changes.
 type Store interface {
-	SetAgentStatus(ctx context.Context, id, status string, now time.Time) error
+	SetAgentStatus(ctx context.Context, id, status string, now time.Time, spent func(before routing.Agent) reports.Counts) error
 	Agent(ctx context.Context, id string) (routing.Agent, error)
 	AgentChats(ctx context.Context, agentID string) ([]session.Session, error)
 	// OfferedChats lists the chats offered to a manual-answer agent, awaiting their answer.
@@ -95,7 +95,10 @@ func (d *Desk) SetStatus(ctx context.Context, agentID, status string) (routing.A
 	if !routing.ValidStatus(status) {
 		return routing.Agent{}, fmt.Errorf("%w: status %s must be one of available, busy, away, offline", ErrInvalid, ids.Short(status))
 	}
-	if err := d.Store.SetAgentStatus(ctx, agentID, status, time.Now()); err != nil {
+	now := time.Now()
+	if err := d.Store.SetAgentStatus(ctx, agentID, status, now, func(before routing.Agent) reports.Counts {
+		return StatusSpent(before, now)
+	}); err != nil {
 		return routing.Agent{}, err
 	}
 	d.Log.Info("agent status", "agent", agentID, "status", status)
@@ -109,6 +112,15 @@ func (d *Desk) SetStatus(ctx context.Context, agentID, status string) (routing.A
 		}
 	}
 	return d.Store.Agent(ctx, agentID)
+}
+
+// StatusSpent is what agent a's spell in their status until now adds to the reports: its
+// seconds, split across hours (none for a status never set).
+func StatusSpent(a routing.Agent, now time.Time) reports.Counts {
+	if a.Status == "" || a.StatusAt.IsZero() || !now.After(a.StatusAt) {
+		return nil
+	}
+	return reports.StatusTime(a.ID, a.Status, a.StatusAt, now)
 }
 
 // Chats lists the agent's chats with their transcripts, then the chats offered to them.
@@ -225,7 +237,9 @@ func Appends(agentID string, entries ...session.Entry) func(*session.Session, ti
 // Ended is what an agent's end of a chat leaves to do: announce it and give the agent the
 // next waiting chat.
 func Ended(sessionID, agentID string) followup.Followups {
-	return followup.Followups{Events: []chatevents.Event{{Type: chatevents.Ended, SessionID: sessionID}}, Fill: []string{agentID}}
+	f := followup.Ended(sessionID)
+	f.Fill = []string{agentID}
+	return f
 }
 
 // change stores an agent's change with its follow-ups (the chat's new timers, plus what more

@@ -12,6 +12,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
+	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -201,7 +202,7 @@ func TestARefusedTransferTellsTheAgentWhy(t *testing.T) {
 	}
 }
 
-func (m *memDesk) SetAgentStatus(_ context.Context, id, status string, now time.Time) error {
+func (m *memDesk) SetAgentStatus(_ context.Context, id, status string, now time.Time, _ func(routing.Agent) reports.Counts) error {
 	a := m.agents[id]
 	a.Status, a.StatusAt = status, now
 	m.agents[id] = a

@@ -39,6 +39,11 @@ type Notices interface {
 	AddNotice(ctx context.Context, agentID, id string, n Notice) error
 }
 
+// Tallier adds an ended chat's figures to the report rollups, once however often asked.
+type Tallier interface {
+	Tally(ctx context.Context, chatID string) error
+}
+
 // Outbox marks records done, and keeps in a document of their own records that ride on a
 // message (whose claim by the sender would mark them done) when some of their follow-ups
 // failed.
@@ -58,6 +63,7 @@ type Executor struct {
 	Events  Announcer
 	Timers  Scheduler
 	Notices Notices
+	Tallies Tallier
 	// Router is set once the router exists (the router's own changes go through the executor).
 	Router Router
 	Outbox Outbox
@@ -95,7 +101,7 @@ func (x *Executor) Settle(ctx context.Context, r Record) {
 	}
 }
 
-// Run carries out every follow-up of r: events, timers, notices, then the sends (so that
+// Run carries out every follow-up of r: events, timers, notices, tallies, then the sends (so that
 // once the last message is published, everything the record must keep was done), then the
 // assignments and fills (after the chat's own messages, which share its ordering key). A
 // failing follow-up does not stop the others; when any failed, r is not marked done and the
@@ -117,6 +123,13 @@ func (x *Executor) run(ctx context.Context, r Record, relay bool) error {
 	}
 	for i, n := range r.Notices {
 		fail("notice "+n.Type, x.notify(ctx, fmt.Sprintf("%s-%d", r.ID, i), n))
+	}
+	for _, id := range r.Tally {
+		if x.Tallies == nil {
+			fail("tally "+id, errors.New("no tallier configured"))
+			continue
+		}
+		fail("tally "+id, x.Tallies.Tally(ctx, id))
 	}
 	if len(errs) > 0 && r.Riding {
 		// The sender's claim of the last message would mark the record done: keep it first.

@@ -30,6 +30,9 @@ type Followups struct {
 	Assign []Queued `firestore:"assign,omitempty"`
 	// Fill are agents whose capacity just freed, to give waiting chats.
 	Fill []string `firestore:"fill,omitempty"`
+	// Tally are chats that ended, whose figures go into the report rollups (once each: the
+	// tally keeps a marker per chat).
+	Tally []string `firestore:"tally,omitempty"`
 }
 
 // Queued names a chat waiting in a queue, as much of it as assignment needs to pick agents;
@@ -81,6 +84,12 @@ func (f *Followups) Add(o Followups) {
 	f.Notices = append(f.Notices, o.Notices...)
 	f.Assign = append(f.Assign, o.Assign...)
 	f.Fill = append(f.Fill, o.Fill...)
+	f.Tally = append(f.Tally, o.Tally...)
+}
+
+// Ended is what every end of chat id leaves to do: announce it and tally its figures.
+func Ended(id string) Followups {
+	return Followups{Events: []chatevents.Event{{Type: chatevents.Ended, SessionID: id}}, Tally: []string{id}}
 }
 
 // Durable reports whether f holds anything that must be recorded to survive a crash. What
@@ -89,7 +98,7 @@ func (f *Followups) Add(o Followups) {
 // assignments and fills (a waiting chat and a free agent are on record, and the relay gives
 // every free agent the waiting chats they can take). A scheduled send has no chat, so it does.
 func (f Followups) Durable() bool {
-	if len(f.Send)+len(f.Events)+len(f.Notices) > 0 {
+	if len(f.Send)+len(f.Events)+len(f.Notices)+len(f.Tally) > 0 {
 		return true
 	}
 	for _, t := range f.Timers {

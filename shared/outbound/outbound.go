@@ -307,12 +307,13 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 		Language: line.Number.DefaultLanguage, StartType: session.StartOutbound, CreatedAt: now}
 	if r.Agent != "" {
 		c.State, c.AgentID, c.AssignedAt, c.QueueID = session.Assigned, r.Agent, now, line.Number.EntryQueue
+		c.OpenedFor(r.Agent, now)
 	} else {
 		q, ok := line.Queue(r.Queue)
 		if !ok || line.IsMenu(r.Queue) {
 			return Sent{}, refuse(Unknown, "unknown_queue", "queue %q is not a queue that holds chats in this number's line of business", r.Queue)
 		}
-		c.State, c.QueueID, c.QueuedAt, c.Priority = session.Queued, q.ID, now, q.Priority
+		c.EnterQueue(q.ID, q.Priority, now)
 	}
 	author := session.FromSystem
 	if r.Agent != "" {
@@ -320,6 +321,7 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 	}
 	first := session.Entry{Author: author, AgentID: r.Agent, Kind: "outbound", Body: r.Body, At: now, Business: r.From, Phone: r.To,
 		Status: session.StatusPending, Encoding: compliance.Encoding(r.Body), Segments: compliance.Segments(r.Body)}
+	c.Count(first)
 	rec, err := s.Store.OpenOutbound(ctx, c, first, func(cons *session.Consumer) error {
 		return cons.AcceptChat(c.ID, r.Consent)
 	}, func(cs *session.Session) followup.Followups {

@@ -226,10 +226,11 @@ func (m *machine) enter(id string) {
 	}
 	if !m.line.Open(id, m.in.At) {
 		m.reply("afterhours", s.Language, nil)
+		s.closedQueue(id, m.in.At)
 		m.end(EndAfterHours, "")
 		return
 	}
-	s.State, s.QueuedAt, s.Priority = Queued, m.in.At, q.Priority
+	s.EnterQueue(id, q.Priority, m.in.At)
 	m.out.Queued = true
 	m.reply("wait", s.Language, map[string]string{"queue": q.NameIn(s.Language)})
 }
@@ -244,6 +245,7 @@ func (m *machine) end(reason, kind string) {
 		m.out.FreedAgent = s.AgentID
 	}
 	m.withdraw()
+	s.finish(m.in.At)
 	s.State, s.EndedAt, s.EndReason = Ended, m.in.At, reason
 	m.out.Queued = false
 	m.out.Consumer.ActiveSession = ""
@@ -302,6 +304,7 @@ func (m *machine) add(e Entry) {
 	if s := m.out.Session; s != nil {
 		s.Seq++
 		e.Seq = s.Seq
+		s.Count(e)
 	} else if e.Author == FromConsumer {
 		return // a stand-alone text outside any chat is not kept as a transcript line
 	}

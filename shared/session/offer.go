@@ -113,6 +113,7 @@ func (s *Session) AcceptOffer(agentID string, now time.Time) error {
 	s.State, s.AgentID, s.AssignedAt = Assigned, agentID, now
 	s.Hold(agentID)
 	s.connected(StartManualAnswer)
+	s.answered(agentID, now)
 	return nil
 }
 

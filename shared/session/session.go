@@ -147,6 +147,19 @@ type Session struct {
 	// MissedBy are the agents who declined or let lapse an offer of this chat: it is not
 	// offered to them again.
 	MissedBy []string `firestore:"missedBy,omitempty"`
+
+	// The chat's history, for reports (history.go): its first connection to an agent, the
+	// first agent message after it, its messages by author, its transfers, every queue it
+	// waited in and every agent who held it.
+	ConnectedAt     time.Time    `firestore:"connectedAt,omitempty"`
+	FirstResponseAt time.Time    `firestore:"firstResponseAt,omitempty"`
+	Counts          Counts       `firestore:"counts"`
+	Transfers       int          `firestore:"transfers"`
+	Visits          []QueueVisit `firestore:"visits,omitempty"`
+	Legs            []AgentLeg   `firestore:"legs,omitempty"`
+	// FirstText is the consumer's first text in the chat (up to 160 characters): its subject
+	// in the chats report.
+	FirstText string `firestore:"firstText,omitempty"`
 }
 
 // Media is an MMS attachment as the carrier hosts it.
@@ -239,6 +252,7 @@ func (s Session) ActableBy(agentID string) error {
 func (s *Session) AssignTo(agentID string, now time.Time) {
 	s.State, s.AgentID, s.AssignedAt = Assigned, agentID, now
 	s.connected(StartAutoAnswer)
+	s.answered(agentID, now)
 }
 
 // Hold records that agentID holds (or held) the chat, for who may read it later.

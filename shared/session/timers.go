@@ -144,7 +144,8 @@ func Fire(line config.Line, c Consumer, s Session, t Timer, now time.Time) Fired
 			to, _ := line.Queue(q.Overflow)
 			m.withdraw() // the chat waits elsewhere now, for that queue's agents
 			m.reply("transfer", s.Language, map[string]string{"target": to.NameIn(s.Language)})
-			s.QueueID, s.QueuedAt, s.Priority = to.ID, now, to.Priority
+			s.leaveQueue(LeftOverflowed, "", now)
+			s.EnterQueue(to.ID, to.Priority, now)
 			m.out.Queued = true
 		case q.WaitTimeoutStays:
 			s.WaitTimedOut = true

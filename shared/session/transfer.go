@@ -67,6 +67,7 @@ func (s *Session) appendEntries(entries []Entry, now time.Time) Appended {
 	for _, e := range entries {
 		s.Seq++
 		e.Seq, e.At, e.Business, e.Phone = s.Seq, now, s.Business, s.Phone
+		s.Count(e)
 		out.Entries = append(out.Entries, e)
 		if e.Outbound() && e.Status == StatusPending {
 			out.Send = append(out.Send, e.Seq)
@@ -81,11 +82,17 @@ func (s *Session) TransferToAgent(from, to string, now time.Time) {
 	s.Hold(from) // a chat opened for an agent was theirs before any assignment
 	s.AgentID, s.AssignedAt = to, now
 	s.Hold(to)
+	s.endLeg(LegTransferred, now)
+	s.Transfers++
+	s.connect(to, LegTransfer, now)
 }
 
 // TransferToQueue puts chat s, held by from, back to waiting at now in queue (whose priority
 // orders it among the chats waiting there).
 func (s *Session) TransferToQueue(from, queue string, priority int, now time.Time) {
 	s.Hold(from)
-	s.State, s.AgentID, s.QueueID, s.QueuedAt, s.Priority = Queued, "", queue, now, priority
+	s.endLeg(LegTransferred, now)
+	s.Transfers++
+	s.AgentID = ""
+	s.EnterQueue(queue, priority, now)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/followup"
+	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -44,16 +45,43 @@ func (s *Store) AgentByToken(ctx context.Context, token string) (agent.Agent, er
 	return a, nil
 }
 
-// SetAgentStatus changes an agent's status.
-func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.Time) error {
+// SetAgentStatus changes an agent's status, and adds in the same commit what spent says
+// the spell in the previous status counts (nil: nothing), so each spell counts once. It reads
+// the agent without a lock and commits on the condition that the agent is as read, as
+// assignment does, so a status change never holds a lock that an assignment waits on.
+func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.Time, spent func(before agent.Agent) reports.Counts) error {
 	if err := checkID("agent", id); err != nil {
 		return err
 	}
-	_, err := s.agentRef(id).Update(ctx, []firestore.Update{{Path: "status", Value: status}, {Path: "statusAt", Value: now}})
-	if err != nil {
-		return fmt.Errorf("set agent %s %s: %w", id, status, err)
+	ref := s.agentRef(id)
+	for attempt := 0; attempt < 10; attempt++ {
+		snap, err := ref.Get(ctx)
+		if err != nil {
+			return fmt.Errorf("set agent %s %s: %w", id, status, err)
+		}
+		var a agent.Agent
+		if err := snap.DataTo(&a); err != nil {
+			return fmt.Errorf("decode agent %s: %w", id, err)
+		}
+		a.ID = id
+		err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+			if spent != nil {
+				if err := s.writeCounts(tx, spent(a)); err != nil {
+					return err
+				}
+			}
+			return tx.Update(ref, []firestore.Update{{Path: "status", Value: status}, {Path: "statusAt", Value: now}},
+				firestore.LastUpdateTime(snap.UpdateTime))
+		}, firestore.MaxAttempts(1))
+		if retry(err) {
+			continue // the agent changed (an assignment): read again
+		}
+		if err != nil {
+			return fmt.Errorf("set agent %s %s: %w", id, status, err)
+		}
+		return nil
 	}
-	return nil
+	return fmt.Errorf("set agent %s %s: the agent kept changing; try again", id, status)
 }
 
 // AvailableAgents lists the available agents serving a queue.
@@ -159,6 +187,7 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 			return rec, err == nil, err
 		}
 		e.Seq, e.At, e.Business, e.Phone = c.Seq+1, now, c.Business, c.Phone
+		c.Count(e)
 		ref := s.entryRef(sessionID, e.Seq)
 		rec := followup.Record{ID: fmt.Sprintf("assign-%s-%d", sessionID, e.Seq), SessionID: sessionID, At: now, Followups: followup.Followups{Send: []string{relPath(ref)}}}
 		rec.Add(then)
@@ -169,6 +198,8 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 				{Path: "heldBy", Value: firestore.ArrayUnion(agentID)}, {Path: "startType", Value: c.StartType},
 				{Path: "generation", Value: c.Generation}, {Path: "deadlines", Value: c.Deadlines},
 				{Path: "nextDeadline", Value: orDelete(c.NextDeadline)},
+				{Path: "connectedAt", Value: c.ConnectedAt}, {Path: "visits", Value: c.Visits},
+				{Path: "legs", Value: c.Legs}, {Path: "counts", Value: c.Counts},
 			}, firestore.LastUpdateTime(snaps[0].UpdateTime)); err != nil {
 				return err
 			}

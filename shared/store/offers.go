@@ -101,12 +101,15 @@ func (s *Store) AnswerOffer(ctx context.Context, sessionID, agentID string, now 
 		if e := ans.Entry; e != nil {
 			e.Seq, e.At, e.Business, e.Phone = c.Seq+1, now, c.Business, c.Phone
 			c.Seq = e.Seq
+			c.Count(*e)
 			ref := s.entryRef(sessionID, e.Seq)
 			msgs = append(msgs, message{ref: ref, e: *e, create: true})
 			rec.Send = []string{relPath(ref)}
 			chat = append(chat, firestore.Update{Path: "state", Value: string(c.State)}, firestore.Update{Path: "agentId", Value: c.AgentID},
 				firestore.Update{Path: "assignedAt", Value: c.AssignedAt}, firestore.Update{Path: "seq", Value: c.Seq},
-				firestore.Update{Path: "heldBy", Value: c.HeldBy}, firestore.Update{Path: "startType", Value: c.StartType})
+				firestore.Update{Path: "heldBy", Value: c.HeldBy}, firestore.Update{Path: "startType", Value: c.StartType},
+				firestore.Update{Path: "connectedAt", Value: c.ConnectedAt}, firestore.Update{Path: "visits", Value: c.Visits},
+				firestore.Update{Path: "legs", Value: c.Legs}, firestore.Update{Path: "counts", Value: c.Counts})
 			load = append(load, firestore.Update{Path: "activeChats", Value: a.ActiveChats + 1}, firestore.Update{Path: "lastAssignedAt", Value: now})
 		}
 		rec.Add(ans.Then)
@@ -118,7 +121,7 @@ func (s *Store) AnswerOffer(ctx context.Context, sessionID, agentID string, now 
 				return err
 			}
 			if m := ans.Missed; m != nil {
-				if err := tx.Set(s.missedRef(*m), *m); err != nil {
+				if err := s.recordMiss(tx, *m); err != nil {
 					return err
 				}
 			}
@@ -145,8 +148,8 @@ func (s *Store) writeOffersLeft(tx *firestore.Transaction, o session.Outcome) er
 		return tx.Set(s.agentRef(agentID), map[string]any{"offers": firestore.Increment(-1)}, firestore.MergeAll)
 	}
 	if m := o.Missed; m != nil {
-		if err := tx.Set(s.missedRef(*m), *m); err != nil {
-			return fmt.Errorf("record missed offer of %s: %w", m.SessionID, err)
+		if err := s.recordMiss(tx, *m); err != nil {
+			return err
 		}
 		if err := free(m.AgentID); err != nil {
 			return err

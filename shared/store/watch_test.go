@@ -147,7 +147,7 @@ func TestWatchAgentsReportsStatusAndLoad(t *testing.T) {
 	rec := newRecorder[store.AgentUpdate]()
 	go s.WatchAgents(ctx, rec.add)
 	rec.wait(t, "Synced", func(us []store.AgentUpdate) bool { return len(us) == 2 && us[1].Kind == store.Synced })
-	if err := s.SetAgentStatus(ctx, "ana", agent.Available, time.Now()); err != nil {
+	if err := s.SetAgentStatus(ctx, "ana", agent.Available, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := agents.Doc("ana").Update(ctx, []firestore.Update{{Path: "activeChats", Value: 1}}); err != nil {

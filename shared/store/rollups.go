@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/api/iterator"
+
+	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/reports"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// colRollups holds the report counters per queue, agent and line of business per UTC day
+// (reports.RollupID), the hours inside as nested maps; colTallied one marker per chat whose
+// figures were added, so a second delivery of the same end adds nothing.
+const (
+	colRollups = "rollups"
+	colTallied = "tallied"
+)
+
+// ErrNotEnded reports a tally asked for a chat that has not ended.
+var ErrNotEnded = fmt.Errorf("the chat has not ended")
+
+// Tally adds ended chat chatID's figures (count's answer over the chat as stored) to the
+// rollups in one transaction with the marker tallied/{chatID}; a chat already tallied adds
+// nothing and reports false.
+func (s *Store) Tally(ctx context.Context, chatID string, count func(session.Session) (reports.Counts, error)) (bool, error) {
+	if err := checkID("chat", chatID); err != nil {
+		return false, err
+	}
+	mref := s.fs.Collection(colTallied).Doc(chatID)
+	// An ended chat's figures are final: it is read outside the transaction, which locks only
+	// the marker, so tallying never holds a lock on the chat.
+	var c session.Session
+	snap, err := s.sessionRef(chatID).Get(ctx)
+	if err != nil {
+		return false, fmt.Errorf("tally chat %s: read chat: %w", chatID, err)
+	}
+	if err := snap.DataTo(&c); err != nil {
+		return false, fmt.Errorf("tally chat %s: decode chat: %w", chatID, err)
+	}
+	if c.State != session.Ended {
+		return false, fmt.Errorf("tally chat %s: %w", chatID, ErrNotEnded)
+	}
+	counts, err := count(c)
+	if err != nil {
+		return false, fmt.Errorf("tally chat %s: %w", chatID, err)
+	}
+	added := false
+	err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		added = false
+		if _, err := tx.Get(mref); err == nil {
+			return nil
+		} else if !isNotFound(err) {
+			return fmt.Errorf("read tally marker: %w", err)
+		}
+		if err := s.writeCounts(tx, counts); err != nil {
+			return err
+		}
+		added = true
+		return tx.Create(mref, map[string]any{"endedAt": c.EndedAt, "at": time.Now()})
+	})
+	if err != nil {
+		return false, fmt.Errorf("tally chat %s: %w", chatID, err)
+	}
+	return added, nil
+}
+
+// Tallied reports whether chat chatID's figures are in the rollups.
+func (s *Store) Tallied(ctx context.Context, chatID string) (bool, error) {
+	if err := checkID("chat", chatID); err != nil {
+		return false, err
+	}
+	_, err := s.fs.Collection(colTallied).Doc(chatID).Get(ctx)
+	if isNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// writeCounts adds counts to their rollups inside tx: merged increments (maximums for
+// counters named max…), so concurrent tallies never read the rollup documents and never
+// contend on more than the write.
+func (s *Store) writeCounts(tx *firestore.Transaction, counts reports.Counts) error {
+	for doc, fields := range counts {
+		kind, id, day, err := reports.ParseRollupID(doc)
+		if err != nil {
+			return err
+		}
+		if err := checkID("rollup", doc); err != nil {
+			return err
+		}
+		hours := map[string]any{}
+		for path, n := range fields {
+			parts := strings.Split(path, ".") // h.HH.name
+			if len(parts) != 3 {
+				return fmt.Errorf("rollup %s: counter %q is not h.HH.name", doc, path)
+			}
+			h, _ := hours[parts[1]].(map[string]any)
+			if h == nil {
+				h = map[string]any{}
+				hours[parts[1]] = h
+			}
+			if strings.HasPrefix(parts[2], "max") {
+				h[parts[2]] = firestore.FieldTransformMaximum(n)
+			} else {
+				h[parts[2]] = firestore.Increment(n)
+			}
+		}
+		data := map[string]any{"kind": kind, "id": id, "day": day, "h": hours}
+		if err := tx.Set(s.fs.Collection(colRollups).Doc(doc), data, firestore.MergeAll); err != nil {
+			return fmt.Errorf("rollup %s: %w", doc, err)
+		}
+	}
+	return nil
+}
+
+// recordMiss records a missed offer and counts it in its agent's rollup, inside the
+// transaction that decided it, so the miss counts once.
+func (s *Store) recordMiss(tx *firestore.Transaction, m session.MissedOffer) error {
+	if err := tx.Set(s.missedRef(m), m); err != nil {
+		return fmt.Errorf("record missed offer of %s: %w", m.SessionID, err)
+	}
+	return s.writeCounts(tx, reports.Missed(m.AgentID, m.At))
+}
+
+// AddCounts adds counts to the rollups in one write (an agent's time in a status).
+func (s *Store) AddCounts(ctx context.Context, counts reports.Counts) error {
+	return s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		return s.writeCounts(tx, counts)
+	})
+}
+
+// Rollups reads the rollups of kind for the UTC days first to last (inclusive): one read per
+// document, about owners × days, whatever the number of chats.
+func (s *Store) Rollups(ctx context.Context, kind string, first, last time.Time) ([]reports.Rollup, error) {
+	var out []reports.Rollup
+	q := s.fs.Collection(colRollups).Where("kind", "==", kind).OrderBy("day", firestore.Asc).StartAt(first).EndAt(last)
+	if err := readAll(ctx, q, &out); err != nil {
+		return nil, fmt.Errorf("rollups %s: %w", kind, err)
+	}
+	return out, nil
+}
+
+// EachEndedChat calls fn with every chat that ended in [from, to), oldest first, reading
+// pages of pageSize so a long range is streamed in bounded memory.
+func (s *Store) EachEndedChat(ctx context.Context, from, to time.Time, pageSize int, fn func(session.Session) error) error {
+	q := s.fs.Collection(colSessions).Where("endedAt", ">=", from).Where("endedAt", "<", to).OrderBy("endedAt", firestore.Asc).Limit(pageSize)
+	var last *firestore.DocumentSnapshot
+	for {
+		page := q
+		if last != nil {
+			page = q.StartAfter(last)
+		}
+		it := page.Documents(ctx)
+		n := 0
+		for {
+			d, err := it.Next()
+			if err == iterator.Done {
+				break
+			}
+			if err != nil {
+				it.Stop()
+				return fmt.Errorf("chats ended from %s: %w", from.Format(time.RFC3339), err)
+			}
+			var c session.Session
+			if err := d.DataTo(&c); err != nil {
+				it.Stop()
+				return fmt.Errorf("decode chat %s: %w", d.Ref.ID, err)
+			}
+			if err := fn(c); err != nil {
+				it.Stop()
+				return err
+			}
+			last, n = d, n+1
+		}
+		it.Stop()
+		if n < pageSize {
+			return nil
+		}
+	}
+}
+
+// Teams lists the configured teams.
+func (s *Store) Teams(ctx context.Context) ([]config.Team, error) {
+	var out []config.Team
+	if err := readAll(ctx, s.fs.Collection(colTeams), &out); err != nil {
+		return nil, fmt.Errorf("teams: %w", err)
+	}
+	return out, nil
+}
