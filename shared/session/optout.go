@@ -14,6 +14,9 @@ import (
 const (
 	StartInbound  = "inbound"
 	StartOutbound = "outbound"
+	// StartDeflection is a chat a caller chose over waiting on the phone: the business texts
+	// first, at the caller's request.
+	StartDeflection = "deflection"
 )
 
 // ErrNoOptOutFlag reports dismissing a possible opt-out request on a chat that has none.

@@ -1,0 +1,79 @@
+package ewt
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/agent"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// State is what an estimate reads: the live and recently ended chats of a line of business,
+// and the agents serving it (the store's monitoring reads).
+type State interface {
+	LiveChats(ctx context.Context, lines []string) ([]session.Session, error)
+	EndedSince(ctx context.Context, lines []string, since time.Time, limit int) ([]session.Session, bool, error)
+	AgentsOfLines(ctx context.Context, lines []string) ([]agent.Agent, error)
+}
+
+// endedRead bounds the chats read for the average handle time: the latest of the hour.
+const endedRead = 200
+
+// Load reads the state of queue id of line of business lob at now.
+func Load(ctx context.Context, st State, lob, id string, now time.Time) (Queue, error) {
+	lines := []string{lob}
+	agents, err := st.AgentsOfLines(ctx, lines)
+	if err != nil {
+		return Queue{}, fmt.Errorf("estimate queue %s: %w", id, err)
+	}
+	live, err := st.LiveChats(ctx, lines)
+	if err != nil {
+		return Queue{}, fmt.Errorf("estimate queue %s: %w", id, err)
+	}
+	ended, _, err := st.EndedSince(ctx, lines, now.Add(-Window), endedRead)
+	if err != nil {
+		return Queue{}, fmt.Errorf("estimate queue %s: %w", id, err)
+	}
+	return FromState(id, agents, live, ended), nil
+}
+
+// FromState is queue id's state from its line's agents, live chats and chats ended in the
+// last Window. A chat offered to a manual-answer agent still waits.
+func FromState(id string, agents []agent.Agent, live, ended []session.Session) Queue {
+	var q Queue
+	for _, a := range agents {
+		if !a.Serves(id) {
+			continue
+		}
+		online := !a.Disabled && a.Status != agent.Offline && a.Status != ""
+		free := 0
+		if a.Free() {
+			free = a.Capacity - a.Load()
+		}
+		q.Agents = append(q.Agents, Agent{Online: online, Free: free, Capacity: a.Capacity, Queues: len(a.ServesQueues)})
+	}
+	for _, s := range live {
+		if s.State == session.Queued && s.QueueID == id {
+			q.Queued = append(q.Queued, Waiting{Priority: s.Priority, QueuedAt: s.QueuedAt})
+		}
+	}
+	for _, s := range ended {
+		if s.QueueID == id && !s.AssignedAt.IsZero() && s.EndedAt.After(s.AssignedAt) {
+			q.HandleTimes = append(q.HandleTimes, s.EndedAt.Sub(s.AssignedAt))
+		}
+	}
+	return q
+}
+
+// Estimator estimates waits from the stored state.
+type Estimator struct{ State State }
+
+// Estimate is the wait of a chat of the given priority joining queue id of line lob at now.
+func (e Estimator) Estimate(ctx context.Context, lob, id string, priority int, now time.Time) (Estimate, error) {
+	q, err := Load(ctx, e.State, lob, id, now)
+	if err != nil {
+		return Estimate{}, err
+	}
+	return For(q, priority, now), nil
+}
