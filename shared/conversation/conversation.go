@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
@@ -33,9 +34,18 @@ type MediaCopier interface {
 	Copy(ctx context.Context, messageSID string, items []media.Item) ([]media.Stored, []media.Refused, error)
 }
 
+// BlockList says which consumers' texts are dropped, and records each drop once.
+type BlockList interface {
+	Blocked(ctx context.Context, phone string) (bool, error)
+	RecordBlocked(ctx context.Context, id, channel, phone, business string, at time.Time) error
+}
+
 // Service handles inbound texts.
 type Service struct {
-	Store      Store
+	Store Store
+	// Blocked, when set, drops the texts of blocked numbers: they open nothing and get no
+	// reply, and each is recorded.
+	Blocked    BlockList
 	TimerStore TimerStore
 	Followups  Followups
 	// Media, when set, copies MMS media from the carrier before the text is applied.
@@ -54,6 +64,16 @@ func (s *Service) Handle(ctx context.Context, t wire.InboundText) error {
 	}
 	if err != nil {
 		return err
+	}
+	if s.Blocked != nil {
+		blocked, err := s.Blocked.Blocked(ctx, t.From)
+		if err != nil {
+			return err
+		}
+		if blocked {
+			log.Info("text from a blocked number: dropped")
+			return s.Blocked.RecordBlocked(ctx, t.MessageSID, "sms", t.From, t.To, t.ReceivedAt)
+		}
 	}
 	in := session.Inbound{
 		MessageSID: t.MessageSID, Business: t.To, Phone: t.From, Body: t.Body, Media: t.Media,
