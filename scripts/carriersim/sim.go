@@ -37,6 +37,8 @@ type Options struct {
 	// webhook does not answer, cannot be reached or answers other than 2xx. The request is
 	// the same, with ErrorCode and ErrorUrl added, signed for the fallback URL.
 	FallbackURL string
+	// VoiceURL is the URL incoming-call webhooks are POSTed to (the number's voice URL).
+	VoiceURL string
 	// NumberWebhooks optionally overrides WebhookURL per business number
 	// (the E.164 "To" of the inbound message).
 	NumberWebhooks map[string]string
