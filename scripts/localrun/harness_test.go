@@ -50,6 +50,7 @@ func TestMain(m *testing.M) {
 	sim = carriersim.New(carriersim.Options{
 		AccountSID: accountSID, AuthToken: authToken,
 		WebhookURL: fmt.Sprintf("http://127.0.0.1:%d/inbound", port),
+		VoiceURL:   fmt.Sprintf("http://127.0.0.1:%d/voice", port),
 	})
 	simSrv := httptest.NewServer(sim)
 	sim.SetBaseURL(simSrv.URL)

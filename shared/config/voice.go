@@ -83,7 +83,8 @@ func fillKnown(t string, vars map[string]string, brand string) string {
 }
 
 // builtinVoice are the voice texts before the business writes its own. Kinds: welcome and
-// hold are spoken to callers; deflectoffer offers text ("press 1"), deflected confirms the
+// hold are spoken to callers; deflectoffer offers text ("press 1"), deflectbusy too when
+// nobody serving the queue is online (no estimate to tell), deflected confirms the
 // move and deflectsms is the chat's first text; waitsmsoffer asks consent for the text while
 // waiting, waitsms is that text; stillwaiting re-estimates a chat's wait.
 var builtinVoice = map[string]map[string]string{
@@ -91,6 +92,7 @@ var builtinVoice = map[string]map[string]string{
 		"welcome":      "Thanks for calling {brand}.",
 		"hold":         "All our agents are busy. Please stay on the line.",
 		"deflectoffer": "Our wait is about {minutes} minutes. To continue by text message instead, press 1. To stay on the line, press any other key.",
+		"deflectbusy":  "All our agents are busy. To continue by text message instead, press 1. To stay on the line, press any other key.",
 		"deflected":    "We've sent you a text message. Reply to it to continue with our team. Goodbye.",
 		"deflectsms":   "{brand}: Thanks for calling! Reply here to continue by text with our team; we'll answer as soon as an agent is free. Reply STOP to opt out.",
 		"waitsmsoffer": "While you wait, we can text you to collect your details. Press 1 to get the text.",
@@ -102,6 +104,7 @@ var builtinVoice = map[string]map[string]string{
 		"welcome":      "Gracias por llamar a {brand}.",
 		"hold":         "Todos nuestros agentes están ocupados. Por favor, no cuelgue.",
 		"deflectoffer": "La espera es de unos {minutes} minutos. Para continuar por mensaje de texto, pulse 1. Para seguir en la línea, pulse otra tecla.",
+		"deflectbusy":  "Todos nuestros agentes están ocupados. Para continuar por mensaje de texto, pulse 1. Para seguir en la línea, pulse otra tecla.",
 		"deflected":    "Le hemos enviado un mensaje de texto. Respóndalo para continuar con nuestro equipo. Adiós.",
 		"deflectsms":   "{brand}: ¡Gracias por llamar! Responda aquí para continuar por texto con nuestro equipo; le atenderemos en cuanto haya un agente libre. Responda STOP para cancelar.",
 		"waitsmsoffer": "Mientras espera, podemos enviarle un mensaje para recoger sus datos. Pulse 1 para recibirlo.",

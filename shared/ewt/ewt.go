@@ -16,6 +16,9 @@
 //	ahead = chats waiting in q with a higher priority, or the same priority queued earlier
 //	EWT   = AHT × max(0, ahead + 1 − free) / slots + 10 s
 //
+// except that a chat with fewer chats ahead than the whole free slots of available agents
+// waits only the 10 s: the router gives it to one of them at once, whatever else they serve.
+//
 // The share 1/queues(a) is "agents in common / active agents in queue" folded into each
 // agent, and the chats served before this one count those of the same priority that came
 // first (first in, first out) besides those of a higher one. ahead + 1 (the chat itself)
@@ -118,6 +121,7 @@ func ForWaiting(q Queue, priority int, at time.Time) Estimate {
 
 func compute(q Queue, ahead int) Estimate {
 	var slots, free float64
+	freeNow := 0
 	for _, a := range q.Agents {
 		if !a.Online {
 			continue
@@ -125,10 +129,15 @@ func compute(q Queue, ahead int) Estimate {
 		share := 1.0 / float64(max(a.Queues, 1))
 		slots += float64(max(a.Capacity, 0)) * share
 		free += float64(max(a.Free, 0)) * share
+		freeNow += max(a.Free, 0)
 	}
 	e := Estimate{Position: ahead + 1}
-	if slots <= 0 {
+	switch {
+	case slots <= 0:
 		e.Wait, e.Unstaffed = Unbounded, true
+		return e
+	case ahead < freeNow:
+		e.Wait = MessageAllowance
 		return e
 	}
 	need := math.Max(0, float64(ahead+1)-free)

@@ -34,6 +34,8 @@ func TestKnownAnswers(t *testing.T) {
 	}{
 		// A free agent takes it at once: only the messages' allowance.
 		{"free agent", Queue{Agents: agents(1, 1, 1, 1), HandleTimes: six}, 0, 1, 10 * time.Second},
+		// A free agent who also serves another queue takes it at once too.
+		{"free shared agent", Queue{Agents: agents(1, 1, 1, 2), HandleTimes: six}, 0, 1, 10 * time.Second},
 		// 2 agents × 3 chats = 6 slots all busy, 2 waiting: 3 completions of 6 slots × 6 min.
 		{"all busy, two ahead", Queue{Agents: agents(2, 3, 0, 1), Queued: waiting(2, 0), HandleTimes: six}, 0, 3, 3*time.Minute + 10*time.Second},
 		// Agents serving two queues count half: 2 × 3 × ½ = 3 slots, 3 completions: 6 min.

@@ -127,6 +127,9 @@ func (s *Service) incoming(ctx context.Context, log *slog.Logger, line config.Li
 	case Offer:
 		lang := line.VoiceLanguage()
 		offer := line.VoiceMessage("deflectoffer", lang, map[string]string{"minutes": strconv.Itoa(est.Minutes())})
+		if est.Unstaffed {
+			offer = line.VoiceMessage("deflectbusy", lang, nil)
+		}
 		return Response{Verbs: []any{
 			Gather{Input: "dtmf", NumDigits: 1, Timeout: 5, Action: s.url(StepDeflect), Say: &Say{Language: lang, Text: offer}},
 			// No key pressed: the caller stays on the line.
