@@ -245,4 +245,3 @@ func TestVoiceWebhookRefusesForgedAndMalformed(t *testing.T) {
 		t.Errorf("genuine call webhook: %d", code)
 	}
 }
-
