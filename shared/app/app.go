@@ -203,6 +203,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Relay.Filler = a.Router
 	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Followups: a.Followups, Blocked: a.Store, Log: log}
 	a.Estimates = ewt.Estimator{State: a.Store}
+	a.Conversation.Estimates = a.Estimates
 	if env.MediaBucket != "" {
 		sc := set.storage
 		if sc == nil {

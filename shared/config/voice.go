@@ -86,7 +86,7 @@ func fillKnown(t string, vars map[string]string, brand string) string {
 // hold are spoken to callers; deflectoffer offers text ("press 1"), deflectbusy too when
 // nobody serving the queue is online (no estimate to tell), deflected confirms the
 // move and deflectsms is the chat's first text; waitsmsoffer asks consent for the text while
-// waiting, waitsms is that text; stillwaiting re-estimates a chat's wait.
+// waiting, waitsms is that text.
 var builtinVoice = map[string]map[string]string{
 	"en": {
 		"welcome":      "Thanks for calling {brand}.",
@@ -97,8 +97,6 @@ var builtinVoice = map[string]map[string]string{
 		"deflectsms":   "{brand}: Thanks for calling! Reply here to continue by text with our team; we'll answer as soon as an agent is free. Reply STOP to opt out.",
 		"waitsmsoffer": "While you wait, we can text you to collect your details. Press 1 to get the text.",
 		"waitsms":      "{brand}: While you wait on the phone, reply with details or photos of your request; the agent who answers will see them. Reply STOP to opt out.",
-		"stillwaiting": "Thanks for waiting: you are number {position} in line for {queue}; about {minutes} minutes now.",
-		"waitestimate": "Thanks! You're in line for {queue}: you are number {position}, about {minutes} minutes.",
 	},
 	"es": {
 		"welcome":      "Gracias por llamar a {brand}.",
@@ -109,8 +107,6 @@ var builtinVoice = map[string]map[string]string{
 		"deflectsms":   "{brand}: ¡Gracias por llamar! Responda aquí para continuar por texto con nuestro equipo; le atenderemos en cuanto haya un agente libre. Responda STOP para cancelar.",
 		"waitsmsoffer": "Mientras espera, podemos enviarle un mensaje para recoger sus datos. Pulse 1 para recibirlo.",
 		"waitsms":      "{brand}: Mientras espera al teléfono, responda con detalles o fotos de su consulta; el agente que le atienda los verá. Responda STOP para cancelar.",
-		"stillwaiting": "Gracias por esperar: es el número {position} en la fila de {queue}; unos {minutes} minutos ahora.",
-		"waitestimate": "¡Gracias! Está en la fila de {queue}: es el número {position}, unos {minutes} minutos.",
 	},
 }
 

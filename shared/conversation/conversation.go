@@ -11,6 +11,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/ewt"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -40,9 +41,16 @@ type BlockList interface {
 	RecordBlocked(ctx context.Context, id, channel, phone, business string, at time.Time) error
 }
 
+// Estimator estimates the wait of a chat joining a queue (ewt.Estimator).
+type Estimator interface {
+	Estimate(ctx context.Context, lob, queueID string, priority int, now time.Time) (ewt.Estimate, error)
+}
+
 // Service handles inbound texts.
 type Service struct {
 	Store Store
+	// Estimates, when set, tell a consumer joining a queue their place and wait.
+	Estimates Estimator
 	// Blocked, when set, drops the texts of blocked numbers: they open nothing and get no
 	// reply, and each is recorded.
 	Blocked    BlockList
@@ -78,6 +86,16 @@ func (s *Service) Handle(ctx context.Context, t wire.InboundText) error {
 	in := session.Inbound{
 		MessageSID: t.MessageSID, Business: t.To, Phone: t.From, Body: t.Body, Media: t.Media,
 		At: t.ReceivedAt, CarrierKeyword: t.OptOutType,
+	}
+	if s.Estimates != nil {
+		in.Estimate = func(queueID string, priority int) (session.WaitEstimate, bool) {
+			e, err := s.Estimates.Estimate(ctx, line.Number.LineOfBusiness, queueID, priority, in.At)
+			if err != nil {
+				log.Warn("no wait estimate", "queue", queueID, "err", err)
+				return session.WaitEstimate{}, false
+			}
+			return session.WaitEstimate{Position: e.Position, Minutes: e.Minutes()}, !e.Unstaffed
+		}
 	}
 	if len(in.Media) > 0 && s.Media != nil {
 		if err := s.keepMedia(ctx, &in); err != nil {
