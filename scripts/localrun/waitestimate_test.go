@@ -28,3 +28,36 @@ func TestWaitMessageTellsPlaceAndEstimate(t *testing.T) {
 		}
 	}
 }
+
+// TestStillWaitingText: with the queue's stillWaiting timeout, a consumer who waited that
+// long is texted their new place and estimate once.
+func TestStillWaitingText(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	admin := adminOf(t, f)
+	if code, e := adminCall(t, admin, "PUT", "/queues/"+f.Prefix+"-tech", map[string]any{"name": "Tech", "parent": f.Prefix + "-en",
+		"order": 2, "keywords": []string{"TECH"}, "lineOfBusiness": f.Prefix, "timeouts": map[string]string{"stillWaiting": "2s"}}); code != 200 {
+		t.Fatalf("queue timeouts: %d %s", code, e.Error.Message)
+	}
+	api(t, f.Tokens["carl"], "PUT", "/status", map[string]string{"status": "available"}, nil)
+	first, second := consumerPhone(), consumerPhone()
+	for _, p := range []string{first, second} {
+		text(t, p, f.Number, "hi")
+		text(t, p, f.Number, "1")
+		text(t, p, f.Number, "tech")
+		expectSMS(t, ctx, p, 4, "in line for Tech")
+		if err := runner.WaitIdle(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expectSMS(t, ctx, second, 5, "Thanks for waiting! You are number 1 in line for Tech; about 11 min now.")
+	if err := runner.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sentTo(second)); n != 5 {
+		t.Errorf("texts to the waiting consumer: %q", bodies(sentTo(second)))
+	}
+	if got := bodies(sentTo(first)); len(got) != 5 || got[4] != "You're now chatting with Carl." {
+		t.Errorf("the consumer Carl took: %q", got)
+	}
+}

@@ -44,6 +44,7 @@ type BlockList interface {
 // Estimator estimates the wait of a chat joining a queue (ewt.Estimator).
 type Estimator interface {
 	Estimate(ctx context.Context, lob, queueID string, priority int, now time.Time) (ewt.Estimate, error)
+	EstimateWaiting(ctx context.Context, lob, queueID string, priority int, queuedAt time.Time) (ewt.Estimate, error)
 }
 
 // Service handles inbound texts.

@@ -41,7 +41,7 @@ func (s *Service) Fire(ctx context.Context, t session.Timer) error {
 	}
 	now := time.Now()
 	f, rec, err := s.TimerStore.ApplyTimer(ctx, t, func(c session.Consumer, cs session.Session) (session.Fired, followup.Followups) {
-		f := session.Fire(line, c, cs, t, now)
+		f := session.FireWith(line, c, cs, t, now, s.waitingEstimate(ctx, line.Number.LineOfBusiness))
 		return f, TimerFollowups(f, now)
 	})
 	if err != nil {
@@ -114,4 +114,19 @@ func (s *Service) Sweep(ctx context.Context, now time.Time, grace time.Duration)
 		}
 	}
 	return fired, nil
+}
+
+// waitingEstimate estimates the remaining wait of a waiting chat; nil without estimates.
+func (s *Service) waitingEstimate(ctx context.Context, lob string) func(session.Session) (session.WaitEstimate, bool) {
+	if s.Estimates == nil {
+		return nil
+	}
+	return func(cs session.Session) (session.WaitEstimate, bool) {
+		e, err := s.Estimates.EstimateWaiting(ctx, lob, cs.QueueID, cs.Priority, cs.QueuedAt)
+		if err != nil {
+			s.Log.Warn("no wait estimate", "session", cs.ID, "err", err)
+			return session.WaitEstimate{}, false
+		}
+		return session.WaitEstimate{Position: e.Position, Minutes: e.Minutes()}, !e.Unstaffed
+	}
 }

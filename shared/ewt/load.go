@@ -77,3 +77,13 @@ func (e Estimator) Estimate(ctx context.Context, lob, id string, priority int, n
 	}
 	return For(q, priority, now), nil
 }
+
+// EstimateWaiting is the remaining wait of a chat of the given priority waiting in queue id
+// since queuedAt.
+func (e Estimator) EstimateWaiting(ctx context.Context, lob, id string, priority int, queuedAt time.Time) (Estimate, error) {
+	q, err := Load(ctx, e.State, lob, id, time.Now())
+	if err != nil {
+		return Estimate{}, err
+	}
+	return ForWaiting(q, priority, queuedAt), nil
+}
