@@ -94,6 +94,9 @@ type callRun struct {
 	waits int
 	res   CallResult
 	done  bool
+	// waiting is set while the call is in a queue: TwiML that runs out (the wait URL's, or a
+	// Gather's action within it) leaves it waiting.
+	waiting bool
 }
 
 // request POSTs the call's fields (with extra) to target, signed, and plays the answer. A
@@ -130,7 +133,7 @@ func (r *callRun) request(target string, extra url.Values, waitURL bool) error {
 	if err := r.play(doc.Children); err != nil {
 		return err
 	}
-	if !r.done && !waitURL {
+	if !r.done && !waitURL && !r.waiting {
 		r.res.Outcome, r.done = "hungup", true // the TwiML ran out: the carrier hangs up
 	}
 	return nil
@@ -179,6 +182,7 @@ func (r *callRun) play(verbs []twimlNode) error {
 func (r *callRun) enqueue(n twimlNode) error {
 	r.res.Queue = strings.TrimSpace(n.Text)
 	wait := n.attr("waitUrl")
+	r.waiting = true
 	for i := range r.waits {
 		if wait == "" {
 			break

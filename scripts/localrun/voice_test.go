@@ -14,13 +14,19 @@ import (
 
 // withVoice gives the fixture's number a voice queue mapped to its Tech queue, through the
 // admin API, and returns the admin's token.
-func withVoice(t *testing.T, f fixture, vq map[string]any) string {
+func withVoice(t *testing.T, f fixture, vq map[string]any, voiceExtra ...map[string]any) string {
 	t.Helper()
+	voice := map[string]any{"queues": []any{vq}}
+	for _, e := range voiceExtra {
+		for k, v := range e {
+			voice[k] = v
+		}
+	}
 	admin := adminOf(t, f)
 	vq["id"], vq["smsQueue"] = f.Prefix+"-calls", f.Prefix+"-tech"
 	code, e := adminCall(t, admin, "PUT", "/numbers/"+f.Number, map[string]any{
 		"lineOfBusiness": f.Prefix, "entryQueue": f.Prefix + "-lang", "defaultLanguage": "en", "brand": "Shop " + f.Prefix,
-		"exitWord": "EXIT", "mps": 100, "voice": map[string]any{"queues": []any{vq}},
+		"exitWord": "EXIT", "mps": 100, "voice": voice,
 	})
 	if code != http.StatusOK {
 		t.Fatalf("configure voice: %d %s", code, e.Error.Message)

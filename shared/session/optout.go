@@ -17,6 +17,9 @@ const (
 	// StartDeflection is a chat a caller chose over waiting on the phone: the business texts
 	// first, at the caller's request.
 	StartDeflection = "deflection"
+	// StartWaitSMS is a chat a caller waiting on the phone agreed to, to send details and
+	// photos while they wait.
+	StartWaitSMS = "wait_sms"
 )
 
 // ErrNoOptOutFlag reports dismissing a possible opt-out request on a chat that has none.

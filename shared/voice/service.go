@@ -53,6 +53,7 @@ const (
 	StepDeflect  = "deflect" // the Gather of the offer to continue by text
 	StepWait     = "wait"    // the Enqueue's wait URL
 	StepQueued   = "queued"  // the Enqueue's action: the call left the queue
+	StepWaitSMS  = "waitsms" // the Gather of the wait URL's offer of a text while waiting
 )
 
 // ErrUnknownStep is a step the voice function does not have.
@@ -79,6 +80,11 @@ func (s *Service) Answer(ctx context.Context, step string, c carrier.Call) (Resp
 		}
 		return s.enqueue(line, q), nil
 	case StepWait:
+		return s.wait(ctx, line, c)
+	case StepWaitSMS:
+		if c.Digits == "1" {
+			s.waitSMS(ctx, log, line, c)
+		}
 		return s.hold(line), nil
 	case StepQueued:
 		return Response{}, nil
@@ -171,6 +177,40 @@ func (s *Service) enqueue(line config.Line, q config.VoiceQueue) Response {
 		Say{Language: lang, Text: line.VoiceMessage("welcome", lang, nil)},
 		Enqueue{WaitURL: s.url(StepWait), Action: s.url(StepQueued), Name: q.ID},
 	}}
+}
+
+// wait answers the wait URL: on its first request (QueueTime 0) a number with waitSms offers a
+// caller who has not opted out a text to send details while they wait.
+func (s *Service) wait(ctx context.Context, line config.Line, c carrier.Call) (Response, error) {
+	if v := line.Number.Voice; v == nil || !v.WaitSMS || c.QueueTime != 0 {
+		return s.hold(line), nil
+	}
+	cons, err := s.Store.Consumer(ctx, c.To, c.From)
+	if err != nil {
+		return Response{}, err
+	}
+	if cons.OptedOut {
+		return s.hold(line), nil
+	}
+	lang := line.VoiceLanguage()
+	return Response{Verbs: append([]any{
+		Gather{Input: "dtmf", NumDigits: 1, Timeout: 5, Action: s.url(StepWaitSMS), Say: &Say{Language: lang, Text: line.VoiceMessage("waitsmsoffer", lang, nil)}},
+	}, s.hold(line).Verbs...)}, nil
+}
+
+// waitSMS opens the waiting caller's text chat (start type wait_sms) in the voice queue's SMS
+// queue, its first text asking for details; their replies and media land in it, for the agent
+// who takes it. The call goes on waiting whatever happens.
+func (s *Service) waitSMS(ctx context.Context, log *slog.Logger, line config.Line, c carrier.Call) {
+	q, _ := line.Number.Voice.EntryQueue()
+	lang := line.VoiceLanguage()
+	sent, err := s.Chats.Open(ctx, outbound.Request{ID: c.CallSID, From: c.To, To: c.From, Body: line.VoiceMessage("waitsms", lang, nil),
+		Queue: q.SMSQueue, StartType: session.StartWaitSMS, Consent: &session.Consent{Source: "voice call " + c.CallSID + " asked for a text while waiting", At: s.Now()}})
+	if err != nil {
+		log.Warn("wait-time text not opened", "err", err)
+		return
+	}
+	log.Info("wait-time text opened", "session", sent.ChatID, "queue", q.SMSQueue)
 }
 
 // hold is what a waiting caller hears between the wait URL's requests.
