@@ -143,7 +143,7 @@ var (
 			PublicURL: w.Env.FunctionURL("status"), Log: w.Log}, nil
 	}}
 	agentHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
-		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts).WithMonitor(a.Monitor).WithLive(a.Live)
+		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts).WithMonitor(a.Monitor).WithLive(a.Live).WithCalls(a.InCall)
 	})}
 	adminHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		return admin.New(a.Store, a.Log)

@@ -39,6 +39,8 @@ type Options struct {
 	FallbackURL string
 	// VoiceURL is the URL incoming-call webhooks are POSTed to (the number's voice URL).
 	VoiceURL string
+	// VoiceStatusURL receives the call status callbacks EndCall posts.
+	VoiceStatusURL string
 	// NumberWebhooks optionally overrides WebhookURL per business number
 	// (the E.164 "To" of the inbound message).
 	NumberWebhooks map[string]string

@@ -209,3 +209,16 @@ func (r *callRun) abs(u string) string {
 	}
 	return b.ResolveReference(ref).String()
 }
+
+// EndCall ends call sid (From caller, To business) as the carrier reports it: a signed status
+// callback with CallStatus completed and CallDuration to the voice status URL. It returns the
+// callback's answer.
+func (s *Sim) EndCall(ctx context.Context, sid, from, to string, duration int) (int, error) {
+	if s.opts.VoiceStatusURL == "" {
+		return 0, errors.New("carriersim: no voice status URL")
+	}
+	v := url.Values{"CallSid": {sid}, "AccountSid": {s.opts.AccountSID}, "From": {from}, "To": {to},
+		"CallStatus": {"completed"}, "CallDuration": {strconv.Itoa(duration)}, "Direction": {"inbound"}, "ApiVersion": {APIVersion}}
+	status, _, err := s.postSigned(ctx, s.opts.VoiceStatusURL, v)
+	return status, err
+}

@@ -74,7 +74,9 @@ type App struct {
 	// Voice answers the carrier's voice webhooks; Estimates are the queues' wait estimates.
 	Voice     *voice.Service
 	Estimates ewt.Estimator
-	close     []func()
+	// InCall lets the agent on a live call text the caller.
+	InCall *voice.InCall
+	close  []func()
 }
 
 // TimerScheduler schedules chat timers through Cloud Tasks, or in-process locally.
@@ -232,7 +234,8 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.close = append([]func(){a.Live.Close}, a.close...)
 	a.Desk = &desk.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups, Log: log}
 	a.Monitor = &monitor.Monitor{Store: a.Store}
-	a.Voice = &voice.Service{Store: a.Store, Estimator: a.Estimates, Chats: a.Outbound, URL: env.FunctionURL("voice"), Log: log, Now: time.Now}
+	a.Voice = &voice.Service{Store: a.Store, Estimator: a.Estimates, Chats: a.Outbound, CallChats: a.Desk, URL: env.FunctionURL("voice"), Log: log, Now: time.Now}
+	a.InCall = &voice.InCall{Calls: a.Store, Chats: a.Outbound, Desk: a.Desk, Log: log}
 	return a, nil
 }
 

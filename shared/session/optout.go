@@ -20,6 +20,9 @@ const (
 	// StartWaitSMS is a chat a caller waiting on the phone agreed to, to send details and
 	// photos while they wait.
 	StartWaitSMS = "wait_sms"
+	// StartInCall is a chat the agent on a live call opened to text the caller; it ends with
+	// the call.
+	StartInCall = "in_call"
 )
 
 // ErrNoOptOutFlag reports dismissing a possible opt-out request on a chat that has none.

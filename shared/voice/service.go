@@ -24,11 +24,18 @@ type Store interface {
 	Blocked(ctx context.Context, phone string) (bool, error)
 	// RecordBlocked records once (per id) a call or text of a blocked number that was dropped.
 	RecordBlocked(ctx context.Context, id, channel, phone, business string, at time.Time) error
+	// RecordCall keeps the call's latest status (ended calls stay ended).
+	RecordCall(ctx context.Context, c store.Call) error
 }
 
 // Estimator estimates the wait of a new chat in an SMS queue.
 type Estimator interface {
 	Estimate(ctx context.Context, lob, queueID string, priority int, now time.Time) (ewt.Estimate, error)
+}
+
+// CallChats ends the chat tied to a call when the call ends (desk.Desk.EndWithCall).
+type CallChats interface {
+	EndWithCall(ctx context.Context, sessionID string) error
 }
 
 // Chats opens the chat a call moves to (outbound.Service.Open).
@@ -41,6 +48,7 @@ type Service struct {
 	Store     Store
 	Estimator Estimator
 	Chats     Chats
+	CallChats CallChats
 	// URL is the public URL of the voice function, which TwiML's actions and wait URLs call.
 	URL string
 	Log *slog.Logger
@@ -54,6 +62,7 @@ const (
 	StepWait     = "wait"    // the Enqueue's wait URL
 	StepQueued   = "queued"  // the Enqueue's action: the call left the queue
 	StepWaitSMS  = "waitsms" // the Gather of the wait URL's offer of a text while waiting
+	StepStatus   = "status"  // the call's status callback: a call that ended ends its chat
 )
 
 // ErrUnknownStep is a step the voice function does not have.
@@ -88,6 +97,8 @@ func (s *Service) Answer(ctx context.Context, step string, c carrier.Call) (Resp
 		return s.hold(line), nil
 	case StepQueued:
 		return Response{}, nil
+	case StepStatus:
+		return Response{}, s.status(ctx, log, c)
 	}
 	return Response{}, fmt.Errorf("%w %q", ErrUnknownStep, step)
 }
@@ -110,6 +121,9 @@ func (s *Service) incoming(ctx context.Context, log *slog.Logger, line config.Li
 	if !ok {
 		log.Warn("call to a number without voice queues: rejected")
 		return reject(), nil
+	}
+	if err := s.Store.RecordCall(ctx, store.Call{CallSID: c.CallSID, From: c.From, To: c.To, Status: c.Status, UpdatedAt: s.Now()}); err != nil {
+		return Response{}, err
 	}
 	cons, err := s.Store.Consumer(ctx, c.To, c.From)
 	if err != nil {
@@ -143,6 +157,19 @@ func (s *Service) incoming(ctx context.Context, log *slog.Logger, line config.Li
 		}}, nil
 	}
 	return s.enqueue(line, q), nil
+}
+
+// status records the call's status; once the call ended, its chat (wait-time or in-call)
+// ends too, and later texts of the caller open a chat of their own.
+func (s *Service) status(ctx context.Context, log *slog.Logger, c carrier.Call) error {
+	if err := s.Store.RecordCall(ctx, store.Call{CallSID: c.CallSID, From: c.From, To: c.To, Status: c.Status, Ended: c.Ended(), UpdatedAt: s.Now()}); err != nil {
+		return err
+	}
+	if !c.Ended() || s.CallChats == nil {
+		return nil
+	}
+	log.Info("call ended", "status", c.Status, "duration", c.Duration)
+	return s.CallChats.EndWithCall(ctx, ChatID(c.CallSID))
 }
 
 // deflect opens the caller's SMS chat in the voice queue's SMS queue, its first text the
