@@ -158,6 +158,7 @@ func (s *Sim) routes() {
 	m.HandleFunc("DELETE "+p+"/Messages/{sid}/Media/{media}", s.authed(s.handleMediaDelete))
 	m.HandleFunc("GET /sim/cdn/{id}", s.handleCDN)
 	m.HandleFunc("POST /sim/inbound", s.handleDevInbound)
+	m.HandleFunc("POST /sim/call", s.handleDevCall)
 	m.HandleFunc("GET /sim/messages", s.handleDevMessages)
 	m.HandleFunc("POST /sim/fail", s.handleDevFail)
 	m.HandleFunc("POST /sim/outcome", s.handleDevOutcome)

@@ -2,9 +2,11 @@ package carriersim
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -96,5 +98,19 @@ func TestCallWithoutTwiMLIsAnError(t *testing.T) {
 	res, err := s.PlaceCall(context.Background(), Call{From: consumer, To: business})
 	if err != nil || res.Outcome != "error" || res.StatusCode != http.StatusForbidden {
 		t.Errorf("refused call: %+v, %v", res, err)
+	}
+}
+
+func TestDevCallEndpoint(t *testing.T) {
+	app, _ := ivr(t)
+	_, srv := newTestSim(t, Options{VoiceURL: app.URL + "/voice"})
+	resp, err := http.Post(srv.URL+"/sim/call", "application/json", strings.NewReader(`{"From":"`+consumer+`","To":"`+business+`","Keys":["1"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var res CallResult
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || res.Outcome != "hungup" || len(res.Said) != 2 {
+		t.Errorf("POST /sim/call: %+v, %v", res, err)
 	}
 }
