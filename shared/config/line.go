@@ -70,6 +70,28 @@ func (l Line) Choose(id, answer, lang string) (Queue, bool) {
 	return Queue{}, false
 }
 
+// MayQueue reports whether a text could put a chat in a queue that holds chats: the entry
+// queue holds them (a first text), or the text picks a leaf queue from some menu.
+func (l Line) MayQueue(body string) bool {
+	if !l.IsMenu(l.Number.EntryQueue) {
+		return true
+	}
+	for id := range l.children {
+		langs := []string{""}
+		for _, c := range l.children[id] {
+			for lang := range c.KeywordsByLanguage {
+				langs = append(langs, lang)
+			}
+		}
+		for _, lang := range langs {
+			if q, ok := l.Choose(id, body, lang); ok && !l.IsMenu(q.ID) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Name is the queue's label in lang.
 func (q Queue) NameIn(lang string) string {
 	if n := q.Names[lang]; n != "" {

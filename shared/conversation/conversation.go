@@ -43,8 +43,7 @@ type BlockList interface {
 
 // Estimator estimates the wait of a chat joining a queue (ewt.Estimator).
 type Estimator interface {
-	Estimate(ctx context.Context, lob, queueID string, priority int, now time.Time) (ewt.Estimate, error)
-	EstimateWaiting(ctx context.Context, lob, queueID string, priority int, queuedAt time.Time) (ewt.Estimate, error)
+	LoadLine(ctx context.Context, lob string, now time.Time) (ewt.Line, error)
 }
 
 // Service handles inbound texts.
@@ -88,14 +87,16 @@ func (s *Service) Handle(ctx context.Context, t wire.InboundText) error {
 		MessageSID: t.MessageSID, Business: t.To, Phone: t.From, Body: t.Body, Media: t.Media,
 		At: t.ReceivedAt, CarrierKeyword: t.OptOutType,
 	}
-	if s.Estimates != nil {
-		in.Estimate = func(queueID string, priority int) (session.WaitEstimate, bool) {
-			e, err := s.Estimates.Estimate(ctx, line.Number.LineOfBusiness, queueID, priority, in.At)
-			if err != nil {
-				log.Warn("no wait estimate", "queue", queueID, "err", err)
-				return session.WaitEstimate{}, false
+	// The queues' state is read before the transaction, and only for a text that may put the
+	// chat in a queue, so that the transaction never waits on what other changes hold.
+	if s.Estimates != nil && line.MayQueue(t.Body) {
+		if st, err := s.Estimates.LoadLine(ctx, line.Number.LineOfBusiness, in.At); err != nil {
+			log.Warn("no wait estimate", "err", err)
+		} else {
+			in.Estimate = func(queueID string, priority int) (session.WaitEstimate, bool) {
+				e := ewt.For(st.Queue(queueID), priority, in.At)
+				return session.WaitEstimate{Position: e.Position, Minutes: e.Minutes()}, !e.Unstaffed
 			}
-			return session.WaitEstimate{Position: e.Position, Minutes: e.Minutes()}, !e.Unstaffed
 		}
 	}
 	if len(in.Media) > 0 && s.Media != nil {

@@ -20,22 +20,42 @@ type State interface {
 // endedRead bounds the chats read for the average handle time: the latest of the hour.
 const endedRead = 200
 
-// Load reads the state of queue id of line of business lob at now.
-func Load(ctx context.Context, st State, lob, id string, now time.Time) (Queue, error) {
+// Line is the state of a line of business's queues, loaded once for the estimates of any of
+// them. Load it outside a transaction: its reads must not wait on chats and agents that other
+// changes hold.
+type Line struct {
+	Agents      []agent.Agent
+	Live, Ended []session.Session
+}
+
+// Queue is queue id's state.
+func (l Line) Queue(id string) Queue { return FromState(id, l.Agents, l.Live, l.Ended) }
+
+// LoadLine reads the state of line of business lob at now.
+func LoadLine(ctx context.Context, st State, lob string, now time.Time) (Line, error) {
 	lines := []string{lob}
 	agents, err := st.AgentsOfLines(ctx, lines)
 	if err != nil {
-		return Queue{}, fmt.Errorf("estimate queue %s: %w", id, err)
+		return Line{}, fmt.Errorf("estimate line %s: %w", lob, err)
 	}
 	live, err := st.LiveChats(ctx, lines)
 	if err != nil {
-		return Queue{}, fmt.Errorf("estimate queue %s: %w", id, err)
+		return Line{}, fmt.Errorf("estimate line %s: %w", lob, err)
 	}
 	ended, _, err := st.EndedSince(ctx, lines, now.Add(-Window), endedRead)
 	if err != nil {
-		return Queue{}, fmt.Errorf("estimate queue %s: %w", id, err)
+		return Line{}, fmt.Errorf("estimate line %s: %w", lob, err)
 	}
-	return FromState(id, agents, live, ended), nil
+	return Line{Agents: agents, Live: live, Ended: ended}, nil
+}
+
+// Load reads the state of queue id of line of business lob at now.
+func Load(ctx context.Context, st State, lob, id string, now time.Time) (Queue, error) {
+	l, err := LoadLine(ctx, st, lob, now)
+	if err != nil {
+		return Queue{}, err
+	}
+	return l.Queue(id), nil
 }
 
 // FromState is queue id's state from its line's agents, live chats and chats ended in the
@@ -76,6 +96,11 @@ func (e Estimator) Estimate(ctx context.Context, lob, id string, priority int, n
 		return Estimate{}, err
 	}
 	return For(q, priority, now), nil
+}
+
+// LoadLine reads the state of line of business lob at now.
+func (e Estimator) LoadLine(ctx context.Context, lob string, now time.Time) (Line, error) {
+	return LoadLine(ctx, e.State, lob, now)
 }
 
 // EstimateWaiting is the remaining wait of a chat of the given priority waiting in queue id
