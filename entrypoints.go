@@ -27,6 +27,7 @@ import (
 	"github.com/smsdesk/smsdesk/functions/sender"
 	"github.com/smsdesk/smsdesk/functions/status"
 	"github.com/smsdesk/smsdesk/functions/sweeper"
+	voicefn "github.com/smsdesk/smsdesk/functions/voice"
 	"github.com/smsdesk/smsdesk/shared/app"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/consoleauth"
@@ -43,6 +44,7 @@ func init() {
 	functions.HTTP("outbound", OutboundAPI)
 	functions.HTTP("expiry", Expiry)
 	functions.HTTP("sweeper", Sweeper)
+	functions.HTTP("voice", Voice)
 	functions.CloudEvent("conversation", Conversation)
 	functions.CloudEvent("sender", Sender)
 	functions.CloudEvent("bulk", Bulk)
@@ -76,6 +78,9 @@ func Expiry(w http.ResponseWriter, r *http.Request) { expiryHandler.serve(w, r) 
 
 // Sweeper fires overdue chat deadlines; Cloud Scheduler runs it.
 func Sweeper(w http.ResponseWriter, r *http.Request) { sweeperHandler.serve(w, r) }
+
+// Voice is the carrier's voice webhook, answered with TwiML.
+func Voice(w http.ResponseWriter, r *http.Request) { voiceHandler.serve(w, r) }
 
 // Conversation consumes the inbound topic.
 func Conversation(ctx context.Context, e event.Event) error {
@@ -145,7 +150,7 @@ var (
 			PublicURL: w.Env.FunctionURL("status"), Log: w.Log}, nil
 	}}
 	agentHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
-		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts).WithMonitor(a.Monitor).WithReports(a.Reports).WithLive(a.Live)
+		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts).WithMonitor(a.Monitor).WithReports(a.Reports).WithLive(a.Live).WithCalls(a.InCall)
 	})}
 	consoleHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		auth := &consoleauth.Service{Sessions: a.Store, Agents: a.Store}
@@ -162,6 +167,10 @@ var (
 	})}
 	expiryHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		return &expiry.Handler{Timers: a.Conversation, Secret: a.Timers.Secret, Log: a.Log}
+	})}
+	voiceHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
+		return &voicefn.Handler{Calls: a.Voice, Validator: a.Validator, Account: a.Env.TwilioAccountSID,
+			PublicURL: a.Env.FunctionURL("voice"), Log: a.Log}
 	})}
 	sweeperHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		parked := a.Webhooks().Fallback()

@@ -29,7 +29,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 start_emulators .dev/logs
 
-bin/carriersim serve -listen "127.0.0.1:$SIM_PORT" -webhook "http://127.0.0.1:$PORT/inbound" -fallback "http://127.0.0.1:$PORT/inboundfallback" >.dev/logs/carriersim.log 2>&1 &
+bin/carriersim serve -listen "127.0.0.1:$SIM_PORT" -webhook "http://127.0.0.1:$PORT/inbound" -fallback "http://127.0.0.1:$PORT/inboundfallback" -voice "http://127.0.0.1:$PORT/voice" >.dev/logs/carriersim.log 2>&1 &
 pids+=("$!")
 bin/devserver -port "$PORT" -project "$PROJECT" -config "$CONFIG" >.dev/logs/functions.log 2>&1 &
 pids+=("$!")

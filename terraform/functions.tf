@@ -106,6 +106,16 @@ locals {
       secrets     = []
       env         = {}
     }
+    voice = {
+      description = "Carrier webhook for calls: checks X-Twilio-Signature and the call's shape, answers TwiML (blocked callers rejected, long waits offered or moved to text, else the carrier's queue)."
+      public      = true
+      whole_app   = true # opens the chat a deflected caller moves to
+      invokers    = []
+      topic       = null
+      publishes   = ["outbound", "chat_events"]
+      secrets     = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] # signature check
+      env         = {}
+    }
     expiry = {
       description = "Target of the chat timers (Cloud Tasks HTTP tasks): checks the timer's signature and applies it once."
       public      = false

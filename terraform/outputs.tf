@@ -8,6 +8,11 @@ output "inbound_fallback_url" {
   value       = "${local.public_url}/inboundfallback"
 }
 
+output "voice_webhook_url" {
+  description = "Paste into the Twilio console: Phone Numbers > your number > Voice > \"A call comes in\", Webhook, HTTP POST (and \"Call status changes\" with ?step=status). Exactly this URL: signatures are checked against it."
+  value       = "${local.public_url}/voice"
+}
+
 output "status_callback_url" {
   description = "Delivery status webhook. The sender sets it on every message it sends (with ?m=...); nothing to paste, shown for reference."
   value       = "${local.public_url}/status"

@@ -10,6 +10,8 @@
 //	PUT    /teams/{id}               a team; PUT /agents/{id} an agent ("token" and "password"
 //	                                 set new ones, "disabled" stops them at once)
 //	DELETE /queues/{id}, /teams/{id}, /agents/{id}
+//	GET    /blocked                  blocked numbers, with their dropped calls and texts
+//	PUT    /blocked/{number}         {"reason": "..."} blocks a number; DELETE unblocks it
 package admin
 
 import (
@@ -36,6 +38,7 @@ type Store interface {
 	AgentByToken(ctx context.Context, token string) (routing.Agent, error)
 	ReadCatalog(ctx context.Context) (config.Catalog, error)
 	configadmin.Store
+	Blocklist
 }
 
 // Handler serves the admin API.
@@ -75,6 +78,7 @@ func New(s Store, log *slog.Logger) *Handler {
 			h.answer(w, r, h.admin.Remove(r.Context(), kind, r.PathValue("id")))
 		})
 	}
+	h.blockedRoutes(s)
 	h.mux.HandleFunc("/", jsonapi.NoRoute("admin"))
 	h.serve = jsonapi.StripPrefix("/admin", h.mux, jsonapi.NoRoute("admin"))
 	return h

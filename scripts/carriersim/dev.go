@@ -144,3 +144,17 @@ func (s *Sim) handleDevOptOut(w http.ResponseWriter, r *http.Request) {
 	s.SetOptedOut(o.Business, o.Consumer, o.OptedOut)
 	writeJSON(w, http.StatusOK, o)
 }
+
+// handleDevCall places a call (POST /sim/call, a Call as JSON) and answers its CallResult.
+func (s *Sim) handleDevCall(w http.ResponseWriter, r *http.Request) {
+	var c Call
+	if !decodeJSON(w, r, &c) {
+		return
+	}
+	res, err := s.PlaceCall(r.Context(), c)
+	if err != nil && res.CallSID == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}

@@ -37,6 +37,10 @@ type Options struct {
 	// webhook does not answer, cannot be reached or answers other than 2xx. The request is
 	// the same, with ErrorCode and ErrorUrl added, signed for the fallback URL.
 	FallbackURL string
+	// VoiceURL is the URL incoming-call webhooks are POSTed to (the number's voice URL).
+	VoiceURL string
+	// VoiceStatusURL receives the call status callbacks EndCall posts.
+	VoiceStatusURL string
 	// NumberWebhooks optionally overrides WebhookURL per business number
 	// (the E.164 "To" of the inbound message).
 	NumberWebhooks map[string]string
@@ -154,6 +158,7 @@ func (s *Sim) routes() {
 	m.HandleFunc("DELETE "+p+"/Messages/{sid}/Media/{media}", s.authed(s.handleMediaDelete))
 	m.HandleFunc("GET /sim/cdn/{id}", s.handleCDN)
 	m.HandleFunc("POST /sim/inbound", s.handleDevInbound)
+	m.HandleFunc("POST /sim/call", s.handleDevCall)
 	m.HandleFunc("GET /sim/messages", s.handleDevMessages)
 	m.HandleFunc("POST /sim/fail", s.handleDevFail)
 	m.HandleFunc("POST /sim/outcome", s.handleDevOutcome)

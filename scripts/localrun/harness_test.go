@@ -49,7 +49,9 @@ func TestMain(m *testing.M) {
 	port := freePort()
 	sim = carriersim.New(carriersim.Options{
 		AccountSID: accountSID, AuthToken: authToken,
-		WebhookURL: fmt.Sprintf("http://127.0.0.1:%d/inbound", port),
+		WebhookURL:     fmt.Sprintf("http://127.0.0.1:%d/inbound", port),
+		VoiceURL:       fmt.Sprintf("http://127.0.0.1:%d/voice", port),
+		VoiceStatusURL: fmt.Sprintf("http://127.0.0.1:%d/voice?step=status", port),
 	})
 	simSrv := httptest.NewServer(sim)
 	sim.SetBaseURL(simSrv.URL)

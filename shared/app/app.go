@@ -25,6 +25,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/crmsync"
 	"github.com/smsdesk/smsdesk/shared/delivery"
 	"github.com/smsdesk/smsdesk/shared/desk"
+	"github.com/smsdesk/smsdesk/shared/ewt"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/live"
 	"github.com/smsdesk/smsdesk/shared/media"
@@ -36,6 +37,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 	"github.com/smsdesk/smsdesk/shared/timers"
+	"github.com/smsdesk/smsdesk/shared/voice"
 )
 
 // App holds every service of smsdesk.
@@ -72,8 +74,13 @@ type App struct {
 	CRMResend *crmsync.Resender
 	// Live pushes chat and agent changes to connected agents: one set of Firestore
 	// listeners per process.
-	Live  *live.Hub
-	close []func()
+	Live *live.Hub
+	// Voice answers the carrier's voice webhooks; Estimates are the queues' wait estimates.
+	Voice     *voice.Service
+	Estimates ewt.Estimator
+	// InCall lets the agent on a live call text the caller.
+	InCall *voice.InCall
+	close  []func()
 }
 
 // TimerScheduler schedules chat timers through Cloud Tasks, or in-process locally.
@@ -200,7 +207,9 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Router = &routing.Router{Store: a.Store, Followups: a.Followups, Log: log}
 	a.Followups.Router = a.Router
 	a.Relay.Filler = a.Router
-	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Followups: a.Followups, Log: log}
+	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Followups: a.Followups, Blocked: a.Store, Log: log}
+	a.Estimates = ewt.Estimator{State: a.Store}
+	a.Conversation.Estimates = a.Estimates
 	if env.MediaBucket != "" {
 		sc := set.storage
 		if sc == nil {
@@ -231,6 +240,8 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 		Notebook: a.Store, Seen: a.Store, Log: log}
 	a.Monitor = &monitor.Monitor{Store: a.Store}
 	a.Reports = &reporting.Service{Store: a.Store}
+	a.Voice = &voice.Service{Store: a.Store, Estimator: a.Estimates, Chats: a.Outbound, CallChats: a.Desk, URL: env.FunctionURL("voice"), Log: log, Now: time.Now}
+	a.InCall = &voice.InCall{Calls: a.Store, Chats: a.Outbound, Desk: a.Desk, Log: log}
 	return a, nil
 }
 

@@ -83,6 +83,28 @@ func (l Line) Choose(id, answer, lang string) (Queue, bool) {
 	return Queue{}, false
 }
 
+// MayQueue reports whether a text could put a chat in a queue that holds chats: the entry
+// queue holds them (a first text), or the text picks a leaf queue from some menu.
+func (l Line) MayQueue(body string) bool {
+	if !l.IsMenu(l.Number.EntryQueue) {
+		return true
+	}
+	for id := range l.children {
+		langs := []string{""}
+		for _, c := range l.children[id] {
+			for lang := range c.KeywordsByLanguage {
+				langs = append(langs, lang)
+			}
+		}
+		for _, lang := range langs {
+			if q, ok := l.Choose(id, body, lang); ok && !l.IsMenu(q.ID) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Name is the queue's label in lang.
 func (q Queue) NameIn(lang string) string {
 	if n := q.Names[lang]; n != "" {
@@ -218,51 +240,57 @@ func (l Line) lookup(kind, lang, queueID string) string {
 // builtin are the texts a business gets before it writes its own.
 var builtin = map[string]map[string]string{
 	"en": {
-		"consent":    "{brand}: Thanks for texting us! You'll get recurring messages about your request. Msg & data rates may apply. Reply STOP to opt out, HELP for help.",
-		"menu":       "Reply",
-		"or":         "or",
-		"for":        "for",
-		"back":       "Reply BACK to go back.",
-		"invalid":    "Sorry, we didn't understand that.",
-		"wait":       "Thanks! You're in line for {queue}. An agent will be with you shortly.",
-		"assigned":   "You're now chatting with {agent}.",
-		"ended":      "This chat has ended. Text us anytime to start a new one.",
-		"optout":     "{brand}: You are unsubscribed and will receive no further messages. Reply START to resubscribe.",
-		"optouthint": "{brand}: If you'd like us to stop texting you, reply STOP.",
-		"optin":      "{brand}: You are resubscribed and will receive messages again. Reply STOP to opt out, HELP for help.",
-		"help":       "{brand}: Reply to this number to chat with our support team. Msg & data rates may apply. Reply STOP to opt out.",
-		"language":   "OK, we'll continue in English.",
-		"afterhours": "Thanks for your message! We're closed right now; please text us again during business hours.",
-		"closed":     "{brand}: Text chat is not available right now. Please try again later.",
-		"transfer":   "Please hold on: we're transferring you to {target}.",
-		"inactive":   "Are you still there? Reply to keep chatting, or this chat will close soon.",
-		"timeout":    "We haven't heard from you, so this chat is now closed. Text us anytime to start again.",
-		"noagents":   "Sorry, no agents are available right now. Please text us again later.",
-		"expired":    "This chat has reached its time limit and is now closed. Text us anytime to start again.",
-		"autoreply":  "{brand}: Thanks for your reply! This number sends notifications; text us again to chat with our team.",
+		"consent": "{brand}: Thanks for texting us! You'll get recurring messages about your request. Msg & data rates may apply. Reply STOP to opt out, HELP for help.",
+		"menu":    "Reply",
+		"or":      "or",
+		"for":     "for",
+		"back":    "Reply BACK to go back.",
+		"invalid": "Sorry, we didn't understand that.",
+		"wait":    "Thanks! You're in line for {queue}. An agent will be with you shortly.",
+		// waitestimate replaces wait when the queue's wait can be estimated; stillwaiting
+		// tells a consumer who has waited a while the new estimate.
+		"waitestimate": "Thanks! You're in line for {queue}: you are number {position}, about {minutes} min.",
+		"stillwaiting": "Thanks for waiting! You are number {position} in line for {queue}; about {minutes} min now.",
+		"assigned":     "You're now chatting with {agent}.",
+		"ended":        "This chat has ended. Text us anytime to start a new one.",
+		"optout":       "{brand}: You are unsubscribed and will receive no further messages. Reply START to resubscribe.",
+		"optouthint":   "{brand}: If you'd like us to stop texting you, reply STOP.",
+		"optin":        "{brand}: You are resubscribed and will receive messages again. Reply STOP to opt out, HELP for help.",
+		"help":         "{brand}: Reply to this number to chat with our support team. Msg & data rates may apply. Reply STOP to opt out.",
+		"language":     "OK, we'll continue in English.",
+		"afterhours":   "Thanks for your message! We're closed right now; please text us again during business hours.",
+		"closed":       "{brand}: Text chat is not available right now. Please try again later.",
+		"transfer":     "Please hold on: we're transferring you to {target}.",
+		"inactive":     "Are you still there? Reply to keep chatting, or this chat will close soon.",
+		"timeout":      "We haven't heard from you, so this chat is now closed. Text us anytime to start again.",
+		"noagents":     "Sorry, no agents are available right now. Please text us again later.",
+		"expired":      "This chat has reached its time limit and is now closed. Text us anytime to start again.",
+		"autoreply":    "{brand}: Thanks for your reply! This number sends notifications; text us again to chat with our team.",
 	},
 	"es": {
-		"consent":    "{brand}: ¡Gracias por escribirnos! Recibirá mensajes recurrentes sobre su solicitud. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar, HELP para ayuda.",
-		"menu":       "Responda",
-		"or":         "o",
-		"for":        "para",
-		"back":       "Responda BACK para volver.",
-		"invalid":    "Lo sentimos, no entendimos su respuesta.",
-		"wait":       "¡Gracias! Está en la fila de {queue}. Un agente le atenderá en breve.",
-		"assigned":   "Ahora está conversando con {agent}.",
-		"ended":      "Esta conversación ha terminado. Escríbanos cuando quiera para iniciar otra.",
-		"optout":     "{brand}: Se ha dado de baja y no recibirá más mensajes. Responda START para volver a suscribirse.",
-		"optouthint": "{brand}: Si no desea recibir más mensajes de nosotros, responda STOP.",
-		"optin":      "{brand}: Se ha vuelto a suscribir. Responda STOP para cancelar, HELP para ayuda.",
-		"help":       "{brand}: Responda a este número para hablar con nuestro equipo. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar.",
-		"language":   "De acuerdo, seguimos en español.",
-		"afterhours": "¡Gracias por su mensaje! Ahora estamos cerrados; escríbanos de nuevo en horario de atención.",
-		"closed":     "{brand}: El chat por mensaje de texto no está disponible ahora. Inténtelo más tarde.",
-		"transfer":   "Un momento: le estamos transfiriendo a {target}.",
-		"inactive":   "¿Sigue ahí? Responda para continuar, o esta conversación se cerrará pronto.",
-		"timeout":    "No hemos recibido respuesta, así que esta conversación se ha cerrado. Escríbanos cuando quiera.",
-		"noagents":   "Lo sentimos, no hay agentes disponibles ahora. Escríbanos más tarde.",
-		"expired":    "Esta conversación alcanzó su tiempo máximo y se ha cerrado. Escríbanos cuando quiera.",
-		"autoreply":  "{brand}: ¡Gracias por su respuesta! Este número envía avisos; escríbanos de nuevo para hablar con nuestro equipo.",
+		"consent":      "{brand}: ¡Gracias por escribirnos! Recibirá mensajes recurrentes sobre su solicitud. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar, HELP para ayuda.",
+		"menu":         "Responda",
+		"or":           "o",
+		"for":          "para",
+		"back":         "Responda BACK para volver.",
+		"invalid":      "Lo sentimos, no entendimos su respuesta.",
+		"wait":         "¡Gracias! Está en la fila de {queue}. Un agente le atenderá en breve.",
+		"waitestimate": "¡Gracias! Está en la fila de {queue}: es el número {position}, unos {minutes} min.",
+		"stillwaiting": "¡Gracias por esperar! Es el número {position} en la fila de {queue}; unos {minutes} min ahora.",
+		"assigned":     "Ahora está conversando con {agent}.",
+		"ended":        "Esta conversación ha terminado. Escríbanos cuando quiera para iniciar otra.",
+		"optout":       "{brand}: Se ha dado de baja y no recibirá más mensajes. Responda START para volver a suscribirse.",
+		"optouthint":   "{brand}: Si no desea recibir más mensajes de nosotros, responda STOP.",
+		"optin":        "{brand}: Se ha vuelto a suscribir. Responda STOP para cancelar, HELP para ayuda.",
+		"help":         "{brand}: Responda a este número para hablar con nuestro equipo. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para cancelar.",
+		"language":     "De acuerdo, seguimos en español.",
+		"afterhours":   "¡Gracias por su mensaje! Ahora estamos cerrados; escríbanos de nuevo en horario de atención.",
+		"closed":       "{brand}: El chat por mensaje de texto no está disponible ahora. Inténtelo más tarde.",
+		"transfer":     "Un momento: le estamos transfiriendo a {target}.",
+		"inactive":     "¿Sigue ahí? Responda para continuar, o esta conversación se cerrará pronto.",
+		"timeout":      "No hemos recibido respuesta, así que esta conversación se ha cerrado. Escríbanos cuando quiera.",
+		"noagents":     "Lo sentimos, no hay agentes disponibles ahora. Escríbanos más tarde.",
+		"expired":      "Esta conversación alcanzó su tiempo máximo y se ha cerrado. Escríbanos cuando quiera.",
+		"autoreply":    "{brand}: ¡Gracias por su respuesta! Este número envía avisos; escríbanos de nuevo para hablar con nuestro equipo.",
 	},
 }

@@ -20,11 +20,16 @@ type Timeouts struct {
 	ReplyDue string `json:"replyDue,omitempty" firestore:"replyDue,omitempty"`
 	// Expiration: the hard limit on a chat's whole life.
 	Expiration string `json:"expiration,omitempty" firestore:"expiration,omitempty"`
+	// StillWaiting: a consumer who has waited this long in a queue is texted their new place
+	// and estimated wait, once per wait (unset: never).
+	StillWaiting string `json:"stillWaiting,omitempty" firestore:"stillWaiting,omitempty"`
 }
 
 // Limits are resolved timeouts.
 type Limits struct {
 	InactivityWarn, InactivityEnd, QueueWait, ReplyDue, Expiration time.Duration
+	// StillWaiting is zero (off) unless configured.
+	StillWaiting time.Duration
 }
 
 // DefaultLimits are what a support team would choose before tuning: a consumer is nudged
@@ -37,12 +42,12 @@ var DefaultLimits = Limits{
 }
 
 func (t *Timeouts) fields() []*string {
-	return []*string{&t.InactivityWarn, &t.InactivityEnd, &t.QueueWait, &t.ReplyDue, &t.Expiration}
+	return []*string{&t.InactivityWarn, &t.InactivityEnd, &t.QueueWait, &t.ReplyDue, &t.Expiration, &t.StillWaiting}
 }
 
 // Validate checks that every set timeout is a positive duration.
 func (t Timeouts) Validate() error {
-	names := []string{"inactivityWarn", "inactivityEnd", "queueWait", "replyDue", "expiration"}
+	names := []string{"inactivityWarn", "inactivityEnd", "queueWait", "replyDue", "expiration", "stillWaiting"}
 	for i, f := range t.fields() {
 		if *f == "" {
 			continue
@@ -68,7 +73,7 @@ func (l Line) Limits(id string) Limits {
 	}
 	layers = append(layers, l.Number.Timeouts, l.Defaults)
 	out := DefaultLimits
-	targets := []*time.Duration{&out.InactivityWarn, &out.InactivityEnd, &out.QueueWait, &out.ReplyDue, &out.Expiration}
+	targets := []*time.Duration{&out.InactivityWarn, &out.InactivityEnd, &out.QueueWait, &out.ReplyDue, &out.Expiration, &out.StillWaiting}
 	for i, target := range targets {
 		for _, t := range layers {
 			if t == nil {

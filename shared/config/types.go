@@ -163,6 +163,11 @@ type Number struct {
 	// RepliesOpenChat makes a reply to a notification open a normal chat; otherwise it gets
 	// the "autoreply" message.
 	RepliesOpenChat bool `json:"repliesOpenChat,omitempty" firestore:"repliesOpenChat"`
+	// Voice is what the number does with calls; nil: calls are not answered by smsdesk.
+	Voice *Voice `json:"voice,omitempty" firestore:"voice,omitempty"`
+	// AppLinks are the business's app links per platform ("ios", "android", "web"), which
+	// agents text with the app-launch message.
+	AppLinks map[string]string `json:"appLinks,omitempty" firestore:"appLinks,omitempty"`
 }
 
 // Queue is a node of a line of business's queue tree: with children it is a menu, without it

@@ -132,7 +132,15 @@ func (c Catalog) Validate() error {
 		add("settings: offerTimeoutSeconds must not be negative (0 takes the default, %d)", int(DefaultOfferTimeout.Seconds()))
 	}
 	errs = append(errs, c.Settings.CRM.Validate()...)
+	menus := map[string]bool{}
+	for _, q := range c.Queues {
+		if q.Parent != "" && !q.Hidden {
+			menus[q.Parent] = true
+		}
+	}
 	for _, n := range c.Numbers {
+		errs = append(errs, validateVoice(n, queues, func(id string) bool { return menus[id] })...)
+		errs = append(errs, validateAppLinks(n)...)
 		if !phone.ValidBusinessNumber(n.Number) {
 			add("number %.48q is not E.164 (like +18005550100) nor a short code (5 or 6 digits): %w", n.Number, phone.CheckE164(n.Number))
 		}

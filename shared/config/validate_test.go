@@ -123,3 +123,27 @@ func TestValidateRefusesIDsThatCannotNameADocument(t *testing.T) {
 		t.Errorf("the error echoes the huge id: %d bytes", len(err.Error()))
 	}
 }
+
+func TestVoiceSettingsAreValidated(t *testing.T) {
+	c := Catalog{
+		Numbers: []Number{{Number: "+18005550100", LineOfBusiness: "l", EntryQueue: "menu", Voice: &Voice{
+			Entry: "nope",
+			Queues: []VoiceQueue{{ID: "calls", SMSQueue: "menu"}, {ID: "calls", SMSQueue: "elsewhere"}, {ID: "x/y", SMSQueue: "tech"},
+				{ID: "neg", SMSQueue: "tech", EWTThresholdSeconds: -1}},
+			Messages: map[string]map[string]string{"en": {"welcom": "Hi"}},
+		}, AppLinks: map[string]string{"ios": "not a link"}}},
+		Queues: []Queue{{ID: "menu", Name: "Menu", LineOfBusiness: "l"}, {ID: "tech", Name: "Tech", Parent: "menu", LineOfBusiness: "l"}},
+	}
+	err := c.Validate()
+	for _, want := range []string{`smsQueue "menu" is a menu`, `voice queue "calls" is defined twice`, `unknown smsQueue "elsewhere"`,
+		"voice queue", "ewtThresholdSeconds must not be negative", `unknown entry voice queue "nope"`, `unknown kind "welcom"`, "appLinks"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v; want it to name %q", err, want)
+		}
+	}
+	c.Numbers[0].Voice = &Voice{Queues: []VoiceQueue{{ID: "calls", SMSQueue: "tech", EWTThresholdSeconds: 120}}}
+	c.Numbers[0].AppLinks = map[string]string{"ios": "https://apps.apple.com/app/id1", "android": "shop://open"}
+	if err := c.Validate(); err != nil {
+		t.Errorf("valid voice settings refused: %v", err)
+	}
+}

@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/ewt"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -33,9 +35,25 @@ type MediaCopier interface {
 	Copy(ctx context.Context, messageSID string, items []media.Item) ([]media.Stored, []media.Refused, error)
 }
 
+// BlockList says which consumers' texts are dropped, and records each drop once.
+type BlockList interface {
+	Blocked(ctx context.Context, phone string) (bool, error)
+	RecordBlocked(ctx context.Context, id, channel, phone, business string, at time.Time) error
+}
+
+// Estimator estimates the wait of a chat joining a queue (ewt.Estimator).
+type Estimator interface {
+	LoadLine(ctx context.Context, lob string, now time.Time) (ewt.Line, error)
+}
+
 // Service handles inbound texts.
 type Service struct {
-	Store      Store
+	Store Store
+	// Estimates, when set, tell a consumer joining a queue their place and wait.
+	Estimates Estimator
+	// Blocked, when set, drops the texts of blocked numbers: they open nothing and get no
+	// reply, and each is recorded.
+	Blocked    BlockList
 	TimerStore TimerStore
 	Followups  Followups
 	// Media, when set, copies MMS media from the carrier before the text is applied.
@@ -55,9 +73,31 @@ func (s *Service) Handle(ctx context.Context, t wire.InboundText) error {
 	if err != nil {
 		return err
 	}
+	if s.Blocked != nil {
+		blocked, err := s.Blocked.Blocked(ctx, t.From)
+		if err != nil {
+			return err
+		}
+		if blocked {
+			log.Info("text from a blocked number: dropped")
+			return s.Blocked.RecordBlocked(ctx, t.MessageSID, "sms", t.From, t.To, t.ReceivedAt)
+		}
+	}
 	in := session.Inbound{
 		MessageSID: t.MessageSID, Business: t.To, Phone: t.From, Body: t.Body, Media: t.Media,
 		At: t.ReceivedAt, CarrierKeyword: t.OptOutType,
+	}
+	// The queues' state is read before the transaction, and only for a text that may put the
+	// chat in a queue, so that the transaction never waits on what other changes hold.
+	if s.Estimates != nil && line.MayQueue(t.Body) {
+		if st, err := s.Estimates.LoadLine(ctx, line.Number.LineOfBusiness, in.At); err != nil {
+			log.Warn("no wait estimate", "err", err)
+		} else {
+			in.Estimate = func(queueID string, priority int) (session.WaitEstimate, bool) {
+				e := ewt.For(st.Queue(queueID), priority, in.At)
+				return session.WaitEstimate{Position: e.Position, Minutes: e.Minutes()}, !e.Unstaffed
+			}
+		}
 	}
 	if len(in.Media) > 0 && s.Media != nil {
 		if err := s.keepMedia(ctx, &in); err != nil {

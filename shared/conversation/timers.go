@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/smsdesk/smsdesk/shared/ewt"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -39,8 +40,12 @@ func (s *Service) Fire(ctx context.Context, t session.Timer) error {
 		return err
 	}
 	now := time.Now()
+	var estimate func(session.Session) (session.WaitEstimate, bool)
+	if t.Kind == session.TimerStillWaiting {
+		estimate = s.waitingEstimate(ctx, line.Number.LineOfBusiness, now) // read before the transaction
+	}
 	f, rec, err := s.TimerStore.ApplyTimer(ctx, t, func(c session.Consumer, cs session.Session) (session.Fired, followup.Followups) {
-		f := session.Fire(line, c, cs, t, now)
+		f := session.FireWith(line, c, cs, t, now, estimate)
 		return f, TimerFollowups(f, now)
 	})
 	if err != nil {
@@ -113,4 +118,21 @@ func (s *Service) Sweep(ctx context.Context, now time.Time, grace time.Duration)
 		}
 	}
 	return fired, nil
+}
+
+// waitingEstimate estimates the remaining wait of a waiting chat from the line's state read
+// now; nil without estimates.
+func (s *Service) waitingEstimate(ctx context.Context, lob string, now time.Time) func(session.Session) (session.WaitEstimate, bool) {
+	if s.Estimates == nil {
+		return nil
+	}
+	st, err := s.Estimates.LoadLine(ctx, lob, now)
+	if err != nil {
+		s.Log.Warn("no wait estimate", "line", lob, "err", err)
+		return nil
+	}
+	return func(cs session.Session) (session.WaitEstimate, bool) {
+		e := ewt.ForWaiting(st.Queue(cs.QueueID), cs.Priority, cs.QueuedAt)
+		return session.WaitEstimate{Position: e.Position, Minutes: e.Minutes()}, !e.Unstaffed
+	}
 }

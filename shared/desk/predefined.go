@@ -41,11 +41,15 @@ func (d *Desk) ReplyPredefined(ctx context.Context, agentID, agentName, sessionI
 	return Replied{}, fmt.Errorf("%w: no predefined message %s for this chat's queue and language (%s)", ErrInvalid, ids.Short(id), s.Language)
 }
 
-// predefinedText fills a canned message: {agent}, {queue} and {brand} by smsdesk (they win
-// over variables of those names, see config.Fill), any other placeholder from vars.
+// predefinedText fills a canned message: {agent}, {queue}, {brand} and the number's app links
+// ({applink_ios}, {applink_android}, ... for the app-launch text) by smsdesk (they win over
+// variables of those names, see config.Fill), any other placeholder from vars.
 func predefinedText(p config.Predefined, line config.Line, s session.Session, agentName string, vars map[string]string) (string, error) {
 	q, _ := line.Queue(s.QueueID)
 	ours := map[string]string{"agent": agentName, "queue": q.NameIn(s.Language), "brand": line.Number.Brand}
+	for platform, link := range line.Number.AppLinks {
+		ours["applink_"+platform] = link
+	}
 	return config.Fill(p.Text, ours, vars)
 }
 

@@ -26,3 +26,22 @@ func TestPredefinedFillsOursFirst(t *testing.T) {
 		t.Errorf("an empty variable = %v, want {order} missing", err)
 	}
 }
+
+// TestAppLaunchText: the number's app link for a platform fills {applink_<platform>}, and an
+// agent's variable cannot replace it; a platform the business has no link for is refused.
+func TestAppLaunchText(t *testing.T) {
+	line := config.NewLine(config.Number{Number: "+18005550100", Brand: "Shop", DefaultLanguage: "en", EntryQueue: "q",
+		AppLinks: map[string]string{"ios": "https://apps.apple.com/app/id123", "android": "https://play.google.com/store/apps/details?id=shop"}},
+		[]config.Queue{{ID: "q", Name: "Help"}})
+	s := session.Session{QueueID: "q", Language: "en"}
+	p := config.Predefined{ID: "app", Language: "en", Text: "Get the {brand} app: {applink_ios}"}
+	got, err := predefinedText(p, line, s, "Ana", map[string]string{"applink_ios": "https://evil.example"})
+	if want := "Get the Shop app: https://apps.apple.com/app/id123"; err != nil || got != want {
+		t.Errorf("app-launch text = %q, %v; want %q", got, err, want)
+	}
+	var m *config.MissingValueError
+	p.Text = "Get it: {applink_windows}"
+	if _, err := predefinedText(p, line, s, "Ana", nil); !errors.As(err, &m) {
+		t.Errorf("a platform without a link = %v, want it refused", err)
+	}
+}

@@ -21,7 +21,7 @@ type Filter struct {
 // StartTypes are the start types a filter may name besides those of the chats shown: a
 // consumer's text, a chat the business opened, and the consumer chats agents answer
 // automatically or by hand.
-var StartTypes = []string{session.StartInbound, session.StartOutbound, "auto_answer", "manual_answer"}
+var StartTypes = []string{session.StartInbound, session.StartOutbound, session.StartDeflection, session.StartWaitSMS, session.StartInCall, "auto_answer", "manual_answer"}
 
 // FilterError is a filter naming something the viewer has not got.
 type FilterError struct {

@@ -60,6 +60,9 @@ type Request struct {
 	// Agent or Queue own a chat opened with Open.
 	Agent, Queue string
 	Consent      *session.Consent
+	// StartType of a chat opened with Open: session.StartOutbound when empty,
+	// session.StartDeflection for a caller who moved from a call to text.
+	StartType string
 	// holdQuiet schedules a notification that falls in quiet hours for the next allowed time
 	// instead of refusing it (bulk sends).
 	holdQuiet bool
@@ -305,6 +308,9 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 	now := s.Now()
 	c := session.Session{ID: "O" + r.ID, Business: r.From, Phone: r.To, LineOfBusiness: line.Number.LineOfBusiness,
 		Language: line.Number.DefaultLanguage, StartType: session.StartOutbound, CreatedAt: now}
+	if r.StartType != "" {
+		c.StartType = r.StartType
+	}
 	if r.Agent != "" {
 		c.State, c.AgentID, c.AssignedAt, c.QueueID = session.Assigned, r.Agent, now, line.Number.EntryQueue
 		c.OpenedFor(r.Agent, now)
@@ -330,7 +336,7 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 	if err != nil {
 		return Sent{}, refusal(err)
 	}
-	s.Log.Info("outbound chat opened", "session", c.ID, "agent", r.Agent, "queue", r.Queue)
+	s.Log.Info("outbound chat opened", "session", c.ID, "agent", r.Agent, "queue", r.Queue, "startType", c.StartType)
 	s.Followups.Settle(ctx, rec)
 	path := ""
 	if len(rec.Send) > 0 {

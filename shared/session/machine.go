@@ -1,6 +1,7 @@
 package session
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/compliance"
@@ -20,7 +21,13 @@ type Inbound struct {
 	// CarrierKeyword is the carrier's OptOutType (STOP, START, HELP): the carrier already
 	// answered the keyword, so our confirmation is recorded but not sent again.
 	CarrierKeyword string
+	// Estimate, when set, estimates the wait of a chat joining a queue now: the wait message
+	// then tells the consumer their place in line and about how long (ok false: no estimate).
+	Estimate func(queueID string, priority int) (w WaitEstimate, ok bool)
 }
+
+// WaitEstimate is a chat's place in line (1 is next) and its expected wait in whole minutes.
+type WaitEstimate struct{ Position, Minutes int }
 
 // Outcome is what one inbound text changes. The caller stores it atomically.
 type Outcome struct {
@@ -232,7 +239,15 @@ func (m *machine) enter(id string) {
 	}
 	s.EnterQueue(id, q.Priority, m.in.At)
 	m.out.Queued = true
-	m.reply("wait", s.Language, map[string]string{"queue": q.NameIn(s.Language)})
+	vars := map[string]string{"queue": q.NameIn(s.Language)}
+	if m.in.Estimate != nil {
+		if w, ok := m.in.Estimate(q.ID, q.Priority); ok {
+			vars["position"], vars["minutes"] = strconv.Itoa(w.Position), strconv.Itoa(w.Minutes)
+			m.reply("waitestimate", s.Language, vars)
+			return
+		}
+	}
+	m.reply("wait", s.Language, vars)
 }
 
 // end closes the chat; kind, if set, is the system message telling the consumer.

@@ -14,6 +14,15 @@ import (
 const (
 	StartInbound  = "inbound"
 	StartOutbound = "outbound"
+	// StartDeflection is a chat a caller chose over waiting on the phone: the business texts
+	// first, at the caller's request.
+	StartDeflection = "deflection"
+	// StartWaitSMS is a chat a caller waiting on the phone agreed to, to send details and
+	// photos while they wait.
+	StartWaitSMS = "wait_sms"
+	// StartInCall is a chat the agent on a live call opened to text the caller; it ends with
+	// the call.
+	StartInCall = "in_call"
 )
 
 // ErrNoOptOutFlag reports dismissing a possible opt-out request on a chat that has none.

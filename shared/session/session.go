@@ -134,6 +134,8 @@ type Session struct {
 	WarnedAt       time.Time `firestore:"warnedAt,omitempty"`   // inactivity warning sent
 	RemindedAt     time.Time `firestore:"remindedAt,omitempty"` // agent reminded to reply
 	WaitTimedOut   bool      `firestore:"waitTimedOut"`         // a queue wait timeout left it waiting
+	// ToldWaitAt is when the consumer was last texted their new estimate (still waiting).
+	ToldWaitAt time.Time `firestore:"toldWaitAt,omitempty"`
 	// Generation changes whenever the deadlines do; a timer of another generation is stale.
 	Generation int                  `firestore:"generation"`
 	Deadlines  map[string]time.Time `firestore:"deadlines"`

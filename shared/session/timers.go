@@ -2,6 +2,7 @@ package session
 
 import (
 	"reflect"
+	"strconv"
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/config"
@@ -18,6 +19,8 @@ const (
 	TimerOffer = "offer"
 	// TimerSend releases a held message; its SessionID is the message's path.
 	TimerSend = "send"
+	// TimerStillWaiting texts a consumer who has waited a while their new estimate.
+	TimerStillWaiting = "still-waiting"
 )
 
 // End reasons of timers.
@@ -47,7 +50,7 @@ func Plan(line config.Line, s *Session) []Timer {
 	s.Generation++
 	s.Deadlines, s.NextDeadline = d, time.Time{}
 	timers := make([]Timer, 0, len(d))
-	for _, kind := range []string{TimerInactivityWarn, TimerInactivityEnd, TimerQueueWait, TimerOffer, TimerReplyDue, TimerExpire} {
+	for _, kind := range []string{TimerInactivityWarn, TimerInactivityEnd, TimerQueueWait, TimerStillWaiting, TimerOffer, TimerReplyDue, TimerExpire} {
 		due, ok := d[kind]
 		if !ok {
 			continue
@@ -83,6 +86,9 @@ func deadlines(lim config.Limits, s *Session) map[string]time.Time {
 		if s.Offer != nil {
 			d[TimerOffer] = s.Offer.Deadline
 		}
+		if lim.StillWaiting > 0 && !s.ToldWaitAt.After(s.QueuedAt) {
+			d[TimerStillWaiting] = s.QueuedAt.Add(lim.StillWaiting)
+		}
 	case Assigned:
 		agentSpoke := !s.LastAgentAt.Before(s.AssignedAt) && !s.LastAgentAt.Before(s.LastConsumerAt)
 		if agentSpoke {
@@ -115,12 +121,30 @@ type Fired struct {
 // Fire applies a due timer to the chat. A stale timer changes nothing, so a timer delivered
 // twice, or outdated by new activity, is harmless.
 func Fire(line config.Line, c Consumer, s Session, t Timer, now time.Time) Fired {
+	return FireWith(line, c, s, t, now, nil)
+}
+
+// FireWith is Fire with the chat's wait estimate (nil: none), for the still-waiting text.
+func FireWith(line config.Line, c Consumer, s Session, t Timer, now time.Time, estimate func(Session) (WaitEstimate, bool)) Fired {
 	if s.State == Ended || t.Generation != s.Generation || s.ID != t.SessionID {
 		return Fired{Stale: true}
 	}
 	m := machine{line: line, in: Inbound{Business: s.Business, Phone: s.Phone, At: now}, out: Outcome{Consumer: c, Session: &s}}
 	f := Fired{}
 	switch t.Kind {
+	case TimerStillWaiting:
+		if s.State != Queued {
+			return Fired{Stale: true}
+		}
+		s.ToldWaitAt = now
+		// Without an estimate there is nothing new to tell.
+		if estimate != nil {
+			if w, ok := estimate(s); ok {
+				q, _ := line.Queue(s.QueueID)
+				m.reply("stillwaiting", s.Language, map[string]string{"queue": q.NameIn(s.Language),
+					"position": strconv.Itoa(w.Position), "minutes": strconv.Itoa(w.Minutes)})
+			}
+		}
 	case TimerExpire:
 		m.end(EndExpired, "expired")
 	case TimerInactivityWarn:

@@ -38,6 +38,7 @@ Usage:
         -listen        address to listen on (default :8090)
         -webhook       inbound webhook URL, exactly as signed ($SMSDESK_WEBHOOK_URL)
         -fallback      the fallback URL, called when the webhook fails ($SMSDESK_FALLBACK_URL)
+        -voice         voice webhook URL, exactly as signed ($SMSDESK_VOICE_URL)
         -number-webhook +18005550100=http://... per-number webhook (repeatable)
         -account-sid   account SID ($TWILIO_ACCOUNT_SID)
         -auth-token    auth token ($TWILIO_AUTH_TOKEN)
@@ -51,6 +52,14 @@ Usage:
         -from   consumer phone, E.164
         -to     business phone, E.164
         -media  content type of a placeholder attachment, e.g. image/jpeg (repeatable)
+
+  carriersim call [flags]
+      Call a business number as a consumer (POST /sim/call) and print what was said.
+        -sim    simulator URL
+        -from   consumer phone, E.164
+        -to     business phone, E.164
+        -keys   key presses, one per <Gather>, e.g. 1 (comma-separated)
+        -waits  wait URL requests while in a queue (default 1)
 
   carriersim inbox [flags]
       Print the outbound messages sent to a phone (GET /sim/messages).
@@ -75,6 +84,8 @@ func main() {
 		err = text(os.Args[2:])
 	case "inbox":
 		err = inbox(os.Args[2:])
+	case "call":
+		err = placeCall(os.Args[2:])
 	case "help", "-h", "-help", "--help":
 		fmt.Print(usage)
 		return
@@ -131,6 +142,7 @@ func serve(args []string) error {
 	listen := fs.String("listen", ":8090", "listen address")
 	webhook := fs.String("webhook", os.Getenv("SMSDESK_WEBHOOK_URL"), "inbound webhook URL")
 	fallback := fs.String("fallback", os.Getenv("SMSDESK_FALLBACK_URL"), "inbound fallback URL")
+	voice := fs.String("voice", os.Getenv("SMSDESK_VOICE_URL"), "voice webhook URL")
 	sid := fs.String("account-sid", os.Getenv("TWILIO_ACCOUNT_SID"), "account SID")
 	token := fs.String("auth-token", os.Getenv("TWILIO_AUTH_TOKEN"), "auth token")
 	base := fs.String("base-url", "", "public base URL")
@@ -165,7 +177,7 @@ func serve(args []string) error {
 		*base = defaultBase(*listen, ln.Addr().(*net.TCPAddr).Port)
 	}
 	sim := carriersim.New(carriersim.Options{
-		AccountSID: *sid, AuthToken: *token, WebhookURL: *webhook, FallbackURL: *fallback,
+		AccountSID: *sid, AuthToken: *token, WebhookURL: *webhook, FallbackURL: *fallback, VoiceURL: *voice,
 		NumberWebhooks: numbers, StatusDelay: *delay, Logger: log,
 	})
 	sim.SetBaseURL(*base)
@@ -305,4 +317,42 @@ func defaultBase(listen string, port int) string {
 		host = h
 	}
 	return "http://" + net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+func placeCall(args []string) error {
+	fs := newFlagSet("call")
+	simURL := fs.String("sim", envOr("CARRIERSIM_URL", "http://localhost:8090"), "simulator URL")
+	from := fs.String("from", "", "consumer phone (E.164)")
+	to := fs.String("to", "", "business phone (E.164)")
+	keys := fs.String("keys", "", "key presses, comma-separated")
+	waits := fs.Int("waits", 1, "wait URL requests")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *from == "" || *to == "" {
+		return errors.New("call needs -from and -to: carriersim call -from +15551230001 -to +18005550100 -keys 1")
+	}
+	c := carriersim.Call{From: *from, To: *to, Waits: *waits}
+	if *keys != "" {
+		c.Keys = strings.Split(*keys, ",")
+	}
+	body, _ := json.Marshal(c)
+	resp, err := http.Post(strings.TrimRight(*simURL, "/")+"/sim/call", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var res carriersim.CallResult
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return fmt.Errorf("simulator answered %s: %w", resp.Status, err)
+	}
+	fmt.Printf("%s → %s: call %s %s", *from, *to, res.CallSID, res.Outcome)
+	if res.Queue != "" {
+		fmt.Printf(" (queue %s)", res.Queue)
+	}
+	fmt.Println()
+	for _, s := range res.Said {
+		fmt.Printf("  said: %s\n", s)
+	}
+	return nil
 }

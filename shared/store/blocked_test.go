@@ -1,0 +1,63 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/store"
+)
+
+func TestBlockedNumbersAndDrops(t *testing.T) {
+	s, _, ctx := monitorStore(t)
+	const n = "+15551230009"
+	if b, err := s.Blocked(ctx, n); err != nil || b {
+		t.Fatalf("before blocking: %v, %v", b, err)
+	}
+	if err := s.Block(ctx, store.BlockedNumber{Number: n, Reason: "abuse", AddedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := s.Blocked(ctx, n); err != nil || !b {
+		t.Fatalf("after blocking: %v, %v", b, err)
+	}
+	if b, _ := s.Blocked(ctx, "../x"); b {
+		t.Error("an id that names no document is blocked")
+	}
+	now := time.Now()
+	for _, d := range []struct{ id, channel string }{{"CA1", "call"}, {"CA1", "call"}, {"SM1", "sms"}, {"SM2", "sms"}} {
+		if err := s.RecordBlocked(ctx, d.id, d.channel, n, "+18005550100", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drops, err := s.BlockedDrops(ctx, n)
+	if err != nil || drops["call"] != 1 || drops["sms"] != 2 {
+		t.Errorf("drops = %v, %v; want 1 call (recorded once) and 2 texts", drops, err)
+	}
+	list, err := s.BlockedNumbers(ctx)
+	if err != nil || len(list) != 1 || list[0].Reason != "abuse" {
+		t.Errorf("list = %+v, %v", list, err)
+	}
+	if err := s.Unblock(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Unblock(ctx, n); err != store.ErrNotFound {
+		t.Errorf("unblocking twice = %v, want ErrNotFound", err)
+	}
+}
+
+func TestEndedCallsStayEnded(t *testing.T) {
+	s, _, ctx := monitorStore(t)
+	sid := "CA0123456789abcdef0123456789abcdef"
+	for _, c := range []store.Call{{Status: "ringing"}, {Status: "completed", Ended: true}, {Status: "in-progress"}} {
+		c.CallSID, c.From, c.To = sid, "+15551230001", "+18005550100"
+		if err := s.RecordCall(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := s.CallBySID(ctx, sid)
+	if err != nil || !c.Ended || c.Status != "completed" {
+		t.Errorf("call after a late in-progress: %+v, %v", c, err)
+	}
+	if _, err := s.CallBySID(ctx, "CA"+"f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"); err == nil {
+		t.Error("an unknown call was found")
+	}
+}

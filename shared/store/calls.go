@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cloud.google.com/go/firestore"
+)
+
+const colCalls = "calls"
+
+// Call is a voice call as the carrier's webhooks reported it, for the texts tied to it.
+type Call struct {
+	CallSID   string    `firestore:"callSid"`
+	From      string    `firestore:"from"`
+	To        string    `firestore:"to"`
+	Status    string    `firestore:"status"`
+	Ended     bool      `firestore:"ended"`
+	UpdatedAt time.Time `firestore:"updatedAt"`
+}
+
+// RecordCall stores a call's latest status. Once ended a call stays ended: a late or
+// retried webhook of an earlier status does not bring it back.
+func (s *Store) RecordCall(ctx context.Context, c Call) error {
+	if err := checkID("call", c.CallSID); err != nil {
+		return err
+	}
+	ref := s.fs.Collection(colCalls).Doc(c.CallSID)
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		snap, err := tx.Get(ref)
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+		if err == nil {
+			var cur Call
+			if err := snap.DataTo(&cur); err != nil {
+				return err
+			}
+			if cur.Ended {
+				return nil
+			}
+		}
+		return tx.Set(ref, c)
+	})
+	if err != nil {
+		return fmt.Errorf("record call %s: %w", c.CallSID, err)
+	}
+	return nil
+}
+
+// CallBySID reads a call; ErrNotFound when the carrier never reported it.
+func (s *Store) CallBySID(ctx context.Context, sid string) (Call, error) {
+	var c Call
+	if err := checkID("call", sid); err != nil {
+		return c, err
+	}
+	snap, err := s.fs.Collection(colCalls).Doc(sid).Get(ctx)
+	if isNotFound(err) {
+		return c, fmt.Errorf("call %s: %w", sid, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("read call %s: %w", sid, err)
+	}
+	return c, snap.DataTo(&c)
+}
