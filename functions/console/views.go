@@ -216,7 +216,7 @@ var funcs = template.FuncMap{
 	"rows": func(base, label, when, empty string, rows []monitor.ChatRow) chatRows {
 		return chatRows{Base: base, Label: label, When: when, Empty: empty, Rows: rows}
 	},
-	"secs":     durationOf,
+	"secs": durationOf,
 	"clock": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
