@@ -17,6 +17,9 @@
 //	POST /chats/{id}/contact         contact=ID or contact=new
 //	POST /chats/{id}/notes           body=...
 //	GET  /events                     server-sent events: "chat" and "agent" changes
+//	GET  /monitor                    live monitoring, for supervisors and admins (queue, agent,
+//	                                 startType filter the past chats)
+//	GET  /fragments/monitor          the monitoring page's body (htmx)
 //	GET  /static/...                 the embedded assets
 package console
 
@@ -55,6 +58,8 @@ type Options struct {
 	MediaURL     func(object string) (string, error)
 	MediaOrigins []string
 	Log          *slog.Logger
+	// Monitor shows supervisors and admins live monitoring; nil serves no monitoring page.
+	Monitor Monitor
 }
 
 // Handler serves the console.
@@ -92,6 +97,8 @@ func New(o Options) *Handler {
 	h.mux.HandleFunc("POST /chats/{id}/contact", h.auth(h.contact))
 	h.mux.HandleFunc("POST /chats/{id}/notes", h.auth(h.note))
 	h.mux.HandleFunc("GET /events", h.auth(h.events))
+	h.mux.HandleFunc("GET /monitor", h.auth(h.monitorPage))
+	h.mux.HandleFunc("GET /fragments/monitor", h.auth(h.monitorFragment))
 	h.mux.HandleFunc("/", h.noRoute)
 	return h
 }

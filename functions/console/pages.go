@@ -13,11 +13,13 @@ import (
 	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/agentview"
 	"github.com/smsdesk/smsdesk/shared/desk"
+	"github.com/smsdesk/smsdesk/shared/monitor"
 )
 
 // frame is the part of every signed-in page: who is signed in and their inbox.
 func (h *Handler) frame(ctx context.Context, r *http.Request, a agent.Agent, s Session, current string) (page, error) {
-	d := page{Base: baseOf(r), Title: "Inbox", CSRF: s.CSRF, Me: agentview.Self(a), Live: h.o.Stream != nil, Current: current}
+	d := page{Base: baseOf(r), Title: "Inbox", CSRF: s.CSRF, Me: agentview.Self(a), Live: h.o.Stream != nil, Current: current,
+		CanMonitor: h.o.Monitor != nil && monitor.Sees(a)}
 	chats, err := h.o.Desk.Chats(ctx, a.ID)
 	if err != nil {
 		return d, err

@@ -10,6 +10,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/agentview"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/desk"
+	"github.com/smsdesk/smsdesk/shared/monitor"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -29,6 +30,11 @@ type page struct {
 	Chat               *chatPane
 	// Fragment is set when a part is rendered alone, to update a page in place.
 	Fragment bool
+	// Monitor is the monitoring page's; Events the event stream's path when not /events.
+	Monitor *monitorPage
+	Events  string
+	// CanMonitor shows the Monitoring link (monitor.Sees).
+	CanMonitor bool
 }
 
 // Statuses are the statuses an agent picks from.
@@ -206,6 +212,11 @@ func predefinedItems(ps []config.Predefined) []predefined {
 
 var funcs = template.FuncMap{
 	"statuses": func() []string { return Statuses },
+	"duration": duration,
+	"rows": func(base, label, when, empty string, rows []monitor.ChatRow) chatRows {
+		return chatRows{Base: base, Label: label, When: when, Empty: empty, Rows: rows}
+	},
+	"secs": durationOf,
 	"clock": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

@@ -105,9 +105,26 @@
     if (/\/transcript$/.test(p) && !document.hidden) { e.detail.parameters.seen = "1"; }
   });
 
+  // Delivery statuses change transcript entries, not the chat, so no event brings them: while
+  // a line sent in the last few minutes still waits for its carrier's answer, the open chat
+  // re-reads its transcript a few times, further and further apart (a reply starts again).
+  var followDelays = [1500, 4000, 10000, 30000], followTry = 0, followTimer = null;
+  function followDelivery(restart) {
+    if (restart) { followTry = 0; }
+    if (followTimer) { clearTimeout(followTimer); followTimer = null; }
+    if (followTry >= followDelays.length) { return; }
+    var recent = Date.now() - 5 * 60 * 1000;
+    var waiting = Array.prototype.some.call(document.querySelectorAll("#transcript li[data-status]"), function (li) {
+      return /^(pending|dispatching|queued|accepted|sending|sent)$/.test(li.dataset.status) && Date.parse(li.dataset.at) > recent;
+    });
+    if (!waiting) { return; }
+    followTimer = setTimeout(function () { followTimer = null; refresh("transcript"); }, followDelays[followTry++]);
+  }
+
   document.addEventListener("htmx:afterSwap", function (e) {
     var t = e.detail.target;
     if (!t) { return; }
+    if (t.id === "transcript" || t.id === "chat") { followDelivery(t.id === "chat"); }
     if (t.id === "transcript") { scrollTranscript(); refresh("inbox"); }
     if (t.id === "inbox") { inboxChanged(); }
     if (t.id === "chat") {
@@ -169,6 +186,7 @@
     scrollTranscript();
     inboxChanged();
     focusReply();
+    followDelivery(true);
   });
 
   // focusReply puts the cursor in the reply box, but on a phone, where it would open the
