@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/smsdesk/smsdesk/functions/internal/jsonapi"
 	"github.com/smsdesk/smsdesk/shared/ids"
@@ -31,22 +32,9 @@ func (h *Handler) monitor(w http.ResponseWriter, r *http.Request, a routing.Agen
 		jsonapi.WriteError(w, http.StatusNotFound, "not_found", "live monitoring is not served here")
 		return
 	}
-	q := r.URL.Query()
-	values := map[string]string{}
-	for name, vs := range q {
-		known := false
-		for _, p := range monitorParams {
-			known = known || p == name
-		}
-		switch {
-		case !known:
-			writeParamError(w, name, "unknown query parameter "+ids.Short(name)+"; use queue, agent or startType")
-			return
-		case len(vs) > 1:
-			writeParamError(w, name, name+" is given more than once")
-			return
-		}
-		values[name] = vs[0]
+	values, ok := queryParams(w, r, monitorParams, "queue, agent or startType")
+	if !ok {
+		return
 	}
 	f := monitor.Filter{Queue: values["queue"], Agent: values["agent"], StartType: values["startType"]}
 	v, err := h.Monitor.View(r.Context(), a, f)
@@ -60,6 +48,24 @@ func (h *Handler) monitor(w http.ResponseWriter, r *http.Request, a routing.Agen
 		return
 	}
 	jsonapi.Write(w, http.StatusOK, v)
+}
+
+// queryParams reads a request's query parameters, each given at most once and each one of
+// allowed (use names them in the error); it answers 400 otherwise.
+func queryParams(w http.ResponseWriter, r *http.Request, allowed []string, use string) (map[string]string, bool) {
+	values := map[string]string{}
+	for name, vs := range r.URL.Query() {
+		switch {
+		case !slices.Contains(allowed, name):
+			writeParamError(w, name, "unknown query parameter "+ids.Short(name)+"; use "+use)
+			return nil, false
+		case len(vs) > 1:
+			writeParamError(w, name, name+" is given more than once")
+			return nil, false
+		}
+		values[name] = vs[0]
+	}
+	return values, true
 }
 
 // writeParamError answers 400 naming the query parameter that is wrong.

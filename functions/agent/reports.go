@@ -43,32 +43,21 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, a routing.Agent
 		jsonapi.WriteError(w, http.StatusNotFound, "not_found", "no report "+ids.Short(kind)+"; use queues, agents, teams, types or chats")
 		return
 	}
-	q := r.URL.Query()
-	for name, vs := range q {
-		known := false
-		for _, p := range reportParams {
-			known = known || p == name
-		}
-		switch {
-		case !known:
-			writeParamError(w, name, "unknown query parameter "+ids.Short(name)+"; use from, to, timeZone, grain or format")
-			return
-		case len(vs) > 1:
-			writeParamError(w, name, name+" is given more than once")
-			return
-		}
+	q, ok := queryParams(w, r, reportParams, "from, to, timeZone, grain or format")
+	if !ok {
+		return
 	}
-	csv := q.Get("format") == "csv" || (q.Get("format") == "" && strings.Contains(r.Header.Get("Accept"), "text/csv"))
-	if f := q.Get("format"); f != "" && f != "csv" && f != "json" {
+	csv := q["format"] == "csv" || (q["format"] == "" && strings.Contains(r.Header.Get("Accept"), "text/csv"))
+	if f := q["format"]; f != "" && f != "csv" && f != "json" {
 		writeParamError(w, "format", "format must be json or csv")
 		return
 	}
-	p, err := reports.ParsePeriod(q.Get("from"), q.Get("to"), q.Get("timeZone"), q.Get("grain"))
+	p, err := reports.ParsePeriod(q["from"], q["to"], q["timeZone"], q["grain"])
 	if err != nil {
 		writeParamError(w, periodParam(err.Error()), err.Error())
 		return
 	}
-	if a.Role != "admin" && a.Role != "supervisor" {
+	if !reporting.MayRead(a) {
 		h.failReport(w, reporting.ErrForbidden)
 		return
 	}

@@ -79,6 +79,11 @@ type scope struct {
 	agents []agent.Agent
 }
 
+// MayRead reports whether viewer reads reports at all: supervisors (their lines) and admins.
+func MayRead(viewer agent.Agent) bool {
+	return viewer.Role == config.RoleAdmin || viewer.Role == config.RoleSupervisor
+}
+
 func (s scope) hasLine(l string) bool { return s.lines == nil || slices.Contains(s.lines, l) }
 
 func (sv *Service) scope(ctx context.Context, viewer agent.Agent, withAgents bool) (scope, error) {
