@@ -27,5 +27,12 @@ type Handler struct {
 func (h *Handler) Handle(ctx context.Context, e event.Event) error {
 	return bus.Consume(ctx, e.Data(), h.Log, "chat event",
 		func(c chatevents.Event) bool { return c.Key() != "" },
-		h.Syncer.Handle)
+		func(ctx context.Context, c chatevents.Event) error {
+			err := h.Syncer.Handle(ctx, c)
+			if err != nil {
+				// Said here, or a chat's events waiting behind a retry show nowhere.
+				h.Log.Warn("chat event not synced to the CRM; Pub/Sub delivers it again", "session", c.SessionID, "event", c.Type, "err", err)
+			}
+			return err
+		})
 }
