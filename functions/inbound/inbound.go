@@ -33,11 +33,7 @@ type Handler struct {
 const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if code, why := h.Validator.ReadSignedForm(w, r, h.PublicURL); code != 0 {
-		if code == http.StatusForbidden {
-			h.Log.Warn("inbound webhook refused", "url", h.PublicURL, "remote", r.RemoteAddr, "why", why)
-		}
-		http.Error(w, why, code)
+	if !h.Validator.AcceptSigned(w, r, h.PublicURL, h.Log, "inbound webhook") {
 		return
 	}
 	m, err := carrier.ParseInbound(r.PostForm, h.Account)

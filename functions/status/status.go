@@ -27,11 +27,7 @@ type Handler struct {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if code, why := h.Validator.ReadSignedForm(w, r, h.PublicURL); code != 0 {
-		if code == http.StatusForbidden {
-			h.Log.Warn("status callback refused", "remote", r.RemoteAddr, "why", why)
-		}
-		http.Error(w, why, code)
+	if !h.Validator.AcceptSigned(w, r, h.PublicURL, h.Log, "status callback") {
 		return
 	}
 	// The callback URL we gave the carrier names the message's document (?m=...); the store

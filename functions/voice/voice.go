@@ -27,11 +27,7 @@ type Handler struct {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if code, why := h.Validator.ReadSignedForm(w, r, h.PublicURL); code != 0 {
-		if code == http.StatusForbidden {
-			h.Log.Warn("voice webhook refused", "remote", r.RemoteAddr, "why", why)
-		}
-		http.Error(w, why, code)
+	if !h.Validator.AcceptSigned(w, r, h.PublicURL, h.Log, "voice webhook") {
 		return
 	}
 	c, err := carrier.ParseCall(r.PostForm, h.Account)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sync"
@@ -267,6 +268,21 @@ func SignedURL(public string, r *http.Request) string {
 // ReadSignedForm reads a webhook's form body and checks its X-Twilio-Signature against the
 // public URL the carrier called. When the request must be refused it returns the HTTP status
 // (405, 400 or 403) and why; otherwise 0.
+// AcceptSigned reads and checks a webhook as ReadSignedForm does and, when it is refused,
+// answers the refusal itself (a forged one logged as refused, what naming the webhook). It
+// reports whether the handler may go on with r.PostForm.
+func (v Validator) AcceptSigned(w http.ResponseWriter, r *http.Request, publicURL string, log *slog.Logger, what string) bool {
+	code, why := v.ReadSignedForm(w, r, publicURL)
+	if code == 0 {
+		return true
+	}
+	if code == http.StatusForbidden {
+		log.Warn(what+" refused", "url", publicURL, "remote", r.RemoteAddr, "why", why)
+	}
+	http.Error(w, why, code)
+	return false
+}
+
 func (v Validator) ReadSignedForm(w http.ResponseWriter, r *http.Request, publicURL string) (int, string) {
 	if r.Method != http.MethodPost {
 		return http.StatusMethodNotAllowed, "POST a Twilio webhook"
