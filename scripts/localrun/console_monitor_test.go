@@ -78,8 +78,21 @@ func TestConsoleMonitorFollowsAChat(t *testing.T) {
 	}
 
 	// Past chats filter by agent; an unknown queue is an error beside the form.
-	dora.do(chromedp.SetValue(chromedp.CSS("#f-agent"), f.Prefix+"-ana"), chromedp.Click(chromedp.CSS(".filter button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(row("past", id))))
+	// The filtered page must have loaded before the next navigation, or that one aborts it.
+	dora.do(chromedp.SetValue(chromedp.CSS("#f-agent"), f.Prefix+"-ana"), chromedp.Click(chromedp.CSS(".filter button[type=submit]")))
+	loaded := fmt.Sprintf(`new URLSearchParams(location.search).get("agent") === %q && document.readyState === "complete"`, f.Prefix+"-ana")
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		// Evaluating during the navigation fails; ask again until the new page answers.
+		if ok, err := chromedp.Run(dora.ctx, chromedp.Evaluate[bool](loaded)); err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the filter by agent never loaded: %s", dora.location())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	dora.ready()
+	dora.do(chromedp.WaitVisible(chromedp.CSS(row("past", id))))
 	dora.do(chromedp.Navigate(dora.base+"/monitor?queue=no-such-queue"), chromedp.WaitVisible(chromedp.CSS("#filter-error")))
 	dora.waitText("#filter-error", `No queue "no-such-queue" on your lines of business`)
 
