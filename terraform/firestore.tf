@@ -285,3 +285,19 @@ resource "google_firestore_index" "rollups_by_kind_day" {
     order      = "ASCENDING"
   }
 }
+
+# store.EachAcceptedText (the recount): stand-alone texts the carrier accepted over a range,
+# across every consumer's messages.
+resource "google_firestore_field" "messages_accepted_at" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "messages"
+  field      = "acceptedAt"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}

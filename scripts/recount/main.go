@@ -1,5 +1,7 @@
-// Command recount recomputes the report rollups from the chats themselves over a range of
-// UTC days and prints every counter where the stored rollups differ; it exits 1 when any do:
+// Command recount recomputes the report rollups from the chats, the one-way and bulk texts
+// the carrier accepted and the blocked numbers' dropped calls and texts themselves over a
+// range of UTC days and prints every counter where the stored rollups differ; it exits 1
+// when any do:
 //
 //	GOOGLE_CLOUD_PROJECT=my-project go run ./scripts/recount -from 2026-03-01 -to 2026-03-31
 //
@@ -59,8 +61,8 @@ func main() {
 		fmt.Println(d)
 	}
 	if len(diffs) > 0 {
-		fmt.Fprintf(os.Stderr, "recount: %d counters differ from the chats\n", len(diffs))
+		fmt.Fprintf(os.Stderr, "recount: %d counters differ from the chats, texts and drops\n", len(diffs))
 		os.Exit(1)
 	}
-	fmt.Println("recount: the rollups agree with the chats")
+	fmt.Println("recount: the rollups agree with the chats, texts and drops")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/ewt"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/media"
+	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 	"github.com/smsdesk/smsdesk/shared/wire"
@@ -38,7 +39,7 @@ type MediaCopier interface {
 // BlockList says which consumers' texts are dropped, and records each drop once.
 type BlockList interface {
 	Blocked(ctx context.Context, phone string) (bool, error)
-	RecordBlocked(ctx context.Context, id, channel, phone, business string, at time.Time) error
+	RecordBlocked(ctx context.Context, d store.BlockedDrop) error
 }
 
 // Estimator estimates the wait of a chat joining a queue (ewt.Estimator).
@@ -80,7 +81,8 @@ func (s *Service) Handle(ctx context.Context, t wire.InboundText) error {
 		}
 		if blocked {
 			log.Info("text from a blocked number: dropped")
-			return s.Blocked.RecordBlocked(ctx, t.MessageSID, "sms", t.From, t.To, t.ReceivedAt)
+			return s.Blocked.RecordBlocked(ctx, store.BlockedDrop{ID: t.MessageSID, Channel: reports.DropText, Number: t.From,
+				Business: t.To, LineOfBusiness: line.Number.LineOfBusiness, At: t.ReceivedAt})
 		}
 	}
 	in := session.Inbound{

@@ -311,9 +311,14 @@ func (s *Sender) ApplyStatus(ctx context.Context, path, sid, status string, code
 		changed := false
 		if e.MessageSID == "" && sid != "" {
 			e.MessageSID, changed = sid, true
+			if e.AcceptedAt.IsZero() {
+				e.AcceptedAt = time.Now().UTC().Truncate(time.Microsecond)
+			}
 			if e.Notification && strings.HasPrefix(path, "consumers/") {
-				// The carrier has a one-way text: the CRM records it once it is sent.
+				// The carrier has a one-way text: the CRM records it once it is sent, and the
+				// reports count it (and its bill) in this hour.
 				then.Events = append(then.Events, chatevents.Event{Type: chatevents.Outbound, Message: path})
+				then.TallyTexts = append(then.TallyTexts, path)
 			}
 		}
 		if Rank(status) > Rank(e.Status) {

@@ -278,7 +278,8 @@ func TestANotificationHeldForQuietHoursHandsOnItsTimer(t *testing.T) {
 }
 
 // TestAnAcceptedOneWayTextIsAnnouncedOnce: the carrier's acceptance of a one-way text carries
-// its announcement (the CRM records the text); later statuses announce nothing more.
+// its announcement (the CRM records the text) and its tally for the reports, stamped with the
+// time of acceptance; later statuses announce and tally nothing more.
 func TestAnAcceptedOneWayTextIsAnnouncedOnce(t *testing.T) {
 	const msg = "consumers/+18005550100_+15551230001/messages/N1"
 	c := &scriptedCarrier{}
@@ -294,10 +295,18 @@ func TestAnAcceptedOneWayTextIsAnnouncedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	var events []chatevents.Event
+	var tallies []string
 	for _, r := range s.Followups.(*carried).records {
 		events = append(events, r.Events...)
+		tallies = append(tallies, r.TallyTexts...)
 	}
 	if len(events) != 1 || events[0].Type != chatevents.Outbound || events[0].Message != msg {
 		t.Fatalf("announced %+v; want one outbound event for %s", events, msg)
+	}
+	if len(tallies) != 1 || tallies[0] != msg {
+		t.Errorf("text tallies %v; want %s once", tallies, msg)
+	}
+	if e := o.get(msg); e.AcceptedAt.IsZero() || e.AcceptedAt.Before(e.At) {
+		t.Errorf("accepted at %v; want the time the carrier took it, after %v", e.AcceptedAt, e.At)
 	}
 }

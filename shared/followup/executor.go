@@ -39,9 +39,11 @@ type Notices interface {
 	AddNotice(ctx context.Context, agentID, id string, n Notice) error
 }
 
-// Tallier adds an ended chat's figures to the report rollups, once however often asked.
+// Tallier adds an ended chat's figures, or a stand-alone text the carrier accepted, to the
+// report rollups, once however often asked.
 type Tallier interface {
 	Tally(ctx context.Context, chatID string) error
+	TallyText(ctx context.Context, path string) error
 }
 
 // Outbox marks records done, and keeps in a document of their own records that ride on a
@@ -130,6 +132,13 @@ func (x *Executor) run(ctx context.Context, r Record, relay bool) error {
 			continue
 		}
 		fail("tally "+id, x.Tallies.Tally(ctx, id))
+	}
+	for _, path := range r.TallyTexts {
+		if x.Tallies == nil {
+			fail("tally text "+path, errors.New("no tallier configured"))
+			continue
+		}
+		fail("tally text "+path, x.Tallies.TallyText(ctx, path))
 	}
 	if len(errs) > 0 && r.Riding {
 		// The sender's claim of the last message would mark the record done: keep it first.

@@ -33,6 +33,9 @@ type Followups struct {
 	// Tally are chats that ended, whose figures go into the report rollups (once each: the
 	// tally keeps a marker per chat).
 	Tally []string `firestore:"tally,omitempty"`
+	// TallyTexts are stand-alone texts (one-way, bulk) the carrier accepted, whose count goes
+	// into the report rollups (once each: the tally keeps a marker per text).
+	TallyTexts []string `firestore:"tallyTexts,omitempty"`
 }
 
 // Queued names a chat waiting in a queue, as much of it as assignment needs to pick agents;
@@ -85,6 +88,7 @@ func (f *Followups) Add(o Followups) {
 	f.Assign = append(f.Assign, o.Assign...)
 	f.Fill = append(f.Fill, o.Fill...)
 	f.Tally = append(f.Tally, o.Tally...)
+	f.TallyTexts = append(f.TallyTexts, o.TallyTexts...)
 }
 
 // Ended is what every end of chat id leaves to do: announce it and tally its figures.
@@ -98,7 +102,7 @@ func Ended(id string) Followups {
 // assignments and fills (a waiting chat and a free agent are on record, and the relay gives
 // every free agent the waiting chats they can take). A scheduled send has no chat, so it does.
 func (f Followups) Durable() bool {
-	if len(f.Send)+len(f.Events)+len(f.Notices)+len(f.Tally) > 0 {
+	if len(f.Send)+len(f.Events)+len(f.Notices)+len(f.Tally)+len(f.TallyTexts) > 0 {
 		return true
 	}
 	for _, t := range f.Timers {

@@ -94,7 +94,7 @@ func (b *Bulk) Process(ctx context.Context, batch BulkBatch) error {
 		idx := batch.Start + i
 		r := Request{
 			ID: bulkMessageID(batch.JobID, idx), From: batch.From, To: rc.To, Body: batch.Body,
-			Template: batch.Template, Language: batch.Language, Vars: rc.Variables, SendAt: batch.SendAt, holdQuiet: true,
+			Template: batch.Template, Language: batch.Language, Vars: rc.Variables, SendAt: batch.SendAt, holdQuiet: true, bulk: true,
 		}
 		if batch.ConsentSource != "" {
 			r.Consent = &session.Consent{Source: batch.ConsentSource, At: b.Texts.Now()}

@@ -66,6 +66,8 @@ type Request struct {
 	// holdQuiet schedules a notification that falls in quiet hours for the next allowed time
 	// instead of refusing it (bulk sends).
 	holdQuiet bool
+	// bulk marks one recipient's text of a bulk send, which reports count apart.
+	bulk bool
 }
 
 // Kind says why a request is refused, for the API to answer accordingly.
@@ -242,7 +244,11 @@ func (s *Service) Notify(ctx context.Context, r Request) (Sent, error) {
 		e.NextAllowedAt = next
 		return Sent{}, e
 	}
-	e := session.Entry{Author: session.FromSystem, Kind: "notification", Body: r.Body, At: now, Business: r.From, Phone: r.To,
+	kind := session.KindNotification
+	if r.bulk {
+		kind = session.KindBulk
+	}
+	e := session.Entry{Author: session.FromSystem, Kind: kind, Body: r.Body, At: now, Business: r.From, Phone: r.To,
 		Status: session.StatusPending, Notification: true, Encoding: compliance.Encoding(r.Body), Segments: compliance.Segments(r.Body)}
 	if at.After(now) {
 		e.Status, e.NotBefore = session.StatusScheduled, at

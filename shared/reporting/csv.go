@@ -77,14 +77,25 @@ func (sv *Service) WriteCSV(ctx context.Context, viewer agent.Agent, kind string
 			}
 		}
 	case Types:
-		rows = append(rows, []string{"from", "type", "chats", "consumer messages", "consumer segments", "texts sent", "segments sent"})
+		// One row per type and bucket: chats by type, then the texts outside chats, every text
+		// the carrier took, and the blocked numbers' drops, each with only its own columns.
+		rows = append(rows, []string{"from", "type", "chats", "consumer messages", "consumer segments", "texts sent", "segments sent",
+			"dropped calls", "dropped texts"})
 		for _, b := range append(rep.Buckets, *rep.Total) {
+			from := when(b.Start)
 			for _, t := range []struct {
 				name string
 				f    reports.TypeFigures
 			}{{"total", b.Total}, {"inbound", b.Inbound}, {"outbound", b.Outbound}} {
-				rows = append(rows, []string{when(b.Start), t.name, i(t.f.Chats), i(t.f.ConsumerMessages), i(t.f.ConsumerSegments), i(t.f.SentMessages), i(t.f.SentSegments)})
+				rows = append(rows, []string{from, t.name, i(t.f.Chats), i(t.f.ConsumerMessages), i(t.f.ConsumerSegments), i(t.f.SentMessages), i(t.f.SentSegments), "", ""})
 			}
+			for _, t := range []struct {
+				name string
+				f    reports.TextFigures
+			}{{"one-way", b.OneWay}, {"bulk", b.Bulk}, {"all sent", b.AllSent}} {
+				rows = append(rows, []string{from, t.name, "", "", "", i(t.f.Texts), i(t.f.Segments), "", ""})
+			}
+			rows = append(rows, []string{from, "blocked", "", "", "", "", "", i(b.Blocked.Calls), i(b.Blocked.Texts)})
 		}
 	}
 	for _, r := range rows {

@@ -36,12 +36,12 @@ func Diff(want, stored []Rollup, keep func(Rollup) bool) []string {
 	var out []string
 	for k, v := range w {
 		if s[k] != v {
-			out = append(out, fmt.Sprintf("%s: chats say %d, rollups %d", k, v, s[k]))
+			out = append(out, fmt.Sprintf("%s: recount %d, rollups %d", k, v, s[k]))
 		}
 	}
 	for k, v := range s {
 		if _, ok := w[k]; !ok {
-			out = append(out, fmt.Sprintf("%s: chats say 0, rollups %d", k, v))
+			out = append(out, fmt.Sprintf("%s: recount 0, rollups %d", k, v))
 		}
 	}
 	slices.Sort(out)

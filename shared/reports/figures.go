@@ -164,13 +164,31 @@ func Teams(p Period, teams []Team, rollups []Rollup) []TeamRow {
 	return out
 }
 
+// TextFigures are texts the carrier took outside chats, and their segments (its bill).
+type TextFigures struct {
+	Texts    int64 `json:"texts"`
+	Segments int64 `json:"segments"`
+}
+
+// BlockedFigures are the calls and texts of blocked numbers that were dropped.
+type BlockedFigures struct {
+	Calls int64 `json:"calls"`
+	Texts int64 `json:"texts"`
+}
+
 // TypesRow is the performance by type over a bucket: all SMS chats, inbound (consumers'
-// chats) and outbound (chats the business opened).
+// chats) and outbound (chats the business opened); the one-way and bulk texts sent outside
+// chats; every text the carrier took (texts sent in chats, one-way and bulk: its bill); and
+// the dropped calls and texts of blocked numbers.
 type TypesRow struct {
-	Start    *time.Time  `json:"start,omitempty"`
-	Total    TypeFigures `json:"total"`
-	Inbound  TypeFigures `json:"inbound"`
-	Outbound TypeFigures `json:"outbound"`
+	Start    *time.Time     `json:"start,omitempty"`
+	Total    TypeFigures    `json:"total"`
+	Inbound  TypeFigures    `json:"inbound"`
+	Outbound TypeFigures    `json:"outbound"`
+	OneWay   TextFigures    `json:"oneWay"`
+	Bulk     TextFigures    `json:"bulk"`
+	AllSent  TextFigures    `json:"allSent"`
+	Blocked  BlockedFigures `json:"blocked"`
 }
 
 // Types is the performance by type over p of the lines of business given, from their
@@ -191,9 +209,16 @@ func Types(p Period, lines []string, rollups []Rollup) (buckets []TypesRow, tota
 	}
 	row := func(m map[string]int64) TypesRow {
 		in, out := typeFigures(m, "sms_"), typeFigures(m, "outbound_sms_")
-		return TypesRow{Inbound: in, Outbound: out, Total: TypeFigures{Chats: in.Chats + out.Chats,
+		r := TypesRow{Inbound: in, Outbound: out, Total: TypeFigures{Chats: in.Chats + out.Chats,
 			ConsumerMessages: in.ConsumerMessages + out.ConsumerMessages, ConsumerSegments: in.ConsumerSegments + out.ConsumerSegments,
-			SentMessages: in.SentMessages + out.SentMessages, SentSegments: in.SentSegments + out.SentSegments}}
+			SentMessages: in.SentMessages + out.SentMessages, SentSegments: in.SentSegments + out.SentSegments},
+			OneWay:  TextFigures{Texts: m[OneWayTexts], Segments: m[OneWaySegments]},
+			Bulk:    TextFigures{Texts: m[BulkTexts], Segments: m[BulkSegments]},
+			Blocked: BlockedFigures{Calls: m[BlockedCalls], Texts: m[BlockedTexts]},
+		}
+		r.AllSent = TextFigures{Texts: r.Total.SentMessages + r.OneWay.Texts + r.Bulk.Texts,
+			Segments: r.Total.SentSegments + r.OneWay.Segments + r.Bulk.Segments}
+		return r
 	}
 	for i, b := range p.Buckets() {
 		r := row(sums[i])

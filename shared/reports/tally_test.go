@@ -167,7 +167,7 @@ func TestDiffNamesTheCountersThatDisagree(t *testing.T) {
 	stored := tallyAll(scenarios())
 	stored.Merge(Tally(scenarios()[0], defaults)) // the abandoned chat counted twice
 	d := Diff(want, stored.Rollups(), all)
-	if len(d) != 5 || !strings.Contains(strings.Join(d, "\n"), "q_billing_20260302 h.10.abandoned: chats say 1, rollups 2") {
+	if len(d) != 5 || !strings.Contains(strings.Join(d, "\n"), "q_billing_20260302 h.10.abandoned: recount 1, rollups 2") {
 		t.Errorf("diff %q: want the abandoned chat's 5 counters (offered, abandoned, waits, wait seconds, its line's chats) named", d)
 	}
 }

@@ -197,6 +197,9 @@ type Entry struct {
 	// Notification marks a one-way text (or a bulk one), which quiet hours hold back; every
 	// message of a conversation goes out at any hour.
 	Notification bool `firestore:"notification"`
+	// AcceptedAt is when the carrier first took the message (its MessageSid was recorded):
+	// the hour a stand-alone text counts in the reports.
+	AcceptedAt time.Time `firestore:"acceptedAt,omitempty"`
 }
 
 // Kinds of the transfer lines of a transcript, which agents and the CRM see and the consumer
@@ -205,6 +208,13 @@ const (
 	KindTransferStarted = "transfer_started"
 	KindTransferFailed  = "transfer_failed"
 	KindTransferEnded   = "transfer_ended"
+)
+
+// Kinds of stand-alone texts to consumers: a one-way text of the outbound API, and one
+// recipient's text of a bulk send.
+const (
+	KindNotification = "notification"
+	KindBulk         = "bulk"
 )
 
 // Outbound reports whether the entry is a message to the consumer.

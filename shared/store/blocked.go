@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
+
+	"github.com/smsdesk/smsdesk/shared/reports"
 )
 
 // Collections of blocked numbers: the admin's list, and one record per dropped call or text.
@@ -24,11 +26,13 @@ type BlockedNumber struct {
 
 // BlockedDrop records one call or text of a blocked number that smsdesk dropped.
 type BlockedDrop struct {
-	ID       string    `firestore:"id" json:"id"`             // the CallSid or MessageSid
-	Channel  string    `firestore:"channel" json:"channel"`   // "call" or "sms"
-	Number   string    `firestore:"number" json:"number"`     // the blocked caller
-	Business string    `firestore:"business" json:"business"` // the number they called or texted
-	At       time.Time `firestore:"at" json:"at"`
+	ID       string `firestore:"id" json:"id"`             // the CallSid or MessageSid
+	Channel  string `firestore:"channel" json:"channel"`   // "call" or "sms"
+	Number   string `firestore:"number" json:"number"`     // the blocked caller
+	Business string `firestore:"business" json:"business"` // the number they called or texted
+	// LineOfBusiness is the business number's, whose report counts the drop.
+	LineOfBusiness string    `firestore:"lineOfBusiness,omitempty" json:"lineOfBusiness,omitempty"`
+	At             time.Time `firestore:"at" json:"at"`
 }
 
 // Blocked reports whether phone (an E.164 number, checked by the caller) is blocked.
@@ -81,15 +85,27 @@ func (s *Store) BlockedNumbers(ctx context.Context) ([]BlockedNumber, error) {
 	return out, nil
 }
 
-// RecordBlocked records a dropped call or text once: a retried webhook or redelivered text
-// with the same id adds nothing.
-func (s *Store) RecordBlocked(ctx context.Context, id, channel, phone, business string, at time.Time) error {
-	if err := checkID("call or message id", id); err != nil {
+// RecordBlocked records a dropped call or text once, and counts it in the rollup of its line
+// of business in the same transaction: a retried webhook or redelivered text with the same
+// id adds nothing.
+func (s *Store) RecordBlocked(ctx context.Context, d BlockedDrop) error {
+	if err := checkID("call or message id", d.ID); err != nil {
 		return err
 	}
-	_, err := s.fs.Collection(colBlockedDrops).Doc(id).Create(ctx, BlockedDrop{ID: id, Channel: channel, Number: phone, Business: business, At: at})
-	if err != nil && !IsAlreadyExists(err) {
-		return fmt.Errorf("record blocked %s %s: %w", channel, id, err)
+	ref := s.fs.Collection(colBlockedDrops).Doc(d.ID)
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		if _, err := tx.Get(ref); err == nil {
+			return nil
+		} else if !isNotFound(err) {
+			return err
+		}
+		if err := s.writeCounts(tx, reports.Drop(d.LineOfBusiness, d.Channel, d.At)); err != nil {
+			return err
+		}
+		return tx.Create(ref, d)
+	})
+	if err != nil {
+		return fmt.Errorf("record blocked %s %s: %w", d.Channel, d.ID, err)
 	}
 	return nil
 }

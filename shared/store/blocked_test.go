@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
 
@@ -22,15 +23,28 @@ func TestBlockedNumbersAndDrops(t *testing.T) {
 	if b, _ := s.Blocked(ctx, "../x"); b {
 		t.Error("an id that names no document is blocked")
 	}
-	now := time.Now()
-	for _, d := range []struct{ id, channel string }{{"CA1", "call"}, {"CA1", "call"}, {"SM1", "sms"}, {"SM2", "sms"}} {
-		if err := s.RecordBlocked(ctx, d.id, d.channel, n, "+18005550100", now); err != nil {
+	now := time.Date(2026, 3, 1, 7, 30, 0, 0, time.UTC)
+	for _, d := range []struct{ id, channel string }{{"CA1", "call"}, {"CA1", "call"}, {"SM1", "sms"}, {"SM2", "sms"}, {"SM2", "sms"}} {
+		drop := store.BlockedDrop{ID: d.id, Channel: d.channel, Number: n, Business: "+18005550100", LineOfBusiness: "retail", At: now}
+		if err := s.RecordBlocked(ctx, drop); err != nil {
 			t.Fatal(err)
 		}
 	}
 	drops, err := s.BlockedDrops(ctx, n)
 	if err != nil || drops["call"] != 1 || drops["sms"] != 2 {
 		t.Errorf("drops = %v, %v; want 1 call (recorded once) and 2 texts", drops, err)
+	}
+	rs, err := s.Rollups(ctx, reports.KindLine, now.Truncate(24*time.Hour), now.Truncate(24*time.Hour))
+	if err != nil || len(rs) != 1 || rs[0].ID != "retail" || rs[0].Hours["07"][reports.BlockedCalls] != 1 || rs[0].Hours["07"][reports.BlockedTexts] != 2 {
+		t.Errorf("line rollups = %+v, %v; want retail's 07:00 with 1 blocked call and 2 blocked texts, each counted once", rs, err)
+	}
+	var seen []string
+	err = s.EachBlockedDrop(ctx, now.Add(-time.Hour), now.Add(time.Hour), 2, func(d store.BlockedDrop) error {
+		seen = append(seen, d.ID+"/"+d.LineOfBusiness)
+		return nil
+	})
+	if err != nil || len(seen) != 3 {
+		t.Errorf("drops in the hour = %v, %v; want CA1, SM1 and SM2 over two pages", seen, err)
 	}
 	list, err := s.BlockedNumbers(ctx)
 	if err != nil || len(list) != 1 || list[0].Reason != "abuse" {

@@ -82,7 +82,7 @@ func (s *Store) writeEntry(ctx context.Context, ref *firestore.DocumentRef, upda
 	fields := []firestore.Update{
 		{Path: "status", Value: e.Status}, {Path: "messageSid", Value: e.MessageSID}, {Path: "errorCode", Value: e.ErrorCode},
 		{Path: "claimedAt", Value: e.ClaimedAt}, {Path: "notBefore", Value: e.NotBefore},
-		{Path: "encoding", Value: e.Encoding}, {Path: "segments", Value: e.Segments},
+		{Path: "encoding", Value: e.Encoding}, {Path: "segments", Value: e.Segments}, {Path: "acceptedAt", Value: e.AcceptedAt},
 		// The follow-ups riding on the message were carried out before it was published.
 		{Path: fieldFollowups, Value: firestore.Delete},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/ewt"
 	"github.com/smsdesk/smsdesk/shared/outbound"
+	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -23,7 +24,7 @@ type Store interface {
 	Consumer(ctx context.Context, business, phone string) (session.Consumer, error)
 	Blocked(ctx context.Context, phone string) (bool, error)
 	// RecordBlocked records once (per id) a call or text of a blocked number that was dropped.
-	RecordBlocked(ctx context.Context, id, channel, phone, business string, at time.Time) error
+	RecordBlocked(ctx context.Context, d store.BlockedDrop) error
 	// RecordCall keeps the call's latest status (ended calls stay ended).
 	RecordCall(ctx context.Context, c store.Call) error
 }
@@ -111,7 +112,8 @@ func (s *Service) incoming(ctx context.Context, log *slog.Logger, line config.Li
 	}
 	caller.Blocked = blocked
 	if blocked {
-		if err := s.Store.RecordBlocked(ctx, c.CallSID, "call", c.From, c.To, s.Now()); err != nil {
+		if err := s.Store.RecordBlocked(ctx, store.BlockedDrop{ID: c.CallSID, Channel: reports.DropCall, Number: c.From, Business: c.To,
+			LineOfBusiness: line.Number.LineOfBusiness, At: s.Now()}); err != nil {
 			log.Error("blocked call not recorded", "err", err)
 		}
 		log.Info("call from a blocked number: rejected")
