@@ -97,8 +97,8 @@ func New(o Options) *Handler {
 	h.mux.HandleFunc("POST /chats/{id}/contact", h.auth(h.contact))
 	h.mux.HandleFunc("POST /chats/{id}/notes", h.auth(h.note))
 	h.mux.HandleFunc("GET /events", h.auth(h.events))
-	h.mux.HandleFunc("GET /monitor", h.auth(h.monitorPage))
-	h.mux.HandleFunc("GET /fragments/monitor", h.auth(h.monitorFragment))
+	h.mux.HandleFunc("GET /monitor", h.auth(h.monitor(false)))
+	h.mux.HandleFunc("GET /fragments/monitor", h.auth(h.monitor(true)))
 	h.mux.HandleFunc("/", h.noRoute)
 	return h
 }

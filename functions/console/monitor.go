@@ -65,41 +65,37 @@ func (h *Handler) monitorData(r *http.Request, a agent.Agent) (*monitorPage, err
 	return m, nil
 }
 
-// monitorPage answers GET /monitor: the whole page, its body re-read on live changes.
-func (h *Handler) monitorPage(w http.ResponseWriter, r *http.Request, a agent.Agent, s Session) {
-	if h.o.Monitor == nil {
-		h.errorPage(w, r, http.StatusNotFound, "Live monitoring is not served in this deployment.")
-		return
+// monitor answers GET /monitor, the whole page, and for its live re-reads GET
+// /fragments/monitor, the page's body alone (fragment): both read the filter and build the
+// view through monitorData. Only the page says 400 for a bad filter; the fragment re-reads a
+// page that already shows it.
+func (h *Handler) monitor(fragment bool) authed {
+	return func(w http.ResponseWriter, r *http.Request, a agent.Agent, s Session) {
+		if h.o.Monitor == nil {
+			h.errorPage(w, r, http.StatusNotFound, "Live monitoring is not served in this deployment.")
+			return
+		}
+		m, err := h.monitorData(r, a)
+		if err != nil {
+			h.fail(w, r, a, err)
+			return
+		}
+		d := page{Base: baseOf(r), CSRF: s.CSRF, Me: agentview.Self(a), Monitor: m}
+		if fragment {
+			d.Fragment = true
+			h.render(w, http.StatusOK, "monitorbody", d)
+			return
+		}
+		d.Title, d.Live, d.Events, d.CanMonitor = "Monitoring", h.o.Stream != nil, "/events?monitor=1", true
+		status := http.StatusOK
+		if m.FilterError != "" {
+			status = http.StatusBadRequest
+		}
+		h.render(w, status, "monitor", d)
 	}
-	m, err := h.monitorData(r, a)
-	if err != nil {
-		h.fail(w, r, a, err)
-		return
-	}
-	d := page{Base: baseOf(r), Title: "Monitoring", CSRF: s.CSRF, Me: agentview.Self(a), Live: h.o.Stream != nil,
-		Monitor: m, Events: "/events?monitor=1", CanMonitor: true}
-	status := http.StatusOK
-	if m.FilterError != "" {
-		status = http.StatusBadRequest
-	}
-	h.render(w, status, "monitor", d)
 }
 
-// monitorFragment answers GET /fragments/monitor: the page's body alone (htmx).
-func (h *Handler) monitorFragment(w http.ResponseWriter, r *http.Request, a agent.Agent, s Session) {
-	if h.o.Monitor == nil {
-		h.errorPage(w, r, http.StatusNotFound, "Live monitoring is not served in this deployment.")
-		return
-	}
-	m, err := h.monitorData(r, a)
-	if err != nil {
-		h.fail(w, r, a, err)
-		return
-	}
-	h.render(w, http.StatusOK, "monitorbody", page{Base: baseOf(r), CSRF: s.CSRF, Me: agentview.Self(a), Monitor: m, Fragment: true})
-}
-
-// seconds reads as a duration: "42 s", "3 min 5 s", "1 h 4 min"; "–" when absent.
+// duration reads seconds as a duration: "42 s", "3 min 5 s", "1 h 4 min"; "–" when absent.
 func duration(p *int64) string {
 	if p == nil {
 		return "–"

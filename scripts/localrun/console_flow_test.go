@@ -85,45 +85,6 @@ func TestConsoleAnswersATextedInConsumer(t *testing.T) {
 	expectSMSWith(t, ctx, phone, "This chat has ended.")
 }
 
-// TestConsoleShowsConsumerMarkupAsText: a consumer's text with markup shows as those
-// characters, in the inbox and in the transcript, and runs nothing.
-func TestConsoleShowsConsumerMarkupAsText(t *testing.T) {
-	f := newFixture(t)
-	ctx := testCtx(t)
-	// Ana signs in with a console password this time.
-	putAgent(t, f, "ana", map[string]any{"name": "Ana", "queues": []string{f.Prefix + "-billing", f.Prefix + "-tech"}, "capacity": 2,
-		"languages": []string{"en"}, "password": "ana-console-password"})
-	b := browsertest.Start(t, 1280, 800)
-	ana := openTab(t, b)
-	ana.do(chromedp.Navigate(ana.base+"/signin"), chromedp.SendKeys(chromedp.CSS("#agent"), f.Prefix+"-ana"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "ana-console-passwore\r"), chromedp.WaitVisible(chromedp.CSS(".signin .alert-error")))
-	ana.do(chromedp.SendKeys(chromedp.CSS("#password"), "ana-console-password\r"), chromedp.WaitVisible(chromedp.CSS("#inbox")))
-	ana.setStatus("available")
-	phone := queueForBilling(t, ctx, f)
-	id := ana.waitChat("")
-	const img, script = `<img src=x onerror=alert(1)>`, `<script>alert(2)</script><b>bold</b>`
-	waitApplied(t, ctx, f.Number, phone, text(t, phone, f.Number, img))
-	waitApplied(t, ctx, f.Number, phone, text(t, phone, f.Number, script))
-	ana.openChat(id)
-	ana.waitText(".line-consumer .body", script)
-	got, err := chromedp.Run(ana.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".line-consumer .body")).map(function (e) { return e.textContent; })`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(got[len(got)-2:], "|") != img+"|"+script {
-		t.Errorf("consumer lines = %q, want the texts as typed", got)
-	}
-	if ana.eval(`document.querySelector(".transcript img[src='x'], .transcript script, .transcript b, .chat-item img") !== null`) {
-		t.Errorf("consumer markup became elements")
-	}
-	ana.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#transcript")))
-	ana.mu.Lock()
-	defer ana.mu.Unlock()
-	if len(ana.dialogs) > 0 {
-		t.Errorf("consumer text opened dialogs: %q", ana.dialogs)
-	}
-}
-
 // TestConsoleKeepsChatsToTheirAgents: Bea cannot open Ana's chat; once disabled, her session
 // ends and she cannot sign in; and the cookie of a session Ana signed out of opens nothing.
 func TestConsoleKeepsChatsToTheirAgents(t *testing.T) {

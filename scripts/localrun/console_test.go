@@ -183,6 +183,21 @@ func (p *tab) act(steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// reloadUntil reloads the page, as an agent waiting for a change would, until js is true.
+func (p *tab) reloadUntil(js, what string) {
+	p.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		p.do(chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("body")))
+		if p.eval(js) {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s never showed at %s, reloading: %s", what, p.location(), p.text("main"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // waitText waits until the element's text contains want.
 func (p *tab) waitText(sel, want string) {
 	p.t.Helper()
@@ -213,11 +228,17 @@ func expectSMSWith(t *testing.T, ctx context.Context, phone, want string) {
 func queueForBilling(t *testing.T, ctx context.Context, f fixture) string {
 	t.Helper()
 	phone := consumerPhone()
+	queueForBillingFrom(t, ctx, f, phone)
+	return phone
+}
+
+// queueForBillingFrom texts in from phone and picks English, then Billing.
+func queueForBillingFrom(t *testing.T, ctx context.Context, f fixture, phone string) {
+	t.Helper()
 	text(t, phone, f.Number, "Hi, my order is late")
 	text(t, phone, f.Number, "1")
 	expectSMS(t, ctx, phone, 3, "2 or TECH for Tech.")
 	text(t, phone, f.Number, "billing")
-	return phone
 }
 
 // The protocol command that reads the tab's cookies.

@@ -19,13 +19,14 @@ const offerTimeout = 2 * time.Second
 
 // manualFixture is a number whose entry queue holds chats, served by Mia (manual answer) and
 // Abe (auto answer), each taking one chat: the consumer's first text gets the consent and the
-// wait messages, and the agent's greeting is the third.
+// wait messages, and the agent's greeting is the third. Offers last offerTimeout unless
+// changes say otherwise.
 type manualFixture struct {
 	Number, Mia, Abe string // the agents' ids
 	Tokens           map[string]string
 }
 
-func newManualFixture(t *testing.T) manualFixture {
+func newManualFixture(t *testing.T, changes ...settingsChange) manualFixture {
 	t.Helper()
 	n := fixtureSeq.Add(1)
 	p := fmt.Sprintf("m%d", n)
@@ -41,7 +42,8 @@ func newManualFixture(t *testing.T) manualFixture {
 	}
 	f.Tokens["admin"] = "token-" + p + "-root"
 	c.Agents = append(c.Agents, config.Agent{ID: p + "-root", Name: "Root", Role: config.RoleAdmin, Token: f.Tokens["admin"]})
-	loadCatalog(t, c, func(s *config.Settings, _ string) { s.OfferTimeoutSeconds = int(offerTimeout / time.Second) })
+	changes = append([]settingsChange{func(s *config.Settings, _ string) { s.OfferTimeoutSeconds = int(offerTimeout / time.Second) }}, changes...)
+	loadCatalog(t, c, changes...)
 	return f
 }
 
