@@ -121,6 +121,13 @@
     followTimer = setTimeout(function () { followTimer = null; refresh("transcript"); }, followDelays[followTry++]);
   }
 
+  // The CRM contact comes along with every transcript re-read; it is swapped only when it
+  // changed, so a re-read never clears a contact the agent is choosing.
+  document.addEventListener("htmx:oobBeforeSwap", function (e) {
+    var t = e.detail.target, next = e.detail.fragment && e.detail.fragment.firstElementChild;
+    if (t && t.id === "chat-contact" && next && next.dataset.key === t.dataset.key) { e.detail.shouldSwap = false; }
+  });
+
   document.addEventListener("htmx:afterSwap", function (e) {
     var t = e.detail.target;
     if (!t) { return; }
