@@ -76,8 +76,8 @@ func (h *Handler) monitorPage(w http.ResponseWriter, r *http.Request, a agent.Ag
 		h.fail(w, r, a, err)
 		return
 	}
-	d := page{Base: baseOf(r), Title: "Monitoring", CSRF: s.CSRF, Me: agentview.Self(a), Live: h.o.Stream != nil,
-		Monitor: m, Events: "/events?monitor=1", CanMonitor: true}
+	d := h.navPage(r, a, s, "monitor")
+	d.Title, d.Monitor, d.Events = "Monitoring", m, "/events?monitor=1"
 	status := http.StatusOK
 	if m.FilterError != "" {
 		status = http.StatusBadRequest
