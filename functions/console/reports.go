@@ -286,7 +286,7 @@ var reportFuncs = template.FuncMap{
 		return trimZero(fmt.Sprintf("%.1f", *x))
 	},
 	"decimalOf": func(x float64) string { return trimZero(fmt.Sprintf("%.1f", x)) },
-	"local": func(t any) string { return localTime(t).Format(localLayout(localTime(t))) },
+	"local":     func(t any) string { return localTime(t).Format(localLayout(localTime(t))) },
 	// stamp is a time (or a bucket's *time.Time start) for a datetime attribute.
 	"stamp": func(t any) string { return localTime(t).UTC().Format(time.RFC3339) },
 	"busy": func(f reports.QueueFigures) bool {
