@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -36,5 +37,48 @@ func TestOnlyQueueKeepsOneOfTheViewersQueues(t *testing.T) {
 	agents, _ := sv.Report(ctx, agent.Agent{ID: "max", Role: config.RoleAdmin}, Agents, p)
 	if _, err := OnlyQueue(agents, "a-q"); err == nil {
 		t.Errorf("the agents report filtered by queue: no error")
+	}
+}
+
+// countingStore counts the rollup loads of each kind.
+type countingStore struct {
+	*memStore
+	loads map[string]int
+}
+
+func (c *countingStore) Rollups(ctx context.Context, kind string, first, last time.Time) ([]reports.Rollup, error) {
+	c.loads[kind]++
+	return c.memStore.Rollups(ctx, kind, first, last)
+}
+
+// TestReportsAtOnceReadEachRollupKindOnce: the four reports of the console's page, built at
+// once, equal those built one by one, and the agents and teams reports share one load.
+func TestReportsAtOnceReadEachRollupKindOnce(t *testing.T) {
+	cs := &countingStore{memStore: newMemStore(), loads: map[string]int{}}
+	sv := &Service{Store: cs, Now: func() time.Time { return now }}
+	ctx := context.Background()
+	p := reports.Period{From: now.Add(-24 * time.Hour), To: now, Loc: time.UTC, Grain: reports.Hour}
+	sue := agent.Agent{ID: "sue", Role: config.RoleSupervisor, ServesLines: []string{"a"}}
+	kinds := []string{Queues, Agents, Teams, Types}
+	all, err := sv.Reports(ctx, sue, p, kinds...)
+	if err != nil || len(all) != 4 {
+		t.Fatalf("Reports = %d, %v", len(all), err)
+	}
+	if cs.loads[reports.KindAgent] != 1 || cs.loads[reports.KindQueue] != 1 || cs.loads[reports.KindLine] != 1 {
+		t.Errorf("rollup loads %v: want each kind once", cs.loads)
+	}
+	for i, k := range kinds {
+		one, err := sv.Report(ctx, sue, k, p)
+		a, _ := json.Marshal(all[i])
+		b, _ := json.Marshal(one)
+		if err != nil || string(a) != string(b) {
+			t.Errorf("%s report at once differs from alone (%v):\n%s\n%s", k, err, a, b)
+		}
+	}
+	if _, err := sv.Reports(ctx, sue, p, Queues, Chats); !errors.Is(err, ErrUnknownReport) {
+		t.Errorf("Reports with the chats report: %v, want ErrUnknownReport (it streams: EachChat)", err)
+	}
+	if _, err := sv.Reports(ctx, agent.Agent{ID: "ana"}, p, Queues); !errors.Is(err, ErrForbidden) {
+		t.Errorf("an agent's Reports: %v, want ErrForbidden", err)
 	}
 }
