@@ -21,7 +21,7 @@ import (
 // Reports builds reports and agents' own statistics (reporting.Service, as the agent API
 // uses it): the console shows and exports the same figures.
 type Reports interface {
-	Report(ctx context.Context, viewer agent.Agent, kind string, p reports.Period) (reporting.Report, error)
+	Reports(ctx context.Context, viewer agent.Agent, p reports.Period, kinds ...string) ([]reporting.Report, error)
 	WriteCSV(ctx context.Context, viewer agent.Agent, kind string, p reports.Period, w io.Writer) error
 	Stats(ctx context.Context, viewer agent.Agent) (reporting.Stats, error)
 }
@@ -141,12 +141,13 @@ func (h *Handler) reportsPage(w http.ResponseWriter, r *http.Request, a agent.Ag
 		return
 	}
 	rp.Period = reporting.JSONPeriod(p)
-	ctx := r.Context()
-	queues, err := h.o.Reports.Report(ctx, a, reporting.Queues, p)
+	// One call: the agents and teams reports share their rollups.
+	reps, err := h.o.Reports.Reports(r.Context(), a, p, reporting.Queues, reporting.Agents, reporting.Teams, reporting.Types)
 	if err != nil {
 		h.failReports(w, r, a, err)
 		return
 	}
+	queues := reps[0]
 	for _, q := range queues.Rows.([]reports.Row[reports.QueueFigures]) {
 		rp.Choices = append(rp.Choices, choice{ID: q.ID, Name: q.Name})
 	}
@@ -160,24 +161,11 @@ func (h *Handler) reportsPage(w http.ResponseWriter, r *http.Request, a agent.Ag
 	}
 	rp.Queues = queues.Rows.([]reports.Row[reports.QueueFigures])
 	rp.Chart = chartOf(p, rp.Queues)
-	for _, kind := range []string{reporting.Agents, reporting.Teams, reporting.Types} {
-		rep, err := h.o.Reports.Report(ctx, a, kind, p)
-		if err != nil {
-			h.failReports(w, r, a, err)
-			return
-		}
-		for id, n := range rep.Names {
-			rp.Names[id] = n
-		}
-		switch kind {
-		case reporting.Agents:
-			rp.Agents = rep.Rows.([]reports.Row[reports.AgentFigures])
-		case reporting.Teams:
-			rp.Teams = rep.Rows.([]reports.TeamRow)
-		case reporting.Types:
-			rp.Types = []typeLine{{"All SMS chats", rep.Total.Total}, {"Inbound (sms)", rep.Total.Inbound}, {"Outbound (outbound_sms)", rep.Total.Outbound}}
-		}
-	}
+	rp.Agents = reps[1].Rows.([]reports.Row[reports.AgentFigures])
+	rp.Teams = reps[2].Rows.([]reports.TeamRow)
+	rp.Names = reps[2].Names
+	t := reps[3].Total
+	rp.Types = []typeLine{{"All SMS chats", t.Total}, {"Inbound (sms)", t.Inbound}, {"Outbound (outbound_sms)", t.Outbound}}
 	for _, kind := range reportKinds {
 		rp.CSV = append(rp.CSV, csvLink{Name: kind, URL: baseOf(r) + "/reports/" + kind + ".csv?" + form.query()})
 	}
@@ -287,6 +275,7 @@ var reportFuncs = template.FuncMap{
 	},
 	"decimalOf": func(x float64) string { return trimZero(fmt.Sprintf("%.1f", x)) },
 	"local":     func(t any) string { return localTime(t).Format(localLayout(localTime(t))) },
+	"at":        func(t any) string { return localTime(t).Format("Mon 2 Jan 2006 15:04") },
 	// stamp is a time (or a bucket's *time.Time start) for a datetime attribute.
 	"stamp": func(t any) string { return localTime(t).UTC().Format(time.RFC3339) },
 	"busy": func(f reports.QueueFigures) bool {

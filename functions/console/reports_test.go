@@ -23,7 +23,19 @@ import (
 // fakeReports answers one queue with fixed figures, and records the period asked for.
 type fakeReports struct{ asked []reports.Period }
 
-func (f *fakeReports) Report(_ context.Context, viewer agent.Agent, kind string, p reports.Period) (reporting.Report, error) {
+func (f *fakeReports) Reports(ctx context.Context, viewer agent.Agent, p reports.Period, kinds ...string) ([]reporting.Report, error) {
+	var out []reporting.Report
+	for _, k := range kinds {
+		r, err := f.report(ctx, viewer, k, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (f *fakeReports) report(_ context.Context, viewer agent.Agent, kind string, p reports.Period) (reporting.Report, error) {
 	f.asked = append(f.asked, p)
 	if !reporting.MayRead(viewer) {
 		return reporting.Report{}, reporting.ErrForbidden

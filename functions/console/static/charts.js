@@ -6,10 +6,12 @@
   "use strict";
 
   var INK = "#535b6b", GRID = "#eef0f4", HEIGHT = 240;
+  // Equal figures draw on top of each other: dashes and markers of decreasing size keep
+  // every series visible where they meet.
   var CHATS = [
-    { key: "offered", label: "Offered", stroke: "#3b3fc4" },
-    { key: "handled", label: "Handled", stroke: "#16794a" },
-    { key: "abandoned", label: "Abandoned", stroke: "#b42318" }
+    { key: "offered", label: "Offered", stroke: "#3b3fc4", width: 3, size: 11 },
+    { key: "handled", label: "Handled", stroke: "#16794a", width: 3, size: 8, dash: [9, 5] },
+    { key: "abandoned", label: "Abandoned", stroke: "#b42318", width: 2, size: 5, dash: [3, 4] }
   ];
   var PALETTE = ["#3b3fc4", "#16794a", "#b42318", "#8a5a00", "#0e7490", "#7e22ce", "#be185d", "#4d7c0f"];
   var charts = [];
@@ -57,8 +59,10 @@
     };
   }
 
-  function line(label, stroke) {
-    return { label: label, stroke: stroke, width: 2, points: { show: true, size: 6, fill: stroke } };
+  function line(label, stroke, width, size, dash) {
+    var s = { label: label, stroke: stroke, width: width || 2, points: { show: true, size: size || 6, fill: stroke } };
+    if (dash) { s.dash = dash; }
+    return s;
   }
 
   // chatValues are the chats of queue id, or of every queue summed when id is "".
@@ -82,7 +86,7 @@
     var d = JSON.parse(el.textContent);
     var chatsBox = document.getElementById("chart-chats"), slBox = document.getElementById("chart-sl");
     var counts = function (u, min, max) { return [0, Math.max(4, Math.ceil(max * 1.15))]; };
-    var chats = new uPlot(options(d, chatsBox, "Chats", CHATS.map(function (c) { return line(c.label, c.stroke); }), counts),
+    var chats = new uPlot(options(d, chatsBox, "Chats", CHATS.map(function (c) { return line(c.label, c.stroke, c.width, c.size, c.dash); }), counts),
       [d.starts].concat(chatValues(d, "")), chatsBox);
     label(chats, chatsBox);
     var sl = new uPlot(options(d, slBox, "Service level (%)", d.queues.map(function (q, i) {
