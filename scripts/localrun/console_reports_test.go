@@ -154,6 +154,21 @@ func TestConsoleReportsShowTheSeededFigures(t *testing.T) {
 		}
 	}
 
+	// Picking Tech, where nothing was offered, flattens the chats chart: fewer offered pixels.
+	pixels := func() int {
+		n, err := chromedp.Run(sue.ctx, chromedp.Evaluate[int](colorPixels+`("#chart-chats canvas", "#3b3fc4")`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	every := pixels()
+	sue.do(chromedp.SetValue(chromedp.CSS("#chart-queue"), p+"-q2"))
+	sue.eval(`(document.getElementById("chart-queue").dispatchEvent(new Event("change")), true)`)
+	if tech := pixels(); tech >= every {
+		t.Errorf("the chats chart of Tech has %d offered pixels, every queue's %d: want the peak gone", tech, every)
+	}
+
 	// The CSV links download the reports through the console, the period first.
 	download := func(report string) [][]string {
 		t.Helper()
@@ -197,6 +212,13 @@ func TestConsoleReportsShowTheSeededFigures(t *testing.T) {
 		t.Errorf("at phone width the reports page scrolls sideways or the chart overflows")
 	}
 	sue.shoot("console-reports-phone.png", 390, 844)
+
+	// The queue filter keeps Tech's row alone.
+	sue.do(chromedp.SetValue(chromedp.CSS("#r-queue"), p+"-q2"), chromedp.Click(chromedp.CSS("#report-form button[type=submit]")))
+	sue.waitLoaded(fmt.Sprintf(`params.get("queue") === %q`, p+"-q2"))
+	if !sue.eval(fmt.Sprintf(`document.querySelectorAll("#t-queues tbody tr").length === 1 && document.querySelector(%q) !== null`, "#t-queues "+q2)) {
+		t.Errorf("filtered to Tech, the queues table does not hold Tech's row alone")
+	}
 
 	// Ana, an agent: no Reports link, 403 for the page and the CSV, her own stats.
 	ana.signIn(f.Tokens["ana"])
