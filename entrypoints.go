@@ -157,7 +157,7 @@ var (
 		if a.Env.IAPAudience != "" {
 			auth.IAP = consoleauth.NewIAP(a.Env.IAPAudience)
 		}
-		return console.New(console.Options{Desk: a.Desk, Auth: auth, Stream: a.Live, MediaURL: a.MediaURL, MediaOrigins: mediaOrigins(a.MediaURL), Log: a.Log, Monitor: a.Monitor})
+		return console.New(console.Options{Desk: a.Desk, Auth: auth, Stream: a.Live, MediaURL: a.MediaURL, MediaOrigins: mediaOrigins(a.MediaURL), Log: a.Log, Monitor: a.Monitor, Reports: a.Reports})
 	})}
 	adminHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		return admin.New(a.Store, a.Log)

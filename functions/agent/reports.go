@@ -54,7 +54,7 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, a routing.Agent
 	}
 	p, err := reports.ParsePeriod(q["from"], q["to"], q["timeZone"], q["grain"])
 	if err != nil {
-		writeParamError(w, periodParam(err.Error()), err.Error())
+		writeParamError(w, reports.PeriodParam(err), err.Error())
 		return
 	}
 	if !reporting.MayRead(a) {
@@ -127,14 +127,4 @@ func (h *Handler) failReport(w http.ResponseWriter, err error) {
 	default:
 		h.fail(w, err)
 	}
-}
-
-// periodParam names the parameter a ParsePeriod message is about.
-func periodParam(msg string) string {
-	for _, p := range []string{"timeZone", "grain", "from", "to"} {
-		if strings.Contains(msg, ": "+p) || strings.Contains(msg, p+" ") {
-			return p
-		}
-	}
-	return "from"
 }

@@ -20,6 +20,10 @@
 //	GET  /monitor                    live monitoring, for supervisors and admins (queue, agent,
 //	                                 startType filter the past chats)
 //	GET  /fragments/monitor          the monitoring page's body (htmx)
+//	GET  /reports                    reports with charts, for supervisors and admins (from, to,
+//	                                 timeZone, grain; queue filters the queues)
+//	GET  /reports/{kind}.csv         a report's CSV export (queues, agents, teams, types, chats)
+//	GET  /stats                      the agent's own figures beside their team's average
 //	GET  /static/...                 the embedded assets
 package console
 
@@ -60,6 +64,9 @@ type Options struct {
 	Log          *slog.Logger
 	// Monitor shows supervisors and admins live monitoring; nil serves no monitoring page.
 	Monitor Monitor
+	// Reports shows supervisors and admins the reports, and every agent their own figures;
+	// nil serves neither page.
+	Reports Reports
 }
 
 // Handler serves the console.
@@ -76,7 +83,7 @@ const prefix = "/console"
 
 // New builds the console's routes.
 func New(o Options) *Handler {
-	h := &Handler{o: o, pages: template.Must(template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/*.html")),
+	h := &Handler{o: o, pages: template.Must(template.New("").Funcs(funcs).Funcs(reportFuncs).ParseFS(templateFiles, "templates/*.html")),
 		csp: contentSecurityPolicy(o.MediaOrigins), mux: http.NewServeMux()}
 	static, _ := fs.Sub(staticFiles, "static")
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
@@ -99,6 +106,9 @@ func New(o Options) *Handler {
 	h.mux.HandleFunc("GET /events", h.auth(h.events))
 	h.mux.HandleFunc("GET /monitor", h.auth(h.monitor(false)))
 	h.mux.HandleFunc("GET /fragments/monitor", h.auth(h.monitor(true)))
+	h.mux.HandleFunc("GET /reports", h.auth(h.reportsPage))
+	h.mux.HandleFunc("GET /reports/{file}", h.auth(h.reportCSV))
+	h.mux.HandleFunc("GET /stats", h.auth(h.statsPage))
 	h.mux.HandleFunc("/", h.noRoute)
 	return h
 }

@@ -140,7 +140,8 @@ func TestVendoredLibrariesAreThePinnedPackages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sources := map[string]string{"htmx.min.js": "htmx.org/dist/htmx.min.js", "sse.min.js": "htmx-ext-sse/dist/sse.min.js"}
+	sources := map[string]string{"htmx.min.js": "htmx.org/dist/htmx.min.js", "sse.min.js": "htmx-ext-sse/dist/sse.min.js",
+		"uPlot.iife.min.js": "uplot/dist/uPlot.iife.min.js", "uPlot.min.css": "uplot/dist/uPlot.min.css"}
 	lock, _ := os.ReadFile("../../web/package-lock.json")
 	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
 	if len(lines) != len(sources) {

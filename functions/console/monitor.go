@@ -80,13 +80,12 @@ func (h *Handler) monitor(fragment bool) authed {
 			h.fail(w, r, a, err)
 			return
 		}
-		d := page{Base: baseOf(r), CSRF: s.CSRF, Me: agentview.Self(a), Monitor: m}
 		if fragment {
-			d.Fragment = true
-			h.render(w, http.StatusOK, "monitorbody", d)
+			h.render(w, http.StatusOK, "monitorbody", page{Base: baseOf(r), CSRF: s.CSRF, Me: agentview.Self(a), Monitor: m, Fragment: true})
 			return
 		}
-		d.Title, d.Live, d.Events, d.CanMonitor = "Monitoring", h.o.Stream != nil, "/events?monitor=1", true
+		d := h.navPage(r, a, s, "monitor")
+		d.Title, d.Monitor, d.Events = "Monitoring", m, "/events?monitor=1"
 		status := http.StatusOK
 		if m.FilterError != "" {
 			status = http.StatusBadRequest

@@ -14,12 +14,13 @@ import (
 	"github.com/smsdesk/smsdesk/shared/agentview"
 	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/monitor"
+	"github.com/smsdesk/smsdesk/shared/reporting"
 )
 
 // frame is the part of every signed-in page: who is signed in and their inbox.
 func (h *Handler) frame(ctx context.Context, r *http.Request, a agent.Agent, s Session, current string) (page, error) {
-	d := page{Base: baseOf(r), Title: "Inbox", CSRF: s.CSRF, Me: agentview.Self(a), Live: h.o.Stream != nil, Current: current,
-		CanMonitor: h.o.Monitor != nil && monitor.Sees(a)}
+	d := h.navPage(r, a, s, "inbox")
+	d.Title, d.Current = "Inbox", current
 	chats, err := h.o.Desk.Chats(ctx, a.ID)
 	if err != nil {
 		return d, err
@@ -34,6 +35,13 @@ func (h *Handler) frame(ctx context.Context, r *http.Request, a agent.Agent, s S
 	}
 	d.Inbox, d.Unread = inboxItems(views, unread)
 	return d, nil
+}
+
+// navPage is the frame of a signed-in page without the inbox: who is signed in, and the top
+// bar's links to what they may open, nav marked as the current one.
+func (h *Handler) navPage(r *http.Request, a agent.Agent, s Session, nav string) page {
+	return page{Base: baseOf(r), CSRF: s.CSRF, Me: agentview.Self(a), Live: h.o.Stream != nil, Nav: nav,
+		CanMonitor: h.o.Monitor != nil && monitor.Sees(a), CanReport: h.o.Reports != nil && reporting.MayRead(a), HasStats: h.o.Reports != nil}
 }
 
 func (h *Handler) viewer() agentview.Viewer {

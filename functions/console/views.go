@@ -11,6 +11,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/desk"
 	"github.com/smsdesk/smsdesk/shared/monitor"
+	"github.com/smsdesk/smsdesk/shared/reporting"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -33,8 +34,13 @@ type page struct {
 	// Monitor is the monitoring page's; Events the event stream's path when not /events.
 	Monitor *monitorPage
 	Events  string
-	// CanMonitor shows the Monitoring link (monitor.Sees).
-	CanMonitor bool
+	// CanMonitor shows the Monitoring link (monitor.Sees), CanReport the Reports link
+	// (reporting.MayRead), HasStats the My stats link; Nav is the page the top bar marks.
+	CanMonitor, CanReport, HasStats bool
+	Nav                             string
+	// Reports is the reports page's, Stats the agent's own statistics page's.
+	Reports *reportsPage
+	Stats   *reporting.Stats
 }
 
 // Statuses are the statuses an agent picks from.

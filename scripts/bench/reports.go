@@ -6,7 +6,8 @@ package main
 //	    seeds -chats ended chats spread over -days into Firestore (bulk writer) with their
 //	    rollups, counted by the same rule as the live tally (reports.Tally) and written by the
 //	    same store code (store.AddCounts), then times the 30-day queues and agents reports
-//	    (latency and Firestore reads) and the CSV export of 30 days of chats (time, rows, and
+//	    (latency and Firestore reads), the console's reports page over them (its four reports,
+//	    by day and by hour: latency, reads, HTML size) and the CSV export of 30 days of chats (time, rows, and
 //	    the peak Go heap while it streams, beside the heap before it).
 
 import (
@@ -44,6 +45,8 @@ type reportsBench struct {
 	QueuesOps  metering.Counts `json:"queuesReport30d"`
 	AgentsMs   float64         `json:"agentsReport30dMs"`
 	AgentsOps  metering.Counts `json:"agentsReport30d"`
+	PageDay    pageTiming      `json:"consolePage30dByDay"`
+	PageHour   pageTiming      `json:"consolePage30dByHour"`
 	CSVSecs    float64         `json:"chatsCsv30dSeconds"`
 	CSVRows    int64           `json:"chatsCsv30dRows"`
 	CSVBytes   int64           `json:"chatsCsv30dBytes"`
@@ -138,6 +141,12 @@ func runReports(ctx context.Context, f flags, log *slog.Logger, out io.Writer) e
 		}
 		*r.ms, *r.ops = float64(time.Since(t0).Microseconds())/1000, meter.Snapshot().Sub(before)
 	}
+	if res.PageDay, err = reportsPage(meter, svc, boss, p.From, p.To, "day"); err != nil {
+		return err
+	}
+	if res.PageHour, err = reportsPage(meter, svc, boss, p.From, p.To, "hour"); err != nil {
+		return err
+	}
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -175,6 +184,12 @@ func (res reportsBench) printTable(out io.Writer) {
 	fmt.Fprintf(tw, "chats seeded\t%d over %d days (%d queues, %d agents), %d rollup documents, %.1f s\n", res.Chats, res.Days, res.Queues, res.Agents, res.Rollups, res.SeedSecs)
 	fmt.Fprintf(tw, "queues report, 30 days by day\t%.1f ms\t%d reads\n", res.QueuesMs, res.QueuesOps.Reads)
 	fmt.Fprintf(tw, "agents report, 30 days by day\t%.1f ms\t%d reads\n", res.AgentsMs, res.AgentsOps.Reads)
+	for _, pg := range []struct {
+		name string
+		t    pageTiming
+	}{{"day", res.PageDay}, {"hour", res.PageHour}} {
+		fmt.Fprintf(tw, "console reports page, 30 days by %s\t%.1f ms\t%d reads, %d KiB of HTML\n", pg.name, pg.t.Ms, pg.t.Ops.Reads, pg.t.Bytes/1024)
+	}
 	fmt.Fprintf(tw, "chats CSV, 30 days\t%.1f s\t%d rows, %d bytes, %d reads\n", res.CSVSecs, res.CSVRows, res.CSVBytes, res.CSVOps.Reads)
 	fmt.Fprintf(tw, "Go heap during the export\t%.1f MiB peak\t%.1f MiB before\n", float64(res.HeapPeak)/(1<<20), float64(res.HeapBefore)/(1<<20))
 	tw.Flush()

@@ -25,6 +25,12 @@ type reportsFixture struct {
 
 func newReportsFixture(t *testing.T) reportsFixture {
 	t.Helper()
+	return newReportsFixtureWith(t, nil)
+}
+
+// newReportsFixtureWith is newReportsFixture with the catalog changed by edit first.
+func newReportsFixtureWith(t *testing.T, edit func(*config.Catalog)) reportsFixture {
+	t.Helper()
 	n := fixtureSeq.Add(1)
 	p := fmt.Sprintf("rp%d", n)
 	f := reportsFixture{Number: fmt.Sprintf("+1800777%04d", n), P: p, Tokens: map[string]string{}}
@@ -42,6 +48,9 @@ func newReportsFixture(t *testing.T) reportsFixture {
 		f.Tokens[a.id] = "token-" + p + "-" + a.id
 		c.Agents = append(c.Agents, config.Agent{ID: p + "-" + a.id, Name: a.id, Queues: a.queues, Capacity: 2, Languages: []string{"en"},
 			Role: a.role, Token: f.Tokens[a.id]})
+	}
+	if edit != nil {
+		edit(&c)
 	}
 	loadCatalog(t, c)
 	return f

@@ -125,20 +125,55 @@ func cmpString(a, b string) int {
 
 // Report builds report kind (not chats: see EachChat) over p for viewer.
 func (sv *Service) Report(ctx context.Context, viewer agent.Agent, kind string, p reports.Period) (Report, error) {
-	out := Report{Report: kind, Period: JSONPeriod(p), Names: map[string]string{}}
-	if kind != Queues && kind != Agents && kind != Teams && kind != Types {
-		return out, ErrUnknownReport
-	}
-	sc, err := sv.scope(ctx, viewer, kind == Agents || kind == Teams)
+	rs, err := sv.Reports(ctx, viewer, p, kind)
 	if err != nil {
-		return out, err
+		return Report{Report: kind, Period: JSONPeriod(p), Names: map[string]string{}}, err
+	}
+	return rs[0], nil
+}
+
+// rollupKinds are the rollups each report reads.
+var rollupKinds = map[string]string{Queues: reports.KindQueue, Agents: reports.KindAgent, Teams: reports.KindAgent, Types: reports.KindLine}
+
+// Reports builds reports kinds over p for viewer at once (a page showing several): the
+// viewer's scope is read once, and each kind of rollup once (the agents and teams reports
+// share the agents').
+func (sv *Service) Reports(ctx context.Context, viewer agent.Agent, p reports.Period, kinds ...string) ([]Report, error) {
+	withAgents := false
+	for _, k := range kinds {
+		if rollupKinds[k] == "" {
+			return nil, ErrUnknownReport
+		}
+		withAgents = withAgents || k == Agents || k == Teams
+	}
+	sc, err := sv.scope(ctx, viewer, withAgents)
+	if err != nil {
+		return nil, err
 	}
 	first, last := reports.Days(p)
-	rollupKind := map[string]string{Queues: reports.KindQueue, Agents: reports.KindAgent, Teams: reports.KindAgent, Types: reports.KindLine}[kind]
-	rs, err := sv.Store.Rollups(ctx, rollupKind, first, last)
-	if err != nil {
-		return out, fmt.Errorf("%s report: %w", kind, err)
+	loaded := map[string][]reports.Rollup{}
+	out := make([]Report, 0, len(kinds))
+	for _, kind := range kinds {
+		rk := rollupKinds[kind]
+		rs, ok := loaded[rk]
+		if !ok {
+			if rs, err = sv.Store.Rollups(ctx, rk, first, last); err != nil {
+				return nil, fmt.Errorf("%s report: %w", kind, err)
+			}
+			loaded[rk] = rs
+		}
+		rep, err := sv.build(ctx, sc, kind, p, rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rep)
 	}
+	return out, nil
+}
+
+// build is report kind over p within scope sc, from its rollups rs.
+func (sv *Service) build(ctx context.Context, sc scope, kind string, p reports.Period, rs []reports.Rollup) (Report, error) {
+	out := Report{Report: kind, Period: JSONPeriod(p), Names: map[string]string{}}
 	switch kind {
 	case Queues:
 		var ids []string

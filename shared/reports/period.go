@@ -5,6 +5,7 @@ package reports
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -71,6 +72,18 @@ func ParsePeriod(from, to, tz, grain string) (Period, error) {
 		return Period{}, fmt.Errorf("%w: at most %d days per report", ErrPeriod, int(MaxRange.Hours()/24))
 	}
 	return p, nil
+}
+
+// PeriodParam names the parameter (from, to, timeZone, grain) a ParsePeriod error is about,
+// so a form or an API answer can point at it.
+func PeriodParam(err error) string {
+	msg := err.Error()
+	for _, p := range []string{"timeZone", "grain", "from", "to"} {
+		if strings.Contains(msg, ": "+p) || strings.Contains(msg, p+" ") {
+			return p
+		}
+	}
+	return "from"
 }
 
 // parseTime reads an RFC 3339 time, or a date in loc: its start, or with end its next day's.

@@ -64,3 +64,21 @@ func TestBadPeriodsSayWhatToFix(t *testing.T) {
 		}
 	}
 }
+
+func TestPeriodParamNamesTheField(t *testing.T) {
+	for _, c := range []struct{ from, to, tz, grain, want string }{
+		{"2026-03-01", "2026-03-07", "Mars/Olympus", "", "timeZone"},
+		{"2026-03-01", "2026-03-07", "UTC", "fortnight", "grain"},
+		{"March", "2026-03-07", "UTC", "", "from"},
+		{"2026-03-01", "", "UTC", "", "to"},
+		{"2026-03-07", "2026-03-01", "UTC", "", "to"},
+	} {
+		_, err := ParsePeriod(c.from, c.to, c.tz, c.grain)
+		if err == nil {
+			t.Fatalf("%+v: no error", c)
+		}
+		if got := PeriodParam(err); got != c.want {
+			t.Errorf("%+v: PeriodParam(%q) = %s, want %s", c, err, got, c.want)
+		}
+	}
+}
