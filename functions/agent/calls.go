@@ -31,6 +31,8 @@ func (h *Handler) WithCalls(c CallTexts) *Handler {
 		switch {
 		case errors.Is(err, voice.ErrNoActiveCall):
 			jsonapi.WriteError(w, http.StatusConflict, "call_not_active", "in-call texts need the call in progress: "+err.Error())
+		case errors.Is(err, voice.ErrNotYourCall):
+			jsonapi.WriteError(w, http.StatusConflict, "not_your_call", "only the agent who answered the call texts its caller: "+err.Error())
 		case errors.As(err, &refused) && refused.Kind == outbound.Invalid:
 			jsonapi.WriteError(w, http.StatusBadRequest, refused.Code, refused.Message)
 		case errors.As(err, &refused):

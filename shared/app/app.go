@@ -240,7 +240,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 		Notebook: a.Store, Seen: a.Store, Log: log}
 	a.Monitor = &monitor.Monitor{Store: a.Store}
 	a.Reports = &reporting.Service{Store: a.Store}
-	a.Voice = &voice.Service{Store: a.Store, Estimator: a.Estimates, Chats: a.Outbound, CallChats: a.Desk, URL: env.FunctionURL("voice"), Log: log, Now: time.Now}
+	a.Voice = &voice.Service{Store: a.Store, Estimator: a.Estimates, Chats: a.Outbound, CallChats: a.Desk, Answerers: a.Router, URL: env.FunctionURL("voice"), Log: log, Now: time.Now}
 	a.InCall = &voice.InCall{Calls: a.Store, Chats: a.Outbound, Desk: a.Desk, Log: log}
 	return a, nil
 }

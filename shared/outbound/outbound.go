@@ -63,6 +63,9 @@ type Request struct {
 	// StartType of a chat opened with Open: session.StartOutbound when empty,
 	// session.StartDeflection for a caller who moved from a call to text.
 	StartType string
+	// ForCall keeps a chat opened for Queue waiting for the agent who answers the call it came
+	// from (session.AwaitingCall) rather than offering it to the queue's agents.
+	ForCall bool
 	// holdQuiet schedules a notification that falls in quiet hours for the next allowed time
 	// instead of refusing it (bulk sends).
 	holdQuiet bool
@@ -319,7 +322,11 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 		if !ok || line.IsMenu(r.Queue) {
 			return Sent{}, refuse(Unknown, "unknown_queue", "queue %q is not a queue that holds chats in this number's line of business", r.Queue)
 		}
-		c.EnterQueue(q.ID, q.Priority, now)
+		if r.ForCall {
+			c.AwaitCall(q.ID, q.Priority, now)
+		} else {
+			c.EnterQueue(q.ID, q.Priority, now)
+		}
 	}
 	author := session.FromSystem
 	if r.Agent != "" {

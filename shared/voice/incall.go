@@ -17,6 +17,9 @@ import (
 // ErrNoActiveCall refuses an in-call text: the call is unknown or has ended.
 var ErrNoActiveCall = errors.New("the call is not active")
 
+// ErrNotYourCall refuses an in-call text from an agent other than the one who answered.
+var ErrNotYourCall = errors.New("another agent answered the call")
+
 // CallStore reads calls as the carrier reported them.
 type CallStore interface {
 	CallBySID(ctx context.Context, sid string) (store.Call, error)
@@ -51,6 +54,9 @@ func (ic *InCall) Send(ctx context.Context, agentID, callSID, body string) (stri
 	}
 	if err != nil {
 		return "", err
+	}
+	if call.AgentID != "" && call.AgentID != agentID {
+		return "", fmt.Errorf("%w: call %s", ErrNotYourCall, callSID)
 	}
 	id := ChatID(callSID)
 	_, err = ic.Desk.Reply(ctx, agentID, id, body, "")
