@@ -63,6 +63,8 @@ type Request struct {
 	// StartType of a chat opened with Open: session.StartOutbound when empty,
 	// session.StartDeflection for a caller who moved from a call to text.
 	StartType string
+	// Media are the first text's attachments, kept already (media.Keeper): an MMS.
+	Media []session.Media
 	// ForCall keeps a chat opened for Queue waiting for the agent who answers the call it came
 	// from (session.AwaitingCall) rather than offering it to the queue's agents.
 	ForCall bool
@@ -141,7 +143,7 @@ func (s *Service) prepare(ctx context.Context, r *Request) (config.Line, error) 
 		return line, refuse(Invalid, "missing_variable", "%s needs a non-empty value for %s in \"variables\"", what, missing.Placeholder)
 	}
 	r.Body = strings.TrimSpace(body)
-	if r.Body == "" {
+	if r.Body == "" && len(r.Media) == 0 {
 		return line, refuse(Invalid, "empty_body", `the text is empty: give "body" or "template"`)
 	}
 	if n := len([]rune(r.Body)); n > compliance.MaxBodyChars {
@@ -164,7 +166,7 @@ func (s *Service) text(ctx context.Context, r Request) (config.Line, string, err
 		return line, "", err
 	}
 	if r.Template == "" {
-		if strings.TrimSpace(r.Body) == "" {
+		if strings.TrimSpace(r.Body) == "" && len(r.Media) == 0 {
 			return line, "", refuse(Invalid, "empty_body", `the text is empty: give "body" or "template"`)
 		}
 		return line, r.Body, nil
@@ -332,7 +334,7 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 	if r.Agent != "" {
 		author = session.FromAgent
 	}
-	first := session.Entry{Author: author, AgentID: r.Agent, Kind: "outbound", Body: r.Body, At: now, Business: r.From, Phone: r.To,
+	first := session.Entry{Author: author, AgentID: r.Agent, Kind: "outbound", Body: r.Body, Media: r.Media, At: now, Business: r.From, Phone: r.To,
 		Status: session.StatusPending, Encoding: compliance.Encoding(r.Body), Segments: compliance.Segments(r.Body)}
 	c.Count(first)
 	rec, err := s.Store.OpenOutbound(ctx, c, first, func(cons *session.Consumer) error {
