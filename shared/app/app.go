@@ -65,8 +65,8 @@ type App struct {
 	MediaURL func(object string) (string, error)
 	// Attachments keeps the files agents send; nil without a media bucket.
 	Attachments *media.Keeper
-	Bulk     *outbound.Bulk
-	Timers   TimerScheduler
+	Bulk        *outbound.Bulk
+	Timers      TimerScheduler
 	// Events announces chat changes on the chat-events topic; CRMSync consumes them.
 	Events  *chatevents.Publisher
 	CRMSync *crmsync.Syncer
