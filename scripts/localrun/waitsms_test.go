@@ -3,6 +3,7 @@ package localrun_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -70,6 +71,13 @@ func TestWaitTimeSMS(t *testing.T) {
 		t.Errorf("what the caller texted while waiting is not in carl's chat: %+v", c.Transcript)
 	}
 	expectSMS(t, ctx, caller, 2, "You're now chatting with Carl")
+	// Ana's phone dialling the same call later (a second bridge request) takes nothing.
+	form := url.Values{"CallSid": {res.CallSID}, "AccountSid": {accountSID}, "From": {caller}, "To": {f.Number},
+		"CallStatus": {"in-progress"}, "QueueTime": {"60"}, "DequeingCallSid": {"CA" + strings.Repeat("1", 32)}}
+	anaBridge := voice.BridgeURL(runner.BaseURL+"/voice", f.Prefix+"-ana")
+	if code := postTo(t, anaBridge, form, carriersim.Signature(authToken, anaBridge, form)); code != http.StatusOK {
+		t.Errorf("a second agent's bridge request: %d", code)
+	}
 
 	text(t, caller, f.Number, "it is the left corner")
 	waitChats(t, ctx, carl, func(cs []chatJSON) bool {
@@ -100,5 +108,22 @@ func TestWaitTimeSMS(t *testing.T) {
 	}
 	if got := sentTo(quiet); len(got) != 0 {
 		t.Errorf("a caller who did not ask got texts: %q", bodies(got))
+	}
+
+	// A caller who opted out of texts is not offered one while waiting.
+	optedOut := consumerPhone()
+	text(t, optedOut, f.Number, "STOP")
+	if err := runner.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := len(sentTo(optedOut))
+	if res := call(t, carriersim.Call{From: optedOut, To: f.Number, Keys: []string{"1"}, Waits: 2}); res.Outcome != "enqueued" || res.Gathers != 0 {
+		t.Errorf("opted-out caller offered a text while waiting: %+v", res)
+	}
+	if err := runner.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sentTo(optedOut); len(got) != before {
+		t.Errorf("an opted-out caller got texts: %q", bodies(got[before:]))
 	}
 }
