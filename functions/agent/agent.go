@@ -8,7 +8,8 @@
 //	GET  /chats?scope=unattended   supervisors and admins: chats of their lines that ended
 //	                               with no agent (before=RFC3339 pages back)
 //	GET  /chats/{id}               one chat the agent may read (desk.CanRead)
-//	POST /chats/{id}/messages      {"body":"..."} reply to the consumer
+//	POST /chats/{id}/messages      {"body":"...","media":[{"contentType":"image/png","data":"<base64>"}]}
+//	                               reply to the consumer: text, attachments (MMS) or both
 //	POST /chats/{id}/accept        accept a chat offered to you (manual answer)
 //	POST /chats/{id}/decline       decline it: it goes to the next agent
 //	POST /chats/{id}/end           end the chat
@@ -174,8 +175,9 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, a routing.Agent)
 		Body       string            `json:"body"`
 		Predefined string            `json:"predefined"`
 		Variables  map[string]string `json:"variables"`
+		Media      []mediaJSON       `json:"media"`
 	}
-	if !decodeBody(w, r, &req) {
+	if !decodeMessage(w, r, &req) {
 		return
 	}
 	var sent desk.Replied
@@ -186,9 +188,13 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, a routing.Agent)
 			jsonapi.WriteError(w, http.StatusBadRequest, "invalid", `send either "body" or "predefined", not both`)
 			return
 		}
+		if len(req.Media) > 0 {
+			jsonapi.WriteError(w, http.StatusBadRequest, "invalid", `a predefined message carries no "media": send them in a reply of their own`)
+			return
+		}
 		sent, err = h.Desk.ReplyPredefined(r.Context(), a.ID, a.Name, r.PathValue("id"), req.Predefined, req.Variables, key)
 	} else {
-		sent, err = h.Desk.Reply(r.Context(), a.ID, r.PathValue("id"), req.Body, key)
+		sent, err = h.Desk.Send(r.Context(), a.ID, r.PathValue("id"), desk.Message{Body: req.Body, Files: uploads(req.Media)}, key)
 	}
 	if err != nil {
 		h.fail(w, err)
@@ -296,6 +302,8 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, desk.ErrInvalid):
 		jsonapi.WriteError(w, http.StatusBadRequest, "invalid", err.Error())
+	case errors.Is(err, desk.ErrNoMedia):
+		jsonapi.WriteError(w, http.StatusNotImplemented, "media_unavailable", err.Error())
 	case errors.Is(err, desk.ErrNotYourChat):
 		jsonapi.WriteError(w, http.StatusNotFound, "not_found", err.Error())
 	case errors.Is(err, desk.ErrChatEnded):

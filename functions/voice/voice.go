@@ -1,5 +1,6 @@
 // Package voice is the carrier's voice webhook: signed call webhooks (the incoming call, the
-// Gather of the offer to text, the Enqueue's wait URL and action), answered with TwiML.
+// Gather of the offer to text, the Enqueue's wait URL and action, the url of the Queue an
+// agent dials to take the call), answered with TwiML.
 package voice
 
 import (
@@ -15,6 +16,8 @@ import (
 // Calls answers a checked call webhook of a step (voice.Service).
 type Calls interface {
 	Answer(ctx context.Context, step string, c carrier.Call) (voice.Response, error)
+	// Bridge answers the url of the <Queue> agent agentID dialled to take call c.
+	Bridge(ctx context.Context, agentID string, c carrier.Call) (voice.Response, error)
 }
 
 // Handler serves the voice webhook.
@@ -36,11 +39,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	step := r.URL.Query().Get("step")
-	res, err := h.Calls.Answer(r.Context(), step, c)
+	q := r.URL.Query()
+	step := q.Get("step")
+	var res voice.Response
+	if step == voice.StepBridge {
+		res, err = h.Calls.Bridge(r.Context(), q.Get("agent"), c)
+	} else {
+		res, err = h.Calls.Answer(r.Context(), step, c)
+	}
 	switch {
 	case errors.Is(err, voice.ErrUnknownStep):
 		http.Error(w, "unknown step", http.StatusBadRequest)
+		return
+	case errors.Is(err, voice.ErrBadAgent):
+		h.Log.Warn("bridge URL with a bad agent", "callSid", c.CallSID, "err", err)
+		http.Error(w, err.Error()+": the agent's <Queue url> must name an agent id", http.StatusBadRequest)
 		return
 	case err != nil:
 		// The carrier then plays its error message or calls the fallback URL.

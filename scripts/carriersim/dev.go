@@ -158,3 +158,18 @@ func (s *Sim) handleDevCall(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, res)
 }
+
+// handleDevBridge has an agent take a waiting call (POST /sim/bridge, a Bridge as JSON) and
+// answers its BridgeResult.
+func (s *Sim) handleDevBridge(w http.ResponseWriter, r *http.Request) {
+	var b Bridge
+	if !decodeJSON(w, r, &b) {
+		return
+	}
+	res, err := s.BridgeCall(r.Context(), b)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}

@@ -82,6 +82,7 @@ type Sim struct {
 	replies  []*Message          // the carrier's own answers to keywords
 	media    map[string]*mediaItem
 	cdn      map[string]*mediaItem
+	queued   map[string]*queuedCall // calls left waiting in a queue, by CallSid
 	// cdnCredentialed counts CDN requests that carried an Authorization header.
 	cdnCredentialed int
 }
@@ -113,6 +114,7 @@ func New(opts Options) *Sim {
 		optOuts:  map[pair]bool{},
 		media:    map[string]*mediaItem{},
 		cdn:      map[string]*mediaItem{},
+		queued:   map[string]*queuedCall{},
 		baseURL:  "http://localhost:8090",
 	}
 	if s.log == nil {
@@ -159,6 +161,7 @@ func (s *Sim) routes() {
 	m.HandleFunc("GET /sim/cdn/{id}", s.handleCDN)
 	m.HandleFunc("POST /sim/inbound", s.handleDevInbound)
 	m.HandleFunc("POST /sim/call", s.handleDevCall)
+	m.HandleFunc("POST /sim/bridge", s.handleDevBridge)
 	m.HandleFunc("GET /sim/messages", s.handleDevMessages)
 	m.HandleFunc("POST /sim/fail", s.handleDevFail)
 	m.HandleFunc("POST /sim/outcome", s.handleDevOutcome)

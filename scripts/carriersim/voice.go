@@ -194,6 +194,7 @@ func (r *callRun) enqueue(n twimlNode) error {
 		}
 	}
 	r.res.Outcome, r.done = "enqueued", true
+	r.sim.keepQueued(r, n)
 	return nil
 }
 
@@ -210,12 +211,16 @@ func (r *callRun) abs(u string) string {
 	return b.ResolveReference(ref).String()
 }
 
-// EndCall ends call sid (From caller, To business) as the carrier reports it: a signed status
-// callback with CallStatus completed and CallDuration to the voice status URL. It returns the
-// callback's answer.
+// EndCall ends call sid (From caller, To business) as the carrier reports it: a call that
+// waited in a queue first has its Enqueue action requested (QueueResult bridged once an agent
+// took it, else hangup), then a signed status callback with CallStatus completed and
+// CallDuration goes to the voice status URL. It returns the callback's answer.
 func (s *Sim) EndCall(ctx context.Context, sid, from, to string, duration int) (int, error) {
 	if s.opts.VoiceStatusURL == "" {
 		return 0, errors.New("carriersim: no voice status URL")
+	}
+	if err := s.leaveQueue(ctx, sid); err != nil {
+		return 0, err
 	}
 	v := url.Values{"CallSid": {sid}, "AccountSid": {s.opts.AccountSID}, "From": {from}, "To": {to},
 		"CallStatus": {"completed"}, "CallDuration": {strconv.Itoa(duration)}, "Direction": {"inbound"}, "ApiVersion": {APIVersion}}

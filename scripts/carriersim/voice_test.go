@@ -48,6 +48,10 @@ func ivr(t *testing.T) (*httptest.Server, *[]map[string]string) {
 			_, _ = w.Write([]byte(`<Response><Enqueue waitUrl="/voice?step=wait" action="/voice?step=left">support</Enqueue></Response>`))
 		case "wait":
 			_, _ = w.Write([]byte(`<Response><Say>Please hold.</Say><Pause length="20"/></Response>`))
+		case "bridge":
+			_, _ = w.Write([]byte(`<Response><Say>Connecting you to ` + r.URL.Query().Get("agent") + `.</Say></Response>`))
+		case "left", "status":
+			_, _ = w.Write([]byte(`<Response/>`))
 		default:
 			http.Error(w, "no", http.StatusBadRequest)
 		}
@@ -86,6 +90,49 @@ func TestCallsFollowTwiML(t *testing.T) {
 	res, err = s.PlaceCall(ctx, Call{From: "+15550000000", To: business})
 	if err != nil || res.Outcome != "rejected" || len(res.Said) != 0 {
 		t.Errorf("rejected call: %+v, %v", res, err)
+	}
+}
+
+// TestBridgeDequeuesToTheAgent: an agent's <Dial><Queue url> takes a waiting call: the url is
+// requested on the caller's call (its CallSid, QueueSid, QueueTime, DequeingCallSid) and its
+// TwiML played to the caller; when the call ends the Enqueue action hears QueueResult bridged,
+// then the status callback comes. A call that never waited cannot be bridged, nor one twice;
+// a call that ends in the queue reports hangup.
+func TestBridgeDequeuesToTheAgent(t *testing.T) {
+	app, got := ivr(t)
+	s, _ := newTestSim(t, Options{VoiceURL: app.URL + "/voice", VoiceStatusURL: app.URL + "/voice?step=status"})
+	ctx := context.Background()
+	res, err := s.PlaceCall(ctx, Call{From: consumer, To: business, Waits: 1})
+	if err != nil || res.Outcome != "enqueued" {
+		t.Fatalf("call: %+v, %v", res, err)
+	}
+	*got = nil
+	agentCall := "CA" + strings.Repeat("a", 32)
+	b, err := s.BridgeCall(ctx, Bridge{CallSID: res.CallSID, URL: "/voice?step=bridge&agent=ana", AgentCallSID: agentCall})
+	if err != nil || b.StatusCode != http.StatusOK || !slices.Equal(b.Said, []string{"Connecting you to ana."}) {
+		t.Fatalf("bridge: %+v, %v", b, err)
+	}
+	if q := (*got)[0]; q["CallSid"] != res.CallSID || q["DequeingCallSid"] != agentCall || q["QueueTime"] != "20" || !strings.HasPrefix(q["QueueSid"], "QU") || q["From"] != consumer {
+		t.Errorf("Queue url request: %v", q)
+	}
+	if _, err := s.BridgeCall(ctx, Bridge{CallSID: res.CallSID}); err == nil {
+		t.Error("a call bridged twice")
+	}
+	if _, err := s.BridgeCall(ctx, Bridge{CallSID: "CA" + strings.Repeat("0", 32)}); err == nil {
+		t.Error("a call that never waited was bridged")
+	}
+	*got = nil
+	if code, err := s.EndCall(ctx, res.CallSID, consumer, business, 120); err != nil || code != http.StatusOK {
+		t.Fatalf("end: %d %v", code, err)
+	}
+	if len(*got) != 2 || (*got)[0]["QueueResult"] != "bridged" || (*got)[1]["CallStatus"] != "completed" {
+		t.Errorf("after a bridged call: %v", *got)
+	}
+
+	res, _ = s.PlaceCall(ctx, Call{From: consumer, To: business, Waits: 1})
+	*got = nil
+	if _, err := s.EndCall(ctx, res.CallSID, consumer, business, 30); err != nil || len(*got) != 2 || (*got)[0]["QueueResult"] != "hangup" {
+		t.Errorf("a caller hanging up in the queue: %v %v", *got, err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/scripts/carriersim"
 	"github.com/smsdesk/smsdesk/shared/session"
+	"github.com/smsdesk/smsdesk/shared/voice"
 )
 
 // withVoice gives the fixture's number a voice queue mapped to its Tech queue, through the
@@ -237,6 +238,8 @@ func TestVoiceWebhookRefusesForgedAndMalformed(t *testing.T) {
 		"Digits":     func(v url.Values) { v.Set("Digits", "1<Hangup/>") },
 		"missing":    func(v url.Values) { v.Del("CallStatus") },
 		"account":    func(v url.Values) { v.Set("AccountSid", "AC"+strings.Repeat("f", 32)) },
+		"dequeuing":  func(v url.Values) { v.Set("DequeingCallSid", "agent-ana") },
+		"result":     func(v url.Values) { v.Set("QueueResult", "abducted") },
 	} {
 		bad := url.Values{}
 		for k, vs := range good {
@@ -250,4 +253,29 @@ func TestVoiceWebhookRefusesForgedAndMalformed(t *testing.T) {
 	if code := post(good, carriersim.Signature(authToken, target, good)); code != http.StatusOK {
 		t.Errorf("genuine call webhook: %d", code)
 	}
+	// The bridge url names the agent taking the call: signed like the rest, and an agent
+	// parameter that cannot name an agent is 400.
+	bridge := func(agent string) string { return voice.BridgeURL(target, agent) }
+	if code := postTo(t, bridge(f.Prefix+"-ana"), good, carriersim.Signature(authToken, bridge(f.Prefix+"-carl"), good)); code != http.StatusForbidden {
+		t.Errorf("bridge url signed for another agent: %d, want 403", code)
+	}
+	for _, agent := range []string{"", "../x", strings.Repeat("a", 2000)} {
+		if code := postTo(t, bridge(agent), good, carriersim.Signature(authToken, bridge(agent), good)); code != http.StatusBadRequest {
+			t.Errorf("bridge url with agent %.20q: %d, want 400", agent, code)
+		}
+	}
+}
+
+// postTo POSTs form to target with signature sig and returns the status.
+func postTo(t *testing.T, target string, form url.Values, sig string) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", sig)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -63,8 +63,10 @@ type App struct {
 	Outbound *outbound.Service
 	// MediaURL gives an agent a short-lived URL of a media copy; nil without a media bucket.
 	MediaURL func(object string) (string, error)
-	Bulk     *outbound.Bulk
-	Timers   TimerScheduler
+	// Attachments keeps the files agents send; nil without a media bucket.
+	Attachments *media.Keeper
+	Bulk        *outbound.Bulk
+	Timers      TimerScheduler
 	// Events announces chat changes on the chat-events topic; CRMSync consumes them.
 	Events  *chatevents.Publisher
 	CRMSync *crmsync.Syncer
@@ -229,6 +231,9 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 		a.MediaURL = func(object string) (string, error) {
 			return media.SignedURL(bucket, object, media.DefaultURLTTL, set.sign...)
 		}
+		a.Attachments = &media.Keeper{Bucket: bucket, Policy: media.DefaultPolicy(), Sign: func(object string, ttl time.Duration) (string, error) {
+			return media.SignedURL(bucket, object, ttl, set.sign...)
+		}}
 	}
 	a.Outbound = &outbound.Service{Store: a.Store, Followups: a.Followups, Log: log, Now: time.Now}
 	a.Bulk = &outbound.Bulk{Texts: a.Outbound, Store: a.Store, Publisher: a.Publisher, Topic: env.BulkTopic}
@@ -238,10 +243,13 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.close = append([]func(){a.Live.Close}, a.close...)
 	a.Desk = &desk.Desk{Store: a.Store, Transfers: a.Store, Contacts: a.Store, Followups: a.Followups,
 		Notebook: a.Store, Seen: a.Store, Log: log}
+	if a.Attachments != nil { // a nil *media.Keeper in the interface would not read as none
+		a.Desk.Attachments = a.Attachments
+	}
 	a.Monitor = &monitor.Monitor{Store: a.Store}
 	a.Reports = &reporting.Service{Store: a.Store}
-	a.Voice = &voice.Service{Store: a.Store, Estimator: a.Estimates, Chats: a.Outbound, CallChats: a.Desk, URL: env.FunctionURL("voice"), Log: log, Now: time.Now}
-	a.InCall = &voice.InCall{Calls: a.Store, Chats: a.Outbound, Desk: a.Desk, Log: log}
+	a.Voice = &voice.Service{Store: a.Store, Estimator: a.Estimates, Chats: a.Outbound, CallChats: a.Desk, Answerers: a.Router, URL: env.FunctionURL("voice"), Log: log, Now: time.Now}
+	a.InCall = &voice.InCall{Calls: a.Store, Chats: a.Outbound, Desk: a.Desk, Attachments: a.Desk.Attachments, Log: log}
 	return a, nil
 }
 

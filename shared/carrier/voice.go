@@ -24,6 +24,18 @@ type Call struct {
 	QueuePosition, QueueTime int
 	// Duration is CallDuration (seconds) on the status callback of a completed call.
 	Duration int
+	// DequeuingCallSID is the call that took this one from its queue (an agent's <Dial><Queue>),
+	// on the request of the Queue noun's url, made just before the two are bridged.
+	DequeuingCallSID string
+	// QueueResult is why the call left its queue, on the Enqueue action's request.
+	QueueResult string
+}
+
+// Queue results the Enqueue action reports (CARRIER.md, and Twilio's redirected and
+// bridging-in-process).
+var queueResults = map[string]bool{
+	"bridged": true, "bridging-in-process": true, "queue-full": true, "redirected": true, "hangup": true,
+	"leave": true, "error": true, "system-error": true,
 }
 
 // Call statuses the carrier reports (CARRIER.md).
@@ -44,7 +56,7 @@ func (c Call) Ended() bool {
 // ParseCall checks a signed voice webhook form the way ParseInbound checks messages: every
 // name once, the carrier's fields present and shaped (CallSid, AccountSid of our account, an
 // E.164 From, a business To, a known CallStatus), Digits only digits, * and #, and the queue
-// figures whole numbers.
+// figures whole numbers, a DequeingCallSid a call id and a QueueResult a known one.
 func ParseCall(form url.Values, account string) (Call, error) {
 	if err := once(form); err != nil {
 		return Call{}, err
@@ -55,7 +67,8 @@ func ParseCall(form url.Values, account string) (Call, error) {
 		}
 	}
 	c := Call{CallSID: form.Get("CallSid"), AccountSID: form.Get("AccountSid"), From: form.Get("From"),
-		To: form.Get("To"), Status: form.Get("CallStatus"), Digits: form.Get("Digits")}
+		To: form.Get("To"), Status: form.Get("CallStatus"), Digits: form.Get("Digits"),
+		DequeuingCallSID: form.Get("DequeingCallSid"), QueueResult: form.Get("QueueResult")}
 	if !ValidCallSID(c.CallSID) {
 		return Call{}, malformed("CallSid %q is not CA and 32 hex digits", c.CallSID)
 	}
@@ -73,6 +86,12 @@ func ParseCall(form url.Values, account string) (Call, error) {
 	}
 	if !callStatuses[c.Status] {
 		return Call{}, malformed("CallStatus %q is not a call status", c.Status)
+	}
+	if _, ok := form["DequeingCallSid"]; ok && !ValidCallSID(c.DequeuingCallSID) {
+		return Call{}, malformed("DequeingCallSid %q is not CA and 32 hex digits", c.DequeuingCallSID)
+	}
+	if _, ok := form["QueueResult"]; ok && !queueResults[c.QueueResult] {
+		return Call{}, malformed("QueueResult %q is not a queue result", c.QueueResult)
 	}
 	if len(c.Digits) > 32 {
 		return Call{}, malformed("Digits %q is too long", c.Digits)

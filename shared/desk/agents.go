@@ -15,6 +15,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/ids"
+	"github.com/smsdesk/smsdesk/shared/media"
 	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -63,7 +64,14 @@ type Desk struct {
 	// Notebook keeps private notes on chats; Seen how far agents have read them (the console).
 	Notebook Notebook
 	Seen     SeenMarks
-	Log      *slog.Logger
+	// Attachments keeps the files agents send (media.Keeper); nil refuses them.
+	Attachments Attachments
+	Log         *slog.Logger
+}
+
+// Attachments keeps agents' files for the carrier to fetch (media.Keeper).
+type Attachments interface {
+	Keep(ctx context.Context, files []media.Upload) ([]session.Media, error)
 }
 
 // Errors the API maps to answers.
@@ -74,6 +82,8 @@ var (
 	ErrChatEnded = errors.New("the chat has ended")
 	// ErrKeyReused reports an Idempotency-Key sent before with another request.
 	ErrKeyReused = store.ErrKeyReused
+	// ErrNoMedia refuses attachments in a deployment without a media bucket.
+	ErrNoMedia = errors.New("attachments are not available")
 )
 
 // MaxBody is the longest text an agent may send: the carrier's limit.
@@ -180,20 +190,53 @@ type Replied struct {
 // sends nothing again and answers the reply first stored. The answer says what was
 // committed: the send is carried out after the commit, by the relay when not at once.
 func (d *Desk) Reply(ctx context.Context, agentID, sessionID, body, key string) (Replied, error) {
-	body = strings.TrimSpace(body)
-	if body == "" {
+	return d.Send(ctx, agentID, sessionID, Message{Body: body}, key)
+}
+
+// Message is what an agent sends: a text, attachments (an MMS), or both.
+type Message struct {
+	Body  string
+	Files []media.Upload
+}
+
+// Send sends m to the consumer of one of the agent's chats, as Reply does; attachments are
+// checked against the carrier's MMS limits and kept in the media bucket (Attachments) before
+// the text is stored, and the carrier gets signed URLs of the copies.
+func (d *Desk) Send(ctx context.Context, agentID, sessionID string, m Message, key string) (Replied, error) {
+	body := strings.TrimSpace(m.Body)
+	switch {
+	case body == "" && len(m.Files) == 0:
 		return Replied{}, fmt.Errorf("%w: body is empty", ErrInvalid)
-	}
-	if n := len([]rune(body)); n > MaxBody {
-		return Replied{}, fmt.Errorf("%w: body has %d characters; the limit is %d", ErrInvalid, n, MaxBody)
-	}
-	if len(key) > MaxKey {
+	case len([]rune(body)) > MaxBody:
+		return Replied{}, fmt.Errorf("%w: body has %d characters; the limit is %d", ErrInvalid, len([]rune(body)), MaxBody)
+	case len(key) > MaxKey:
 		return Replied{}, fmt.Errorf("%w: Idempotency-Key has %d bytes; the limit is %d", ErrInvalid, len(key), MaxKey)
 	}
-	sum := sha256.Sum256([]byte(body))
+	h := sha256.New()
+	h.Write([]byte(body))
+	var kept []session.Media
+	if len(m.Files) > 0 {
+		if d.Attachments == nil {
+			return Replied{}, fmt.Errorf("%w: attachments need the media bucket (SMSDESK_MEDIA_BUCKET), which this deployment has not", ErrNoMedia)
+		}
+		if err := media.DefaultPolicy().Check(m.Files); err != nil {
+			return Replied{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		// Only the chat's holder stores files: a chat not theirs keeps nothing.
+		if _, _, err := d.heldChat(ctx, agentID, sessionID); err != nil {
+			return Replied{}, err
+		}
+		var err error
+		if kept, err = d.Attachments.Keep(ctx, m.Files); err != nil {
+			return Replied{}, fmt.Errorf("keep the attachments of a reply in chat %s: %w", ids.Short(sessionID), err)
+		}
+		for _, k := range kept {
+			h.Write([]byte("\x00" + k.Object)) // the object is named by its content
+		}
+	}
 	res, err := d.change(ctx, store.AgentChange{
-		SessionID: sessionID, AgentID: agentID, Key: key, RequestHash: hex.EncodeToString(sum[:]),
-		Decide: Appends(agentID, session.Entry{Author: session.FromAgent, AgentID: agentID, Body: body, Status: session.StatusPending}),
+		SessionID: sessionID, AgentID: agentID, Key: key, RequestHash: hex.EncodeToString(h.Sum(nil)),
+		Decide: Appends(agentID, session.Entry{Author: session.FromAgent, AgentID: agentID, Body: body, Media: kept, Status: session.StatusPending}),
 	}, nil)
 	if err != nil {
 		return Replied{}, err

@@ -63,6 +63,11 @@ type Request struct {
 	// StartType of a chat opened with Open: session.StartOutbound when empty,
 	// session.StartDeflection for a caller who moved from a call to text.
 	StartType string
+	// Media are the first text's attachments, kept already (media.Keeper): an MMS.
+	Media []session.Media
+	// ForCall keeps a chat opened for Queue waiting for the agent who answers the call it came
+	// from (session.AwaitingCall) rather than offering it to the queue's agents.
+	ForCall bool
 	// holdQuiet schedules a notification that falls in quiet hours for the next allowed time
 	// instead of refusing it (bulk sends).
 	holdQuiet bool
@@ -140,7 +145,7 @@ func (s *Service) prepare(ctx context.Context, r *Request) (config.Line, error) 
 		return line, refuse(Invalid, "missing_variable", "%s needs a non-empty value for %s in \"variables\"", what, missing.Placeholder)
 	}
 	r.Body = strings.TrimSpace(body)
-	if r.Body == "" {
+	if r.Body == "" && len(r.Media) == 0 {
 		return line, refuse(Invalid, "empty_body", `the text is empty: give "body" or "template"`)
 	}
 	if n := len([]rune(r.Body)); n > compliance.MaxBodyChars {
@@ -163,7 +168,7 @@ func (s *Service) text(ctx context.Context, r Request) (config.Line, string, err
 		return line, "", err
 	}
 	if r.Template == "" {
-		if strings.TrimSpace(r.Body) == "" {
+		if strings.TrimSpace(r.Body) == "" && len(r.Media) == 0 {
 			return line, "", refuse(Invalid, "empty_body", `the text is empty: give "body" or "template"`)
 		}
 		return line, r.Body, nil
@@ -325,13 +330,17 @@ func (s *Service) Open(ctx context.Context, r Request) (Sent, error) {
 		if !ok || line.IsMenu(r.Queue) {
 			return Sent{}, refuse(Unknown, "unknown_queue", "queue %q is not a queue that holds chats in this number's line of business", r.Queue)
 		}
-		c.EnterQueue(q.ID, q.Priority, now)
+		if r.ForCall {
+			c.AwaitCall(q.ID, q.Priority, now)
+		} else {
+			c.EnterQueue(q.ID, q.Priority, now)
+		}
 	}
 	author := session.FromSystem
 	if r.Agent != "" {
 		author = session.FromAgent
 	}
-	first := session.Entry{Author: author, AgentID: r.Agent, Kind: "outbound", Body: r.Body, At: now, Business: r.From, Phone: r.To,
+	first := session.Entry{Author: author, AgentID: r.Agent, Kind: "outbound", Body: r.Body, Media: r.Media, At: now, Business: r.From, Phone: r.To,
 		Status: session.StatusPending, Encoding: compliance.Encoding(r.Body), Segments: compliance.Segments(r.Body)}
 	c.Count(first)
 	rec, err := s.Store.OpenOutbound(ctx, c, first, func(cons *session.Consumer) error {

@@ -92,6 +92,13 @@ func (s *Session) EnterQueue(id string, priority int, now time.Time) {
 	s.Visits = append(s.Visits, QueueVisit{QueueID: id, Entered: now})
 }
 
+// AwaitCall makes the chat wait in leaf queue id at now for the agent who answers its call
+// (AwaitingCall), remembering the visit: the queue's agents are not offered it.
+func (s *Session) AwaitCall(id string, priority int, now time.Time) {
+	s.EnterQueue(id, priority, now)
+	s.State = AwaitingCall
+}
+
 // closedQueue records that the chat came to queue id while it was closed.
 func (s *Session) closedQueue(id string, now time.Time) {
 	s.Visits = append(s.Visits, QueueVisit{QueueID: id, Entered: now, Left: now, How: LeftAfterHours})

@@ -20,6 +20,9 @@ const (
 	Queued   State = "queued"   // waiting in a leaf queue for an agent
 	Assigned State = "assigned" // an agent has it
 	Ended    State = "ended"
+	// AwaitingCall is a wait-time chat waiting for whoever answers its call: no agent of its
+	// SMS queue is given it, since the caller's texts are for the agent they will talk to.
+	AwaitingCall State = "awaiting_call"
 )
 
 // Author says who wrote a transcript entry.

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -73,5 +74,36 @@ func TestEndedCallsStayEnded(t *testing.T) {
 	}
 	if _, err := s.CallBySID(ctx, "CA"+"f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"); err == nil {
 		t.Error("an unknown call was found")
+	}
+}
+
+// TestTheFirstAgentToAnswerKeepsTheCall: a call records the agent who answered it; the same
+// agent's retried answer changes nothing, another agent's is refused, a call never reported
+// is not found, and later status changes keep who answered.
+func TestTheFirstAgentToAnswerKeepsTheCall(t *testing.T) {
+	s, _, ctx := monitorStore(t)
+	sid := "CA00112233445566778899aabbccddeeff"
+	if err := s.AnswerCall(ctx, sid, "carl", time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("answer of a call never reported: %v, want not found", err)
+	}
+	if err := s.RecordCall(ctx, store.Call{CallSID: sid, From: "+15551230001", To: "+18005550100", Status: "ringing"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, agent := range []string{"carl", "carl"} {
+		if err := s.AnswerCall(ctx, sid, agent, time.Now()); err != nil {
+			t.Fatalf("answer by %s: %v", agent, err)
+		}
+	}
+	if err := s.AnswerCall(ctx, sid, "ana", time.Now()); !errors.Is(err, store.ErrCallTaken) {
+		t.Errorf("a second agent's answer: %v, want taken", err)
+	}
+	if err := s.AnswerCall(ctx, sid, "../x", time.Now()); err == nil {
+		t.Error("an agent id that names no document was recorded")
+	}
+	if err := s.RecordCall(ctx, store.Call{CallSID: sid, From: "+15551230001", To: "+18005550100", Status: "completed", Ended: true}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.CallBySID(ctx, sid); err != nil || c.AgentID != "carl" || c.AnsweredAt.IsZero() || !c.Ended {
+		t.Errorf("the call after it ended: %+v, %v", c, err)
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -18,6 +19,9 @@ type Call struct {
 	Status    string    `firestore:"status"`
 	Ended     bool      `firestore:"ended"`
 	UpdatedAt time.Time `firestore:"updatedAt"`
+	// AgentID is the agent who answered the call (the carrier's bridge to them), once known.
+	AgentID    string    `firestore:"agentId,omitempty"`
+	AnsweredAt time.Time `firestore:"answeredAt,omitempty"`
 }
 
 // RecordCall stores a call's latest status. Once ended a call stays ended: a late or
@@ -40,6 +44,7 @@ func (s *Store) RecordCall(ctx context.Context, c Call) error {
 			if cur.Ended {
 				return nil
 			}
+			c.AgentID, c.AnsweredAt = cur.AgentID, cur.AnsweredAt // who answered stays known
 		}
 		return tx.Set(ref, c)
 	})
@@ -48,6 +53,42 @@ func (s *Store) RecordCall(ctx context.Context, c Call) error {
 	}
 	return nil
 }
+
+// AnswerCall records that agentID answered call sid at at. ErrNotFound when the carrier never
+// reported the call; the first agent to answer stays recorded (a retried bridge changes
+// nothing), and ErrCallTaken reports another agent's answer.
+func (s *Store) AnswerCall(ctx context.Context, sid, agentID string, at time.Time) error {
+	if err := checkID("call", sid); err != nil {
+		return err
+	}
+	if err := checkID("agent", agentID); err != nil {
+		return err
+	}
+	ref := s.fs.Collection(colCalls).Doc(sid)
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		var cur Call
+		if err := getInto(tx, ref, &cur); err != nil {
+			return err
+		}
+		if cur.CallSID == "" {
+			return ErrNotFound
+		}
+		switch cur.AgentID {
+		case agentID:
+			return nil
+		case "":
+			return tx.Update(ref, []firestore.Update{{Path: "agentId", Value: agentID}, {Path: "answeredAt", Value: at}})
+		}
+		return fmt.Errorf("%w by agent %s", ErrCallTaken, cur.AgentID)
+	})
+	if err != nil {
+		return fmt.Errorf("call %s answered by %s: %w", sid, agentID, err)
+	}
+	return nil
+}
+
+// ErrCallTaken reports a call another agent answered first.
+var ErrCallTaken = errors.New("the call was answered")
 
 // CallBySID reads a call; ErrNotFound when the carrier never reported it.
 func (s *Store) CallBySID(ctx context.Context, sid string) (Call, error) {

@@ -45,7 +45,7 @@ type AgentUpdate struct {
 const endedGrace = 5 * time.Second
 
 // liveStates are the states of a chat that has not ended.
-var liveStates = []string{string(session.InMenu), string(session.Queued), string(session.Assigned)}
+var liveStates = []string{string(session.InMenu), string(session.Queued), string(session.Assigned), string(session.AwaitingCall)}
 
 // WatchChats follows, with Firestore real-time listeners, the chats that are live (not ended)
 // and those that ended since since, and calls fn (from one goroutine at a time) for each

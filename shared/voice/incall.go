@@ -17,14 +17,17 @@ import (
 // ErrNoActiveCall refuses an in-call text: the call is unknown or has ended.
 var ErrNoActiveCall = errors.New("the call is not active")
 
+// ErrNotYourCall refuses an in-call text from an agent other than the one who answered.
+var ErrNotYourCall = errors.New("another agent answered the call")
+
 // CallStore reads calls as the carrier reported them.
 type CallStore interface {
 	CallBySID(ctx context.Context, sid string) (store.Call, error)
 }
 
-// Replier sends an agent's text in a chat they hold (desk.Desk.Reply).
+// Replier sends an agent's message in a chat they hold (desk.Desk.Send).
 type Replier interface {
-	Reply(ctx context.Context, agentID, sessionID, body, key string) (desk.Replied, error)
+	Send(ctx context.Context, agentID, sessionID string, m desk.Message, key string) (desk.Replied, error)
 }
 
 // InCall lets the agent on a live call text the caller: the call's chat (the wait-time one,
@@ -34,14 +37,18 @@ type InCall struct {
 	Calls CallStore
 	Chats Chats
 	Desk  Replier
-	Log   *slog.Logger
+	// Attachments keeps the files of the text that opens the call's chat (media.Keeper); nil
+	// refuses them.
+	Attachments desk.Attachments
+	Log         *slog.Logger
 }
 
 // ChatID is the chat tied to call sid.
 func ChatID(callSID string) string { return "O" + callSID }
 
-// Send texts body to the caller of call sid as agent agentID and returns the call's chat.
-func (ic *InCall) Send(ctx context.Context, agentID, callSID, body string) (string, error) {
+// Send texts m (a text, attachments or both) to the caller of call sid as agent agentID and
+// returns the call's chat.
+func (ic *InCall) Send(ctx context.Context, agentID, callSID string, m desk.Message) (string, error) {
 	if !carrier.ValidCallSID(callSID) {
 		return "", fmt.Errorf("%w: %q is not a call id", ErrNoActiveCall, callSID)
 	}
@@ -52,12 +59,24 @@ func (ic *InCall) Send(ctx context.Context, agentID, callSID, body string) (stri
 	if err != nil {
 		return "", err
 	}
+	if call.AgentID != "" && call.AgentID != agentID {
+		return "", fmt.Errorf("%w: call %s", ErrNotYourCall, callSID)
+	}
 	id := ChatID(callSID)
-	_, err = ic.Desk.Reply(ctx, agentID, id, body, "")
+	_, err = ic.Desk.Send(ctx, agentID, id, m, "")
 	if !errors.Is(err, desk.ErrNotYourChat) {
 		return id, err // sent in the call's chat, or refused (ended, invalid)
 	}
-	_, err = ic.Chats.Open(ctx, outbound.Request{ID: callSID, From: call.To, To: call.From, Body: body, Agent: agentID,
+	var kept []session.Media
+	if len(m.Files) > 0 {
+		if ic.Attachments == nil {
+			return "", fmt.Errorf("%w: attachments need the media bucket (SMSDESK_MEDIA_BUCKET), which this deployment has not", desk.ErrNoMedia)
+		}
+		if kept, err = ic.Attachments.Keep(ctx, m.Files); err != nil {
+			return "", fmt.Errorf("keep the attachments of an in-call text on call %s: %w", callSID, err)
+		}
+	}
+	_, err = ic.Chats.Open(ctx, outbound.Request{ID: callSID, From: call.To, To: call.From, Body: m.Body, Media: kept, Agent: agentID,
 		StartType: session.StartInCall, Consent: &session.Consent{Source: "voice call " + callSID + " with agent " + agentID, At: time.Now()}})
 	if err != nil {
 		return "", err

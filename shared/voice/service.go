@@ -14,6 +14,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/ewt"
 	"github.com/smsdesk/smsdesk/shared/outbound"
 	"github.com/smsdesk/smsdesk/shared/reports"
+	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -27,6 +28,9 @@ type Store interface {
 	RecordBlocked(ctx context.Context, d store.BlockedDrop) error
 	// RecordCall keeps the call's latest status (ended calls stay ended).
 	RecordCall(ctx context.Context, c store.Call) error
+	// AnswerCall records the agent who answered a call (store.ErrCallTaken: another did).
+	AnswerCall(ctx context.Context, sid, agentID string, at time.Time) error
+	Agent(ctx context.Context, id string) (routing.Agent, error)
 }
 
 // Estimator estimates the wait of a new chat in an SMS queue.
@@ -44,12 +48,18 @@ type Chats interface {
 	Open(ctx context.Context, r outbound.Request) (outbound.Sent, error)
 }
 
+// Answerers give a call's chat to the agent who answered the call (routing.Router).
+type Answerers interface {
+	GiveCallChat(ctx context.Context, business, sessionID, agentID string) (bool, error)
+}
+
 // Service answers voice webhooks.
 type Service struct {
 	Store     Store
 	Estimator Estimator
 	Chats     Chats
 	CallChats CallChats
+	Answerers Answerers
 	// URL is the public URL of the voice function, which TwiML's actions and wait URLs call.
 	URL string
 	Log *slog.Logger
@@ -64,6 +74,9 @@ const (
 	StepQueued   = "queued"  // the Enqueue's action: the call left the queue
 	StepWaitSMS  = "waitsms" // the Gather of the wait URL's offer of a text while waiting
 	StepStatus   = "status"  // the call's status callback: a call that ended ends its chat
+	// StepBridge is the url of the <Queue> an agent dials to take the call (with agent=ID),
+	// requested just before the two are bridged.
+	StepBridge = "bridge"
 )
 
 // ErrUnknownStep is a step the voice function does not have.
@@ -97,7 +110,10 @@ func (s *Service) Answer(ctx context.Context, step string, c carrier.Call) (Resp
 		}
 		return s.hold(line), nil
 	case StepQueued:
+		log.Info("call left the queue", "result", c.QueueResult)
 		return Response{}, nil
+	case StepBridge:
+		return Response{}, fmt.Errorf("%w: the bridge step needs its agent (Service.Bridge)", ErrUnknownStep)
 	case StepStatus:
 		return Response{}, s.status(ctx, log, c)
 	}
@@ -228,13 +244,14 @@ func (s *Service) wait(ctx context.Context, line config.Line, c carrier.Call) (R
 }
 
 // waitSMS opens the waiting caller's text chat (start type wait_sms) in the voice queue's SMS
-// queue, its first text asking for details; their replies and media land in it, for the agent
-// who takes it. The call goes on waiting whatever happens.
+// queue, its first text asking for details; their replies and media land in it, and it waits
+// for the agent who answers the call (Bridge), not for the queue's agents. The call goes on
+// waiting whatever happens.
 func (s *Service) waitSMS(ctx context.Context, log *slog.Logger, line config.Line, c carrier.Call) {
 	q, _ := line.Number.Voice.EntryQueue()
 	lang := line.VoiceLanguage()
 	sent, err := s.Chats.Open(ctx, outbound.Request{ID: c.CallSID, From: c.To, To: c.From, Body: line.VoiceMessage("waitsms", lang, nil),
-		Queue: q.SMSQueue, StartType: session.StartWaitSMS, Consent: &session.Consent{Source: "voice call " + c.CallSID + " asked for a text while waiting", At: s.Now()}})
+		Queue: q.SMSQueue, ForCall: true, StartType: session.StartWaitSMS, Consent: &session.Consent{Source: "voice call " + c.CallSID + " asked for a text while waiting", At: s.Now()}})
 	if err != nil {
 		log.Warn("wait-time text not opened", "err", err)
 		return

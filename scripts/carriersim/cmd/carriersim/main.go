@@ -61,6 +61,14 @@ Usage:
         -keys   key presses, one per <Gather>, e.g. 1 (comma-separated)
         -waits  wait URL requests while in a queue (default 1)
 
+  carriersim bridge [flags]
+      An agent takes a call waiting in a queue (POST /sim/bridge), as their
+      <Dial><Queue url="URL"> does: URL is requested on the caller's call, then the two
+      are bridged.
+        -sim    simulator URL
+        -call   the waiting call's CallSid (printed by carriersim call)
+        -url    the Queue noun's url, e.g. $SMSDESK_VOICE_URL?agent=ana&step=bridge
+
   carriersim inbox [flags]
       Print the outbound messages sent to a phone (GET /sim/messages).
         -sim     simulator URL
@@ -86,6 +94,8 @@ func main() {
 		err = inbox(os.Args[2:])
 	case "call":
 		err = placeCall(os.Args[2:])
+	case "bridge":
+		err = bridgeCall(os.Args[2:])
 	case "help", "-h", "-help", "--help":
 		fmt.Print(usage)
 		return
@@ -351,6 +361,39 @@ func placeCall(args []string) error {
 		fmt.Printf(" (queue %s)", res.Queue)
 	}
 	fmt.Println()
+	for _, s := range res.Said {
+		fmt.Printf("  said: %s\n", s)
+	}
+	return nil
+}
+
+func bridgeCall(args []string) error {
+	fs := newFlagSet("bridge")
+	simURL := fs.String("sim", envOr("CARRIERSIM_URL", "http://localhost:8090"), "simulator URL")
+	sid := fs.String("call", "", "the waiting call's CallSid")
+	queueURL := fs.String("url", "", "the <Queue> url requested before bridging")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *sid == "" {
+		return errors.New("bridge needs -call: carriersim bridge -call CA... -url 'http://localhost:8080/voice?agent=ana&step=bridge'")
+	}
+	body, _ := json.Marshal(carriersim.Bridge{CallSID: *sid, URL: *queueURL})
+	resp, err := http.Post(strings.TrimRight(*simURL, "/")+"/sim/bridge", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e struct{ Error string }
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return fmt.Errorf("simulator answered %s: %s", resp.Status, e.Error)
+	}
+	var res carriersim.BridgeResult
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return fmt.Errorf("simulator answered %s: %w", resp.Status, err)
+	}
+	fmt.Printf("call %s bridged (url answered %d)\n", *sid, res.StatusCode)
 	for _, s := range res.Said {
 		fmt.Printf("  said: %s\n", s)
 	}
