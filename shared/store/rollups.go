@@ -50,20 +50,7 @@ func (s *Store) Tally(ctx context.Context, chatID string, count func(session.Ses
 	if err != nil {
 		return false, fmt.Errorf("tally chat %s: %w", chatID, err)
 	}
-	added := false
-	err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		added = false
-		if _, err := tx.Get(mref); err == nil {
-			return nil
-		} else if !isNotFound(err) {
-			return fmt.Errorf("read tally marker: %w", err)
-		}
-		if err := s.writeCounts(tx, counts); err != nil {
-			return err
-		}
-		added = true
-		return tx.Create(mref, map[string]any{"endedAt": c.EndedAt, "at": time.Now()})
-	})
+	added, err := s.addOnce(ctx, mref, counts, map[string]any{"endedAt": c.EndedAt, "at": time.Now()})
 	if err != nil {
 		return false, fmt.Errorf("tally chat %s: %w", chatID, err)
 	}
@@ -192,4 +179,24 @@ func (s *Store) Teams(ctx context.Context) ([]config.Team, error) {
 		return nil, fmt.Errorf("teams: %w", err)
 	}
 	return out, nil
+}
+
+// addOnce adds counts to the rollups and creates the marker mref (with marker's fields) in one
+// transaction, unless the marker exists: whatever is counted once, however often delivered.
+func (s *Store) addOnce(ctx context.Context, mref *firestore.DocumentRef, counts reports.Counts, marker map[string]any) (bool, error) {
+	added := false
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		added = false
+		if _, err := tx.Get(mref); err == nil {
+			return nil
+		} else if !isNotFound(err) {
+			return fmt.Errorf("read tally marker: %w", err)
+		}
+		if err := s.writeCounts(tx, counts); err != nil {
+			return err
+		}
+		added = true
+		return tx.Create(mref, marker)
+	})
+	return added, err
 }

@@ -43,20 +43,7 @@ func (s *Store) TallyText(ctx context.Context, path string, count func(session.E
 		return false, fmt.Errorf("tally text %s: %w", path, err)
 	}
 	mref := s.fs.Collection(colTallied).Doc(textMarker(path))
-	added := false
-	err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		added = false
-		if _, err := tx.Get(mref); err == nil {
-			return nil
-		} else if !isNotFound(err) {
-			return fmt.Errorf("read tally marker: %w", err)
-		}
-		if err := s.writeCounts(tx, counts); err != nil {
-			return err
-		}
-		added = true
-		return tx.Create(mref, map[string]any{"acceptedAt": e.AcceptedAt, "at": time.Now()})
-	})
+	added, err := s.addOnce(ctx, mref, counts, map[string]any{"acceptedAt": e.AcceptedAt, "at": time.Now()})
 	if err != nil {
 		return false, fmt.Errorf("tally text %s: %w", path, err)
 	}
