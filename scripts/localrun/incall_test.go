@@ -16,15 +16,7 @@ import (
 // same chat; the call's end (its status callback) ends the chat, the agent can text no more,
 // and the caller's next text opens a chat of its own.
 func TestInCallSMS(t *testing.T) {
-	f := newFixture(t)
-	withVoice(t, f, map[string]any{})
-	ctx := testCtx(t)
-	ana := f.Tokens["ana"]
-	caller := consumerPhone()
-	res := call(t, carriersim.Call{From: caller, To: f.Number, Waits: 1})
-	if res.Outcome != "enqueued" {
-		t.Fatalf("call: %+v", res)
-	}
+	f, ctx, ana, caller, res := onACall(t)
 	var e apiError
 	if code := api(t, ana, "POST", "/calls/CA"+strings.Repeat("0", 32)+"/messages", map[string]string{"body": "hi"}, &e); code != http.StatusConflict || e.Error.Code != "call_not_active" {
 		t.Errorf("text on an unknown call: %d %+v", code, e)
@@ -80,15 +72,7 @@ var pngBytes = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), []byte("the
 // with a photo in the same chat, and the agent's next attachment goes through the chat's own
 // reply. Attachments the carrier would not send are refused with what to fix.
 func TestInCallMMS(t *testing.T) {
-	f := newFixture(t)
-	withVoice(t, f, map[string]any{})
-	ctx := testCtx(t)
-	ana := f.Tokens["ana"]
-	caller := consumerPhone()
-	res := call(t, carriersim.Call{From: caller, To: f.Number, Waits: 1})
-	if res.Outcome != "enqueued" {
-		t.Fatalf("call: %+v", res)
-	}
+	f, ctx, ana, caller, res := onACall(t)
 	path := "/calls/" + res.CallSID + "/messages"
 	for name, c := range map[string]struct {
 		media []map[string]any
@@ -158,4 +142,18 @@ func expectMedia(t *testing.T, u, contentType string, want []byte) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != contentType || !bytes.Equal(got, want) {
 		t.Errorf("media %s: %s %q, %d bytes; want %s with the bytes sent", u, resp.Status, resp.Header.Get("Content-Type"), len(got), contentType)
 	}
+}
+
+// onACall is a fixture with voice and a caller waiting on the line: the fixture, the test's
+// context, Ana's token, the caller's number and the call.
+func onACall(t *testing.T) (fixture, context.Context, string, string, carriersim.CallResult) {
+	t.Helper()
+	f := newFixture(t)
+	withVoice(t, f, map[string]any{})
+	caller := consumerPhone()
+	res := call(t, carriersim.Call{From: caller, To: f.Number, Waits: 1})
+	if res.Outcome != "enqueued" {
+		t.Fatalf("call: %+v", res)
+	}
+	return f, testCtx(t), f.Tokens["ana"], caller, res
 }

@@ -215,17 +215,7 @@ func TestVoiceWebhookRefusesForgedAndMalformed(t *testing.T) {
 	f := newFixture(t)
 	withVoice(t, f, map[string]any{})
 	target := runner.BaseURL + "/voice"
-	post := func(form url.Values, sig string) int {
-		req, _ := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Twilio-Signature", sig)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	post := func(form url.Values, sig string) int { return postTo(t, target, form, sig) }
 	good := url.Values{"CallSid": {"CA0123456789abcdef0123456789abcdef"}, "AccountSid": {accountSID},
 		"From": {consumerPhone()}, "To": {f.Number}, "CallStatus": {"ringing"}}
 	if code := post(good, carriersim.Signature("wrong-token", target, good)); code != http.StatusForbidden {
