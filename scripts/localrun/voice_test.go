@@ -215,7 +215,7 @@ func TestVoiceWebhookRefusesForgedAndMalformed(t *testing.T) {
 	f := newFixture(t)
 	withVoice(t, f, map[string]any{})
 	target := runner.BaseURL + "/voice"
-	post := func(form url.Values, sig string) int { return postTo(t, target, form, sig) }
+	post := func(form url.Values, sig string) int { return postSigned(t, target, form, sig) }
 	good := url.Values{"CallSid": {"CA0123456789abcdef0123456789abcdef"}, "AccountSid": {accountSID},
 		"From": {consumerPhone()}, "To": {f.Number}, "CallStatus": {"ringing"}}
 	if code := post(good, carriersim.Signature("wrong-token", target, good)); code != http.StatusForbidden {
@@ -246,26 +246,12 @@ func TestVoiceWebhookRefusesForgedAndMalformed(t *testing.T) {
 	// The bridge url names the agent taking the call: signed like the rest, and an agent
 	// parameter that cannot name an agent is 400.
 	bridge := func(agent string) string { return voice.BridgeURL(target, agent) }
-	if code := postTo(t, bridge(f.Prefix+"-ana"), good, carriersim.Signature(authToken, bridge(f.Prefix+"-carl"), good)); code != http.StatusForbidden {
+	if code := postSigned(t, bridge(f.Prefix+"-ana"), good, carriersim.Signature(authToken, bridge(f.Prefix+"-carl"), good)); code != http.StatusForbidden {
 		t.Errorf("bridge url signed for another agent: %d, want 403", code)
 	}
 	for _, agent := range []string{"", "../x", strings.Repeat("a", 2000)} {
-		if code := postTo(t, bridge(agent), good, carriersim.Signature(authToken, bridge(agent), good)); code != http.StatusBadRequest {
+		if code := postSigned(t, bridge(agent), good, carriersim.Signature(authToken, bridge(agent), good)); code != http.StatusBadRequest {
 			t.Errorf("bridge url with agent %.20q: %d, want 400", agent, code)
 		}
 	}
-}
-
-// postTo POSTs form to target with signature sig and returns the status.
-func postTo(t *testing.T, target string, form url.Values, sig string) int {
-	t.Helper()
-	req, _ := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", sig)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }

@@ -75,7 +75,7 @@ func TestWaitTimeSMS(t *testing.T) {
 	form := url.Values{"CallSid": {res.CallSID}, "AccountSid": {accountSID}, "From": {caller}, "To": {f.Number},
 		"CallStatus": {"in-progress"}, "QueueTime": {"60"}, "DequeingCallSid": {"CA" + strings.Repeat("1", 32)}}
 	anaBridge := voice.BridgeURL(runner.BaseURL+"/voice", f.Prefix+"-ana")
-	if code := postTo(t, anaBridge, form, carriersim.Signature(authToken, anaBridge, form)); code != http.StatusOK {
+	if code := postSigned(t, anaBridge, form, carriersim.Signature(authToken, anaBridge, form)); code != http.StatusOK {
 		t.Errorf("a second agent's bridge request: %d", code)
 	}
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/api/iterator"
 
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/reports"
@@ -137,39 +136,17 @@ func (s *Store) Rollups(ctx context.Context, kind string, first, last time.Time)
 // pages of pageSize so a long range is streamed in bounded memory.
 func (s *Store) EachEndedChat(ctx context.Context, from, to time.Time, pageSize int, fn func(session.Session) error) error {
 	q := s.fs.Collection(colSessions).Where("endedAt", ">=", from).Where("endedAt", "<", to).OrderBy("endedAt", firestore.Asc).Limit(pageSize)
-	var last *firestore.DocumentSnapshot
-	for {
-		page := q
-		if last != nil {
-			page = q.StartAfter(last)
+	err := eachPage(ctx, q, pageSize, func(d *firestore.DocumentSnapshot) error {
+		var c session.Session
+		if err := d.DataTo(&c); err != nil {
+			return fmt.Errorf("decode chat %s: %w", d.Ref.ID, err)
 		}
-		it := page.Documents(ctx)
-		n := 0
-		for {
-			d, err := it.Next()
-			if err == iterator.Done {
-				break
-			}
-			if err != nil {
-				it.Stop()
-				return fmt.Errorf("chats ended from %s: %w", from.Format(time.RFC3339), err)
-			}
-			var c session.Session
-			if err := d.DataTo(&c); err != nil {
-				it.Stop()
-				return fmt.Errorf("decode chat %s: %w", d.Ref.ID, err)
-			}
-			if err := fn(c); err != nil {
-				it.Stop()
-				return err
-			}
-			last, n = d, n+1
-		}
-		it.Stop()
-		if n < pageSize {
-			return nil
-		}
+		return fn(c)
+	})
+	if err != nil {
+		return fmt.Errorf("chats ended from %s: %w", from.Format(time.RFC3339), err)
 	}
+	return nil
 }
 
 // Teams lists the configured teams.
