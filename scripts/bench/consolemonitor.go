@@ -17,7 +17,8 @@ import (
 // The monitoring phase of mode console: a supervisor signed in holds
 // /console/events?monitor=1, and re-reads /console/fragments/monitor on its events as the
 // page does; one change at a time (an agent's status through the agent API, or a new chat
-// queued with no agent free) runs to the event and to the first re-read fragment showing it.
+// queued with no agent free) runs from its commit in Firestore to the event and to the first
+// re-read fragment showing it.
 
 // benchSupervisor follows the bench's line on the monitoring page; they take no chats (their
 // status is never set).
@@ -161,14 +162,12 @@ func (b *bench) measureMonitor(ctx context.Context, log *slog.Logger, t http.Rou
 			if err := b.setStatus(ctx, id, status); err != nil {
 				return nil, err
 			}
-			a, err := b.runner.Store.Agent(ctx, id)
+			// The change is the status's commit: nothing else writes the agent in this phase.
+			snap, err := b.runner.Store.Client().Collection("agents").Doc(id).Get(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("agent %s: %w", id, err)
 			}
-			at = a.StatusAt
-			if at.IsZero() || at.Before(sent) {
-				at = sent
-			}
+			at = snap.UpdateTime
 			if event, err = s.first(ctx, "agent", id, sent); err != nil {
 				return nil, err
 			}
@@ -187,7 +186,13 @@ func (b *bench) measureMonitor(ctx context.Context, log *slog.Logger, t http.Rou
 			if err != nil {
 				return nil, err
 			}
-			at = c.QueuedAt
+			// The chat is created queued (its entry queue is a leaf): the change is that commit,
+			// not QueuedAt, which is the text's time and so includes its delivery to us.
+			snap, err := b.runner.Store.Client().Collection("sessions").Doc(c.ID).Get(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("chat %s: %w", c.ID, err)
+			}
+			at = snap.CreateTime
 			if event, err = s.first(ctx, "chat", c.ID, sent); err != nil {
 				return nil, err
 			}
