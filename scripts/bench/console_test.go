@@ -73,4 +73,7 @@ func TestConsoleModeMeasuresPushFirstLoadAndMonitoring(t *testing.T) {
 	if m.Missed != 0 || m.LatencyMs.ChangeToFragment.Max <= 0 || m.LatencyMs.AgentToFragment.Max <= 0 || m.LatencyMs.ChatToFragment.Max <= 0 {
 		t.Errorf("monitoring: %d of %d changes never shown, latencies %+v; want every change shown", m.Missed, m.Changes, m.LatencyMs)
 	}
+	if m.ReadsPerFetch < int64(len(b.fixture.agentIDs)) {
+		t.Errorf("a monitoring re-read cost %d Firestore reads; it shows %d agents, so it reads at least as many", m.ReadsPerFetch, len(b.fixture.agentIDs))
+	}
 }

@@ -45,6 +45,9 @@ type monitorResults struct {
 	Dropped       int `json:"eventsDropped"`
 	Fetches       int `json:"fragmentFetches"`
 	FragmentBytes int `json:"fragmentBytes"`
+	// ReadsPerFetch is the Firestore reads of one re-read, the floor quiet: what each second
+	// of a busy floor costs an open monitoring page.
+	ReadsPerFetch int64 `json:"firestoreReadsPerFragmentFetch"`
 }
 
 // monitorPage is the supervisor's open monitoring page: the fragments it re-read.
@@ -209,6 +212,13 @@ func (b *bench) measureMonitor(ctx context.Context, log *slog.Logger, t http.Rou
 		}
 		toFragment = append(toFragment, shownAt.Sub(at))
 	}
+	hangUp() // no more re-reads on events: one more, counted, with the floor quiet
+	b.settle(ctx, log)
+	quiet := b.meter.Snapshot()
+	if _, err := u.page(ctx, "/fragments/monitor"); err != nil {
+		return nil, err
+	}
+	res.ReadsPerFetch = b.meter.Snapshot().Sub(quiet).Reads
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.errs) > 0 {
@@ -269,6 +279,6 @@ func (r *monitorResults) printTable(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\n", row.name, row.s.Median, row.s.P90, row.s.P99, row.s.Max)
 	}
 	fmt.Fprintf(tw, "changes never shown within %s\t%d\n", monitorShowWait, r.Missed)
-	fmt.Fprintf(tw, "fragment re-reads\t%d (%d events dropped by the throttle while one was under way), %d bytes each\n", r.Fetches, r.Dropped, r.FragmentBytes)
+	fmt.Fprintf(tw, "fragment re-reads\t%d (%d events dropped by the throttle while one was under way), %d bytes, %d Firestore reads each\n", r.Fetches, r.Dropped, r.FragmentBytes, r.ReadsPerFetch)
 	tw.Flush()
 }
