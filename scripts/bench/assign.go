@@ -50,14 +50,14 @@ func modeDefaults(f *flags) {
 			f.agents = 50
 		}
 		return
-	case modeAssign, modeAssignArrivals, modeCRM, modeLive:
+	case modeAssign, modeAssignArrivals, modeCRM, modeLive, modeConsole:
 	default:
-		fmt.Fprintf(os.Stderr, "unknown -mode %q: want %s, %s, %s, %s, %s, %s or %s\n", f.mode, modeTexts, modeAssign, modeAssignArrivals, modeBulk, modeCRM, modeLive, modeReports)
+		fmt.Fprintf(os.Stderr, "unknown -mode %q: want %s, %s, %s, %s, %s, %s, %s or %s\n", f.mode, modeTexts, modeAssign, modeAssignArrivals, modeBulk, modeCRM, modeLive, modeConsole, modeReports)
 		os.Exit(2)
 	}
 	set := map[string]bool{}
 	flag.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	if f.mode == modeLive {
+	if f.mode == modeLive || f.mode == modeConsole {
 		liveDefaults(f, set)
 		return
 	}

@@ -30,6 +30,8 @@ type fixture struct {
 	capacity int
 	mps      float64
 	tokens   map[string]string // agent id → API token
+	// console gives every agent a console password and adds benchSupervisor (mode console).
+	console bool
 }
 
 func newFixture(agents, capacity int, mps float64) fixture {
@@ -69,6 +71,15 @@ func (f fixture) catalog() config.Catalog {
 		c.Agents = append(c.Agents, config.Agent{
 			ID: id, Name: fmt.Sprintf("Agent %d", i+1), Queues: []string{supportQueue},
 			Capacity: f.capacity, Token: f.tokens[id],
+		})
+	}
+	if f.console {
+		for i := range c.Agents {
+			c.Agents[i].Password = consolePassword(c.Agents[i].ID)
+		}
+		c.Agents = append(c.Agents, config.Agent{
+			ID: benchSupervisor, Name: "Bench Supervisor", Queues: []string{supportQueue}, Capacity: 1,
+			Role: config.RoleSupervisor, Password: consolePassword(benchSupervisor),
 		})
 	}
 	return c

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+)
+
+// TestConsoleModeMeasuresPushFirstLoadAndMonitoring runs mode console small over the
+// emulators: every agent's console gets each text's event, the first load counts the real
+// embedded assets, idle consoles cost no reads, and the supervisor's page shows every change.
+func TestConsoleModeMeasuresPushFirstLoadAndMonitoring(t *testing.T) {
+	if os.Getenv("FIRESTORE_EMULATOR_HOST") == "" || os.Getenv("PUBSUB_EMULATOR_HOST") == "" {
+		// As shared/internal/emulatortest does (internal to shared/): CI never passes by skipping.
+		if os.Getenv("CI") == "true" {
+			t.Fatal("needs the Firestore and Pub/Sub emulators; under CI=true a missing emulator is a failure")
+		}
+		t.Skip("needs the Firestore and Pub/Sub emulators: run scripts/test.sh, which starts them")
+	}
+	f := flags{mode: modeConsole, agents: 3, capacity: 1, conversations: 3, mps: 500, rounds: 2,
+		idle: 2 * time.Second, changes: 4, poll: 10 * time.Millisecond, json: true}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	b, err := setup(ctx, f, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	var out bytes.Buffer
+	if err := b.runConsole(ctx, log, &out, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var res consoleResults
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("mode console's -json output %q: %v", out.String(), err)
+	}
+
+	l := res.LatencyMs
+	if res.Chats != 3 || l.StoredToConsole.Max <= 0 || l.StoredToConsole.Max > 10000 || l.WebhookToStored.Median <= 0 {
+		t.Errorf("texts to consoles: %d chats, stored → event %+v, webhook → stored %+v; want 3 chats, every event within 10 s", res.Chats, l.StoredToConsole, l.WebhookToStored)
+	}
+	if res.PerText.Writes <= 0 || res.IdleReadsPerAgentMinute >= 1 {
+		t.Errorf("per text %+v, idle reads %.2f per console per minute: want writes counted and idle consoles under 1 read a minute", res.PerText, res.IdleReadsPerAgentMinute)
+	}
+
+	htmx, err := os.ReadFile("../../functions/console/static/vendor/htmx.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, a := range res.Load.Assets {
+		if a.Path == "/console/static/vendor/htmx.min.js" {
+			found = true
+			if a.Plain-a.HeaderBytes != len(htmx) || a.IfGzipped >= a.Plain {
+				t.Errorf("htmx on the wire: %+v; want its body of %d bytes, and less gzipped", a, len(htmx))
+			}
+		}
+	}
+	if !found || len(res.Load.Assets) < 4 {
+		t.Errorf("first load %+v: want the page, htmx, its SSE extension and the console's own script and style", res.Load.Assets)
+	}
+	if res.Load.Compresses != (res.Load.TotalGzip < res.Load.TotalPlain) {
+		t.Errorf("first load says compresses=%v with %d bytes plain and %d accepting gzip", res.Load.Compresses, res.Load.TotalPlain, res.Load.TotalGzip)
+	}
+
+	m := res.Monitor
+	if m.Missed != 0 || m.LatencyMs.ChangeToFragment.Max <= 0 || m.LatencyMs.AgentToFragment.Max <= 0 || m.LatencyMs.ChatToFragment.Max <= 0 {
+		t.Errorf("monitoring: %d of %d changes never shown, latencies %+v; want every change shown", m.Missed, m.Changes, m.LatencyMs)
+	}
+	if m.ReadsPerFetch < int64(len(b.fixture.agentIDs)) {
+		t.Errorf("a monitoring re-read cost %d Firestore reads; it shows %d agents, so it reads at least as many", m.ReadsPerFetch, len(b.fixture.agentIDs))
+	}
+}
