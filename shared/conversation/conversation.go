@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/chatevents"
@@ -89,17 +90,8 @@ func (s *Service) Handle(ctx context.Context, t wire.InboundText) error {
 		MessageSID: t.MessageSID, Business: t.To, Phone: t.From, Body: t.Body, Media: t.Media,
 		At: t.ReceivedAt, CarrierKeyword: t.OptOutType,
 	}
-	// The queues' state is read before the transaction, and only for a text that may put the
-	// chat in a queue, so that the transaction never waits on what other changes hold.
 	if s.Estimates != nil && line.MayQueue(t.Body) {
-		if st, err := s.Estimates.LoadLine(ctx, line.Number.LineOfBusiness, in.At); err != nil {
-			log.Warn("no wait estimate", "err", err)
-		} else {
-			in.Estimate = func(queueID string, priority int) (session.WaitEstimate, bool) {
-				e := ewt.For(st.Queue(queueID), priority, in.At)
-				return session.WaitEstimate{Position: e.Position, Minutes: e.Minutes()}, !e.Unstaffed
-			}
-		}
+		in.Estimate = s.estimate(ctx, log, line.Number.LineOfBusiness, in.At)
 	}
 	if len(in.Media) > 0 && s.Media != nil {
 		if err := s.keepMedia(ctx, &in); err != nil {
@@ -131,6 +123,31 @@ func (s *Service) Handle(ctx context.Context, t wire.InboundText) error {
 		log.Error("timers not scheduled; the sweeper will catch them", "err", err)
 	}
 	return nil
+}
+
+// estimate tells a chat joining a queue of line of business lob its place and wait. The
+// line's state (its agents and chats) is read the first time a chat joins a queue, and only
+// then: most texts belong to a chat already queued or answered, and reading the line for each
+// would cost reads that grow with its agents and chats. The reads are not part of the
+// transaction, so it takes no lock on them; a retried transaction uses the state read first.
+func (s *Service) estimate(ctx context.Context, log *slog.Logger, lob string, at time.Time) func(string, int) (session.WaitEstimate, bool) {
+	var (
+		once sync.Once
+		st   ewt.Line
+		err  error
+	)
+	return func(queueID string, priority int) (session.WaitEstimate, bool) {
+		once.Do(func() {
+			if st, err = s.Estimates.LoadLine(ctx, lob, at); err != nil {
+				log.Warn("no wait estimate", "err", err)
+			}
+		})
+		if err != nil {
+			return session.WaitEstimate{}, false
+		}
+		e := ewt.For(st.Queue(queueID), priority, at)
+		return session.WaitEstimate{Position: e.Position, Minutes: e.Minutes()}, !e.Unstaffed
+	}
 }
 
 // TextFollowups are what an applied text leaves to do: its replies are sent (the store adds

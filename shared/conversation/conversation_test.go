@@ -13,6 +13,7 @@ import (
 
 	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/ewt"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/wire"
@@ -233,5 +234,44 @@ func TestALapsedOfferPassesTheChatOnOnceAndTellsTheAgent(t *testing.T) {
 	ended := TimerFollowups(session.Fired{Outcome: session.Outcome{Withdrawn: "ana", Session: &session.Session{ID: "C1", State: session.Ended}}}, now)
 	if !slices.Equal(ended.Fill, []string{"ana"}) {
 		t.Errorf("a chat that ended while offered fills %q, want ana's slot", ended.Fill)
+	}
+}
+
+// countingEstimates counts the reads of the line's state.
+type countingEstimates struct{ loads int }
+
+func (c *countingEstimates) LoadLine(context.Context, string, time.Time) (ewt.Line, error) {
+	c.loads++
+	return ewt.Line{}, nil
+}
+
+// The line's state is read for the text that puts the chat in a queue (its wait message
+// gives the place in line), and not for the texts of a chat already waiting, whose reads
+// would grow with the line's agents and chats.
+func TestOnlyATextJoiningAQueueReadsTheLinesState(t *testing.T) {
+	s, m, x := newService()
+	est := &countingEstimates{}
+	s.Estimates = est
+	ctx := context.Background()
+	for _, b := range []string{"hi", "1"} {
+		if err := s.Handle(ctx, textIn(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if est.loads != 1 {
+		t.Fatalf("line state read %d times by the first text and the menu choice, want once (the choice)", est.loads)
+	}
+	last := x.runs[len(x.runs)-1]
+	if c := m.chats[last.SessionID]; c.State != session.Queued {
+		t.Fatalf("chat is %s, want queued", c.State)
+	}
+	// "1" again picks a leaf queue from the menu (the line may queue on it), but the chat waits already.
+	for _, b := range []string{"1", "are you there?"} {
+		if err := s.Handle(ctx, textIn(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if est.loads != 1 {
+		t.Errorf("line state read %d times, want no read for the texts of a waiting chat", est.loads)
 	}
 }
