@@ -88,8 +88,27 @@
 
   // A changed chat reloads the inbox; the open chat reloads its transcript first (which marks
   // it read while the tab is in view), then the inbox.
+  // Live monitoring re-reads its body on every change, at most about once a second while the
+  // floor is busy, and always after the last change: a change that comes during a re-read or
+  // the pause after it is not dropped but waits for the next re-read.
+  var monitorBusy = 0, monitorAgain = false, monitorLast = 0;
+  function monitorChanged() {
+    if (monitorBusy && Date.now() - monitorBusy < 15000) { monitorAgain = true; return; }
+    monitorBusy = Date.now();
+    setTimeout(function () { monitorLast = Date.now(); refresh("monitor"); }, Math.max(0, monitorLast + 1000 - Date.now()));
+  }
+  function monitorDone() {
+    monitorBusy = 0;
+    if (monitorAgain) { monitorAgain = false; monitorChanged(); }
+  }
+  document.addEventListener("htmx:afterRequest", function (e) {
+    // The request's target, not elt: a swapped-out fragment's event is re-sent from the body.
+    if (e.detail && e.detail.target && e.detail.target.id === "monitor") { monitorDone(); }
+  });
+
   document.addEventListener("htmx:sseMessage", function (e) {
     var ev = e.detail || {};
+    if (document.getElementById("monitor")) { monitorChanged(); return; }
     if (ev.type === "reset") { refresh("transcript"); refresh("inbox"); return; }
     if (ev.type === "agent") { refreshMe(); return; }
     if (ev.type === "chat") {
