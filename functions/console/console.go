@@ -154,19 +154,6 @@ func contentSecurityPolicy(media []string) string {
 		"; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 }
 
-// staticHandler serves the embedded assets; they change only with a new deployment.
-func staticHandler(files fs.FS) http.Handler {
-	fsrv := http.FileServerFS(files)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/") || r.URL.Path == "vendor/MANIFEST" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		fsrv.ServeHTTP(w, r)
-	})
-}
-
 type authed func(w http.ResponseWriter, r *http.Request, a agent.Agent, s Session)
 
 // auth lets through requests with a valid session cookie, and POSTs with its CSRF token;
