@@ -93,8 +93,10 @@ func inboxItems(views []agentview.Chat, unread map[string]int) ([]inboxItem, int
 	total := 0
 	for _, v := range views {
 		it := inboxItem{ID: v.ID, Consumer: v.Consumer, Queue: v.Queue, Language: v.Language, Unread: unread[v.ID]}
+		// An offer is not the agent's chat yet: its card says so, and its lines are not counted
+		// unread until it is accepted.
 		if v.Offer != nil {
-			it.Offered, it.OfferDeadline = true, v.Offer.Deadline
+			it.Offered, it.OfferDeadline, it.Unread = true, v.Offer.Deadline, 0
 		}
 		total += it.Unread
 		for _, e := range v.Transcript {

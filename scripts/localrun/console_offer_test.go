@@ -76,6 +76,10 @@ func TestConsoleManualAnswerAgentDeclinesAnOffer(t *testing.T) {
 	id := mia.waitChat("")
 	offer := fmt.Sprintf(".chat-item.offered[data-chat=%q]", id)
 	mia.waitText(offer, "offered to you")
+	// The offer is not hers yet: the inbox counts none of its lines unread, as its card shows.
+	if !mia.eval(`document.getElementById("inbox").dataset.unread === "0" && !document.querySelector("#inbox .inbox-title .badge")`) {
+		t.Errorf("the inbox counts an offered chat's lines unread: %q", mia.text("#inbox .inbox-title"))
+	}
 	// Abe comes online while the chat is offered to Mia: it stays hers to answer.
 	abe.signIn(f.Tokens["Abe"])
 	abe.setStatus("available")
