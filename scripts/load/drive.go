@@ -88,6 +88,9 @@ func (l *load) progress(ctx context.Context, done *atomic.Int64) func() {
 				return
 			case <-t.C:
 				l.log.Info("progress", "conversationsDone", done.Load(), "of", len(l.convs), "retries", l.retries.Load(), "refusedWebhooks", l.refused.Load())
+				if n := int(done.Load()); n*10 >= len(l.convs)*9 && n < len(l.convs) {
+					l.logWaiting()
+				}
 			}
 		}
 	}()
@@ -113,5 +116,19 @@ func (l *load) settle(ctx context.Context) {
 			return
 		case <-time.After(500 * time.Millisecond):
 		}
+	}
+}
+
+// logWaiting names the last few conversations and the text each waits for.
+func (l *load) logWaiting() {
+	shown := 0
+	for _, c := range l.convs {
+		c.mu.Lock()
+		if n := len(c.texts); n > 0 && c.texts[n-1].at.IsZero() && c.err == nil && shown < 5 {
+			shown++
+			t := c.texts[n-1]
+			l.log.Info("waiting", "phone", c.phone, "chat", c.chatID, "agent", c.agentID, "for", t.body, "since", time.Since(t.sent).Round(time.Second))
+		}
+		c.mu.Unlock()
 	}
 }

@@ -20,9 +20,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/smsdesk/smsdesk/scripts/carriersim"
@@ -83,7 +85,9 @@ func main() {
 	flag.BoolVar(&f.json, "json", false, "print the results as JSON")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := runLoad(context.Background(), f, log); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runLoad(ctx, f, log); err != nil {
 		log.Error("load failed", "err", err)
 		os.Exit(1)
 	}

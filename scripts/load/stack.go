@@ -36,8 +36,9 @@ func (s *stack) start(ctx context.Context) error {
 	cmd := exec.Command(s.bin, "-port", strconv.Itoa(s.port), "-project", s.project, "-config", s.config)
 	cmd.Env = append(os.Environ(), s.env...)
 	cmd.Stdout, cmd.Stderr = s.logFile, s.logFile
-	// Its own process group: a Ctrl-C to the driver does not reach it before the driver is done.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so a Ctrl-C reaches only the driver, which stops it; and it dies
+	// with the driver however the driver ends.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", s.bin, err)
 	}

@@ -81,6 +81,7 @@ const (
 	skip decision = iota
 	send
 	busy
+	claimed
 	blocked
 	deferred
 )
@@ -98,6 +99,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 	var d decision
 	var line config.Line
 	var unfinished bool
+	var claimedAt time.Time
 	e, rec, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, c session.Consumer, then *followup.Followups) bool {
 		d, unfinished = skip, false
 		switch e.Status {
@@ -107,7 +109,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 			}
 		case session.StatusDispatching:
 			if now.Sub(e.ClaimedAt) < s.StaleClaim {
-				d = busy
+				d, claimedAt = claimed, e.ClaimedAt
 				return false
 			}
 			unfinished = true
@@ -143,6 +145,8 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		return nil
 	case busy:
 		return fmt.Errorf("%s: %w", path, ErrInProgress)
+	case claimed:
+		return s.recheck(ctx, log, path, claimedAt)
 	case blocked:
 		log.Info("not sent: the consumer opted out, or may have asked to and no agent has settled it", "kind", e.Kind)
 		s.track(ctx, log, path, e)
@@ -212,6 +216,26 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		log.Error("release failed", "err", rerr)
 	}
 	return fmt.Errorf("send %s: not taken by the carrier, will resend: %w", path, err)
+}
+
+// recheck brings a message claimed by another attempt back once that claim may be stale,
+// rather than fail the delivery: each failure spends one of the subscription's deliveries,
+// and redeliveries faster than StaleClaim (the emulator's are immediate) would spend them
+// all while the claim of a process that crashed mid-send is still fresh, leaving the message
+// unsent for good. Its timer's generation is the claim's time, so every delivery that finds
+// the same claim schedules one recheck (timer names are deterministic), a later claim gets its
+// own, and a finished attempt makes it a no-op.
+func (s *Sender) recheck(ctx context.Context, log *slog.Logger, path string, claimedAt time.Time) error {
+	if s.Followups == nil {
+		return fmt.Errorf("%s: %w", path, ErrInProgress)
+	}
+	due := claimedAt.Add(s.StaleClaim + time.Second)
+	r := followup.Record{ID: "recheck", Followups: followup.Followups{Timers: []session.Timer{{SessionID: path, Kind: session.TimerSend, Generation: int(claimedAt.Unix()), Due: due}}}}
+	if err := s.Followups.AfterCommit(ctx, r); err != nil {
+		return fmt.Errorf("%s: %w; and its recheck was not scheduled: %w", path, ErrInProgress, err)
+	}
+	log.Info("claimed by another attempt; checking again once the claim may be stale", "at", due)
+	return nil
 }
 
 // due is when the message could first have gone out: the carrier cannot have it from before.

@@ -196,8 +196,17 @@ func TestUnansweredSendIsLookedUpBeforeSendingAgain(t *testing.T) {
 		if err := s.Deliver(ctx, path); err == nil {
 			t.Fatal("no error")
 		}
-		if err := s.Deliver(ctx, path); !errors.Is(err, ErrInProgress) {
-			t.Fatalf("a delivery while the attempt is unresolved = %v, want ErrInProgress", err)
+		// A delivery while the attempt is unresolved sends nothing and comes back when the
+		// claim may be stale, instead of spending a Pub/Sub delivery.
+		if err := s.Deliver(ctx, path); err != nil {
+			t.Fatalf("a delivery while the attempt is unresolved = %v, want a recheck", err)
+		}
+		if tm := recheckTimers(s); len(tm) != 1 || tm[0].SessionID != path || tm[0].Kind != session.TimerSend ||
+			tm[0].Due.Before(o.get(path).ClaimedAt.Add(s.StaleClaim)) {
+			t.Fatalf("recheck timers %+v, want one send timer once the claim is stale", tm)
+		}
+		if len(c.sent) != 1 {
+			t.Fatalf("%d sends while the claim was fresh, want 1", len(c.sent))
 		}
 		o.mu.Lock()
 		o.entries[path].ClaimedAt = time.Now().Add(-2 * time.Minute) // the claim goes stale
@@ -300,4 +309,14 @@ func TestAnAcceptedOneWayTextIsAnnouncedOnce(t *testing.T) {
 	if len(events) != 1 || events[0].Type != chatevents.Outbound || events[0].Message != msg {
 		t.Fatalf("announced %+v; want one outbound event for %s", events, msg)
 	}
+}
+
+func recheckTimers(s *Sender) []session.Timer {
+	var out []session.Timer
+	for _, r := range s.Followups.(*carried).records {
+		if r.ID == "recheck" {
+			out = append(out, r.Timers...)
+		}
+	}
+	return out
 }
