@@ -94,15 +94,19 @@ func (l *load) verifyOne(ctx context.Context, c *conversation) (lost, dup, disor
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	var want []string // every text of ours, each way, sent or due
-	for j := range l.f.texts {
-		want = append(want, c.consumerBody(j))
+	// Every text of ours that left, each way: a text the run never got to cannot be lost.
+	var want, replies []string
+	c.mu.Lock()
+	for _, t := range c.texts {
+		if t.fromConsumer {
+			want = append(want, t.body)
+		} else {
+			replies = append(replies, t.body)
+		}
 	}
+	c.mu.Unlock()
 	lc, dc, oc := count(consumer, want)
-	want = want[:0]
-	for j := range l.f.texts {
-		want = append(want, c.agentBody(j))
-	}
+	want = replies
 	_, da, oa := count(agent, want)  // the replies as stored (their loss counts at the phone)
 	lp, dp, op := count(phone, want) // and as the phone got them
 	// The system's own texts (consent, assigned, ended) reach the phone once too.
