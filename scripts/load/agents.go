@@ -19,6 +19,7 @@ type entry struct {
 	Seq    int    `json:"seq"`
 	Author string `json:"author"`
 	Body   string `json:"body"`
+	Status string `json:"status"`
 }
 
 // chatView is the part of GET /agent/chats/{id} the driver reads.

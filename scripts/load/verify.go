@@ -30,13 +30,16 @@ type results struct {
 	Lost            int         `json:"lost"`
 	Duplicated      int         `json:"duplicated"`
 	OutOfOrder      int         `json:"outOfOrder"`
-	Failed          int         `json:"failedConversations"`
-	FirstFailure    string      `json:"firstFailure,omitempty"`
-	Retries         int64       `json:"apiRetries"`
-	RefusedWebhooks int64       `json:"refusedWebhooks"`
-	Pushes          int64       `json:"pushes"`
-	Reconnects      int64       `json:"streamReconnects"`
-	Redelivered     int64       `json:"redelivered,omitempty"`
+	// NotDelivered counts replies whose stored status is not "delivered" at the end: a status
+	// callback that arrived late must not move a status back.
+	NotDelivered    int    `json:"notDelivered"`
+	Failed          int    `json:"failedConversations"`
+	FirstFailure    string `json:"firstFailure,omitempty"`
+	Retries         int64  `json:"apiRetries"`
+	RefusedWebhooks int64  `json:"refusedWebhooks"`
+	Pushes          int64  `json:"pushes"`
+	Reconnects      int64  `json:"streamReconnects"`
+	Redelivered     int64  `json:"redelivered,omitempty"`
 }
 
 type percentiles struct {
@@ -58,10 +61,11 @@ func (l *load) verify(ctx context.Context) (*results, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			lost, dup, disorder, err := l.verifyOne(ctx, c)
+			lost, dup, disorder, undelivered, err := l.verifyOne(ctx, c)
 			mu.Lock()
 			defer mu.Unlock()
 			res.Lost, res.Duplicated, res.OutOfOrder = res.Lost+lost, res.Duplicated+dup, res.OutOfOrder+disorder
+			res.NotDelivered += undelivered
 			if err != nil && firstErr == nil {
 				firstErr = err
 			}
@@ -71,7 +75,7 @@ func (l *load) verify(ctx context.Context) (*results, error) {
 	return res, firstErr
 }
 
-func (l *load) verifyOne(ctx context.Context, c *conversation) (lost, dup, disorder int, err error) {
+func (l *load) verifyOne(ctx context.Context, c *conversation) (lost, dup, disorder, undelivered int, err error) {
 	chatID, agentID := c.chat()
 	var consumer, agent []string
 	if chatID != "" {
@@ -80,19 +84,22 @@ func (l *load) verifyOne(ctx context.Context, c *conversation) (lost, dup, disor
 			return l.call(ctx, agentID, http.MethodGet, "/chats/"+chatID, nil, nil, &v)
 		})
 		if err != nil {
-			return 0, 0, 0, fmt.Errorf("read chat %s: %w", chatID, err)
+			return 0, 0, 0, 0, fmt.Errorf("read chat %s: %w", chatID, err)
 		}
 		for _, e := range v.Transcript {
 			if e.Author == "consumer" {
 				consumer = append(consumer, e.Body)
 			} else if e.Author == "agent" {
 				agent = append(agent, e.Body)
+				if strings.HasPrefix(e.Body, fmt.Sprintf("L%d a", c.i)) && e.Status != "delivered" {
+					undelivered++
+				}
 			}
 		}
 	}
 	phone, err := inbox(ctx, l.http, l.simURL, c.phone)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
 	// Every text of ours that left, each way: a text the run never got to cannot be lost.
 	var want, replies []string
@@ -120,7 +127,7 @@ func (l *load) verifyOne(ctx context.Context, c *conversation) (lost, dup, disor
 	for _, n := range seen {
 		sys += n - 1
 	}
-	return lc + lp, dc + da + dp + sys, oc + oa + op, nil
+	return lc + lp, dc + da + dp + sys, oc + oa + op, undelivered, nil
 }
 
 // count compares got against want (distinct bodies, in order): how many of want are missing,
@@ -230,7 +237,7 @@ func (r *results) print(w io.Writer) {
 	p("consumer text → agent view", r.ConsumerToAgent)
 	p("agent reply → phone", r.AgentToPhone)
 	fmt.Fprintf(w, "peak RSS of the functions   %.0f MiB\n", r.PeakRSSMiB)
-	fmt.Fprintf(w, "lost %d, duplicated %d, out of order %d, failed conversations %d\n", r.Lost, r.Duplicated, r.OutOfOrder, r.Failed)
+	fmt.Fprintf(w, "lost %d, duplicated %d, out of order %d, replies not delivered %d, failed conversations %d\n", r.Lost, r.Duplicated, r.OutOfOrder, r.NotDelivered, r.Failed)
 	if r.FirstFailure != "" {
 		fmt.Fprintf(w, "first failure: %s\n", strings.TrimSpace(r.FirstFailure))
 	}
