@@ -297,6 +297,9 @@ func (l *lazyHandler) handler() (http.Handler, error) {
 }
 
 func (l *lazyHandler) serve(w http.ResponseWriter, r *http.Request) {
+	if !bounded(w, r) {
+		return
+	}
 	h, err := l.handler()
 	if err != nil {
 		http.Error(w, "service not configured", http.StatusInternalServerError)

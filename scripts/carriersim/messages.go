@@ -76,11 +76,24 @@ func (s *Sim) StallNext(n int, taken bool) {
 	}
 }
 
+// FailFor makes every REST send answer as FailNext does until d has passed; with stall
+// (status and code ignored) every send gets no answer instead, as StallNext without taken.
+// Counted failures (FailNext, StallNext) come first.
+func (s *Sim) FailFor(d time.Duration, status, code int, stall bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failUntil = time.Now().Add(d)
+	s.failTimed = failure{status: status, code: code, stall: stall}
+}
+
 // nextFailure takes the next injected failure, if any.
 func (s *Sim) nextFailure() (failure, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.failures) == 0 {
+		if time.Now().Before(s.failUntil) {
+			return s.failTimed, true
+		}
 		return failure{}, false
 	}
 	f := s.failures[0]

@@ -77,9 +77,14 @@ type Sim struct {
 	bySID    map[string]*Message // outbound by SID
 	changed  chan struct{}       // closed and replaced whenever messages change
 	failures []failure           // queued FailNext answers
-	outcomes map[string]outcome  // final delivery outcome by To
-	optOuts  map[pair]bool       // (business, consumer) opted out
-	replies  []*Message          // the carrier's own answers to keywords
+	// failUntil and failTimed are FailFor's: every send fails so until then.
+	failUntil time.Time
+	failTimed failure
+	// chaos delivers status callbacks twice and out of order (DisorderCallbacks).
+	chaos    bool
+	outcomes map[string]outcome // final delivery outcome by To
+	optOuts  map[pair]bool      // (business, consumer) opted out
+	replies  []*Message         // the carrier's own answers to keywords
 	media    map[string]*mediaItem
 	cdn      map[string]*mediaItem
 	queued   map[string]*queuedCall // calls left waiting in a queue, by CallSid

@@ -80,6 +80,7 @@ func (s *Sim) startDeliveryAfter(sid string, wait time.Duration) {
 			s.callbacks.Add(1)
 			s.callbacksStarted.Add(1)
 		}
+		var held []url.Values // callbacks kept back in chaos mode
 		for i, st := range steps {
 			if i > 0 {
 				t.Reset(s.opts.StatusDelay)
@@ -90,11 +91,47 @@ func (s *Sim) startDeliveryAfter(sid string, wait time.Duration) {
 			case <-t.C:
 			}
 			cb, params := s.advance(sid, st)
-			if cb != "" {
-				s.postCallback(cb, params)
+			if cb == "" {
+				continue
 			}
+			if s.disordered() {
+				held = append(held, params)
+				continue
+			}
+			s.postCallback(cb, params)
 		}
+		s.postDisordered(sid, held)
 	}()
+}
+
+// DisorderCallbacks makes the carrier deliver every status callback twice and out of order:
+// the statuses of a message newest first, then again oldest first, as retried webhooks
+// overtaking each other arrive.
+func (s *Sim) DisorderCallbacks(on bool) {
+	s.mu.Lock()
+	s.chaos = on
+	s.mu.Unlock()
+}
+
+func (s *Sim) disordered() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.chaos
+}
+
+func (s *Sim) postDisordered(sid string, held []url.Values) {
+	if len(held) == 0 {
+		return
+	}
+	s.mu.Lock()
+	cb := s.bySID[sid].StatusCallback
+	s.mu.Unlock()
+	for i := len(held) - 1; i >= 0; i-- {
+		s.postCallback(cb, held[i])
+	}
+	for _, p := range held {
+		s.postCallback(cb, p)
+	}
 }
 
 // advance records a status change and returns the callback URL and params.

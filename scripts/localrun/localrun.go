@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -183,7 +182,9 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		}
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- funcframework.StartHostPort(o.Host, strconv.Itoa(o.Port)) }()
+	if err := serve(o.Host, o.Port, errc); err != nil {
+		return nil, err
+	}
 	if err := waitListening(ctx, o.Host, o.Port, errc); err != nil {
 		return nil, err
 	}

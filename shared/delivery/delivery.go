@@ -81,6 +81,7 @@ const (
 	skip decision = iota
 	send
 	busy
+	claimed
 	blocked
 	deferred
 )
@@ -98,6 +99,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 	var d decision
 	var line config.Line
 	var unfinished bool
+	var claimedAt time.Time
 	e, rec, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, c session.Consumer, then *followup.Followups) bool {
 		d, unfinished = skip, false
 		switch e.Status {
@@ -107,7 +109,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 			}
 		case session.StatusDispatching:
 			if now.Sub(e.ClaimedAt) < s.StaleClaim {
-				d = busy
+				d, claimedAt = claimed, e.ClaimedAt
 				return false
 			}
 			unfinished = true
@@ -143,6 +145,8 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		return nil
 	case busy:
 		return fmt.Errorf("%s: %w", path, ErrInProgress)
+	case claimed:
+		return s.recheck(ctx, log, path, claimedAt)
 	case blocked:
 		log.Info("not sent: the consumer opted out, or may have asked to and no agent has settled it", "kind", e.Kind)
 		s.track(ctx, log, path, e)
@@ -173,7 +177,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		_, _, _ = s.Outbox.UpdateStatus(context.WithoutCancel(ctx), path, release(now))
 		return fmt.Errorf("rate limit wait for %s: %w", e.Business, err)
 	}
-	sent, err := s.Carrier.Send(ctx, msg)
+	sent, err := s.sendRetryingBusy(ctx, log, msg)
 	var ce *carrier.Error
 	switch {
 	case err == nil:

@@ -144,21 +144,37 @@ func newSender(c *scriptedCarrier) (*Sender, *memOutbox, *tracked) {
 	return s, o, tr
 }
 
+// TestAnsweredFailuresAreRetriedAtOnce: a 503 took nothing, so the delivery calls the carrier
+// again itself, shortly; only a carrier busy through every call fails the delivery, with the
+// message free for Pub/Sub's next one.
 func TestAnsweredFailuresAreRetriedAtOnce(t *testing.T) {
 	ctx := context.Background()
 	c := &scriptedCarrier{sends: []error{&carrier.Error{HTTPStatus: 503, Message: "HTML error page"}}}
 	s, o, _ := newSender(c)
+	if err := s.Deliver(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if e := o.get(path); e.Status != "queued" || len(c.sent) != 1 || c.asked != 0 || len(c.sends) != 0 {
+		t.Errorf("after a 503: status %q, %d sent, asked %d; want queued, sent once", e.Status, len(c.sent), c.asked)
+	}
+
+	saved := busyBackoff
+	busyBackoff = []time.Duration{time.Millisecond}
+	t.Cleanup(func() { busyBackoff = saved })
+	busy := &carrier.Error{HTTPStatus: 429, Code: 20429}
+	c = &scriptedCarrier{sends: []error{busy, busy}}
+	s, o, _ = newSender(c)
 	if err := s.Deliver(ctx, path); err == nil {
-		t.Fatal("a 503 reported no error: it would not be retried")
+		t.Fatal("a carrier busy through every call reported no error: it would not be retried")
 	}
 	if e := o.get(path); e.Status != session.StatusPending {
-		t.Fatalf("after a 503 the message is %q, want pending (free for the retry)", e.Status)
+		t.Fatalf("after the carrier stayed busy the message is %q, want pending (free for the retry)", e.Status)
 	}
 	if err := s.Deliver(ctx, path); err != nil {
 		t.Fatal(err)
 	}
-	if e := o.get(path); e.Status != "queued" || len(c.sent) != 1 || c.asked != 0 {
-		t.Errorf("retry: status %q, sent %d, asked %d", e.Status, len(c.sent), c.asked)
+	if e := o.get(path); e.Status != "queued" || len(c.sent) != 1 {
+		t.Errorf("retry: status %q, %d sent", e.Status, len(c.sent))
 	}
 }
 
@@ -196,8 +212,17 @@ func TestUnansweredSendIsLookedUpBeforeSendingAgain(t *testing.T) {
 		if err := s.Deliver(ctx, path); err == nil {
 			t.Fatal("no error")
 		}
-		if err := s.Deliver(ctx, path); !errors.Is(err, ErrInProgress) {
-			t.Fatalf("a delivery while the attempt is unresolved = %v, want ErrInProgress", err)
+		// A delivery while the attempt is unresolved sends nothing and comes back when the
+		// claim may be stale, instead of spending a Pub/Sub delivery.
+		if err := s.Deliver(ctx, path); err != nil {
+			t.Fatalf("a delivery while the attempt is unresolved = %v, want a recheck", err)
+		}
+		if tm := recheckTimers(s); len(tm) != 1 || tm[0].SessionID != path || tm[0].Kind != session.TimerSend ||
+			tm[0].Due.Before(o.get(path).ClaimedAt.Add(s.StaleClaim)) {
+			t.Fatalf("recheck timers %+v, want one send timer once the claim is stale", tm)
+		}
+		if len(c.sent) != 1 {
+			t.Fatalf("%d sends while the claim was fresh, want 1", len(c.sent))
 		}
 		o.mu.Lock()
 		o.entries[path].ClaimedAt = time.Now().Add(-2 * time.Minute) // the claim goes stale
@@ -309,4 +334,14 @@ func TestAnAcceptedOneWayTextIsAnnouncedOnce(t *testing.T) {
 	if e := o.get(msg); e.AcceptedAt.IsZero() || e.AcceptedAt.Before(e.At) {
 		t.Errorf("accepted at %v; want the time the carrier took it, after %v", e.AcceptedAt, e.At)
 	}
+}
+
+func recheckTimers(s *Sender) []session.Timer {
+	var out []session.Timer
+	for _, r := range s.Followups.(*carried).records {
+		if r.ID == "send-later" {
+			out = append(out, r.Timers...)
+		}
+	}
+	return out
 }

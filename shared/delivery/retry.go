@@ -1,0 +1,69 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/carrier"
+	"github.com/smsdesk/smsdesk/shared/followup"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// recheck brings a message claimed by another attempt back once that claim may be stale,
+// rather than fail the delivery: each failure spends one of the subscription's deliveries,
+// and redeliveries faster than StaleClaim (the emulator's are immediate) would spend them
+// all while the claim of a process that crashed mid-send is still fresh, leaving the message
+// unsent for good.
+func (s *Sender) recheck(ctx context.Context, log *slog.Logger, path string, claimedAt time.Time) error {
+	due := claimedAt.Add(s.StaleClaim + time.Second)
+	err := s.comeBack(ctx, path, due, attemptGeneration(claimedAt))
+	if err != nil {
+		return fmt.Errorf("%s: %w; and its recheck was not scheduled: %w", path, ErrInProgress, err)
+	}
+	log.Info("claimed by another attempt; checking again once the claim may be stale", "at", due)
+	return nil
+}
+
+// busyBackoff is how long a delivery waits before calling a busy carrier (429, 5xx) again
+// itself, attempt after attempt; then it fails and Pub/Sub delivers the message again.
+var busyBackoff = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second}
+
+// sendRetryingBusy sends msg, calling the carrier again after busyBackoff while it answers
+// 429 or 5xx. The delivery keeps its claim and its place in the chat's ordering key, so the
+// chat's later messages still wait behind it; and each delivery covers about 20 s of outage,
+// so the subscription's ten deliveries outlast a minutes-long outage even where Pub/Sub
+// redelivers at once (the emulator) instead of backing off.
+func (s *Sender) sendRetryingBusy(ctx context.Context, log *slog.Logger, msg carrier.Message) (carrier.Sent, error) {
+	for attempt := 0; ; attempt++ {
+		sent, err := s.Carrier.Send(ctx, msg)
+		var ce *carrier.Error
+		if err == nil || !errors.As(err, &ce) || !ce.Transient() || attempt >= len(busyBackoff) {
+			return sent, err
+		}
+		log.Info("carrier busy; calling it again", "status", ce.HTTPStatus, "in", busyBackoff[attempt])
+		select {
+		case <-ctx.Done():
+			return sent, err
+		case <-time.After(busyBackoff[attempt]):
+		}
+	}
+}
+
+// comeBack schedules a send timer for path. Timer names are deterministic, and the
+// generation names the attempt (attemptGeneration), so every delivery that finds the same
+// attempt schedules one timer, a later attempt gets its own, and a timer that finds the
+// message sent does nothing.
+func (s *Sender) comeBack(ctx context.Context, path string, due time.Time, generation int) error {
+	if s.Followups == nil {
+		return errors.New("no timers here")
+	}
+	r := followup.Record{ID: "send-later", Followups: followup.Followups{Timers: []session.Timer{{SessionID: path, Kind: session.TimerSend, Generation: generation, Due: due}}}}
+	return s.Followups.AfterCommit(ctx, r)
+}
+
+// attemptGeneration names a delivery attempt by its claim time (even, so that its retry, +1,
+// never names another attempt).
+func attemptGeneration(claimedAt time.Time) int { return int(claimedAt.UnixMicro()) * 2 }
