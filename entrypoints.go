@@ -151,7 +151,7 @@ var (
 	}}
 	agentHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		return agent.New(a.Store, a.Desk, a.MediaURL, a.Log).WithContacts(a.Contacts).WithMonitor(a.Monitor).WithReports(a.Reports).WithLive(a.Live).WithCalls(a.InCall)
-	})}
+	}), maxBody: agent.MaxRequestBody}
 	consoleHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		auth := &consoleauth.Service{Sessions: a.Store, Agents: a.Store}
 		if a.Env.IAPAudience != "" {
@@ -279,6 +279,8 @@ func withApp(build func(*app.App) http.Handler) func() (http.Handler, error) {
 // the next invocation rather than cached.
 type lazyHandler struct {
 	build func() (http.Handler, error)
+	// maxBody bounds the request body; 0 is maxRequestBody.
+	maxBody int64
 	mu    sync.Mutex
 	h     http.Handler
 }
@@ -297,7 +299,7 @@ func (l *lazyHandler) handler() (http.Handler, error) {
 }
 
 func (l *lazyHandler) serve(w http.ResponseWriter, r *http.Request) {
-	if !bounded(w, r) {
+	if !bounded(w, r, l.maxBody) {
 		return
 	}
 	h, err := l.handler()

@@ -6,17 +6,21 @@ import (
 )
 
 // Every HTTP function bounds what it reads of a request before any handler runs: the largest
-// body any of them takes (the admin API's configuration, 256 KiB) with room to spare, and
-// headers well above a browser's or the carrier's. Handlers keep their own, smaller limits.
+// body it takes (the admin API's configuration, 256 KiB, with room to spare; the agent API
+// its replies with attachments) and headers well above a browser's or the carrier's.
+// Handlers keep their own, smaller limits.
 const (
 	maxRequestBody    = 1 << 20
 	maxRequestHeaders = 32 << 10
 )
 
 // bounded answers 431 for headers over maxRequestHeaders and 413 for a body declared over
-// maxRequestBody, and caps the body read for one that does not declare its length. It reports
-// whether the request may go on.
-func bounded(w http.ResponseWriter, r *http.Request) bool {
+// maxBody (maxRequestBody when 0), and caps the body read for one that does not declare its
+// length. It reports whether the request may go on.
+func bounded(w http.ResponseWriter, r *http.Request, maxBody int64) bool {
+	if maxBody <= 0 {
+		maxBody = maxRequestBody
+	}
 	size := len(r.Method) + len(r.URL.RequestURI()) + len(r.Host)
 	for k, vs := range r.Header {
 		for _, v := range vs {
@@ -28,12 +32,12 @@ func bounded(w http.ResponseWriter, r *http.Request) bool {
 			fmt.Sprintf("request line and headers are %d bytes; at most %d are taken", size, maxRequestHeaders))
 		return false
 	}
-	if r.ContentLength > maxRequestBody {
+	if r.ContentLength > maxBody {
 		writeLimit(w, http.StatusRequestEntityTooLarge, "body_too_large",
-			fmt.Sprintf("request body is %d bytes; at most %d are taken", r.ContentLength, maxRequestBody))
+			fmt.Sprintf("request body is %d bytes; at most %d are taken", r.ContentLength, maxBody))
 		return false
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	return true
 }
 

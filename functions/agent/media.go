@@ -11,6 +11,9 @@ import (
 // (4/3 larger) with room for the text.
 const maxMessageBody = 8 << 20
 
+// MaxRequestBody is the largest request body the agent API takes: a reply with attachments.
+const MaxRequestBody = maxMessageBody
+
 // mediaJSON is one attachment of a reply: its type and its bytes, base64 in JSON.
 type mediaJSON struct {
 	ContentType string `json:"contentType"`

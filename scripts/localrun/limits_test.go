@@ -3,6 +3,7 @@ package localrun_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,16 +12,20 @@ import (
 	"time"
 )
 
-// TestOversizedRequestsAreRefused: every HTTP function refuses a body over 1 MiB with 413 and
-// headers over 32 KiB with 431, each with a JSON error saying what is too large, before any
-// handler reads them; headers over the server's 64 KiB never reach a function.
+// TestOversizedRequestsAreRefused: every HTTP function refuses a body over 1 MiB (the agent
+// API, which takes replies with attachments, over 8 MiB) with 413 and headers over 32 KiB
+// with 431, each with a JSON error saying what is too large, before any handler reads them;
+// headers over the server's 64 KiB never reach a function.
 func TestOversizedRequestsAreRefused(t *testing.T) {
 	paths := []string{"/inbound", "/inboundfallback", "/status", "/voice", "/agent/chats/x/messages",
 		"/console/signin", "/admin/config", "/outbound/messages", "/expiry", "/sweeper"}
-	big := bytes.Repeat([]byte("a"), 1<<20+1)
 	for _, p := range paths {
-		resp := do(t, http.MethodPost, p, bytes.NewReader(big), nil)
-		wantLimit(t, resp, p+" with a 1 MiB + 1 body", http.StatusRequestEntityTooLarge, "body_too_large")
+		limit := 1 << 20
+		if strings.HasPrefix(p, "/agent/") {
+			limit = 8 << 20
+		}
+		resp := do(t, http.MethodPost, p, bytes.NewReader(bytes.Repeat([]byte("a"), limit+1)), nil)
+		wantLimit(t, resp, fmt.Sprintf("%s with a body of %d bytes", p, limit+1), http.StatusRequestEntityTooLarge, "body_too_large")
 		resp = do(t, http.MethodPost, p, strings.NewReader("{}"), map[string]string{"X-Pad": strings.Repeat("b", 40<<10)})
 		wantLimit(t, resp, p+" with a 40 KiB header", http.StatusRequestHeaderFieldsTooLarge, "headers_too_large")
 	}
@@ -28,6 +33,12 @@ func TestOversizedRequestsAreRefused(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("a 100 KiB header = %d, want 431 from the server", resp.StatusCode)
+	}
+	// A reply with 3 MB of attachments is within the agent API's bound: the API itself answers.
+	resp = do(t, http.MethodPost, "/agent/chats/x/messages", bytes.NewReader(bytes.Repeat([]byte("a"), 3<<20)), nil)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a 3 MiB reply without a token = %d, want 401 from the agent API", resp.StatusCode)
 	}
 	// A request just under the limits still goes through to the function.
 	resp = do(t, http.MethodGet, "/agent/me", nil, map[string]string{"X-Pad": strings.Repeat("b", 16<<10)})
