@@ -281,8 +281,8 @@ type lazyHandler struct {
 	build func() (http.Handler, error)
 	// maxBody bounds the request body; 0 is maxRequestBody.
 	maxBody int64
-	mu    sync.Mutex
-	h     http.Handler
+	mu      sync.Mutex
+	h       http.Handler
 }
 
 func (l *lazyHandler) handler() (http.Handler, error) {
