@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of smsdesk for a slice of time each (FUZZTIME, default 5s): the
 # webhook decoder and signature check, the keyword, segment and menu parsers, E.164
-# normalisation, the placeholder filler and configuration validation. With -keep, the inputs
-# each run found interesting are added to the target's committed corpus (testdata/fuzz), which
-# plain `go test` replays every time.
+# normalisation, the placeholder filler, configuration validation and the TwiML the voice
+# function writes. With -keep, the inputs each run found interesting are added to the target's
+# committed corpus (testdata/fuzz), which plain `go test` replays every time.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$SMSDESK_ROOT"
@@ -13,7 +13,7 @@ fuzztime="${FUZZTIME:-5s}"
 cache="$(go env GOCACHE)/fuzz/github.com/smsdesk/smsdesk"
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
-for pkg in ./shared/carrier ./shared/compliance ./shared/phone ./shared/config; do
+for pkg in ./shared/carrier ./shared/compliance ./shared/phone ./shared/config ./shared/voice; do
   for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz'); do
     echo "fuzz $pkg $target for $fuzztime"
     # An input that fails is written to testdata/fuzz and replayed by every `go test` after;
