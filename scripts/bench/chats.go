@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -25,6 +26,23 @@ func (b *bench) sessionIDs(ctx context.Context) ([]string, error) {
 		return nil
 	})
 	return ids, err
+}
+
+// openQuietChats warms up, opens a chat per consumer (each with an agent, capacity 1) and
+// waits until their first replies are delivered, so what is measured next starts quiet.
+func (b *bench) openQuietChats(ctx context.Context, log *slog.Logger) ([]string, []session.Session, error) {
+	if err := b.warmUp(ctx, log); err != nil {
+		return nil, nil, fmt.Errorf("warm-up: %w", err)
+	}
+	log.Info("chats open", "consumers", len(b.phones))
+	ids, sessions, err := b.openChats(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := b.waitDelivered(ctx, businessNumber, b.phones); err != nil {
+		return nil, nil, err
+	}
+	return ids, sessions, nil
 }
 
 // openChats has every consumer text once and waits until each has a chat and the chats are

@@ -80,19 +80,12 @@ type seqAt struct {
 
 // runLive runs mode live after warming up and prints its results.
 func (b *bench) runLive(ctx context.Context, log *slog.Logger, out io.Writer, start time.Time) error {
-	if err := b.warmUp(ctx, log); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
-	}
-	n := len(b.phones)
-	res := &liveResults{Mode: modeLive, Agents: b.f.agents, Chats: n, Rounds: b.f.rounds}
-	log.Info("chats open", "consumers", n)
-	ids, sessions, err := b.openChats(ctx)
+	ids, sessions, err := b.openQuietChats(ctx, log)
 	if err != nil {
 		return err
 	}
-	if err := b.waitDelivered(ctx, businessNumber, b.phones); err != nil {
-		return err
-	}
+	n := len(b.phones)
+	res := &liveResults{Mode: modeLive, Agents: b.f.agents, Chats: n, Rounds: b.f.rounds}
 
 	log.Info("agents connect to /agent/stream", "agents", len(b.fixture.agentIDs))
 	streams := map[string]*liveStream{}
