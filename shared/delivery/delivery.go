@@ -68,6 +68,9 @@ type Sender struct {
 	Log         *slog.Logger
 	// StaleClaim is how long a delivery attempt may stay unfinished before another may retry.
 	StaleClaim time.Duration
+	// BusyBackoff are the waits before calling a busy carrier again within one delivery; nil
+	// is defaultBusyBackoff.
+	BusyBackoff []time.Duration
 	// Results, when set, hears of every status change.
 	Results Tracker
 }

@@ -158,12 +158,10 @@ func TestAnsweredFailuresAreRetriedAtOnce(t *testing.T) {
 		t.Errorf("after a 503: status %q, %d sent, asked %d; want queued, sent once", e.Status, len(c.sent), c.asked)
 	}
 
-	saved := busyBackoff
-	busyBackoff = []time.Duration{time.Millisecond}
-	t.Cleanup(func() { busyBackoff = saved })
 	busy := &carrier.Error{HTTPStatus: 429, Code: 20429}
 	c = &scriptedCarrier{sends: []error{busy, busy}}
 	s, o, _ = newSender(c)
+	s.BusyBackoff = []time.Duration{time.Millisecond}
 	if err := s.Deliver(ctx, path); err == nil {
 		t.Fatal("a carrier busy through every call reported no error: it would not be retried")
 	}

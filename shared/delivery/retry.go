@@ -27,27 +27,32 @@ func (s *Sender) recheck(ctx context.Context, log *slog.Logger, path string, cla
 	return nil
 }
 
-// busyBackoff is how long a delivery waits before calling a busy carrier (429, 5xx) again
-// itself, attempt after attempt; then it fails and Pub/Sub delivers the message again.
-var busyBackoff = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second}
+// defaultBusyBackoff is how long a delivery waits before calling a busy carrier (429, 5xx)
+// again itself, attempt after attempt (23 s in all, within the sender's ack deadline); then it
+// fails and Pub/Sub delivers the message again.
+var defaultBusyBackoff = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second}
 
-// sendRetryingBusy sends msg, calling the carrier again after busyBackoff while it answers
+// sendRetryingBusy sends msg, calling the carrier again after BusyBackoff while it answers
 // 429 or 5xx. The delivery keeps its claim and its place in the chat's ordering key, so the
 // chat's later messages still wait behind it; and each delivery covers about 20 s of outage,
 // so the subscription's ten deliveries outlast a minutes-long outage even where Pub/Sub
 // redelivers at once (the emulator) instead of backing off.
 func (s *Sender) sendRetryingBusy(ctx context.Context, log *slog.Logger, msg carrier.Message) (carrier.Sent, error) {
+	backoff := s.BusyBackoff
+	if backoff == nil {
+		backoff = defaultBusyBackoff
+	}
 	for attempt := 0; ; attempt++ {
 		sent, err := s.Carrier.Send(ctx, msg)
 		var ce *carrier.Error
-		if err == nil || !errors.As(err, &ce) || !ce.Transient() || attempt >= len(busyBackoff) {
+		if err == nil || !errors.As(err, &ce) || !ce.Transient() || attempt >= len(backoff) {
 			return sent, err
 		}
-		log.Info("carrier busy; calling it again", "status", ce.HTTPStatus, "in", busyBackoff[attempt])
+		log.Info("carrier busy; calling it again", "status", ce.HTTPStatus, "in", backoff[attempt])
 		select {
 		case <-ctx.Done():
 			return sent, err
-		case <-time.After(busyBackoff[attempt]):
+		case <-time.After(backoff[attempt]):
 		}
 	}
 }
