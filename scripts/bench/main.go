@@ -24,7 +24,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -169,7 +168,7 @@ type bench struct {
 }
 
 func setup(ctx context.Context, f flags, log *slog.Logger) (*bench, error) {
-	port, err := freePort()
+	port, err := localrun.FreePort("127.0.0.1")
 	if err != nil {
 		return nil, err
 	}
@@ -215,15 +214,6 @@ func setup(ctx context.Context, f flags, log *slog.Logger) (*bench, error) {
 func (b *bench) close() {
 	b.sim.Close()
 	b.simSrv.Close()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // newHTTPClient keeps a connection per concurrent consumer open, so the run measures the

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -46,7 +45,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	ctx := context.Background()
-	port := freePort()
+	port, err := localrun.FreePort("127.0.0.1")
+	if err != nil {
+		panic(err)
+	}
 	sim = carriersim.New(carriersim.Options{
 		AccountSID: accountSID, AuthToken: authToken,
 		WebhookURL:     fmt.Sprintf("http://127.0.0.1:%d/inbound", port),
@@ -89,15 +91,6 @@ func TestMain(m *testing.M) {
 	sim.Close()
 	simSrv.Close()
 	os.Exit(code)
-}
-
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // fixture is a line of business of its own for one test, so tests run in parallel without

@@ -86,7 +86,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		o.Host = "127.0.0.1"
 	}
 	if o.Port == 0 {
-		p, err := freePort(o.Host)
+		p, err := FreePort(o.Host)
 		if err != nil {
 			return nil, err
 		}
@@ -218,7 +218,8 @@ func first(vals ...string) string {
 	return ""
 }
 
-func freePort(host string) (int, error) {
+// FreePort is a TCP port free on host now, for a server started next.
+func FreePort(host string) (int, error) {
 	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return 0, fmt.Errorf("find a free port: %w", err)

@@ -25,7 +25,7 @@ const (
 // serve starts the Functions Framework on a private port and the public server on
 // host:port in front of it; errc gets either's failure.
 func serve(host string, port int, errc chan<- error) error {
-	inner, err := freePort("127.0.0.1")
+	inner, err := FreePort("127.0.0.1")
 	if err != nil {
 		return err
 	}

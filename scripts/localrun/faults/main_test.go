@@ -7,7 +7,6 @@ package faults_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -60,7 +59,10 @@ func run(m *testing.M, fsHost, psHost string) int {
 	os.Setenv("FIRESTORE_EMULATOR_HOST", firestore.Addr())
 	os.Setenv("PUBSUB_EMULATOR_HOST", pubsub.Addr())
 
-	port := freePort()
+	port, err := localrun.FreePort("127.0.0.1")
+	if err != nil {
+		panic(err)
+	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	sim = carriersim.New(carriersim.Options{
 		AccountSID: accountSID, AuthToken: authToken,
@@ -87,15 +89,6 @@ func run(m *testing.M, fsHost, psHost string) int {
 	}
 	phones <- 0
 	return m.Run()
-}
-
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // consumerPhone gives each test a phone number of its own.
