@@ -19,10 +19,7 @@ import (
 func TestConsoleMonitorFollowsAChat(t *testing.T) {
 	f := newFixture(t)
 	ctx := testCtx(t)
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatalf("%v: run scripts/vendor.sh", err)
-	}
+	axe := axeCore(t)
 	b := browsertest.Start(t, 1280, 800)
 	dora, ana := openTab(t, b), openTab(t, b)
 	dora.signIn(f.Tokens["dora"])

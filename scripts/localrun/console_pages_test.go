@@ -24,10 +24,7 @@ import (
 func TestConsolePagesAreAccessible(t *testing.T) {
 	f := newFixture(t)
 	ctx := testCtx(t)
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatalf("%v: run scripts/vendor.sh", err)
-	}
+	axe := axeCore(t)
 	b := browsertest.Start(t, 1280, 800)
 	ana := openTab(t, b)
 	ana.do(chromedp.EmulateViewport(1280, 800), chromedp.Navigate(ana.base+"/signin"), chromedp.WaitVisible(chromedp.CSS("#agent")))
@@ -115,6 +112,16 @@ func parcelPicture(t *testing.T) []byte {
 }
 
 // checkAxe runs axe-core on the page and fails on serious and critical violations.
+// axeCore is the accessibility checker the browser tests inject, vendored by scripts/vendor.sh.
+func axeCore(t *testing.T) []byte {
+	t.Helper()
+	axe, err := os.ReadFile("testdata/axe.min.js")
+	if err != nil {
+		t.Fatalf("%v: run scripts/vendor.sh", err)
+	}
+	return axe
+}
+
 func (p *tab) checkAxe(axe []byte, what string) {
 	p.t.Helper()
 	if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[chromedp.Void](string(axe))); err != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -90,10 +89,7 @@ func TestConsoleReportsShowTheSeededFigures(t *testing.T) {
 	// line's queues, sees the team.
 	var p string
 	f := newReportsFixtureWith(t, func(c *config.Catalog) { p = c.Queues[0].LineOfBusiness; c.Teams[0].Queues = []string{p + "-q2"} })
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatalf("%v: run scripts/vendor.sh", err)
-	}
+	axe := axeCore(t)
 	chicago, err := time.LoadLocation("America/Chicago")
 	if err != nil {
 		t.Fatal(err)
