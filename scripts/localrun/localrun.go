@@ -238,9 +238,12 @@ func waitListening(ctx context.Context, host string, port int, errc <-chan error
 			return ctx.Err()
 		default:
 		}
+		// 502 is the proxy in front answering before the functions behind it listen.
 		if resp, err := http.Get(url); err == nil {
 			resp.Body.Close()
-			return nil
+			if resp.StatusCode != http.StatusBadGateway {
+				return nil
+			}
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
