@@ -396,6 +396,8 @@ type deployedFn struct {
 	runtime    string
 	env        map[string]cty.Value
 	secretEnv  map[string]bool
+	// maxInstances × concurrency is how many requests it serves at once.
+	maxInstances, concurrency cty.Value
 }
 
 func deployedFunctions(t *testing.T, root *modInstance) []*deployedFn {
@@ -411,6 +413,7 @@ func deployedFunctions(t *testing.T, root *modInstance) []*deployedFn {
 				f.runtime, _ = knownString(b.attrs["runtime"])
 			}
 			if s := r.block("service_config"); s != nil {
+				f.maxInstances, f.concurrency = s.attrs["max_instance_count"], s.attrs["max_instance_request_concurrency"]
 				switch v, has := s.attrs["environment_variables"]; {
 				case !has || (v.IsKnown() && v.IsNull()):
 				case v.IsKnown() && v.CanIterateElements():

@@ -31,3 +31,23 @@ func checkDeliveryPolicy(t *testing.T, s, dl *instance) {
 }
 
 func seconds(d time.Duration) string { return big.NewInt(int64(d/time.Second)).String() + "s" }
+
+// checkLocalConcurrency: the local runner delivers each event function's messages with as many
+// deliveries at once as its default deployment serves (instances × requests per instance), so
+// that local benchmarks queue where the cloud would.
+func checkLocalConcurrency(t *testing.T, registered map[string]registeredFn, fns []*deployedFn) {
+	for _, f := range fns {
+		if registered[f.entryPoint].kind != "CloudEvent" {
+			continue
+		}
+		n, c := f.maxInstances, f.concurrency
+		if !n.IsKnown() || n.IsNull() || n.Type() != cty.Number || !c.IsKnown() || c.IsNull() || c.Type() != cty.Number {
+			t.Errorf("%s (%s): cannot evaluate max_instance_count %#v and max_instance_request_concurrency %#v", f.addr, f.pos, n, c)
+			continue
+		}
+		got := new(big.Float).Mul(n.AsBigFloat(), c.AsBigFloat())
+		if want := localpubsub.CloudConcurrency(f.entryPoint); got.Cmp(big.NewFloat(float64(want))) != 0 {
+			t.Errorf("%s (%s) serves %s deliveries at once by default, but internal/localpubsub.CloudConcurrency(%q) delivers %d locally; keep them equal", f.addr, f.pos, got.String(), f.entryPoint, want)
+		}
+	}
+}

@@ -48,6 +48,7 @@ func TestInfrastructureMatchesCode(t *testing.T) {
 	t.Run("topics", func(t *testing.T) { checkTopics(t, root, fns) })
 	t.Run("environment", func(t *testing.T) { checkEnvironment(t, fns) })
 	t.Run("firestore indexes", func(t *testing.T) { checkIndexes(t, root) })
+	t.Run("local delivery concurrency", func(t *testing.T) { checkLocalConcurrency(t, registered, fns) })
 }
 
 // TestTerraformFormat runs terraform fmt where Terraform is installed.

@@ -1,5 +1,6 @@
-// Package localpubsub sets up Pub/Sub topics, push subscriptions and dead-letter topics on the
-// emulator the way terraform/pubsub.tf declares them in the cloud, for the local runner and
+// Package localpubsub sets up Pub/Sub topics, subscriptions and dead-letter topics on the
+// emulator the way terraform/pubsub.tf declares them in the cloud, and delivers their messages
+// to the functions' HTTP endpoints as Eventarc does (deliver.go), for the local runner and
 // tests. It is not domain code; terraform's tests hold its retry settings equal to Terraform's.
 package localpubsub
 
@@ -25,24 +26,40 @@ const (
 	MaxDeliveryAttempts = 10 // var.max_delivery_attempts's default
 )
 
-// PushRoute is a topic delivered to an HTTP endpoint, the way Eventarc delivers to a function.
-type PushRoute struct {
+// CloudConcurrency is how many deliveries of an event function the cloud runs at once with
+// Terraform's defaults: max_instances (20) instances serving one request each, but the
+// sender's single instance serving 40 (terraform/functions.tf's concurrency_of).
+func CloudConcurrency(function string) int {
+	if function == "sender" {
+		return 40
+	}
+	return 20
+}
+
+// Route is a topic delivered to an HTTP endpoint, the way Eventarc delivers to a function.
+type Route struct {
 	Topic    string
 	Function string // the event function it delivers to, which names the subscription
 	Endpoint string
+	// Concurrency is how many deliveries run at once: in the cloud, the function's instances
+	// times the requests each serves (terraform/functions.tf). 0 is 1.
+	Concurrency int
 }
 
-// SubscriptionName is the push subscription of a route, named as Terraform names it.
-func (r PushRoute) SubscriptionName() string { return r.Topic + "-" + r.Function }
+// SubscriptionName is the subscription of a route, named as Terraform names it.
+func (r Route) SubscriptionName() string { return r.Topic + "-" + r.Function }
 
 // DeadLetterTopic is where the route's undeliverable messages go; its pull subscription is
 // DeadLetterTopic() + "-pull".
-func (r PushRoute) DeadLetterTopic() string { return r.SubscriptionName() + "-dead-letter" }
+func (r Route) DeadLetterTopic() string { return r.SubscriptionName() + "-dead-letter" }
 
-// ProvisionPush creates topics, their ordered push subscriptions and dead-letter topics
-// (each with a pull subscription) where they do not exist. It is for the emulator and tests;
-// in the cloud Terraform owns these.
-func ProvisionPush(ctx context.Context, c *pubsub.Client, project string, routes []PushRoute) error {
+func (r Route) concurrency() int { return max(r.Concurrency, 1) }
+
+// Provision creates topics, their ordered subscriptions (pulled by a Deliverer) and
+// dead-letter topics (each with a pull subscription that keeps the dead letters) where they
+// do not exist, and turns a push subscription left by an older local run into a pulled one.
+// It is for the emulator and tests; in the cloud Terraform owns these.
+func Provision(ctx context.Context, c *pubsub.Client, project string, routes []Route) error {
 	topicPath := func(name string) string { return fmt.Sprintf("projects/%s/topics/%s", project, name) }
 	subPath := func(name string) string { return fmt.Sprintf("projects/%s/subscriptions/%s", project, name) }
 	for _, r := range routes {
@@ -62,7 +79,6 @@ func ProvisionPush(ctx context.Context, c *pubsub.Client, project string, routes
 		_, err = c.SubscriptionAdminClient.CreateSubscription(ctx, &pubsubpb.Subscription{
 			Name:                  subPath(r.SubscriptionName()),
 			Topic:                 topicPath(r.Topic),
-			PushConfig:            &pubsubpb.PushConfig{PushEndpoint: r.Endpoint},
 			AckDeadlineSeconds:    30,
 			EnableMessageOrdering: true,
 			RetryPolicy: &pubsubpb.RetryPolicy{
@@ -74,7 +90,11 @@ func ProvisionPush(ctx context.Context, c *pubsub.Client, project string, routes
 				MaxDeliveryAttempts: MaxDeliveryAttempts,
 			},
 		})
-		if err != nil && status.Code(err) != codes.AlreadyExists {
+		if status.Code(err) == codes.AlreadyExists {
+			err = c.SubscriptionAdminClient.ModifyPushConfig(ctx, &pubsubpb.ModifyPushConfigRequest{
+				Subscription: subPath(r.SubscriptionName()), PushConfig: &pubsubpb.PushConfig{}})
+		}
+		if err != nil {
 			return fmt.Errorf("create subscription %s: %w", r.SubscriptionName(), err)
 		}
 	}

@@ -146,7 +146,7 @@ func TestMalformedStatusCallbacksAreRefused(t *testing.T) {
 	}
 }
 
-// TestLocalSubscriptionsRetryAndDeadLetterAsTerraform: each push subscription of the local
+// TestLocalSubscriptionsRetryAndDeadLetterAsTerraform: each subscription of the local
 // runner has Terraform's retry policy and a dead-letter topic that a pull subscription keeps,
 // so a message that can never be handled stops being redelivered.
 func TestLocalSubscriptionsRetryAndDeadLetterAsTerraform(t *testing.T) {

@@ -1,12 +1,14 @@
 // Package localrun runs every smsdesk function in one process on one port, the way the cloud
 // runs them: the Functions Framework serves each registered function at /<name>, and the
-// Pub/Sub emulator's push subscriptions deliver the topics to the event functions.
+// topics are delivered to the event functions with the cloud's concurrency by streaming pull
+// from the Pub/Sub emulator (internal/localpubsub).
 package localrun
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -75,7 +77,7 @@ type Runner struct {
 	pipeline *pipeline
 }
 
-// Start checks the emulators, provisions topics and push subscriptions, loads configuration,
+// Start checks the emulators, provisions topics and subscriptions, loads configuration,
 // sets the environment the functions read and serves them. The server lives as long as the
 // process.
 func Start(ctx context.Context, o Options) (*Runner, error) {
@@ -116,17 +118,18 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pubsub emulator: %w", err)
 	}
-	defer ps.Close()
-	// Push endpoints name their topic in the path, as the Functions Framework expects of a
-	// Pub/Sub push delivery; the event functions are served below their names for that.
+	// Endpoints name their topic in the path, as the Functions Framework expects of a Pub/Sub
+	// push delivery; the event functions are served below their names for that.
 	topicPath := func(t string) string { return "/projects/" + o.ProjectID + "/topics/" + t }
-	err = localpubsub.ProvisionPush(ctx, ps, o.ProjectID, []localpubsub.PushRoute{
-		{Topic: env.InboundTopic, Function: "conversation", Endpoint: base + "/conversation" + topicPath(env.InboundTopic)},
-		{Topic: env.OutboundTopic, Function: "sender", Endpoint: base + "/sender" + topicPath(env.OutboundTopic)},
-		{Topic: env.BulkTopic, Function: "bulk", Endpoint: base + "/bulk" + topicPath(env.BulkTopic)},
-		{Topic: env.ChatEventsTopic, Function: "crmsync", Endpoint: base + "/crmsync" + topicPath(env.ChatEventsTopic)},
-	})
-	if err != nil {
+	var routes []localpubsub.Route
+	for _, r := range []struct{ topic, function string }{
+		{env.InboundTopic, "conversation"}, {env.OutboundTopic, "sender"}, {env.BulkTopic, "bulk"}, {env.ChatEventsTopic, "crmsync"},
+	} {
+		routes = append(routes, localpubsub.Route{Topic: r.topic, Function: r.function,
+			Endpoint: base + "/" + r.function + topicPath(r.topic), Concurrency: localpubsub.CloudConcurrency(r.function)})
+	}
+	if err := localpubsub.Provision(ctx, ps, o.ProjectID, routes); err != nil {
+		ps.Close()
 		return nil, err
 	}
 	fs, err := firestore.NewClient(ctx, o.ProjectID)
@@ -188,7 +191,19 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	if err := waitListening(ctx, o.Host, o.Port, errc); err != nil {
 		return nil, err
 	}
+	// Like the server, delivery lives as long as the process.
+	go deliver(&localpubsub.Deliverer{Client: ps, Project: o.ProjectID, Log: slog.Default()}, routes)
 	return r, nil
+}
+
+// deliver pulls the topics for the event functions, starting again should the pull fail (the
+// client itself rides out an emulator that stalls or restarts).
+func deliver(d *localpubsub.Deliverer, routes []localpubsub.Route) {
+	for {
+		err := d.Run(context.Background(), routes)
+		d.Log.Error("local Pub/Sub delivery stopped; starting again", "err", err)
+		time.Sleep(time.Second)
+	}
 }
 
 // Sweep runs the sweeper as Cloud Scheduler would.
