@@ -34,6 +34,7 @@ import (
 	"github.com/smsdesk/smsdesk"
 	"github.com/smsdesk/smsdesk/shared/compliance"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/metering"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
 
@@ -83,11 +84,37 @@ type workload struct {
 		InboundSegments  int `json:"inboundSegments"`
 	} `json:"carrier"`
 	Seconds float64 `json:"seconds"`
+	// Steps split the chats' Firestore and Pub/Sub counts (per chat) by step: open (first
+	// text to assigned, delivered), exchange (texts and replies), end (to the CRM) and timers.
+	Steps []step `json:"steps,omitempty"`
 	// PerUnit are the costs of 1,000 units (priceUnit) with a regional and a multi-region database.
 	PerUnit struct {
 		Regional    costs `json:"regional"`
 		MultiRegion costs `json:"multiRegion"`
 	} `json:"costPer1000"`
+}
+
+// step is one step of the chats, per chat.
+type step struct {
+	Name      string  `json:"name"`
+	Reads     float64 `json:"reads"`
+	Writes    float64 `json:"writes"` // deletes included
+	Publishes float64 `json:"publishes"`
+}
+
+// stepper records the meter's counts at the end of each step.
+type stepper struct {
+	b     *bench
+	n     int
+	last  metering.Counts
+	steps []step
+}
+
+func (s *stepper) end(name string) {
+	now := s.b.meter.Snapshot()
+	d, k := now.Sub(s.last), float64(s.n)
+	s.steps = append(s.steps, step{Name: name, Reads: float64(d.Reads) / k, Writes: float64(d.Writes) / k, Publishes: float64(d.Publishes) / k})
+	s.last = now
 }
 
 func (w *workload) price(p priceList) {
@@ -136,6 +163,7 @@ func (b *bench) priceChats(ctx context.Context, log *slog.Logger, m *priceMeters
 	w := workload{Units: n}
 	log.Info("chats", "consumers", n, "texts", b.f.texts, "replies", b.f.replies)
 	t0, before := time.Now(), b.priceSnapshot(m)
+	steps := &stepper{b: b, n: n, last: before.counts}
 	ids, sessions, err := b.openChats(ctx)
 	if err != nil {
 		return w, err
@@ -145,6 +173,10 @@ func (b *bench) priceChats(ctx context.Context, log *slog.Logger, m *priceMeters
 			return w, fmt.Errorf("chat of %s was never assigned", b.phones[i])
 		}
 	}
+	if err := b.waitQuiet(ctx); err != nil {
+		return w, err
+	}
+	steps.end("open")
 	inbound := make([][]string, n) // what each consumer texted
 	for i := range n {
 		inbound[i] = append(inbound[i], fmt.Sprintf("Hello, consumer %d here", i))
@@ -176,6 +208,10 @@ func (b *bench) priceChats(ctx context.Context, log *slog.Logger, m *priceMeters
 	if err := b.waitDelivered(ctx, businessNumber, b.phones); err != nil {
 		return w, err
 	}
+	if err := b.waitQuiet(ctx); err != nil {
+		return w, err
+	}
+	steps.end("exchange")
 	log.Info("agents end the chats", "chats", n)
 	err = forEach(ctx, n, func(ctx context.Context, i int) error {
 		return b.api(ctx, sessions[i].AgentID, http.MethodPost, "/chats/"+ids[i]+"/end", nil, nil)
@@ -191,10 +227,13 @@ func (b *bench) priceChats(ctx context.Context, log *slog.Logger, m *priceMeters
 	if err := b.waitQuiet(ctx); err != nil {
 		return w, err
 	}
+	steps.end("end")
 	if err := b.deliverTimers(ctx, m); err != nil {
 		return w, err
 	}
 	b.settle(ctx, log)
+	steps.end("timers")
+	w.Steps = steps.steps
 	w.Usage = usageBetween(before, b.priceSnapshot(m))
 	w.Seconds = time.Since(t0).Seconds()
 
@@ -304,6 +343,16 @@ func (r *priceResults) printTable(w io.Writer) {
 			float64(u.PubSub.Deliveries)/k, float64(u.Tasks.Created)/k, float64(u.Tasks.Delivered)/k)
 		fmt.Fprintf(w, "  carrier: %.2f messages out in %.2f segments, %.2f in in %.2f segments\n",
 			float64(x.w.Carrier.Outbound)/k, float64(x.w.Carrier.OutboundSegments)/k, float64(x.w.Carrier.Inbound)/k, float64(x.w.Carrier.InboundSegments)/k)
+		if len(u.Tasks.ByKind) > 0 {
+			fmt.Fprintf(w, "  timers created by kind:")
+			for _, kind := range slices.Sorted(maps.Keys(u.Tasks.ByKind)) {
+				fmt.Fprintf(w, " %s %.2f", kind, float64(u.Tasks.ByKind[kind])/k)
+			}
+			fmt.Fprintln(w)
+		}
+		for _, st := range x.w.Steps {
+			fmt.Fprintf(w, "  step %s: %.2f reads, %.2f writes, %.2f publishes\n", st.Name, st.Reads, st.Writes, st.Publishes)
+		}
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "  function\tinvocations\tmean handler ms\tbilled s\t")
 		for _, name := range slices.Sorted(maps.Keys(u.Functions)) {

@@ -45,6 +45,7 @@ func (m *invocationMeter) snapshot() map[string]invocations {
 type timerMeter struct {
 	mu      sync.Mutex
 	created int64
+	byKind  map[string]int64 // created, by timer kind
 	seen    map[string]bool
 	pending []session.Timer
 }
@@ -55,8 +56,9 @@ func (m *timerMeter) schedule(t session.Timer) bool {
 	defer m.mu.Unlock()
 	m.created++
 	if m.seen == nil {
-		m.seen = map[string]bool{}
+		m.seen, m.byKind = map[string]bool{}, map[string]int64{}
 	}
+	m.byKind[t.Kind]++
 	if name := timers.Name(t); !m.seen[name] {
 		m.seen[name] = true
 		m.pending = append(m.pending, t)
@@ -64,10 +66,10 @@ func (m *timerMeter) schedule(t session.Timer) bool {
 	return false
 }
 
-func (m *timerMeter) createdSoFar() int64 {
+func (m *timerMeter) createdSoFar() (int64, map[string]int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.created
+	return m.created, maps.Clone(m.byKind)
 }
 
 // take returns the timers not delivered yet and forgets them.
@@ -93,6 +95,7 @@ type priceSnapshot struct {
 	billing   metering.Billing
 	calls     map[string]invocations
 	created   int64
+	byKind    map[string]int64
 	delivered int64
 }
 
@@ -108,8 +111,9 @@ func (b *bench) installPriceMeters(ctx context.Context, m *priceMeters) error {
 }
 
 func (b *bench) priceSnapshot(m *priceMeters) priceSnapshot {
-	return priceSnapshot{counts: b.meter.Snapshot(), billing: b.meter.Billed(), calls: m.calls.snapshot(),
-		created: m.timers.createdSoFar(), delivered: m.delivered}
+	s := priceSnapshot{counts: b.meter.Snapshot(), billing: b.meter.Billed(), calls: m.calls.snapshot(), delivered: m.delivered}
+	s.created, s.byKind = m.timers.createdSoFar()
+	return s
 }
 
 // usageBetween is what was used from s to e.
@@ -125,6 +129,14 @@ func usageBetween(s, e priceSnapshot) usage {
 	}
 	u.PubSub.BilledDeliveryBytes = deliveryBytes(u.PubSub.Deliveries, c.Publishes, bl.PublishBytes, metering.MinBilledBytes)
 	u.Tasks.Created, u.Tasks.Delivered = e.created-s.created, e.delivered-s.delivered
+	for kind, n := range e.byKind {
+		if d := n - s.byKind[kind]; d > 0 {
+			if u.Tasks.ByKind == nil {
+				u.Tasks.ByKind = map[string]int64{}
+			}
+			u.Tasks.ByKind[kind] = d
+		}
+	}
 	return u
 }
 

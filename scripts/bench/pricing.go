@@ -97,8 +97,9 @@ type usage struct {
 	} `json:"pubsub"`
 	Functions map[string]invocations `json:"functions"`
 	Tasks     struct {
-		Created   int64 `json:"created"`   // create calls
-		Delivered int64 `json:"delivered"` // push deliveries
+		Created   int64            `json:"created"`   // create calls
+		Delivered int64            `json:"delivered"` // push deliveries
+		ByKind    map[string]int64 `json:"createdByKind,omitempty"`
 	} `json:"tasks"`
 }
 
