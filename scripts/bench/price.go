@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -57,6 +58,18 @@ func priceDefaults(f *flags) {
 	if !set["recipients"] {
 		f.recipients = priceDefaultRecipients
 	}
+	if err := checkPriceFlags(*f); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+}
+
+// checkPriceFlags says what is wrong with mode price's sizes, before anything starts.
+func checkPriceFlags(f flags) error {
+	if f.texts < 0 || f.replies < 0 || f.recipients <= 0 {
+		return fmt.Errorf("mode price needs -texts ≥ 0, -replies ≥ 0 and -recipients > 0, got %d, %d and %d", f.texts, f.replies, f.recipients)
+	}
+	return nil
 }
 
 // priceResults are what mode price reports.
@@ -128,8 +141,8 @@ func (w *workload) price(p priceList) {
 
 // runPrice runs mode price after warming up and prints its results.
 func (b *bench) runPrice(ctx context.Context, log *slog.Logger, out io.Writer, start time.Time) error {
-	if b.f.texts < 0 || b.f.replies < 0 || b.f.recipients <= 0 {
-		return fmt.Errorf("need -texts ≥ 0, -replies ≥ 0 and -recipients > 0, got %d, %d and %d", b.f.texts, b.f.replies, b.f.recipients)
+	if err := checkPriceFlags(b.f); err != nil {
+		return err
 	}
 	tz, err := b.loadBulkFixture(ctx)
 	if err != nil {
