@@ -190,7 +190,7 @@ func (b *bench) priceChats(ctx context.Context, log *slog.Logger, m *priceMeters
 		return w, err
 	}
 	steps.end("open")
-	inbound := make([][]string, n) // what each consumer texted
+	inbound := make([][]string, n) // what each consumer texted, from openChats' first text on
 	for i := range n {
 		inbound[i] = append(inbound[i], fmt.Sprintf("Hello, consumer %d here", i))
 	}

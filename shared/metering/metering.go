@@ -8,6 +8,8 @@
 // nothing still costs one; an aggregation result costs one. A real-time listener reads each
 // document it reports (added, changed, or gone from its results because it changed). A committed write (set, update,
 // delete, create, transactional or not) is a write; writes of a failed commit are not counted.
+// Billed adds what a bill needs besides: the deletes among the writes, and Pub/Sub's publish
+// requests and bytes.
 package metering
 
 import (
