@@ -52,38 +52,69 @@ func init() {
 }
 
 // Inbound is the carrier's webhook for consumer texts.
-func Inbound(w http.ResponseWriter, r *http.Request) { inboundHandler.serve(w, r) }
+func Inbound(w http.ResponseWriter, r *http.Request) {
+	defer observed("inbound", time.Now())
+	inboundHandler.serve(w, r)
+}
 
 // InboundFallback is the carrier's fallback URL for consumer texts, called when Inbound fails
 // or does not answer in time: it parks the text in Firestore as well as publishing it.
-func InboundFallback(w http.ResponseWriter, r *http.Request) { fallbackHandler.serve(w, r) }
+func InboundFallback(w http.ResponseWriter, r *http.Request) {
+	defer observed("inboundfallback", time.Now())
+	fallbackHandler.serve(w, r)
+}
 
 // Status is the carrier's delivery status webhook.
-func Status(w http.ResponseWriter, r *http.Request) { statusHandler.serve(w, r) }
+func Status(w http.ResponseWriter, r *http.Request) {
+	defer observed("status", time.Now())
+	statusHandler.serve(w, r)
+}
 
 // AgentAPI is the agent API.
-func AgentAPI(w http.ResponseWriter, r *http.Request) { agentHandler.serve(w, r) }
+func AgentAPI(w http.ResponseWriter, r *http.Request) {
+	defer observed("agent", time.Now())
+	agentHandler.serve(w, r)
+}
 
 // Console is the agents' console in the browser.
-func Console(w http.ResponseWriter, r *http.Request) { consoleHandler.serve(w, r) }
+func Console(w http.ResponseWriter, r *http.Request) {
+	defer observed("console", time.Now())
+	consoleHandler.serve(w, r)
+}
 
 // AdminAPI is the admin API.
-func AdminAPI(w http.ResponseWriter, r *http.Request) { adminHandler.serve(w, r) }
+func AdminAPI(w http.ResponseWriter, r *http.Request) {
+	defer observed("admin", time.Now())
+	adminHandler.serve(w, r)
+}
 
 // OutboundAPI lets the business text consumers first.
-func OutboundAPI(w http.ResponseWriter, r *http.Request) { outboundHandler.serve(w, r) }
+func OutboundAPI(w http.ResponseWriter, r *http.Request) {
+	defer observed("outbound", time.Now())
+	outboundHandler.serve(w, r)
+}
 
 // Expiry receives chat timers from Cloud Tasks.
-func Expiry(w http.ResponseWriter, r *http.Request) { expiryHandler.serve(w, r) }
+func Expiry(w http.ResponseWriter, r *http.Request) {
+	defer observed("expiry", time.Now())
+	expiryHandler.serve(w, r)
+}
 
 // Sweeper fires overdue chat deadlines; Cloud Scheduler runs it.
-func Sweeper(w http.ResponseWriter, r *http.Request) { sweeperHandler.serve(w, r) }
+func Sweeper(w http.ResponseWriter, r *http.Request) {
+	defer observed("sweeper", time.Now())
+	sweeperHandler.serve(w, r)
+}
 
 // Voice is the carrier's voice webhook, answered with TwiML.
-func Voice(w http.ResponseWriter, r *http.Request) { voiceHandler.serve(w, r) }
+func Voice(w http.ResponseWriter, r *http.Request) {
+	defer observed("voice", time.Now())
+	voiceHandler.serve(w, r)
+}
 
 // Conversation consumes the inbound topic.
 func Conversation(ctx context.Context, e event.Event) error {
+	defer observed("conversation", time.Now())
 	a, err := services.get()
 	if err != nil {
 		return err
@@ -93,6 +124,7 @@ func Conversation(ctx context.Context, e event.Event) error {
 
 // Sender consumes the outbound topic.
 func Sender(ctx context.Context, e event.Event) error {
+	defer observed("sender", time.Now())
 	a, err := services.get()
 	if err != nil {
 		return err
@@ -102,6 +134,7 @@ func Sender(ctx context.Context, e event.Event) error {
 
 // Bulk consumes the bulk topic.
 func Bulk(ctx context.Context, e event.Event) error {
+	defer observed("bulk", time.Now())
 	a, err := services.get()
 	if err != nil {
 		return err
@@ -111,6 +144,7 @@ func Bulk(ctx context.Context, e event.Event) error {
 
 // CRMSync consumes the chat-events topic and records chats in the CRM.
 func CRMSync(ctx context.Context, e event.Event) error {
+	defer observed("crmsync", time.Now())
 	a, err := services.get()
 	if err != nil {
 		return err
@@ -213,11 +247,31 @@ func Use(a *app.App) {
 	services.app = a
 }
 
+// Observe has fn told of every invocation of a function in this process from now on: the
+// function's name and how long its handler ran. The bench meters invocations with it; nil
+// stops it.
+func Observe(fn func(function string, took time.Duration)) {
+	services.mu.Lock()
+	defer services.mu.Unlock()
+	services.observe = fn
+}
+
+// observed tells the observer, if any, that function ran from start until now.
+func observed(function string, start time.Time) {
+	services.mu.Lock()
+	fn := services.observe
+	services.mu.Unlock()
+	if fn != nil {
+		fn(function, time.Since(start))
+	}
+}
+
 // lazyApp connects the clients on first use and reuses them for every later invocation; a
 // failed connection is tried again on the next invocation rather than cached.
 type lazyApp struct {
-	mu  sync.Mutex
-	app *app.App
+	mu      sync.Mutex
+	app     *app.App
+	observe func(function string, took time.Duration) // Observe's
 }
 
 func (l *lazyApp) get() (*app.App, error) {

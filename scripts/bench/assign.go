@@ -52,7 +52,7 @@ func modeDefaults(f *flags) {
 		return
 	case modeAssign, modeAssignArrivals, modeCRM, modeLive, modeConsole:
 	default:
-		fmt.Fprintf(os.Stderr, "unknown -mode %q: want %s, %s, %s, %s, %s, %s, %s or %s\n", f.mode, modeTexts, modeAssign, modeAssignArrivals, modeBulk, modeCRM, modeLive, modeConsole, modeReports)
+		fmt.Fprintf(os.Stderr, "unknown -mode %q: want %s, %s, %s, %s, %s, %s, %s, %s or %s\n", f.mode, modeTexts, modeAssign, modeAssignArrivals, modeBulk, modeCRM, modeLive, modeConsole, modePrice, modeReports)
 		os.Exit(2)
 	}
 	set := map[string]bool{}

@@ -13,7 +13,7 @@
 // each consumer polling the agent API (for the webhook → agent-visible latency).
 //
 // Other modes: assign and assign-arrivals (assign.go), bulk (bulk.go), crm (crm.go), live
-// (live.go) and console (console.go).
+// (live.go), console (console.go) and price (price.go).
 //
 // Latencies reflect the emulators: the Pub/Sub emulator pushes each subscription with two
 // concurrent deliveries only, so deliveries queue far longer than behind Cloud Functions.
@@ -57,6 +57,7 @@ type flags struct {
 	idle                            time.Duration
 	chats, days, reportQueues       int
 	changes                         int
+	texts, replies                  int
 }
 
 func parseFlags() flags {
@@ -71,17 +72,21 @@ func parseFlags() flags {
 	flag.DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up after this long")
 	flag.BoolVar(&f.json, "json", false, "print the results as JSON instead of a table")
 	flag.StringVar(&f.appLog, "applog", filepath.Join(os.TempDir(), "smsdesk-bench-app.log"), "file the functions' logs go to (- for stderr)")
-	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies and costs), assign (a backlog of queued chats as agents come online), assign-arrivals (chats arriving at available agents) bulk (a bulk send: time to accept, send rate, costs per message; -mps defaults to 50), crm (chats into the CRM: latencies and costs per chat), live (agents' live streams: text stored → event latency, reads of idle connected agents), console (the same for the browser console's /console/events, its first-load bytes and live monitoring's refresh) or reports (30-day reports and the chats CSV over -chats seeded chats)")
+	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies and costs), assign (a backlog of queued chats as agents come online), assign-arrivals (chats arriving at available agents) bulk (a bulk send: time to accept, send rate, costs per message; -mps defaults to 50), crm (chats into the CRM: latencies and costs per chat), live (agents' live streams: text stored → event latency, reads of idle connected agents), console (the same for the browser console's /console/events, its first-load bytes and live monitoring's refresh), price (what 1,000 chats and 1,000 bulk texts cost at list prices) or reports (30-day reports and the chats CSV over -chats seeded chats)")
 	flag.IntVar(&f.rounds, "rounds", 5, "texts each consumer sends in modes live and console")
 	flag.IntVar(&f.changes, "changes", 20, "changes (agent statuses and queued chats in turn) the supervisor's monitoring page must show in mode console")
 	flag.DurationVar(&f.idle, "idle", time.Minute, "how long modes live and console leave every agent connected with nothing happening, to count the reads of idle agents")
 	flag.IntVar(&f.chats, "chats", 100000, "ended chats seeded in mode reports")
 	flag.IntVar(&f.days, "days", 90, "days the seeded chats of mode reports spread over")
 	flag.IntVar(&f.reportQueues, "queues", 10, "queues of mode reports")
+	flag.IntVar(&f.texts, "texts", 4, "consumer texts after the first in each chat, in mode price")
+	flag.IntVar(&f.replies, "replies", 4, "agent replies in each chat, in mode price")
 	flag.StringVar(&f.crm, "crm", config.CRMFirestore, "the CRM adapter chats go to: firestore (the built-in CRM) or none")
 	flag.Parse()
 	if f.mode == modeBulk {
 		bulkDefaults(&f)
+	} else if f.mode == modePrice {
+		priceDefaults(&f)
 	} else {
 		modeDefaults(&f)
 	}
@@ -134,6 +139,9 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	}
 	if f.mode == modeCRM {
 		return b.runCRM(ctx, log, out, start)
+	}
+	if f.mode == modePrice {
+		return b.runPrice(ctx, log, out, start)
 	}
 	if f.mode == modeLive {
 		return b.runLive(ctx, log, out, start)

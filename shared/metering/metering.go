@@ -8,6 +8,8 @@
 // nothing still costs one; an aggregation result costs one. A real-time listener reads each
 // document it reports (added, changed, or gone from its results because it changed). A committed write (set, update,
 // delete, create, transactional or not) is a write; writes of a failed commit are not counted.
+// Billed adds what a bill needs besides: the deletes among the writes, and Pub/Sub's publish
+// requests and bytes.
 package metering
 
 import (
@@ -43,6 +45,34 @@ func (c Counts) Sub(o Counts) Counts {
 // Meter counts operations; it is safe for concurrent use. The zero value is ready to use.
 type Meter struct {
 	reads, writes, publishes atomic.Int64
+	// What Billed reports besides.
+	deletes, publishRequests, publishBytes, billedPublishBytes atomic.Int64
+}
+
+// Billing are the figures a bill needs besides Counts: Firestore prices deletes apart from
+// other writes, and Pub/Sub bills throughput by the byte with a minimum per request.
+type Billing struct {
+	Deletes         int64 `json:"deletes"`         // Firestore writes that are deletes (also in Counts.Writes)
+	PublishRequests int64 `json:"publishRequests"` // successful Publish calls (each carries 1 or more messages)
+	// PublishBytes is the size of the messages published: data, attribute keys and values and
+	// ordering key. BilledPublishBytes counts each request at least MinBilledBytes.
+	PublishBytes       int64 `json:"publishBytes"`
+	BilledPublishBytes int64 `json:"billedPublishBytes"`
+}
+
+// MinBilledBytes is the least Pub/Sub bills a publish, push or pull request.
+const MinBilledBytes = 1000
+
+// Sub returns b minus o.
+func (b Billing) Sub(o Billing) Billing {
+	return Billing{Deletes: b.Deletes - o.Deletes, PublishRequests: b.PublishRequests - o.PublishRequests,
+		PublishBytes: b.PublishBytes - o.PublishBytes, BilledPublishBytes: b.BilledPublishBytes - o.BilledPublishBytes}
+}
+
+// Billed returns the billing figures so far.
+func (m *Meter) Billed() Billing {
+	return Billing{Deletes: m.deletes.Load(), PublishRequests: m.publishRequests.Load(),
+		PublishBytes: m.publishBytes.Load(), BilledPublishBytes: m.billedPublishBytes.Load()}
 }
 
 // New returns a Meter at zero.
@@ -121,27 +151,60 @@ func (m *Meter) UnaryInterceptor(ctx context.Context, method string, req, reply 
 	switch r := req.(type) {
 	case *firestorepb.CommitRequest:
 		m.writes.Add(int64(len(r.GetWrites())))
+		m.deletes.Add(deletes(r.GetWrites()))
 	case *firestorepb.BatchWriteRequest:
-		m.writes.Add(batchWrites(r, reply))
+		n, d := batchWrites(r, reply)
+		m.writes.Add(n)
+		m.deletes.Add(d)
 	case *pubsubpb.PublishRequest:
 		m.publishes.Add(int64(len(r.GetMessages())))
+		var size int64
+		for _, msg := range r.GetMessages() {
+			size += MessageBytes(msg)
+		}
+		m.publishRequests.Add(1)
+		m.publishBytes.Add(size)
+		m.billedPublishBytes.Add(max(size, MinBilledBytes))
 	}
 	return nil
 }
 
-// batchWrites is the number of writes of a batch write that were applied: each has a status.
-func batchWrites(req *firestorepb.BatchWriteRequest, reply any) int64 {
-	resp, ok := reply.(*firestorepb.BatchWriteResponse)
-	if !ok || len(resp.GetStatus()) != len(req.GetWrites()) {
-		return int64(len(req.GetWrites()))
+// MessageBytes is the size of a Pub/Sub message as counted here: its data, its attributes'
+// keys and values and its ordering key.
+func MessageBytes(msg *pubsubpb.PubsubMessage) int64 {
+	n := len(msg.GetData()) + len(msg.GetOrderingKey())
+	for k, v := range msg.GetAttributes() {
+		n += len(k) + len(v)
 	}
+	return int64(n)
+}
+
+func deletes(ws []*firestorepb.Write) int64 {
 	var n int64
-	for _, s := range resp.GetStatus() {
-		if codes.Code(s.GetCode()) == codes.OK {
+	for _, w := range ws {
+		if w.GetDelete() != "" {
 			n++
 		}
 	}
 	return n
+}
+
+// batchWrites is the number of writes of a batch write that were applied (each has a status),
+// and how many of those are deletes.
+func batchWrites(req *firestorepb.BatchWriteRequest, reply any) (n, deleted int64) {
+	resp, ok := reply.(*firestorepb.BatchWriteResponse)
+	if !ok || len(resp.GetStatus()) != len(req.GetWrites()) {
+		return int64(len(req.GetWrites())), deletes(req.GetWrites())
+	}
+	for i, s := range resp.GetStatus() {
+		if codes.Code(s.GetCode()) == codes.OK {
+			n++
+			if req.GetWrites()[i].GetDelete() != "" {
+				deleted++
+			}
+		}
+	}
+	return n, deleted
 }
 
 // StreamInterceptor counts the documents Firestore gets and queries return.

@@ -230,3 +230,46 @@ func TestListenerCountsReportedDocuments(t *testing.T) {
 	}
 	expect(t, "an empty first snapshot", m, before, metering.Counts{Reads: 1})
 }
+
+// TestBilledCountsDeletesAndPublishedBytes: deletes are counted apart (they are writes too),
+// and each publish request is billed its messages' bytes, at least MinBilledBytes.
+func TestBilledCountsDeletesAndPublishedBytes(t *testing.T) {
+	ctx := testCtx(t)
+	fs, m := meteredFirestore(t)
+	doc := fs.Collection("things").Doc("gone")
+	if _, err := doc.Set(ctx, map[string]any{"n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := doc.Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Billed(); got.Deletes != 1 || m.Snapshot().Writes != 2 {
+		t.Errorf("a set and a delete: billed %+v, counts %+v; want 1 delete among 2 writes", got, m.Snapshot())
+	}
+
+	emulatortest.PubSub(t)
+	project := projectID(t)
+	ps, err := pubsub.NewClient(ctx, project, m.PubSubOptions()...)
+	if err != nil {
+		t.Fatalf("pubsub client: %v", err)
+	}
+	defer ps.Close()
+	topic := "projects/" + project + "/topics/sized"
+	if _, err := ps.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: topic}); err != nil {
+		t.Fatalf("create topic: %v", err)
+	}
+	before := m.Billed()
+	msgs := []*pubsubpb.PubsubMessage{
+		{Data: make([]byte, 100), Attributes: map[string]string{"k": "vv"}, OrderingKey: "key1"}, // 107 bytes
+		{Data: make([]byte, 1500)},
+	}
+	for _, msg := range msgs {
+		if _, err := ps.TopicAdminClient.Publish(ctx, &pubsubpb.PublishRequest{Topic: topic, Messages: []*pubsubpb.PubsubMessage{msg}}); err != nil {
+			t.Fatalf("publish: %v", err)
+		}
+	}
+	want := metering.Billing{PublishRequests: 2, PublishBytes: 107 + 1500, BilledPublishBytes: metering.MinBilledBytes + 1500}
+	if got := m.Billed().Sub(before); got != want {
+		t.Errorf("2 publishes of 107 and 1,500 bytes: billed %+v, want %+v", got, want)
+	}
+}
