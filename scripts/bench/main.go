@@ -173,6 +173,7 @@ type bench struct {
 	http    *http.Client
 	fixture fixture
 	phones  []string
+	floors  *floors // mode texts only
 }
 
 func setup(ctx context.Context, f flags, log *slog.Logger) (*bench, error) {
@@ -193,8 +194,16 @@ func setup(ctx context.Context, f flags, log *slog.Logger) (*bench, error) {
 	b.fixture.console = f.mode == modeConsole
 	catalog := b.fixture.catalog()
 	catalog.Settings.CRM = &config.CRMSettings{Adapter: f.crm}
+	project := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	if f.mode == modeTexts {
+		// Before Start: the runner serves the functions registered by then.
+		if b.floors, err = newFloors(ctx, project, log); err != nil {
+			b.close()
+			return nil, err
+		}
+	}
 	b.runner, err = localrun.Start(ctx, localrun.Options{
-		ProjectID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Port: port, Catalog: &catalog,
+		ProjectID: project, Port: port, Catalog: &catalog,
 		TwilioAccountSID: accountSID, TwilioAuthToken: authToken, TwilioAPIURL: b.simSrv.URL,
 		AppOptions: []app.Option{
 			app.WithFirestoreOptions(b.meter.FirestoreOptions()...),
@@ -222,6 +231,9 @@ func setup(ctx context.Context, f flags, log *slog.Logger) (*bench, error) {
 func (b *bench) close() {
 	b.sim.Close()
 	b.simSrv.Close()
+	if b.floors != nil {
+		b.floors.close()
+	}
 }
 
 // newHTTPClient keeps a connection per concurrent consumer open, so the run measures the
@@ -238,6 +250,11 @@ func (b *bench) measure(ctx context.Context, log *slog.Logger) (*results, error)
 	if err := b.warmUp(ctx, log); err != nil {
 		return nil, fmt.Errorf("warm-up: %w", err)
 	}
+	floors, err := b.floors.measure(ctx, log, b.runner.BaseURL, len(b.phones))
+	if err != nil {
+		return nil, err
+	}
+	res.FloorsMs = floors
 	chats, err := b.phaseOpen(ctx, log, res)
 	if err != nil {
 		return nil, fmt.Errorf("phase 1 (first texts): %w", err)
@@ -248,5 +265,6 @@ func (b *bench) measure(ctx context.Context, log *slog.Logger) (*results, error)
 	if err := b.phaseVisible(ctx, log, res, chats); err != nil {
 		return nil, fmt.Errorf("phase 2b (agent-visible latency): %w", err)
 	}
+	res.Ratios = res.ratios()
 	return res, nil
 }

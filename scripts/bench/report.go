@@ -67,7 +67,10 @@ type results struct {
 		AckMidChatPolling     summary `json:"ackMidChatWhileAgentsPoll"`
 		MidChatToAgentVisible summary `json:"midChatToAgentVisible"`
 	} `json:"latencyMs"`
-	PerText struct {
+	// FloorsMs are the floors of the same run (floors.go); Ratios the latencies over them.
+	FloorsMs floorsMs `json:"floorsMs"`
+	Ratios   []ratio  `json:"overFloor"`
+	PerText  struct {
 		FirstText   perText `json:"firstText"`
 		MidChatText perText `json:"midChatText"`
 	} `json:"perText"`
@@ -104,6 +107,8 @@ func (r *results) printTable(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t\n", row.name, row.s.Median, row.s.P90, row.s.P99, row.s.Max)
 	}
 	tw.Flush()
+	fmt.Fprintln(w)
+	r.printFloors(w)
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "per text, incl. replies and their delivery\tFirestore reads\tFirestore writes\tPub/Sub publishes\t")
