@@ -15,12 +15,9 @@ import (
 // emulators: every agent's console gets each text's event, the first load counts the real
 // embedded assets, idle consoles cost no reads, and the supervisor's page shows every change.
 func TestConsoleModeMeasuresPushFirstLoadAndMonitoring(t *testing.T) {
-	if os.Getenv("FIRESTORE_EMULATOR_HOST") == "" || os.Getenv("PUBSUB_EMULATOR_HOST") == "" {
-		// As shared/internal/emulatortest does (internal to shared/): CI never passes by skipping.
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs the Firestore and Pub/Sub emulators; under CI=true a missing emulator is a failure")
-		}
-		t.Skip("needs the Firestore and Pub/Sub emulators: run scripts/test.sh, which starts them")
+	needEmulators(t)
+	if inOwnProcess(t) {
+		return
 	}
 	f := flags{mode: modeConsole, agents: 3, capacity: 1, conversations: 3, mps: 500, rounds: 2,
 		idle: 2 * time.Second, changes: 4, poll: 10 * time.Millisecond, json: true}

@@ -84,7 +84,9 @@ func (r *results) printFloors(w io.Writer) {
 				verdict = "PASS"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2f×\t%.2f×\t%s\t%s\t\n", x.Figure, x.Over, x.MedianRatio, x.P99Ratio, target, verdict)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", x.Figure, x.Over, formatRatio(x.MedianRatio), formatRatio(x.P99Ratio), target, verdict)
 	}
 	tw.Flush()
 }
+
+func formatRatio(r float64) string { return fmt.Sprintf("%.2f×", r) }
