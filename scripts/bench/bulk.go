@@ -103,6 +103,8 @@ type bulkResults struct {
 		MaxIn1s     int     `json:"max1sWindow"`        // most sends in any [t, t+1 s)
 		SpanSeconds float64 `json:"spanSeconds"`        // last − first
 	} `json:"rate"`
+	// Targets are issue 17's for the rate (bulkcheck.go).
+	Targets bulkTargets `json:"targets"`
 	// Job is GET /outbound/bulk/{id} after the phase.
 	Job struct {
 		Processed int            `json:"processed"`
@@ -312,6 +314,7 @@ func (b *bench) bulkSend(ctx context.Context, log *slog.Logger, res *bulkResults
 		res.Rate.Sustained = float64(len(times)-1) / span.Seconds()
 	}
 	res.Rate.MaxIn1s = maxInWindow(times, time.Second)
+	res.Targets = checkBulkRate(res.Rate.Sustained, res.Rate.MaxIn1s, b.f.mps, n)
 
 	// The job's own report and the statuses in Firestore, after the metering.
 	var job struct {
