@@ -10,8 +10,10 @@ package main
 //
 // The issue's scenario is 5,000 recipients; against the emulators on a 2-CPU machine the
 // system sends about 32 a second rather than 50, so 5,000 took 3½ minutes with the emulators'
-// start. The default is therefore 2,000, and the output says so; -recipients 5000 runs the
-// issue's size.
+// start, and on the same machine shared (load average above 10) it sent 4,781 in 10 minutes
+// before -timeout. The default is therefore 2,000, and the output says so; -recipients 5000
+// runs the issue's size. The rate is checked against issue 17's targets either way
+// (bulkcheck.go: sustained ≥ 95% of -mps, never above it in any second).
 //
 // It reports how long the POST takes to answer 202 (time to accept); when the job reports
 // every recipient processed; the rate at which the carrier simulator accepted the messages,

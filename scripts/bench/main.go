@@ -8,9 +8,11 @@
 // It runs every function in this process (scripts/localrun) with a metered app, a carrier
 // simulator, and a catalog of one business number whose entry queue is a leaf queue served by
 // enough agents for every conversation. A warm-up first sends texts to a menu-only number so
-// the emulators' JIT has run. Phase 1 opens N chats at once; phase 2 sends one more text into
-// each chat twice: once waiting on Firestore directly (for the per-text counts) and once with
-// each consumer polling the agent API (for the webhook → agent-visible latency).
+// the emulators' JIT has run. Then it measures its floors at the same concurrency
+// (floors.go). Phase 1 opens N chats at once; phase 2 sends one more text into each chat
+// twice: once waiting on Firestore directly (for the per-text counts) and once with each
+// consumer polling the agent API (for the webhook → agent-visible latency). Every latency is
+// printed over its floor with issue 17's targets (targets.go).
 //
 // Other modes: assign and assign-arrivals (assign.go), bulk (bulk.go), crm (crm.go), live
 // (live.go), console (console.go) and price (price.go).
