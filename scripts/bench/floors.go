@@ -9,7 +9,7 @@ package main
 //	create + publish         one Firestore create, then one ordered publish: what a webhook
 //	                         acknowledgement costs at best;
 //	publish → transaction    one ordered publish, delivered as the functions' topics are
-//	                         (floorDelivery) to a CloudEvent function served by the runner's
+//	                         (floors.delivery) to a CloudEvent function served by the runner's
 //	                         Functions Framework, which runs one Firestore transaction: what
 //	                         "text → stored" costs at best. The time is taken as the
 //	                         transaction commits; the phases find a stored text by polling.
@@ -18,7 +18,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -220,24 +219,25 @@ func (fl *floors) publishTransaction(ctx context.Context, key string) (time.Dura
 }
 
 // delivery delivers topic to endpoint the way the local runner delivers the functions'
-// topics, until stop is called. It is the one place that knows how: today an ordered push
-// subscription on the emulator (localpubsub.ProvisionPush, as localrun.Start provisions);
-// with localpubsub's Provision and Deliver, the route gets the conversation function's
-// concurrency, since floor 3 stands for its deliveries.
+// topics, until stop is called: an ordered subscription pulled by localpubsub's Deliverer,
+// with the conversation function's concurrency in the cloud, since floor 3 stands for the
+// deliveries of texts to it.
 func (fl *floors) delivery(ctx context.Context, topic, endpoint string) (stop func(), err error) {
-	route := localpubsub.PushRoute{Topic: topic, Function: floorFunction, Endpoint: endpoint}
-	if err := localpubsub.ProvisionPush(ctx, fl.ps, fl.project, []localpubsub.PushRoute{route}); err != nil {
+	route := localpubsub.Route{Topic: topic, Function: floorFunction, Endpoint: endpoint,
+		Concurrency: localpubsub.CloudConcurrency("conversation")}
+	if err := localpubsub.Provision(ctx, fl.ps, fl.project, []localpubsub.Route{route}); err != nil {
 		return nil, fmt.Errorf("floors: deliver %s: %w", topic, err)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		d := &localpubsub.Deliverer{Client: fl.ps, Project: fl.project, Log: fl.log}
+		done <- d.Run(ctx, []localpubsub.Route{route})
+	}()
 	return func() {
-		// The project is the run's own; deleting the subscription only stops its pushes.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		err := fl.ps.SubscriptionAdminClient.DeleteSubscription(ctx, &pubsubpb.DeleteSubscriptionRequest{
-			Subscription: fmt.Sprintf("projects/%s/subscriptions/%s", fl.project, route.SubscriptionName()),
-		})
-		if err != nil && !errors.Is(err, context.Canceled) {
-			fl.log.Warn("floors: delete the delivery's subscription", "topic", topic, "err", err)
+		cancel()
+		if err := <-done; err != nil {
+			fl.log.Warn("floors: delivery stopped", "topic", topic, "err", err)
 		}
 	}, nil
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"os"
 	"testing"
 	"time"
 
@@ -75,11 +74,9 @@ func near(a, b costs) bool {
 // TestPriceModeMetersChatsAndBulk runs mode price small over the emulators: every service a
 // chat uses has a cost, the bulk send too, and the counts behind them are the chats' own.
 func TestPriceModeMetersChatsAndBulk(t *testing.T) {
-	if os.Getenv("FIRESTORE_EMULATOR_HOST") == "" || os.Getenv("PUBSUB_EMULATOR_HOST") == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs the Firestore and Pub/Sub emulators; under CI=true a missing emulator is a failure")
-		}
-		t.Skip("needs the Firestore and Pub/Sub emulators: run scripts/test.sh, which starts them")
+	needEmulators(t)
+	if inOwnProcess(t) {
+		return
 	}
 	f := flags{mode: modePrice, agents: 3, capacity: 1, conversations: 3, recipients: 10, mps: 500,
 		texts: 2, replies: 2, warmup: 2, crm: config.CRMFirestore, json: true}
