@@ -60,7 +60,7 @@ type floors struct {
 	log     *slog.Logger
 
 	mu        sync.Mutex
-	committed map[string]chan time.Time // ordering key → when its transaction committed
+	committed map[string]chan time.Time // message id → when its transaction committed
 }
 
 // newFloors builds the floors' clients and registers floorFunction with the Functions
@@ -89,13 +89,14 @@ func (fl *floors) close() {
 	fl.fs.Close()
 }
 
-// floorMessage is what the floors publish.
+// floorMessage is what the floors publish: an id of the bench's own, which names the
+// document the message is about.
 type floorMessage struct {
-	Key string `json:"key"`
+	ID string `json:"id"`
 }
 
-// handle is floorFunction: one Firestore transaction (read the key's document, write it)
-// per delivered message, the commit time handed to whoever waits for that key.
+// handle is floorFunction: one Firestore transaction (read the message's document, write
+// it) per delivered message, the commit time handed to whoever waits for that message.
 func (fl *floors) handle(ctx context.Context, e event.Event) error {
 	var m floorMessage
 	if _, err := bus.Decode(e.Data(), &m); err != nil {
@@ -103,15 +104,15 @@ func (fl *floors) handle(ctx context.Context, e event.Event) error {
 		return nil
 	}
 	fl.mu.Lock()
-	_, ok := fl.committed[m.Key]
+	_, ok := fl.committed[m.ID]
 	fl.mu.Unlock()
 	if !ok {
-		// Only keys the bench is waiting for become document ids; a redelivery after the
+		// Only ids the bench is waiting for become document ids; a redelivery after the
 		// commit was taken lands here too.
-		fl.log.WarnContext(ctx, "floor: message for no waiting key dropped", "key", m.Key)
+		fl.log.WarnContext(ctx, "floor: message no one waits for dropped", "id", m.ID)
 		return nil
 	}
-	ref := fl.fs.Collection(floorCollection).Doc(m.Key)
+	ref := fl.fs.Collection(floorCollection).Doc(m.ID)
 	err := fl.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		n := int64(0)
 		snap, err := tx.Get(ref)
@@ -126,13 +127,13 @@ func (fl *floors) handle(ctx context.Context, e event.Event) error {
 		return tx.Set(ref, map[string]any{"n": n + 1, "at": firestore.ServerTimestamp})
 	})
 	if err != nil {
-		return fmt.Errorf("floor %s: transaction: %w", m.Key, err)
+		return fmt.Errorf("floor %s: transaction: %w", m.ID, err)
 	}
 	at := time.Now()
-	// The first commit of a key is its time; a redelivery running at once finds it taken.
+	// The first commit of a message is its time; a redelivery running at once finds it taken.
 	fl.mu.Lock()
-	ch, ok := fl.committed[m.Key]
-	delete(fl.committed, m.Key)
+	ch, ok := fl.committed[m.ID]
+	delete(fl.committed, m.ID)
 	fl.mu.Unlock()
 	if ok {
 		ch <- at
@@ -157,9 +158,9 @@ func (fl *floors) measure(ctx context.Context, log *slog.Logger, baseURL string,
 
 	log.Info("floors", "concurrent", n)
 	for _, f := range []struct {
-		name, key string
-		op        func(ctx context.Context, key string) (time.Duration, error)
-		out       *summary
+		name, prefix string
+		op           func(ctx context.Context, id, orderingKey string) (time.Duration, error)
+		out          *summary
 	}{
 		{"publish", "p", fl.publish, &res.Publish},
 		{"create + publish", "c", fl.createAndPublish, &res.CreateAndPublish},
@@ -169,7 +170,9 @@ func (fl *floors) measure(ctx context.Context, log *slog.Logger, baseURL string,
 		for round := range 2 { // round 0 warms the clients and the path up
 			ds = make([]time.Duration, n)
 			err := forEach(ctx, n, func(ctx context.Context, i int) error {
-				d, err := f.op(ctx, fmt.Sprintf("%s%d-%d", f.key, round, i))
+				// Operation i has the same ordering key in every round and floor, as each
+				// consumer has in every phase: the emulator keeps a thread per key it saw.
+				d, err := f.op(ctx, fmt.Sprintf("%s%d-%d", f.prefix, round, i), fmt.Sprintf("floor-%d", i))
 				ds[i] = d
 				return err
 			})
@@ -186,35 +189,35 @@ func (fl *floors) topicPath(topic string) string {
 	return fmt.Sprintf("projects/%s/topics/%s", fl.project, topic)
 }
 
-func (fl *floors) publish(ctx context.Context, key string) (time.Duration, error) {
+func (fl *floors) publish(ctx context.Context, id, orderingKey string) (time.Duration, error) {
 	t0 := time.Now()
-	err := fl.pub.Publish(ctx, floorPublishTopic, key, floorMessage{Key: key})
+	err := fl.pub.Publish(ctx, floorPublishTopic, orderingKey, floorMessage{ID: id})
 	return time.Since(t0), err
 }
 
-func (fl *floors) createAndPublish(ctx context.Context, key string) (time.Duration, error) {
+func (fl *floors) createAndPublish(ctx context.Context, id, orderingKey string) (time.Duration, error) {
 	t0 := time.Now()
-	if _, err := fl.fs.Collection(floorCollection).Doc(key).Create(ctx, map[string]any{"key": key, "at": firestore.ServerTimestamp}); err != nil {
-		return 0, fmt.Errorf("create %s: %w", key, err)
+	if _, err := fl.fs.Collection(floorCollection).Doc(id).Create(ctx, map[string]any{"id": id, "at": firestore.ServerTimestamp}); err != nil {
+		return 0, fmt.Errorf("create %s: %w", id, err)
 	}
-	err := fl.pub.Publish(ctx, floorPublishTopic, key, floorMessage{Key: key})
+	err := fl.pub.Publish(ctx, floorPublishTopic, orderingKey, floorMessage{ID: id})
 	return time.Since(t0), err
 }
 
-func (fl *floors) publishTransaction(ctx context.Context, key string) (time.Duration, error) {
+func (fl *floors) publishTransaction(ctx context.Context, id, orderingKey string) (time.Duration, error) {
 	ch := make(chan time.Time, 1)
 	fl.mu.Lock()
-	fl.committed[key] = ch
+	fl.committed[id] = ch
 	fl.mu.Unlock()
 	t0 := time.Now()
-	if err := fl.pub.Publish(ctx, floorDeliverTopic, key, floorMessage{Key: key}); err != nil {
+	if err := fl.pub.Publish(ctx, floorDeliverTopic, orderingKey, floorMessage{ID: id}); err != nil {
 		return 0, err
 	}
 	select {
 	case at := <-ch:
 		return at.Sub(t0), nil
 	case <-ctx.Done():
-		return 0, fmt.Errorf("message %s never committed: %w", key, context.Cause(ctx))
+		return 0, fmt.Errorf("message %s never committed: %w", id, context.Cause(ctx))
 	}
 }
 
