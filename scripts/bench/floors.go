@@ -40,7 +40,7 @@ const (
 	floorDeliverTopic = "bench-floor-deliver" // delivered to floorFunction
 	floorFunction     = "benchfloor"
 	floorCollection   = "benchFloors"
-	// floorWait bounds each floor's rounds: a delivery never committed fails the run.
+	// floorWait bounds the floors: a delivery never committed fails the run.
 	floorWait = 2 * time.Minute
 )
 
@@ -149,7 +149,8 @@ func (fl *floors) measure(ctx context.Context, log *slog.Logger, baseURL string,
 	if _, err := fl.ps.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: fl.topicPath(floorPublishTopic)}); err != nil && status.Code(err) != codes.AlreadyExists {
 		return res, fmt.Errorf("floors: create topic %s: %w", floorPublishTopic, err)
 	}
-	// Push endpoints name their topic in the path, as the Functions Framework expects.
+	// Endpoints of Pub/Sub push deliveries name their topic in the path, as the Functions
+	// Framework expects; localrun.Start's routes are the same.
 	stop, err := fl.delivery(ctx, floorDeliverTopic, baseURL+"/"+floorFunction+"/"+fl.topicPath(floorDeliverTopic))
 	if err != nil {
 		return res, err
