@@ -28,13 +28,14 @@ const repoRoot = ".."
 
 // localOnlyEnv are environment variables the code reads that a deployment must not set.
 var localOnlyEnv = map[string]string{
-	"TWILIO_API_URL":          "rewrites the Twilio API host to reach the local carrier simulator; set in production it would send texts elsewhere",
-	"GCP_PROJECT":             "legacy alias of GOOGLE_CLOUD_PROJECT (set by old Cloud Functions runtimes); Terraform sets GOOGLE_CLOUD_PROJECT",
-	"FIRESTORE_EMULATOR_HOST": "points the Firestore client at the local emulator (scripts/dev.sh, scripts/test.sh)",
-	"SMSDESK_HUBSPOT_API_URL": "points the HubSpot CRM adapter at a local server in tests; deployed, it talks to api.hubapi.com",
-	"SMSDESK_LOCAL_TIMERS":    "makes the local runner deliver chat timers in-process instead of through Cloud Tasks (scripts/localrun); deployed, timers go through the queue in SMSDESK_TASKS_QUEUE",
-	"PUBSUB_EMULATOR_HOST":    "points the Pub/Sub client at the local emulator (scripts/dev.sh, scripts/test.sh); read by the test helper shared/internal/emulatortest",
-	"CI":                      "set by CI (cloudbuild.yaml's test step) so that a test finding no emulator fails instead of skipping; read only by the test helper shared/internal/emulatortest",
+	"TWILIO_API_URL":              "rewrites the Twilio API host to reach the local carrier simulator; set in production it would send texts elsewhere",
+	"GCP_PROJECT":                 "legacy alias of GOOGLE_CLOUD_PROJECT (set by old Cloud Functions runtimes); Terraform sets GOOGLE_CLOUD_PROJECT",
+	"FIRESTORE_EMULATOR_HOST":     "points the Firestore client at the local emulator (scripts/dev.sh, scripts/test.sh)",
+	"SMSDESK_HUBSPOT_API_URL":     "points the HubSpot CRM adapter at a local server in tests; deployed, it talks to api.hubapi.com",
+	"SMSDESK_LOCAL_TIMERS":        "makes the local runner deliver chat timers in-process instead of through Cloud Tasks (scripts/localrun); deployed, timers go through the queue in SMSDESK_TASKS_QUEUE",
+	"SMSDESK_LOCAL_ORDERING_KEYS": "folds Pub/Sub ordering keys into a few for the emulator, which keeps a busy thread per key (scripts/localrun); deployed, every chat keeps its own key",
+	"PUBSUB_EMULATOR_HOST":        "points the Pub/Sub client at the local emulator (scripts/dev.sh, scripts/test.sh); read by the test helper shared/internal/emulatortest",
+	"CI":                          "set by CI (cloudbuild.yaml's test step) so that a test finding no emulator fails instead of skipping; read only by the test helper shared/internal/emulatortest",
 }
 
 func TestInfrastructureMatchesCode(t *testing.T) {

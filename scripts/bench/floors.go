@@ -32,6 +32,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/smsdesk/smsdesk/internal/localpubsub"
+	"github.com/smsdesk/smsdesk/scripts/localrun"
 	"github.com/smsdesk/smsdesk/shared/bus"
 )
 
@@ -75,7 +76,7 @@ func newFloors(ctx context.Context, project string, log *slog.Logger) (*floors, 
 		ps.Close()
 		return nil, fmt.Errorf("floors: firestore emulator: %w", err)
 	}
-	fl := &floors{project: project, ps: ps, pub: bus.NewPublisher(ps), fs: fs, log: log, committed: map[string]chan time.Time{}}
+	fl := &floors{project: project, ps: ps, pub: bus.NewPublisher(ps).FoldKeys(localrun.OrderingKeys), fs: fs, log: log, committed: map[string]chan time.Time{}}
 	if err := funcframework.RegisterCloudEventFunctionContext(ctx, "/"+floorFunction+"/", fl.handle); err != nil {
 		fl.close()
 		return nil, fmt.Errorf("floors: register %s: %w", floorFunction, err)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,11 @@ import (
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
+
+// OrderingKeys is how many Pub/Sub ordering keys the local functions' publishers fold chats'
+// keys into (bus.Publisher.FoldKeys): the emulator keeps a busy thread per key it has seen, so
+// a thousand chats with their own keys leave the machine doing nothing else.
+const OrderingKeys = 64
 
 // Options configure a local run.
 type Options struct {
@@ -110,6 +116,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		"TWILIO_ACCOUNT_SID": o.TwilioAccountSID, "TWILIO_AUTH_TOKEN": o.TwilioAuthToken, "TWILIO_API_URL": o.TwilioAPIURL,
 		// Timers are delivered in-process to /expiry, signed like Cloud Tasks deliveries.
 		"SMSDESK_LOCAL_TIMERS": "1", "SMSDESK_TIMER_SECRET": first(os.Getenv("SMSDESK_TIMER_SECRET"), "local-timer-secret"),
+		"SMSDESK_LOCAL_ORDERING_KEYS": strconv.Itoa(OrderingKeys),
 	} {
 		os.Setenv(k, v)
 	}

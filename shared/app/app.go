@@ -184,7 +184,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 		}
 		cc = c
 	}
-	a := &App{Env: env, Log: log, Store: store.New(fs), Publisher: bus.NewPublisher(ps), Validator: carrier.NewValidator(env.TwilioAuthToken)}
+	a := &App{Env: env, Log: log, Store: store.New(fs), Publisher: bus.NewPublisher(ps).FoldKeys(env.LocalOrderingKeys), Validator: carrier.NewValidator(env.TwilioAuthToken)}
 	a.close = []func(){a.Publisher.Stop, func() { ps.Close() }, func() { fs.Close() }}
 	a.Outbox = bus.Outbox{Publisher: a.Publisher, Topic: env.OutboundTopic}
 	a.Events = &chatevents.Publisher{Publisher: a.Publisher, Topic: env.ChatEventsTopic, Log: log}

@@ -47,7 +47,7 @@ func NewWebhooks(ctx context.Context, env config.Env, opts ...Option) (*Webhooks
 	}
 	w := &Webhooks{
 		Env: env, Log: slog.New(slog.NewJSONHandler(os.Stderr, nil)), Store: store.New(fs),
-		Publisher: bus.NewPublisher(ps), Validator: carrier.NewValidator(env.TwilioAuthToken),
+		Publisher: bus.NewPublisher(ps).FoldKeys(env.LocalOrderingKeys), Validator: carrier.NewValidator(env.TwilioAuthToken),
 	}
 	w.close = []func(){w.Publisher.Stop, func() { ps.Close() }, func() { fs.Close() }}
 	return w, nil

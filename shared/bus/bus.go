@@ -7,7 +7,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,14 +21,34 @@ import (
 
 // Publisher publishes JSON messages to topics of one project.
 type Publisher struct {
-	client *pubsub.Client
-	mu     sync.Mutex
-	topics map[string]*pubsub.Publisher
+	client   *pubsub.Client
+	foldKeys uint32
+	mu       sync.Mutex
+	topics   map[string]*pubsub.Publisher
 }
 
 // NewPublisher wraps a Pub/Sub client.
 func NewPublisher(c *pubsub.Client) *Publisher {
 	return &Publisher{client: c, topics: map[string]*pubsub.Publisher{}}
+}
+
+// FoldKeys makes p publish every ordering key as one of n keys, a hash of it, and returns p;
+// n = 0 (the cloud's) publishes keys as they are. A key's messages keep their order, for they
+// share its folded key; keys folded together are delivered one after another. The Pub/Sub
+// emulator keeps a thread busy for every ordering key it has seen, so a local run with
+// thousands of chats folds them (SMSDESK_LOCAL_ORDERING_KEYS) or the machine does nothing else.
+func (p *Publisher) FoldKeys(n int) *Publisher {
+	p.foldKeys = uint32(max(n, 0))
+	return p
+}
+
+func (p *Publisher) key(k string) string {
+	if p.foldKeys == 0 || k == "" {
+		return k
+	}
+	h := fnv.New32a()
+	h.Write([]byte(k))
+	return "k" + strconv.FormatUint(uint64(h.Sum32()%p.foldKeys), 10)
 }
 
 func (p *Publisher) topic(id string) *pubsub.Publisher {
@@ -51,6 +73,7 @@ func (p *Publisher) Publish(ctx context.Context, topic, orderingKey string, v an
 		return fmt.Errorf("encode message for %s: %w", topic, err)
 	}
 	t := p.topic(topic)
+	orderingKey = p.key(orderingKey)
 	if _, err := t.Publish(ctx, &pubsub.Message{Data: data, OrderingKey: orderingKey}).Get(ctx); err != nil {
 		if orderingKey != "" {
 			// A failed ordered publish pauses its key; the caller's retry must be able to go on.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,6 +28,9 @@ type Env struct {
 	TasksServiceAccount string // SMSDESK_TASKS_SERVICE_ACCOUNT
 	// LocalTimers delivers timers in-process instead of through Cloud Tasks (local runs).
 	LocalTimers bool // SMSDESK_LOCAL_TIMERS=1
+	// LocalOrderingKeys folds Pub/Sub ordering keys into this many (local runs on the
+	// emulator, bus.Publisher.FoldKeys); 0 in the cloud.
+	LocalOrderingKeys int // SMSDESK_LOCAL_ORDERING_KEYS
 	// MediaBucket keeps consumers' MMS media (empty: media stay at the carrier).
 	MediaBucket string // SMSDESK_MEDIA_BUCKET
 	// DeleteCarrierMedia deletes the carrier's copy of each media item once it is kept.
@@ -80,6 +84,9 @@ func FromEnv() Env {
 	}
 	if d, err := time.ParseDuration(os.Getenv("SMSDESK_STREAM_MAX")); err == nil && d > 0 {
 		e.StreamMax = d
+	}
+	if n, err := strconv.Atoi(os.Getenv("SMSDESK_LOCAL_ORDERING_KEYS")); err == nil && n > 0 {
+		e.LocalOrderingKeys = n
 	}
 	return e
 }
