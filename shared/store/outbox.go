@@ -120,13 +120,11 @@ func (s *Store) MarkOptedOut(ctx context.Context, business, phone, source string
 		if err != nil {
 			return err
 		}
+		before := c
 		if !c.OptOut(time.Now().UTC(), source) {
 			return nil
 		}
-		if err := tx.Set(s.consumerRef(business, phone), c); err != nil {
-			return err
-		}
-		return s.mirrorBrandOptOut(ctx, tx, c)
+		return s.writeConsumer(ctx, tx, before, c)
 	})
 	if err != nil {
 		return fmt.Errorf("mark %s opted out of %s: %w", phone, business, err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
+	"golang.org/x/sync/singleflight"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -44,6 +45,15 @@ type Store struct {
 	lines map[string]cachedLine
 	known map[string]knownNumber
 	ttl   time.Duration
+	// loads makes the texts that find a cache entry missing or expired at once wait for one
+	// read instead of each reading it: a burst of texts would otherwise read the same
+	// configuration as many times as it has texts.
+	loads singleflight.Group
+	// blocked caches the blocked numbers (blocked.go).
+	blocked blockedCache
+	// gen counts the changes made through this store: a load that began before one does not
+	// cache what it read.
+	gen uint64
 }
 
 type cachedLine struct {
@@ -88,6 +98,18 @@ func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
 	if ok && time.Since(c.at) < s.ttl {
 		return c.line, nil
 	}
+	v, err, _ := s.loads.Do("line "+number, func() (any, error) { return s.loadLine(ctx, number) })
+	if err != nil {
+		return config.Line{}, err
+	}
+	return v.(config.Line), nil
+}
+
+// loadLine reads a number's line and caches it.
+func (s *Store) loadLine(ctx context.Context, number string) (config.Line, error) {
+	s.mu.Lock()
+	gen := s.gen
+	s.mu.Unlock()
 	snap, err := s.fs.Collection(colNumbers).Doc(number).Get(ctx)
 	if isNotFound(err) {
 		return config.Line{}, fmt.Errorf("business number %s: %w", number, ErrNotFound)
@@ -120,7 +142,9 @@ func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
 		return config.Line{}, fmt.Errorf("line %s: %w", number, err)
 	}
 	s.mu.Lock()
-	s.lines[number] = cachedLine{line: line, at: time.Now()}
+	if s.gen == gen {
+		s.lines[number] = cachedLine{line: line, at: time.Now()}
+	}
 	s.mu.Unlock()
 	return line, nil
 }
