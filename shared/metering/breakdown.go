@@ -132,3 +132,45 @@ func writeCollection(w *firestorepb.Write) string {
 	}
 	return ""
 }
+
+// followed counts the reads of chosen documents, for tests that must tell one document's
+// reads from those of everything else running.
+type followed struct {
+	mu    sync.Mutex
+	reads map[string]int64 // relative path → reads; only followed paths are keys
+}
+
+func (f *followed) hit(name string) {
+	_, rel, ok := strings.Cut(name, "/documents/")
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n, ok := f.reads[rel]; ok {
+		f.reads[rel] = n + 1
+	}
+}
+
+// Follow counts from now on the reads of the documents at paths, relative to the database
+// ("numbers/+18005550100"); DocumentReads tells them.
+func (m *Meter) Follow(paths ...string) {
+	m.followed.mu.Lock()
+	defer m.followed.mu.Unlock()
+	if m.followed.reads == nil {
+		m.followed.reads = map[string]int64{}
+	}
+	for _, p := range paths {
+		if _, ok := m.followed.reads[p]; !ok {
+			m.followed.reads[p] = 0
+		}
+	}
+}
+
+// DocumentReads is how many times the followed document at path was read (gets, queries
+// and listeners returning it).
+func (m *Meter) DocumentReads(path string) int64 {
+	m.followed.mu.Lock()
+	defer m.followed.mu.Unlock()
+	return m.followed.reads[path]
+}

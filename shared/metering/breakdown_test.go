@@ -23,6 +23,7 @@ func TestByCollectionSplitsReadsAndWritesPerCollection(t *testing.T) {
 	}
 	batch.End()
 	before := m.ByCollection()
+	m.Follow("things/a", "things/missing")
 	if _, err := things.Doc("a").Get(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +43,9 @@ func TestByCollectionSplitsReadsAndWritesPerCollection(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if a, missing, b := m.DocumentReads("things/a"), m.DocumentReads("things/missing"), m.DocumentReads("things/b"); a != 1 || missing != 1 || b != 0 {
+		t.Errorf("followed reads: things/a %d, things/missing %d, unfollowed things/b %d; want 1, 1, 0", a, missing, b)
+	}
 	got := m.ByCollection()
 	want := metering.Breakdown{
 		"things":       {Collection: "things", Reads: 2, Writes: 1},

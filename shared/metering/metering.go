@@ -44,6 +44,7 @@ func (c Counts) Sub(o Counts) Counts {
 type Meter struct {
 	reads, writes, publishes atomic.Int64
 	collections              byCollection
+	followed                 followed
 }
 
 // New returns a Meter at zero.
@@ -196,6 +197,7 @@ func (s *listenStream) RecvMsg(msg any) error {
 			s.known[d.GetName()] = at
 			s.m.reads.Add(1)
 			s.m.collections.add(collectionOf(d.GetName()), 1, 0)
+			s.m.followed.hit(d.GetName())
 		}
 	case r.GetDocumentRemove() != nil:
 		delete(s.known, r.GetDocumentRemove().GetDocument())
@@ -266,6 +268,7 @@ func (s *readStream) RecvMsg(msg any) error {
 			c = s.from
 		}
 		s.m.collections.add(c, 1, 0)
+		s.m.followed.hit(name)
 	}
 	return nil
 }
