@@ -86,7 +86,7 @@ func TestMain(m *testing.M) {
 		SweepGrace:         sweepGrace,
 		CRMWebhookSecret:   webhookSecret,
 		HubSpotToken:       hubspotToken, HubSpotAPIURL: hubspotSrv.URL,
-		AppOptions:         []app.Option{app.WithFirestoreOptions(meter.FirestoreOptions()...)},
+		AppOptions: []app.Option{app.WithFirestoreOptions(meter.FirestoreOptions()...)},
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start:", err)
