@@ -9,10 +9,12 @@ import (
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-// State is what an estimate reads: the live and recently ended chats of a line of business,
-// and the agents serving it (the store's monitoring reads).
+// State is what an estimate reads: the waiting and recently ended chats of a line of
+// business, and the agents serving it. Only the waiting chats of the line are read, not all
+// its live ones: a chat an agent holds tells nothing of a place in line, and reading them
+// would cost every first text a read per chat in progress.
 type State interface {
-	LiveChats(ctx context.Context, lines []string) ([]session.Session, error)
+	WaitingChats(ctx context.Context, lob string) ([]session.Session, error)
 	EndedSince(ctx context.Context, lines []string, since time.Time, limit int) ([]session.Session, bool, error)
 	AgentsOfLines(ctx context.Context, lines []string) ([]agent.Agent, error)
 }
@@ -24,12 +26,12 @@ const endedRead = 200
 // them. Load it outside a transaction: its reads must not wait on chats and agents that other
 // changes hold.
 type Line struct {
-	Agents      []agent.Agent
-	Live, Ended []session.Session
+	Agents         []agent.Agent
+	Waiting, Ended []session.Session
 }
 
 // Queue is queue id's state.
-func (l Line) Queue(id string) Queue { return FromState(id, l.Agents, l.Live, l.Ended) }
+func (l Line) Queue(id string) Queue { return FromState(id, l.Agents, l.Waiting, l.Ended) }
 
 // LoadLine reads the state of line of business lob at now.
 func LoadLine(ctx context.Context, st State, lob string, now time.Time) (Line, error) {
@@ -38,7 +40,7 @@ func LoadLine(ctx context.Context, st State, lob string, now time.Time) (Line, e
 	if err != nil {
 		return Line{}, fmt.Errorf("estimate line %s: %w", lob, err)
 	}
-	live, err := st.LiveChats(ctx, lines)
+	waiting, err := st.WaitingChats(ctx, lob)
 	if err != nil {
 		return Line{}, fmt.Errorf("estimate line %s: %w", lob, err)
 	}
@@ -46,7 +48,7 @@ func LoadLine(ctx context.Context, st State, lob string, now time.Time) (Line, e
 	if err != nil {
 		return Line{}, fmt.Errorf("estimate line %s: %w", lob, err)
 	}
-	return Line{Agents: agents, Live: live, Ended: ended}, nil
+	return Line{Agents: agents, Waiting: waiting, Ended: ended}, nil
 }
 
 // Load reads the state of queue id of line of business lob at now.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smsdesk/smsdesk/shared/ewt"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/metering"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -201,5 +202,40 @@ func TestTextsArrivingTogetherReadTheLineOnce(t *testing.T) {
 	// The number, its line's queues and the settings; the unknown number once.
 	if got := m.Snapshot().Sub(before).Reads; got != 4 {
 		t.Errorf("20 texts at once read %d configuration documents, want 4 (%v)", got, m.ByCollection())
+	}
+}
+
+// TestAWaitEstimateReadsTheWaitingChatsNotThoseInProgress: the line state behind a first
+// text's wait estimate reads the line's waiting chats, not every chat agents hold.
+func TestAWaitEstimateReadsTheWaitingChatsNotThoseInProgress(t *testing.T) {
+	s, m, ctx := meteredTestStore(t)
+	now := time.Now().UTC()
+	put := func(id string, st session.State) {
+		c := session.Session{ID: id, LineOfBusiness: "shop", QueueID: "root", State: st, QueuedAt: now}
+		if st == session.Assigned {
+			c.AgentID = "ana"
+		}
+		if _, err := s.sessionRef(id).Set(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("waiting", session.Queued)
+	for i := range 10 {
+		put(fmt.Sprintf("held-%d", i), session.Assigned)
+	}
+	before := m.ByCollection()
+	l, err := ewt.Estimator{State: s}.LoadLine(ctx, "shop", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Waiting) != 1 || l.Waiting[0].ID != "waiting" {
+		t.Errorf("waiting chats %+v, want the one queued", l.Waiting)
+	}
+	// One waiting chat, and one read for the empty query of ended ones.
+	if got := m.ByCollection().Sub(before)["sessions"].Reads; got != 2 {
+		t.Errorf("the line's state read %d chats, want 2 (the waiting one; the empty ended query)", got)
+	}
+	if q := l.Queue("root"); len(q.Queued) != 1 {
+		t.Errorf("queue root: %d waiting, want 1", len(q.Queued))
 	}
 }
