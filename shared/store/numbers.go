@@ -56,6 +56,7 @@ func (s *Store) BusinessNumber(ctx context.Context, number string) (bool, error)
 // s.mu must be held.
 func (s *Store) forgetConfigLocked() {
 	s.gen++
+	s.settings = cachedSettings{}
 	s.lines = map[string]cachedLine{}
 	s.known = map[string]knownNumber{}
 }

@@ -51,6 +51,8 @@ type Store struct {
 	loads singleflight.Group
 	// blocked caches the blocked numbers (blocked.go).
 	blocked blockedCache
+	// settings caches the deployment-wide settings as lines are.
+	settings cachedSettings
 	// gen counts the changes made through this store: a load that began before one does not
 	// cache what it read.
 	gen uint64
@@ -59,6 +61,11 @@ type Store struct {
 type cachedLine struct {
 	line config.Line
 	at   time.Time
+}
+
+type cachedSettings struct {
+	settings config.Settings
+	at       time.Time // zero: not cached
 }
 
 // New wraps a Firestore client.
@@ -133,7 +140,7 @@ func (s *Store) loadLine(ctx context.Context, number string) (config.Line, error
 		}
 		queues = append(queues, q)
 	}
-	settings, err := s.Settings(ctx)
+	settings, err := s.CurrentSettings(ctx)
 	if err != nil {
 		return config.Line{}, err
 	}
@@ -147,4 +154,32 @@ func (s *Store) loadLine(ctx context.Context, number string) (config.Line, error
 	}
 	s.mu.Unlock()
 	return line, nil
+}
+
+// CurrentSettings is Settings cached as lines are (and dropped with them on a change made
+// through this store): chat events ask for them (the CRM adapter a number uses), and so does
+// every line's load. The admin API reads Settings itself, uncached.
+func (s *Store) CurrentSettings(ctx context.Context) (config.Settings, error) {
+	s.mu.Lock()
+	c, gen := s.settings, s.gen
+	s.mu.Unlock()
+	if !c.at.IsZero() && time.Since(c.at) < s.ttl {
+		return c.settings, nil
+	}
+	v, err, _ := s.loads.Do("settings", func() (any, error) {
+		st, err := s.Settings(ctx)
+		if err != nil {
+			return st, err
+		}
+		s.mu.Lock()
+		if s.gen == gen {
+			s.settings = cachedSettings{settings: st, at: time.Now()}
+		}
+		s.mu.Unlock()
+		return st, nil
+	})
+	if err != nil {
+		return config.Settings{}, err
+	}
+	return v.(config.Settings), nil
 }
