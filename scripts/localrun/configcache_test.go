@@ -35,13 +35,18 @@ func TestConfigurationIsCachedAndChangesTakeEffect(t *testing.T) {
 	}
 
 	first := consumerPhone()
+	start := time.Now()
 	text(t, first, f.Number, "hello")
 	expectSMS(t, ctx, first, 1, "Shop "+p+":")
 	before := configReads()
 	second := consumerPhone()
 	text(t, second, f.Number, "hello")
 	expectSMS(t, ctx, second, 2, "1 or ENGLISH for English")
-	if got := configReads() - before; got != 0 {
+	switch got, took := configReads()-before, time.Since(start); {
+	case took >= configCacheLife:
+		// Only on a machine so loaded that two texts took the cache's whole life.
+		t.Logf("two texts took %v, past the cache's life: its reads are not checked", took.Round(time.Millisecond))
+	case got != 0:
 		t.Errorf("a second text within the cache's life read its number's configuration %d times, want none", got)
 	}
 
@@ -63,8 +68,9 @@ func TestConfigurationIsCachedAndChangesTakeEffect(t *testing.T) {
 	if err := (&configadmin.Admin{Store: runner.Store}).PutNumber(ctx, number); err != nil {
 		t.Fatal(err)
 	}
-	// brandShows texts every half second or so: allow one more text past the cache life.
-	if took := brandShows(t, ctx, f.Number, number.Brand); took > configCacheLife+2*time.Second {
+	// A text reads the configuration when it is applied, after its webhook: allow one text's
+	// time (on a loaded machine, seconds) past the cache's life.
+	if took := brandShows(t, ctx, f.Number, number.Brand); took > configCacheLife+5*time.Second {
 		t.Errorf("the other instance's change showed after %v, want within %v (and the text's own time)", took.Round(time.Millisecond), configCacheLife)
 	} else {
 		t.Logf("change on another instance → first text showing it: %v", took.Round(time.Millisecond))
