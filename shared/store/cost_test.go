@@ -239,3 +239,40 @@ func TestAWaitEstimateReadsTheWaitingChatsNotThoseInProgress(t *testing.T) {
 		t.Errorf("queue root: %d waiting, want 1", len(q.Queued))
 	}
 }
+
+// TestIdlestAgentsPagesByIdleTime: assignment's agents come longest idle first, a page at a
+// time, with only the page's agents read.
+func TestIdlestAgentsPagesByIdleTime(t *testing.T) {
+	s, m, ctx := meteredTestStore(t)
+	t0 := time.Now().UTC().Add(-time.Hour)
+
+	for i := range 5 {
+		id := fmt.Sprintf("ag-%d", i)
+		if _, err := s.agentRef(id).Set(ctx, map[string]any{"id": id, "servesQueues": []string{"root"}, "capacity": 1}); err != nil {
+			t.Fatal(err)
+		}
+		// ag-4 went available first: it has been idle longest.
+		if err := s.SetAgentStatus(ctx, id, "available", t0.Add(time.Duration(5-i)*time.Minute), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := m.Snapshot()
+	first, err := s.IdlestAgents(ctx, "root", nil, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := s.IdlestAgents(ctx, "root", &first[len(first)-1], 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range append(first, next...) {
+		got = append(got, a.ID)
+	}
+	if fmt.Sprint(got) != "[ag-4 ag-3 ag-2 ag-1]" {
+		t.Errorf("two pages of 2: %v, want [ag-4 ag-3 ag-2 ag-1]", got)
+	}
+	if r := m.Snapshot().Sub(before).Reads; r != 4 {
+		t.Errorf("two pages of 2 read %d agents, want 4", r)
+	}
+}
