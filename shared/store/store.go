@@ -140,7 +140,9 @@ func (s *Store) loadLine(ctx context.Context, number string) (config.Line, error
 		}
 		queues = append(queues, q)
 	}
-	settings, err := s.CurrentSettings(ctx)
+	// The settings are read with the line, not from their own cache: a number loaded with its
+	// settings (its CRM, say) finds them in the line it is first read with.
+	settings, err := s.Settings(ctx)
 	if err != nil {
 		return config.Line{}, err
 	}
@@ -157,8 +159,8 @@ func (s *Store) loadLine(ctx context.Context, number string) (config.Line, error
 }
 
 // CurrentSettings is Settings cached as lines are (and dropped with them on a change made
-// through this store): chat events ask for them (the CRM adapter a number uses), and so does
-// every line's load. The admin API reads Settings itself, uncached.
+// through this store), for what needs the settings without a number's line. The admin API
+// and a line's load read Settings itself, uncached.
 func (s *Store) CurrentSettings(ctx context.Context) (config.Settings, error) {
 	s.mu.Lock()
 	c, gen := s.settings, s.gen
