@@ -207,6 +207,9 @@ type Entry struct {
 	// AcceptedAt is when the carrier first took the message (its MessageSid was recorded):
 	// the hour a stand-alone text counts in the reports.
 	AcceptedAt time.Time `firestore:"acceptedAt,omitempty"`
+	// Version is the stored message's update time as the store last read or wrote it, so a
+	// change can be written onto it without reading it again (zero: unknown). Not stored.
+	Version time.Time `firestore:"-" json:"-"`
 }
 
 // Kinds of the transfer lines of a transcript, which agents and the CRM see and the consumer

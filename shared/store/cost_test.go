@@ -276,3 +276,66 @@ func TestIdlestAgentsPagesByIdleTime(t *testing.T) {
 		t.Errorf("two pages of 2 read %d agents, want 4", r)
 	}
 }
+
+// TestTheCarriersAcceptanceIsWrittenWithoutARead: the sender's write of the carrier's answer
+// goes onto the message as its claim wrote it, with no read; when a status callback changed
+// the message in between, it is read again and decided on what it holds now.
+func TestTheCarriersAcceptanceIsWrittenWithoutARead(t *testing.T) {
+	s, m, ctx := meteredTestStore(t)
+	for _, id := range []string{"000001", "000002"} {
+		if _, err := s.fs.Doc("sessions/S1/transcript/"+id).Set(ctx, session.Entry{Seq: 1, Author: session.FromSystem, Body: "hi", Status: session.StatusPending}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claim := func(path string) session.Entry {
+		e, _, err := s.UpdateStatus(ctx, path, func(e *session.Entry, _ *followup.Followups) bool {
+			e.Status = session.StatusDispatching
+			return true
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	accept := func(e *session.Entry, _ *followup.Followups) bool {
+		if e.Status != session.StatusDispatching {
+			return false // a later status stands
+		}
+		e.Status, e.MessageSID = "queued", "SM1"
+		return true
+	}
+
+	claimed := claim("sessions/S1/transcript/000001")
+	before := m.Snapshot()
+	got, _, err := s.UpdateStatusOn(ctx, "sessions/S1/transcript/000001", claimed, accept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := m.Snapshot().Sub(before); d.Reads != 0 || d.Writes != 1 || got.Status != "queued" {
+		t.Errorf("acceptance onto the claimed message: %+v, status %q; want no read, one write, queued", d, got.Status)
+	}
+
+	// A "delivered" callback comes between the claim and the acceptance.
+	claimed = claim("sessions/S1/transcript/000002")
+	if _, _, err := s.UpdateStatus(ctx, "sessions/S1/transcript/000002", func(e *session.Entry, _ *followup.Followups) bool {
+		e.Status = "delivered"
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	before = m.Snapshot()
+	if _, _, err := s.UpdateStatusOn(ctx, "sessions/S1/transcript/000002", claimed, accept); err != nil {
+		t.Fatal(err)
+	}
+	if d := m.Snapshot().Sub(before); d.Reads != 1 {
+		t.Errorf("acceptance after a callback read %d times, want once (the precondition failed)", d.Reads)
+	}
+	var e session.Entry
+	snap, err := s.fs.Doc("sessions/S1/transcript/000002").Get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := snap.DataTo(&e); err != nil || e.Status != "delivered" {
+		t.Errorf("message after a late acceptance: %q, %v; want delivered kept", e.Status, err)
+	}
+}
