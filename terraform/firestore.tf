@@ -120,6 +120,27 @@ resource "google_firestore_index" "agents_available" {
   }
 }
 
+# store.IdlestAgents (assignment): status == "available", servesQueues array-contains queue,
+# order by idleSince, then the document id (pages; every index ends in it).
+resource "google_firestore_index" "agents_available_by_idle" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "agents"
+
+  fields {
+    field_path = "status"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path   = "servesQueues"
+    array_config = "CONTAINS"
+  }
+  fields {
+    field_path = "idleSince"
+    order      = "ASCENDING"
+  }
+}
+
 # store.Supervisors: role == "supervisor", servesQueues array-contains queue.
 resource "google_firestore_index" "agents_by_role" {
   project    = var.project_id

@@ -117,6 +117,9 @@ func storeQueries(t *testing.T) []storeQuery {
 					}
 					q.filters = append(q.filters, queryFilter{field, op})
 				case "OrderBy":
+					if sel, ok := l.args[0].(*ast.SelectorExpr); ok && sel.Sel.Name == "DocumentID" {
+						continue // every index ends in the document's name, in the last order's direction
+					}
 					field, ok1 := stringLit(l.args[0], consts)
 					dir := ""
 					if sel, ok := l.args[1].(*ast.SelectorExpr); ok {

@@ -70,6 +70,7 @@ func (b *bench) phaseOpen(ctx context.Context, log *slog.Logger, res *results) (
 	var finished atomic.Int64
 	defer progress(ctx, log, "first texts", n, &finished)()
 	before, t := b.meter.Snapshot(), time.Now()
+	beforeByCollection := b.meter.ByCollection()
 	err := forEach(ctx, n, func(ctx context.Context, i int) error {
 		done := b.watch.expect(b.phones[i])
 		t0 := time.Now()
@@ -99,6 +100,7 @@ func (b *bench) phaseOpen(ctx context.Context, log *slog.Logger, res *results) (
 	}
 	delta := b.settle(ctx, log).Sub(before)
 	res.Totals.FirstTexts, res.PerText.FirstText = delta, per(delta, n)
+	res.ByCollection.FirstText = breakdownPer(b.meter.ByCollection(), beforeByCollection, n)
 	res.LatencyMs.AckFirstText, res.LatencyMs.FirstTextToAssigned = summarize(acks), summarize(assigned)
 
 	chats := make([]chat, n)
@@ -130,6 +132,7 @@ func (b *bench) phaseMidChat(ctx context.Context, log *slog.Logger, res *results
 	var finished atomic.Int64
 	defer progress(ctx, log, "mid-chat texts", n, &finished)()
 	before, t := b.meter.Snapshot(), time.Now()
+	beforeByCollection := b.meter.ByCollection()
 	err := forEach(ctx, n, func(ctx context.Context, i int) error {
 		c := chats[i]
 		t0 := time.Now()
@@ -162,6 +165,7 @@ func (b *bench) phaseMidChat(ctx context.Context, log *slog.Logger, res *results
 	res.PhaseSeconds.MidChat = time.Since(t).Seconds()
 	delta := b.settle(ctx, log).Sub(before)
 	res.Totals.MidChatTexts, res.PerText.MidChatText = delta, per(delta, n)
+	res.ByCollection.MidChatText = breakdownPer(b.meter.ByCollection(), beforeByCollection, n)
 	res.LatencyMs.AckMidChat, res.LatencyMs.MidChatToStored = summarize(acks), summarize(stored)
 	return nil
 }

@@ -74,7 +74,8 @@ type results struct {
 		FirstText   perText `json:"firstText"`
 		MidChatText perText `json:"midChatText"`
 	} `json:"perText"`
-	Totals struct {
+	ByCollection textBreakdown `json:"perTextByCollection"`
+	Totals       struct {
 		FirstTexts   metering.Counts `json:"firstTexts"`
 		MidChatTexts metering.Counts `json:"midChatTexts"`
 		PollingPhase metering.Counts `json:"agentVisiblePhase"`
@@ -119,6 +120,7 @@ func (r *results) printTable(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t\n", row.name, row.p.Reads, row.p.Writes, row.p.Publishes)
 	}
 	tw.Flush()
+	r.ByCollection.print(w)
 	fmt.Fprintf(w, "\nphases: open %.1f s, mid-chat %.1f s, agent-visible %.1f s (%d agent API polls); wall time %.1f s\n",
 		r.PhaseSeconds.Open, r.PhaseSeconds.MidChat, r.PhaseSeconds.Visible, r.Totals.AgentPolls, r.WallSeconds)
 }

@@ -19,9 +19,11 @@ import (
 
 	"github.com/smsdesk/smsdesk/scripts/carriersim"
 	"github.com/smsdesk/smsdesk/scripts/localrun"
+	"github.com/smsdesk/smsdesk/shared/app"
 	"github.com/smsdesk/smsdesk/shared/bus"
 	"github.com/smsdesk/smsdesk/shared/chatevents"
 	"github.com/smsdesk/smsdesk/shared/config"
+	"github.com/smsdesk/smsdesk/shared/metering"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
@@ -37,6 +39,8 @@ var (
 	sim        *carriersim.Sim
 	runner     *localrun.Runner
 	fixtureSeq atomic.Int64
+	// meter counts the functions' Firestore operations (not the runner's own store's).
+	meter = metering.New()
 )
 
 func TestMain(m *testing.M) {
@@ -82,6 +86,7 @@ func TestMain(m *testing.M) {
 		SweepGrace:         sweepGrace,
 		CRMWebhookSecret:   webhookSecret,
 		HubSpotToken:       hubspotToken, HubSpotAPIURL: hubspotSrv.URL,
+		AppOptions: []app.Option{app.WithFirestoreOptions(meter.FirestoreOptions()...)},
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start:", err)

@@ -210,7 +210,8 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.Followups.Router = a.Router
 	a.Relay.Filler = a.Router
 	a.Conversation = &conversation.Service{Store: a.Store, TimerStore: a.Store, Followups: a.Followups, Blocked: a.Store, Log: log}
-	a.Estimates = ewt.Estimator{State: a.Store}
+	// The hour's handle times are kept as long as configuration is.
+	a.Estimates = ewt.NewEstimator(a.Store, 10*time.Second)
 	a.Conversation.Estimates = a.Estimates
 	if env.MediaBucket != "" {
 		sc := set.storage

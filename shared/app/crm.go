@@ -17,7 +17,8 @@ import (
 )
 
 // crmAdapters builds the CRM adapter the settings choose for a number, on every call, so a
-// change of settings applies to the next chat event without a redeploy.
+// change of settings applies to chat events within the configuration's cache life (10 s)
+// without a redeploy.
 type crmAdapters struct {
 	store *store.Store
 	fs    *firestore.Client
@@ -25,17 +26,23 @@ type crmAdapters struct {
 }
 
 func (a crmAdapters) For(ctx context.Context, number string) (string, crm.CRM, error) {
-	settings, err := a.store.Settings(ctx)
-	if err != nil {
-		return "", nil, err
-	}
+	// The number's line carries the settings it was loaded with (cached, as configuration
+	// is); a number no longer configured reads them alone.
+	var cs *config.CRMSettings
 	lob := ""
-	if line, err := a.store.Line(ctx, number); err == nil {
-		lob = line.Number.LineOfBusiness
-	} else if !errors.Is(err, store.ErrNotFound) {
+	line, err := a.store.Line(ctx, number)
+	switch {
+	case err == nil:
+		lob, cs = line.Number.LineOfBusiness, line.CRM
+	case errors.Is(err, store.ErrNotFound):
+		settings, err := a.store.CurrentSettings(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		cs = settings.CRM
+	default:
 		return "", nil, err
 	}
-	cs := settings.CRM
 	name := cs.AdapterFor(number, lob)
 	switch name {
 	case config.CRMNone:

@@ -45,7 +45,7 @@ func (l Line) WithSettings(s Settings) (Line, error) {
 	if err != nil {
 		return Line{}, err
 	}
-	l.ChatOff, l.Defaults, l.Quiet, l.OfferTimeout = s.SMSChatOff, s.Timeouts, q, s.OfferTimeout()
+	l.ChatOff, l.Defaults, l.Quiet, l.OfferTimeout, l.CRM = s.SMSChatOff, s.Timeouts, q, s.OfferTimeout(), s.CRM
 	return l, nil
 }
 

@@ -22,8 +22,10 @@ type Line struct {
 	// OfferTimeout is how long a manual-answer agent has to accept an offered chat; zero is
 	// DefaultOfferTimeout.
 	OfferTimeout time.Duration
-	queues       map[string]Queue
-	children     map[string][]Queue
+	// CRM is the settings' CRM choice (nil: the default adapter).
+	CRM      *CRMSettings
+	queues   map[string]Queue
+	children map[string][]Queue
 }
 
 // NewLine indexes the queues of a number's line of business.

@@ -229,10 +229,18 @@ func due(e session.Entry) time.Time {
 	return e.At
 }
 
-// sent records the carrier's acceptance of the message at path.
+// KnownOutbox is an Outbox that can write a status change onto a message as the caller last
+// wrote it (the entry UpdateEntry returned), reading it again only when it changed since.
+type KnownOutbox interface {
+	UpdateStatusOn(ctx context.Context, path string, known session.Entry, change func(*session.Entry, *followup.Followups) bool) (session.Entry, followup.Record, error)
+}
+
+// sent records the carrier's acceptance of the message at path. e is the message as the
+// claim wrote it: the acceptance usually lands before the carrier's first callback, so it is
+// written onto e without reading the message again when the Outbox can (KnownOutbox).
 func (s *Sender) sent(ctx context.Context, log *slog.Logger, path string, e session.Entry, sent carrier.Sent) error {
 	log.Info("sent", "sid", sent.SID, "status", sent.Status)
-	return s.ApplyStatus(ctx, path, sent.SID, sent.Status, 0)
+	return s.applyStatus(ctx, path, &e, sent.SID, sent.Status, 0)
 }
 
 // carryOut carries out a written change's follow-ups. A failure is logged, not returned: the
@@ -251,11 +259,24 @@ func (s *Sender) carryOut(ctx context.Context, log *slog.Logger, rec followup.Re
 
 // update changes the message's status as change decides and tells the tracker of a change.
 func (s *Sender) update(ctx context.Context, log *slog.Logger, path string, change func(*session.Entry, *followup.Followups) bool) error {
+	return s.updateOn(ctx, log, path, nil, change)
+}
+
+// updateOn is update decided on known when it is set and the Outbox is a KnownOutbox.
+func (s *Sender) updateOn(ctx context.Context, log *slog.Logger, path string, known *session.Entry, change func(*session.Entry, *followup.Followups) bool) error {
 	changed := false
-	e, rec, err := s.Outbox.UpdateStatus(ctx, path, func(e *session.Entry, then *followup.Followups) bool {
+	decide := func(e *session.Entry, then *followup.Followups) bool {
 		changed = change(e, then)
 		return changed
-	})
+	}
+	var e session.Entry
+	var rec followup.Record
+	var err error
+	if ko, ok := s.Outbox.(KnownOutbox); ok && known != nil {
+		e, rec, err = ko.UpdateStatusOn(ctx, path, *known, decide)
+	} else {
+		e, rec, err = s.Outbox.UpdateStatus(ctx, path, decide)
+	}
 	if err != nil {
 		return err
 	}
@@ -311,7 +332,12 @@ func release(claimedAt time.Time) func(*session.Entry, *followup.Followups) bool
 // ApplyStatus records a delivery status for the message at path. Statuses only move forward,
 // so callbacks arriving late, twice or out of order change nothing.
 func (s *Sender) ApplyStatus(ctx context.Context, path, sid, status string, code int) error {
-	err := s.update(ctx, s.Log.With("path", path), path, func(e *session.Entry, then *followup.Followups) bool {
+	return s.applyStatus(ctx, path, nil, sid, status, code)
+}
+
+// applyStatus is ApplyStatus decided on known when it is set (see sent).
+func (s *Sender) applyStatus(ctx context.Context, path string, known *session.Entry, sid, status string, code int) error {
+	err := s.updateOn(ctx, s.Log.With("path", path), path, known, func(e *session.Entry, then *followup.Followups) bool {
 		if e.MessageSID != "" && sid != "" && e.MessageSID != sid {
 			return false // a callback for another attempt of this message
 		}

@@ -47,6 +47,8 @@ type Meter struct {
 	reads, writes, publishes atomic.Int64
 	// What Billed reports besides.
 	deletes, publishRequests, publishBytes, billedPublishBytes atomic.Int64
+	collections                                                byCollection
+	followed                                                   followed
 }
 
 // Billing are the figures a bill needs besides Counts: Firestore prices deletes apart from
@@ -152,8 +154,11 @@ func (m *Meter) UnaryInterceptor(ctx context.Context, method string, req, reply 
 	case *firestorepb.CommitRequest:
 		m.writes.Add(int64(len(r.GetWrites())))
 		m.deletes.Add(deletes(r.GetWrites()))
+		for _, w := range r.GetWrites() {
+			m.collections.add(writeCollection(w), 0, 1)
+		}
 	case *firestorepb.BatchWriteRequest:
-		n, d := batchWrites(r, reply)
+		n, d := batchWrites(r, reply, m)
 		m.writes.Add(n)
 		m.deletes.Add(d)
 	case *pubsubpb.PublishRequest:
@@ -190,16 +195,15 @@ func deletes(ws []*firestorepb.Write) int64 {
 }
 
 // batchWrites is the number of writes of a batch write that were applied (each has a status),
-// and how many of those are deletes.
-func batchWrites(req *firestorepb.BatchWriteRequest, reply any) (n, deleted int64) {
+// and how many of those are deletes. Each applied write is also counted in m's breakdown.
+func batchWrites(req *firestorepb.BatchWriteRequest, reply any, m *Meter) (n, deleted int64) {
 	resp, ok := reply.(*firestorepb.BatchWriteResponse)
-	if !ok || len(resp.GetStatus()) != len(req.GetWrites()) {
-		return int64(len(req.GetWrites())), deletes(req.GetWrites())
-	}
-	for i, s := range resp.GetStatus() {
-		if codes.Code(s.GetCode()) == codes.OK {
+	all := !ok || len(resp.GetStatus()) != len(req.GetWrites())
+	for i, w := range req.GetWrites() {
+		if all || codes.Code(resp.GetStatus()[i].GetCode()) == codes.OK {
+			m.collections.add(writeCollection(w), 0, 1)
 			n++
-			if req.GetWrites()[i].GetDelete() != "" {
+			if w.GetDelete() != "" {
 				deleted++
 			}
 		}
@@ -254,14 +258,18 @@ func (s *listenStream) RecvMsg(msg any) error {
 		if old, ok := s.known[d.GetName()]; !ok || old != at {
 			s.known[d.GetName()] = at
 			s.m.reads.Add(1)
+			s.m.collections.add(collectionOf(d.GetName()), 1, 0)
+			s.m.followed.hit(d.GetName())
 		}
 	case r.GetDocumentRemove() != nil:
 		delete(s.known, r.GetDocumentRemove().GetDocument())
 		s.m.reads.Add(1)
+		s.m.collections.add(collectionOf(r.GetDocumentRemove().GetDocument()), 1, 0)
 	case r.GetTargetChange().GetTargetChangeType() == firestorepb.TargetChange_CURRENT && !s.current:
 		s.current = true
 		if len(s.known) == 0 {
 			s.m.reads.Add(1)
+			s.m.collections.add("(listen)", 1, 0)
 		}
 	}
 	return nil
@@ -276,6 +284,18 @@ type readStream struct {
 
 	reads int64
 	ended bool
+	from  string // the collection the query reads, for the breakdown of an empty result
+}
+
+// SendMsg notes which collection a query reads.
+func (s *readStream) SendMsg(msg any) error {
+	switch r := msg.(type) {
+	case *firestorepb.RunQueryRequest:
+		s.from = queryCollection(r.GetParent(), r.GetStructuredQuery())
+	case *firestorepb.RunAggregationQueryRequest:
+		s.from = queryCollection(r.GetParent(), r.GetStructuredAggregationQuery().GetStructuredQuery())
+	}
+	return s.ClientStream.SendMsg(msg)
 }
 
 func (s *readStream) RecvMsg(msg any) error {
@@ -283,28 +303,34 @@ func (s *readStream) RecvMsg(msg any) error {
 	if err != nil {
 		if errors.Is(err, io.EOF) && s.query && s.reads == 0 && !s.ended {
 			s.m.reads.Add(1) // an empty query result is billed as one read
+			s.m.collections.add(s.from, 1, 0)
 		}
 		s.ended = true
 		return err
 	}
-	var n int64
+	var name string
 	switch r := msg.(type) {
 	case *firestorepb.BatchGetDocumentsResponse:
-		if r.GetFound() != nil || r.GetMissing() != "" {
-			n = 1
+		name = r.GetFound().GetName()
+		if name == "" {
+			name = r.GetMissing()
 		}
 	case *firestorepb.RunQueryResponse:
-		if r.GetDocument() != nil {
-			n = 1
-		}
+		name = r.GetDocument().GetName()
 	case *firestorepb.RunAggregationQueryResponse:
 		if r.GetResult() != nil {
-			n = 1
+			name = "-"
 		}
 	}
-	if n > 0 {
-		s.reads += n
-		s.m.reads.Add(n)
+	if name != "" {
+		s.reads++
+		s.m.reads.Add(1)
+		c := collectionOf(name)
+		if name == "-" {
+			c = s.from
+		}
+		s.m.collections.add(c, 1, 0)
+		s.m.followed.hit(name)
 	}
 	return nil
 }

@@ -19,13 +19,14 @@ import (
 
 // memStore is an in-memory Store: assignment reads and changes what it holds.
 type memStore struct {
-	mu     sync.Mutex
-	agents map[string]Agent
-	chats  map[string]session.Session
-	line   config.Line
+	mu         sync.Mutex
+	agentReads int // agents IdlestAgents returned
+	agents     map[string]Agent
+	chats      map[string]session.Session
+	line       config.Line
 }
 
-func (m *memStore) AvailableAgents(_ context.Context, q string) ([]Agent, error) {
+func (m *memStore) IdlestAgents(_ context.Context, q string, after *Agent, limit int) ([]Agent, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Agent
@@ -34,6 +35,19 @@ func (m *memStore) AvailableAgents(_ context.Context, q string) ([]Agent, error)
 			out = append(out, a)
 		}
 	}
+	before := func(a, b Agent) bool {
+		if !a.IdleSince().Equal(b.IdleSince()) {
+			return a.IdleSince().Before(b.IdleSince())
+		}
+		return a.ID < b.ID
+	}
+	sort.Slice(out, func(i, j int) bool { return before(out[i], out[j]) })
+	if after != nil {
+		i := sort.Search(len(out), func(i int) bool { return before(*after, out[i]) })
+		out = out[i:]
+	}
+	out = out[:min(limit, len(out))]
+	m.agentReads += len(out)
 	return out, nil
 }
 

@@ -14,7 +14,9 @@ import (
 
 // Store is what assignment reads and changes.
 type Store interface {
-	AvailableAgents(ctx context.Context, queueID string) ([]Agent, error)
+	// IdlestAgents lists up to limit available agents serving a queue, longest idle first,
+	// after agent after when set.
+	IdlestAgents(ctx context.Context, queueID string, after *Agent, limit int) ([]Agent, error)
 	QueuedChats(ctx context.Context, queues []string, limit int) ([]session.Session, error)
 	Agent(ctx context.Context, id string) (Agent, error)
 	Line(ctx context.Context, number string) (config.Line, error)
@@ -36,21 +38,38 @@ type Router struct {
 	Log       *slog.Logger
 }
 
+// Pages of the longest-idle agents a chat joining a queue is offered to: its reads are
+// bounded by these, whatever the number of agents. A chat none of them can take waits for the
+// next agent to free capacity (FillAgent) or the sweep (followup.Relay), which offer it anyway.
+const (
+	assignPage  = 10
+	assignPages = 5
+)
+
 // AssignChat tries to give one queued chat to the longest-idle available agent who serves its
-// queue, speaks its language and has free capacity. No such agent leaves the chat queued.
+// queue, speaks its language and has free capacity, looking at up to assignPages pages of the
+// longest idle. No such agent leaves the chat queued.
 func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
-	all, err := r.Store.AvailableAgents(ctx, s.QueueID)
-	if err != nil {
-		return err
-	}
-	agents := Candidates(all, s)
-	for _, a := range agents {
-		ok, err := r.assign(ctx, s, a.ID)
-		if err != nil || ok {
+	var after *Agent
+	seen := 0
+	for range assignPages {
+		page, err := r.Store.IdlestAgents(ctx, s.QueueID, after, assignPage)
+		if err != nil {
 			return err
 		}
+		seen += len(page)
+		for _, a := range Candidates(page, s) {
+			ok, err := r.assign(ctx, s, a.ID)
+			if err != nil || ok {
+				return err
+			}
+		}
+		if len(page) < assignPage {
+			break
+		}
+		after = &page[len(page)-1]
 	}
-	r.Log.Info("chat waits: no free agent", "session", s.ID, "queue", s.QueueID, "candidates", len(agents))
+	r.Log.Info("chat waits: no free agent", "session", s.ID, "queue", s.QueueID, "agentsSeen", seen)
 	return nil
 }
 

@@ -56,6 +56,10 @@ type Consumer struct {
 	// OptOutFlag is a possible opt-out request an agent has not resolved yet; until then no
 	// notification or bulk text goes to the consumer.
 	OptOutFlag *OptOutFlag `firestore:"optOutFlag,omitempty"`
+	// Brand is the brand-wide opt-out ledger's entry as the store last copied it onto this
+	// record (every change of the ledger is copied onto the brand's existing records), so a
+	// text reads the record alone; nil when never copied (the ledger is read then).
+	Brand *BrandOptOut `firestore:"brand,omitempty" json:"-"`
 }
 
 // MayReceive reports whether message e may go to the consumer now: nothing reaches an
@@ -203,6 +207,9 @@ type Entry struct {
 	// AcceptedAt is when the carrier first took the message (its MessageSid was recorded):
 	// the hour a stand-alone text counts in the reports.
 	AcceptedAt time.Time `firestore:"acceptedAt,omitempty"`
+	// Version is the stored message's update time as the store last read or wrote it, so a
+	// change can be written onto it without reading it again (zero: unknown). Not stored.
+	Version time.Time `firestore:"-" json:"-"`
 }
 
 // Kinds of the transfer lines of a transcript, which agents and the CRM see and the consumer

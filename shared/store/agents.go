@@ -70,7 +70,11 @@ func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.
 					return err
 				}
 			}
-			return tx.Update(ref, []firestore.Update{{Path: "status", Value: status}, {Path: "statusAt", Value: now}},
+			idle := now
+			if a.LastAssignedAt.After(idle) {
+				idle = a.LastAssignedAt
+			}
+			return tx.Update(ref, []firestore.Update{{Path: "status", Value: status}, {Path: "statusAt", Value: now}, {Path: idleSince, Value: idle}},
 				firestore.LastUpdateTime(snap.UpdateTime))
 		}, firestore.MaxAttempts(1))
 		if retry(err) {
@@ -82,6 +86,27 @@ func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.
 		return nil
 	}
 	return fmt.Errorf("set agent %s %s: the agent kept changing; try again", id, status)
+}
+
+// idleSince is the agent field assignment orders by: agent.Agent.IdleSince (the later of
+// statusAt and lastAssignedAt), written with either.
+const idleSince = "idleSince"
+
+// IdlestAgents lists up to limit available agents serving a queue, longest idle first, after
+// agent after when it is set (the last of the previous page). An agent written before
+// idleSince was kept is not among them until their next status change or chat
+// (AvailableAgents finds them).
+func (s *Store) IdlestAgents(ctx context.Context, queueID string, after *agent.Agent, limit int) ([]agent.Agent, error) {
+	var out []agent.Agent
+	q := s.fs.Collection(colAgents).Where("status", "==", agent.Available).Where("servesQueues", "array-contains", queueID).
+		OrderBy(idleSince, firestore.Asc).OrderBy(firestore.DocumentID, firestore.Asc).Limit(limit)
+	if after != nil {
+		q = q.StartAfter(after.IdleSince(), after.ID)
+	}
+	if err := readAll(ctx, q, &out); err != nil {
+		return nil, fmt.Errorf("idlest agents of queue %s: %w", queueID, err)
+	}
+	return out, nil
 }
 
 // AvailableAgents lists the available agents serving a queue.
@@ -204,7 +229,7 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 				return err
 			}
 			if err := tx.Update(aref, []firestore.Update{
-				{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now},
+				{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now}, {Path: idleSince, Value: now},
 			}, firestore.LastUpdateTime(snaps[1].UpdateTime)); err != nil {
 				return err
 			}

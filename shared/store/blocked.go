@@ -35,19 +35,86 @@ type BlockedDrop struct {
 	At             time.Time `firestore:"at" json:"at"`
 }
 
-// Blocked reports whether phone (an E.164 number, checked by the caller) is blocked.
+// blockedStamp is the document every block and unblock rewrites: its update time tells an
+// instance whether its copy of the list is current.
+const blockedStamp = "blockedNumbers"
+
+// blockedCache is this instance's copy of the blocked numbers. Every text and call asks
+// whether its number is blocked, and the list changes rarely: the copy is checked against the
+// stamp document at most every ttl (one read) and read again whole only when the stamp moved.
+type blockedCache struct {
+	numbers map[string]bool
+	stamp   time.Time // the stamp document's update time; zero: no stamp (data from before it)
+	checked time.Time
+	loaded  bool
+}
+
+// Blocked reports whether phone (an E.164 number, checked by the caller) is blocked. A block
+// or unblock made through this store counts at once; one made elsewhere within the cache's
+// life (10 s), as configuration does.
 func (s *Store) Blocked(ctx context.Context, phone string) (bool, error) {
 	if err := checkID("phone number", phone); err != nil {
 		return false, nil
 	}
-	_, err := s.fs.Collection(colBlocked).Doc(phone).Get(ctx)
-	if isNotFound(err) {
-		return false, nil
+	s.mu.Lock()
+	c := s.blocked
+	s.mu.Unlock()
+	if c.loaded && time.Since(c.checked) < s.ttl {
+		return c.numbers[phone], nil
 	}
+	v, err, _ := s.loads.Do("blocked", func() (any, error) { return s.loadBlocked(ctx, c) })
 	if err != nil {
-		return false, fmt.Errorf("read blocked number %s: %w", phone, err)
+		return false, err
 	}
-	return true, nil
+	return v.(map[string]bool)[phone], nil
+}
+
+// loadBlocked reads the stamp and, when it moved since c (or there is none), the list.
+func (s *Store) loadBlocked(ctx context.Context, c blockedCache) (map[string]bool, error) {
+	s.mu.Lock()
+	gen := s.gen
+	s.mu.Unlock()
+	var stamp time.Time
+	snap, err := s.fs.Collection(colSettings).Doc(blockedStamp).Get(ctx)
+	switch {
+	case err == nil:
+		stamp = snap.UpdateTime
+	case !isNotFound(err):
+		return nil, fmt.Errorf("read the blocked numbers' stamp: %w", err)
+	}
+	if !c.loaded || stamp.IsZero() || !stamp.Equal(c.stamp) {
+		list, err := s.BlockedNumbers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.numbers = make(map[string]bool, len(list))
+		for _, b := range list {
+			c.numbers[b.Number] = true
+		}
+	}
+	c.stamp, c.checked, c.loaded = stamp, time.Now(), true
+	s.mu.Lock()
+	if s.gen == gen {
+		s.blocked = c
+	}
+	s.mu.Unlock()
+	return c.numbers, nil
+}
+
+// changeBlocked applies change (a write of the list) and rewrites the stamp in the same
+// transaction, then drops this instance's copy.
+func (s *Store) changeBlocked(ctx context.Context, change func(*firestore.Transaction) error) error {
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := change(tx); err != nil {
+			return err
+		}
+		return tx.Set(s.fs.Collection(colSettings).Doc(blockedStamp), map[string]any{"changedAt": firestore.ServerTimestamp})
+	})
+	s.mu.Lock()
+	s.gen++
+	s.blocked = blockedCache{}
+	s.mu.Unlock()
+	return err
 }
 
 // Block adds (or replaces) a blocked number.
@@ -55,7 +122,10 @@ func (s *Store) Block(ctx context.Context, b BlockedNumber) error {
 	if err := checkID("phone number", b.Number); err != nil {
 		return err
 	}
-	if _, err := s.fs.Collection(colBlocked).Doc(b.Number).Set(ctx, b); err != nil {
+	err := s.changeBlocked(ctx, func(tx *firestore.Transaction) error {
+		return tx.Set(s.fs.Collection(colBlocked).Doc(b.Number), b)
+	})
+	if err != nil {
 		return fmt.Errorf("block %s: %w", b.Number, err)
 	}
 	return nil
@@ -66,7 +136,9 @@ func (s *Store) Unblock(ctx context.Context, phone string) error {
 	if err := checkID("phone number", phone); err != nil {
 		return ErrNotFound
 	}
-	_, err := s.fs.Collection(colBlocked).Doc(phone).Delete(ctx, firestore.Exists)
+	err := s.changeBlocked(ctx, func(tx *firestore.Transaction) error {
+		return tx.Delete(s.fs.Collection(colBlocked).Doc(phone), firestore.Exists)
+	})
 	if isNotFound(err) {
 		return ErrNotFound
 	}

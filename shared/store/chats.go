@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -25,30 +24,18 @@ type receipt struct {
 // outcome's follow-ups (with the messages to send) in the outbox. Two texts of one consumer
 // never open two chats, and a redelivered text changes nothing: it returns Duplicate and the
 // original's follow-ups when they are still pending.
+//
+// The receipt is created, not read first: its creation fails the commit when the text was
+// applied before, and only then is it read (appliedBefore). A text applied once, the usual
+// case, so costs the consumer and chat reads alone; the receipt's precondition is checked in
+// the same commit as the change, so a redelivery racing its original still applies once.
 func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide func(session.Consumer, *session.Session) (session.Outcome, followup.Followups)) (session.Applied, followup.Record, error) {
 	cid := session.ConsumerID(in.Business, in.Phone)
-	cref := s.fs.Collection(colConsumers).Doc(cid)
-	rref := cref.Collection(subReceipts).Doc(in.MessageSID)
+	rref := s.fs.Collection(colConsumers).Doc(cid).Collection(subReceipts).Doc(in.MessageSID)
 	var res session.Applied
 	var rec followup.Record
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		res, rec = session.Applied{}, followup.Record{ID: "in-" + in.MessageSID, At: time.Now()}
-		rsnap, err := tx.Get(rref)
-		if err == nil {
-			var r receipt
-			if err := rsnap.DataTo(&r); err != nil {
-				return fmt.Errorf("decode receipt: %w", err)
-			}
-			res.Duplicate, res.Outbox = true, r.Outbox
-			last := ""
-			if n := len(r.Outbox); n > 0 {
-				last = r.Outbox[n-1]
-			}
-			rec, err = s.pendingRecord(tx, rec.ID, last)
-			return err
-		} else if !isNotFound(err) {
-			return fmt.Errorf("read receipt: %w", err)
-		}
 		c, err := s.getConsumer(ctx, tx, in.Business, in.Phone)
 		if err != nil {
 			return err
@@ -71,12 +58,50 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 			return err
 		}
 		res.Outbox = rec.Send
-		return tx.Set(rref, receipt{SessionID: sid, Outbox: res.Outbox, At: in.At})
+		return tx.Create(rref, receipt{SessionID: sid, Outbox: res.Outbox, At: in.At})
 	})
+	if IsAlreadyExists(err) {
+		if res, rec, found, derr := s.appliedBefore(ctx, rref, in.MessageSID); derr != nil || found {
+			return res, rec, derr
+		}
+	}
 	if err != nil {
 		return session.Applied{}, followup.Record{}, fmt.Errorf("apply inbound %s: %w", in.MessageSID, err)
 	}
 	return res, rec, nil
+}
+
+// appliedBefore reads the receipt of a text applied before and the follow-ups it left that
+// are still pending; found is false when there is no receipt.
+func (s *Store) appliedBefore(ctx context.Context, rref *firestore.DocumentRef, messageSID string) (session.Applied, followup.Record, bool, error) {
+	var res session.Applied
+	var rec followup.Record
+	found := false
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		res, rec, found = session.Applied{}, followup.Record{ID: "in-" + messageSID}, false
+		rsnap, err := tx.Get(rref)
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read receipt: %w", err)
+		}
+		var r receipt
+		if err := rsnap.DataTo(&r); err != nil {
+			return fmt.Errorf("decode receipt: %w", err)
+		}
+		found, res.Duplicate, res.Outbox = true, true, r.Outbox
+		last := ""
+		if n := len(r.Outbox); n > 0 {
+			last = r.Outbox[n-1]
+		}
+		rec, err = s.pendingRecord(tx, rec.ID, last)
+		return err
+	})
+	if err != nil {
+		return session.Applied{}, followup.Record{}, false, fmt.Errorf("apply inbound %s again: %w", messageSID, err)
+	}
+	return res, rec, found, nil
 }
 
 // writeOutcome stores an outcome inside a transaction: consumer, chat, entries (of the chat,
@@ -85,15 +110,8 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 // rec (whose sends it sets: the entries to send).
 func (s *Store) writeOutcome(ctx context.Context, tx *firestore.Transaction, before session.Consumer, o session.Outcome, idPrefix string, rec *followup.Record) error {
 	cref := s.consumerRef(o.Consumer.Business, o.Consumer.Phone)
-	if !reflect.DeepEqual(o.Consumer, before) {
-		if err := tx.Set(cref, o.Consumer); err != nil {
-			return err
-		}
-	}
-	if o.Consumer.OptedOut != before.OptedOut {
-		if err := s.mirrorBrandOptOut(ctx, tx, o.Consumer); err != nil {
-			return err
-		}
+	if err := s.writeConsumer(ctx, tx, before, o.Consumer); err != nil {
+		return err
 	}
 	if a := o.FreedAgent; a != "" {
 		if err := tx.Set(s.agentRef(a), map[string]any{"activeChats": firestore.Increment(-1)}, firestore.MergeAll); err != nil {

@@ -36,6 +36,16 @@ func (s *Store) LiveChats(ctx context.Context, lines []string) ([]session.Sessio
 	return out, nil
 }
 
+// WaitingChats lists the chats of line of business lob waiting in a queue (offered ones
+// included), in no particular order: what a wait estimate needs of the line's chats.
+func (s *Store) WaitingChats(ctx context.Context, lob string) ([]session.Session, error) {
+	got, err := s.sessions(ctx, s.fs.Collection(colSessions).Where("lineOfBusiness", "==", lob).Where("state", "==", string(session.Queued)))
+	if err != nil {
+		return nil, fmt.Errorf("waiting chats of %s: %w", lob, err)
+	}
+	return got, nil
+}
+
 // EndedSince lists the chats of the lines (every line when lines is nil) that ended at or
 // after since, the most recently ended first, at most limit; truncated reports that more
 // ended since then.

@@ -30,20 +30,33 @@ func (s *Store) BusinessNumber(ctx context.Context, number string) (bool, error)
 	if ok && time.Since(k.at) < s.ttl {
 		return k.ours, nil
 	}
-	snap, err := s.fs.Collection(colNumbers).Doc(number).Get(ctx)
-	if err != nil && !isNotFound(err) {
-		return false, fmt.Errorf("read number %s: %w", number, err)
+	v, err, _ := s.loads.Do("number "+number, func() (any, error) {
+		s.mu.Lock()
+		gen := s.gen
+		s.mu.Unlock()
+		snap, err := s.fs.Collection(colNumbers).Doc(number).Get(ctx)
+		if err != nil && !isNotFound(err) {
+			return false, fmt.Errorf("read number %s: %w", number, err)
+		}
+		ours := err == nil && snap.Exists()
+		s.mu.Lock()
+		if s.gen == gen {
+			s.known[number] = knownNumber{ours: ours, at: time.Now()}
+		}
+		s.mu.Unlock()
+		return ours, nil
+	})
+	if err != nil {
+		return false, err
 	}
-	ours := err == nil && snap.Exists()
-	s.mu.Lock()
-	s.known[number] = knownNumber{ours: ours, at: time.Now()}
-	s.mu.Unlock()
-	return ours, nil
+	return v.(bool), nil
 }
 
 // forgetConfigLocked drops the cached configuration after a change made through this store.
 // s.mu must be held.
 func (s *Store) forgetConfigLocked() {
+	s.gen++
+	s.settings = cachedSettings{}
 	s.lines = map[string]cachedLine{}
 	s.known = map[string]knownNumber{}
 }

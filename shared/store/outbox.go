@@ -44,6 +44,7 @@ func (s *Store) updateEntry(ctx context.Context, path string, withConsumer bool,
 		if err := snap.DataTo(&e); err != nil {
 			return e, followup.Record{}, fmt.Errorf("decode %s: %w", path, err)
 		}
+		e.Version = snap.UpdateTime
 		c := session.Consumer{Business: e.Business, Phone: e.Phone}
 		if withConsumer {
 			if c, err = s.Consumer(ctx, e.Business, e.Phone); err != nil {
@@ -55,13 +56,14 @@ func (s *Store) updateEntry(ctx context.Context, path string, withConsumer bool,
 			return e, followup.Record{}, nil
 		}
 		rec := messageRecord(path, e, then)
-		err = s.writeEntry(ctx, ref, snap.UpdateTime, e, rec)
+		updated, err := s.writeEntry(ctx, ref, snap.UpdateTime, e, rec)
 		if status.Code(err) == codes.FailedPrecondition {
 			continue // changed since read: decide again on the new state
 		}
 		if err != nil {
 			return e, followup.Record{}, fmt.Errorf("update %s: %w", path, err)
 		}
+		e.Version = updated
 		return e, rec, nil
 	}
 	return session.Entry{}, followup.Record{}, fmt.Errorf("update %s: too much contention", path)
@@ -78,7 +80,8 @@ func messageRecord(path string, e session.Entry, then followup.Followups) follow
 
 // writeEntry writes a message's delivery fields if it is unchanged since updated, with its
 // change's record in the outbox in the same commit when the record must be stored.
-func (s *Store) writeEntry(ctx context.Context, ref *firestore.DocumentRef, updated time.Time, e session.Entry, rec followup.Record) error {
+// It returns the message's new update time when it knows it (zero after a transaction).
+func (s *Store) writeEntry(ctx context.Context, ref *firestore.DocumentRef, updated time.Time, e session.Entry, rec followup.Record) (time.Time, error) {
 	fields := []firestore.Update{
 		{Path: "status", Value: e.Status}, {Path: "messageSid", Value: e.MessageSID}, {Path: "errorCode", Value: e.ErrorCode},
 		{Path: "claimedAt", Value: e.ClaimedAt}, {Path: "notBefore", Value: e.NotBefore},
@@ -87,18 +90,46 @@ func (s *Store) writeEntry(ctx context.Context, ref *firestore.DocumentRef, upda
 		{Path: fieldFollowups, Value: firestore.Delete},
 	}
 	if !rec.Stored {
-		_, err := ref.Update(ctx, fields, firestore.LastUpdateTime(updated))
-		return err
+		wr, err := ref.Update(ctx, fields, firestore.LastUpdateTime(updated))
+		if err != nil {
+			return time.Time{}, err
+		}
+		return wr.UpdateTime, nil
 	}
 	if err := checkID("follow-ups", rec.ID); err != nil {
-		return err
+		return time.Time{}, err
 	}
-	return s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	return time.Time{}, s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		if err := tx.Update(ref, fields, firestore.LastUpdateTime(updated)); err != nil {
 			return err
 		}
 		return tx.Set(s.outboxRef(rec.ID), rec)
 	}, firestore.MaxAttempts(1))
+}
+
+// UpdateStatusOn is UpdateStatus decided on known, the message as this caller last wrote it
+// (known.Version): it is written on the condition that the message is unchanged since, with
+// no read. When it changed (a status callback came first), when its version is unknown, or
+// when change finds nothing to do on known, it is UpdateStatus: read, decide, write.
+func (s *Store) UpdateStatusOn(ctx context.Context, path string, known session.Entry, change func(e *session.Entry, then *followup.Followups) bool) (session.Entry, followup.Record, error) {
+	if known.Version.IsZero() || !IsMessagePath(path) {
+		return s.UpdateStatus(ctx, path, change)
+	}
+	e := known
+	var then followup.Followups
+	if !change(&e, &then) {
+		return s.UpdateStatus(ctx, path, change)
+	}
+	rec := messageRecord(path, e, then)
+	updated, err := s.writeEntry(ctx, s.fs.Doc(path), known.Version, e, rec)
+	switch code := status.Code(err); {
+	case code == codes.FailedPrecondition || code == codes.NotFound:
+		return s.UpdateStatus(ctx, path, change)
+	case err != nil:
+		return e, followup.Record{}, fmt.Errorf("update %s: %w", path, err)
+	}
+	e.Version = updated
+	return e, rec, nil
 }
 
 // IsMessagePath accepts only transcript and stand-alone message documents, so a path taken
@@ -120,13 +151,11 @@ func (s *Store) MarkOptedOut(ctx context.Context, business, phone, source string
 		if err != nil {
 			return err
 		}
+		before := c
 		if !c.OptOut(time.Now().UTC(), source) {
 			return nil
 		}
-		if err := tx.Set(s.consumerRef(business, phone), c); err != nil {
-			return err
-		}
-		return s.mirrorBrandOptOut(ctx, tx, c)
+		return s.writeConsumer(ctx, tx, before, c)
 	})
 	if err != nil {
 		return fmt.Errorf("mark %s opted out of %s: %w", phone, business, err)

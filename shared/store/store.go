@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
+	"golang.org/x/sync/singleflight"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -44,11 +45,27 @@ type Store struct {
 	lines map[string]cachedLine
 	known map[string]knownNumber
 	ttl   time.Duration
+	// loads makes the texts that find a cache entry missing or expired at once wait for one
+	// read instead of each reading it: a burst of texts would otherwise read the same
+	// configuration as many times as it has texts.
+	loads singleflight.Group
+	// blocked caches the blocked numbers (blocked.go).
+	blocked blockedCache
+	// settings caches the deployment-wide settings as lines are.
+	settings cachedSettings
+	// gen counts the changes made through this store: a load that began before one does not
+	// cache what it read.
+	gen uint64
 }
 
 type cachedLine struct {
 	line config.Line
 	at   time.Time
+}
+
+type cachedSettings struct {
+	settings config.Settings
+	at       time.Time // zero: not cached
 }
 
 // New wraps a Firestore client.
@@ -88,6 +105,18 @@ func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
 	if ok && time.Since(c.at) < s.ttl {
 		return c.line, nil
 	}
+	v, err, _ := s.loads.Do("line "+number, func() (any, error) { return s.loadLine(ctx, number) })
+	if err != nil {
+		return config.Line{}, err
+	}
+	return v.(config.Line), nil
+}
+
+// loadLine reads a number's line and caches it.
+func (s *Store) loadLine(ctx context.Context, number string) (config.Line, error) {
+	s.mu.Lock()
+	gen := s.gen
+	s.mu.Unlock()
 	snap, err := s.fs.Collection(colNumbers).Doc(number).Get(ctx)
 	if isNotFound(err) {
 		return config.Line{}, fmt.Errorf("business number %s: %w", number, ErrNotFound)
@@ -111,6 +140,8 @@ func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
 		}
 		queues = append(queues, q)
 	}
+	// The settings are read with the line, not from their own cache: a number loaded with its
+	// settings (its CRM, say) finds them in the line it is first read with.
 	settings, err := s.Settings(ctx)
 	if err != nil {
 		return config.Line{}, err
@@ -120,7 +151,37 @@ func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
 		return config.Line{}, fmt.Errorf("line %s: %w", number, err)
 	}
 	s.mu.Lock()
-	s.lines[number] = cachedLine{line: line, at: time.Now()}
+	if s.gen == gen {
+		s.lines[number] = cachedLine{line: line, at: time.Now()}
+	}
 	s.mu.Unlock()
 	return line, nil
+}
+
+// CurrentSettings is Settings cached as lines are (and dropped with them on a change made
+// through this store), for what needs the settings without a number's line. The admin API
+// and a line's load read Settings itself, uncached.
+func (s *Store) CurrentSettings(ctx context.Context) (config.Settings, error) {
+	s.mu.Lock()
+	c, gen := s.settings, s.gen
+	s.mu.Unlock()
+	if !c.at.IsZero() && time.Since(c.at) < s.ttl {
+		return c.settings, nil
+	}
+	v, err, _ := s.loads.Do("settings", func() (any, error) {
+		st, err := s.Settings(ctx)
+		if err != nil {
+			return st, err
+		}
+		s.mu.Lock()
+		if s.gen == gen {
+			s.settings = cachedSettings{settings: st, at: time.Now()}
+		}
+		s.mu.Unlock()
+		return st, nil
+	})
+	if err != nil {
+		return config.Settings{}, err
+	}
+	return v.(config.Settings), nil
 }

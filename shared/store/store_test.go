@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
+	"google.golang.org/api/option"
 
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
@@ -19,10 +20,16 @@ import (
 // numbers: two of brand Shop (opt-outs brand-wide) and one of Shop whose opt-outs stay with it.
 func newTestStore(t *testing.T) (*Store, context.Context) {
 	t.Helper()
+	return newTestStoreOn(t, fmt.Sprintf("store-test-%d", time.Now().UnixNano()))
+}
+
+// newTestStoreOn is newTestStore on the given project, with the client options given.
+func newTestStoreOn(t *testing.T, project string, opts ...option.ClientOption) (*Store, context.Context) {
+	t.Helper()
 	emulatortest.Firestore(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	fs, err := firestore.NewClient(ctx, fmt.Sprintf("store-test-%d", time.Now().UnixNano()))
+	fs, err := firestore.NewClient(ctx, project, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

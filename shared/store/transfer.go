@@ -51,7 +51,7 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from, toAgent string, n
 				return fmt.Errorf("the transfer names agent %s, not the agent loaded (%s)", h.To, toAgent)
 			}
 			if err := tx.Update(s.agentRef(h.To), []firestore.Update{
-				{Path: "activeChats", Value: target.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now},
+				{Path: "activeChats", Value: target.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now}, {Path: idleSince, Value: now},
 			}); err != nil {
 				return err
 			}
