@@ -62,7 +62,7 @@ func (s *Store) AppendByAgent(ctx context.Context, ch AgentChange) (AgentApplied
 	sessionID, agentID := ch.SessionID, ch.AgentID
 	now := ch.Now.UTC().Truncate(time.Microsecond) // what Firestore keeps, so entries tell the stored time
 	var out AgentApplied
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		out = AgentApplied{}
 		var kref *firestore.DocumentRef
 		if ch.Key != "" {

@@ -64,7 +64,7 @@ func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.
 			return fmt.Errorf("decode agent %s: %w", id, err)
 		}
 		a.ID = id
-		err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		err = s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 			if spent != nil {
 				if err := s.writeCounts(tx, spent(a)); err != nil {
 					return err
@@ -216,7 +216,7 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 		ref := s.entryRef(sessionID, e.Seq)
 		rec := followup.Record{ID: fmt.Sprintf("assign-%s-%d", sessionID, e.Seq), SessionID: sessionID, At: now, Followups: followup.Followups{Send: []string{relPath(ref)}}}
 		rec.Add(then)
-		err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		err = s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 			if err := tx.Update(sref, []firestore.Update{
 				{Path: "state", Value: string(c.State)}, {Path: "agentId", Value: c.AgentID},
 				{Path: "assignedAt", Value: c.AssignedAt}, {Path: "seq", Value: e.Seq},

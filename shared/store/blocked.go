@@ -104,7 +104,7 @@ func (s *Store) loadBlocked(ctx context.Context, c blockedCache) (map[string]boo
 // changeBlocked applies change (a write of the list) and rewrites the stamp in the same
 // transaction, then drops this instance's copy.
 func (s *Store) changeBlocked(ctx context.Context, change func(*firestore.Transaction) error) error {
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		if err := change(tx); err != nil {
 			return err
 		}
@@ -165,7 +165,7 @@ func (s *Store) RecordBlocked(ctx context.Context, d BlockedDrop) error {
 		return err
 	}
 	ref := s.fs.Collection(colBlockedDrops).Doc(d.ID)
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		if _, err := tx.Get(ref); err == nil {
 			return nil
 		} else if !isNotFound(err) {

@@ -31,7 +31,7 @@ func (s *Store) RecordCall(ctx context.Context, c Call) error {
 		return err
 	}
 	ref := s.fs.Collection(colCalls).Doc(c.CallSID)
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		snap, err := tx.Get(ref)
 		if err != nil && !isNotFound(err) {
 			return err
@@ -65,7 +65,7 @@ func (s *Store) AnswerCall(ctx context.Context, sid, agentID string, at time.Tim
 		return err
 	}
 	ref := s.fs.Collection(colCalls).Doc(sid)
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		var cur Call
 		if err := getInto(tx, ref, &cur); err != nil {
 			return err

@@ -34,7 +34,7 @@ func (s *Store) ApplyInbound(ctx context.Context, in session.Inbound, decide fun
 	rref := s.fs.Collection(colConsumers).Doc(cid).Collection(subReceipts).Doc(in.MessageSID)
 	var res session.Applied
 	var rec followup.Record
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		res, rec = session.Applied{}, followup.Record{ID: "in-" + in.MessageSID, At: time.Now()}
 		c, err := s.getConsumer(ctx, tx, in.Business, in.Phone)
 		if err != nil {
@@ -77,7 +77,7 @@ func (s *Store) appliedBefore(ctx context.Context, rref *firestore.DocumentRef, 
 	var res session.Applied
 	var rec followup.Record
 	found := false
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		res, rec, found = session.Applied{}, followup.Record{ID: "in-" + messageSID}, false
 		rsnap, err := tx.Get(rref)
 		if isNotFound(err) {
@@ -148,7 +148,7 @@ func (s *Store) writeOutcome(ctx context.Context, tx *firestore.Transaction, bef
 func (s *Store) ApplyTimer(ctx context.Context, t session.Timer, fire func(session.Consumer, session.Session) (session.Fired, followup.Followups)) (session.Fired, followup.Record, error) {
 	var res session.Fired
 	var rec followup.Record
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		res = session.Fired{}
 		rec = followup.Record{ID: fmt.Sprintf("timer-%s-%s-%d", t.SessionID, t.Kind, t.Generation), SessionID: t.SessionID, At: time.Now()}
 		var c session.Session

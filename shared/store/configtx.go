@@ -17,7 +17,7 @@ import (
 // status and load are kept), documents removed are deleted. An error from change writes
 // nothing and is returned as it is. change runs again when the transaction is retried.
 func (s *Store) UpdateCatalog(ctx context.Context, change func(c *config.Catalog) error) error {
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		stored, err := s.readCatalogTx(tx)
 		if err != nil {
 			return err

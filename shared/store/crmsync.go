@@ -97,7 +97,7 @@ func (s *Store) ChooseContact(ctx context.Context, sessionID, id string, decide 
 	}
 	ref := s.fs.Collection(colCRMSync).Doc(sessionID)
 	var rec followup.Record
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		rec = followup.Record{ID: id, SessionID: sessionID, At: time.Now()}
 		var st *CRMSync
 		snap, err := tx.Get(ref)

@@ -26,7 +26,7 @@ func (s *Store) missedRef(m session.MissedOffer) *firestore.DocumentRef {
 // documents as read (snaps), so that racing offers never stack past capacity.
 func (s *Store) writeOffer(ctx context.Context, c session.Session, a agent.Agent, snaps []*firestore.DocumentSnapshot, now time.Time, then followup.Followups) (followup.Record, error) {
 	rec := followup.Record{ID: fmt.Sprintf("offer-%s-g%d", c.ID, c.Generation), SessionID: c.ID, At: now, Followups: then}
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		if err := tx.Update(snaps[0].Ref, []firestore.Update{
 			{Path: "offer", Value: c.Offer}, {Path: "generation", Value: c.Generation},
 			{Path: "deadlines", Value: c.Deadlines}, {Path: "nextDeadline", Value: orDelete(c.NextDeadline)},
@@ -113,7 +113,7 @@ func (s *Store) AnswerOffer(ctx context.Context, sessionID, agentID string, now 
 			load = append(load, firestore.Update{Path: "activeChats", Value: a.ActiveChats + 1}, firestore.Update{Path: "lastAssignedAt", Value: now}, firestore.Update{Path: idleSince, Value: now})
 		}
 		rec.Add(ans.Then)
-		err = s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		err = s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 			if err := tx.Update(sref, chat, firestore.LastUpdateTime(snaps[0].UpdateTime)); err != nil {
 				return err
 			}

@@ -23,7 +23,7 @@ func (s *Store) ResolveOptOut(ctx context.Context, sessionID string, decide func
 func (s *Store) ChangeChat(ctx context.Context, sessionID, change string, decide func(session.Consumer, session.Session) (session.Outcome, followup.Followups, error)) (session.Outcome, followup.Record, error) {
 	var out session.Outcome
 	var rec followup.Record
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		var chat session.Session
 		if err := getInto(tx, s.sessionRef(sessionID), &chat); err != nil {
 			return err

@@ -22,7 +22,7 @@ func (s *Store) CreateNotification(ctx context.Context, id string, e session.Ent
 	cref := s.consumerRef(e.Business, e.Phone)
 	ref := cref.Collection(subMessages).Doc(id)
 	rec := followup.Record{ID: "notify-" + id, At: time.Now(), Followups: then(relPath(ref))}
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		c, err := s.getConsumer(ctx, tx, e.Business, e.Phone)
 		if err != nil {
 			return err
@@ -49,7 +49,7 @@ func (s *Store) CreateNotification(ctx context.Context, id string, e session.Ent
 func (s *Store) OpenOutbound(ctx context.Context, c session.Session, first session.Entry, decide func(*session.Consumer) error, then func(*session.Session) followup.Followups) (followup.Record, error) {
 	cref := s.consumerRef(c.Business, c.Phone)
 	var rec followup.Record
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		cons, err := s.getConsumer(ctx, tx, c.Business, c.Phone)
 		if err != nil {
 			return err

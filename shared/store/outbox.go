@@ -99,7 +99,7 @@ func (s *Store) writeEntry(ctx context.Context, ref *firestore.DocumentRef, upda
 	if err := checkID("follow-ups", rec.ID); err != nil {
 		return time.Time{}, err
 	}
-	return time.Time{}, s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	return time.Time{}, s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		if err := tx.Update(ref, fields, firestore.LastUpdateTime(updated)); err != nil {
 			return err
 		}
@@ -146,7 +146,7 @@ func IsMessagePath(path string) bool {
 // in the brand-wide one when the number's scope is the brand. An opt-out already on record
 // (the consumer's own STOP) stands: its time and source are kept.
 func (s *Store) MarkOptedOut(ctx context.Context, business, phone, source string) error {
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		c, err := s.getConsumer(ctx, tx, business, phone)
 		if err != nil {
 			return err

@@ -116,7 +116,7 @@ func (s *Store) recordMiss(tx *firestore.Transaction, m session.MissedOffer) err
 
 // AddCounts adds counts to the rollups in one write (an agent's time in a status).
 func (s *Store) AddCounts(ctx context.Context, counts reports.Counts) error {
-	return s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	return s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		return s.writeCounts(tx, counts)
 	})
 }
@@ -162,7 +162,7 @@ func (s *Store) Teams(ctx context.Context) ([]config.Team, error) {
 // transaction, unless the marker exists: whatever is counted once, however often delivered.
 func (s *Store) addOnce(ctx context.Context, mref *firestore.DocumentRef, counts reports.Counts, marker map[string]any) (bool, error) {
 	added := false
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		added = false
 		if _, err := tx.Get(mref); err == nil {
 			return nil

@@ -26,7 +26,7 @@ func (s *Store) MarkSeen(ctx context.Context, agentID, sessionID string, seq int
 		return err
 	}
 	ref := s.agentRef(agentID).Collection(subSeen).Doc(sessionID)
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		var m seenMark
 		snap, err := tx.Get(ref)
 		if err != nil && !isNotFound(err) {

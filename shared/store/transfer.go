@@ -29,7 +29,7 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from, toAgent string, n
 		}
 	}
 	var rec followup.Record
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		var c session.Session
 		if err := getInto(tx, s.sessionRef(sessionID), &c); err != nil {
 			return err
