@@ -2,10 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -21,14 +18,7 @@ func TestConsoleModeMeasuresPushFirstLoadAndMonitoring(t *testing.T) {
 	}
 	f := flags{mode: modeConsole, agents: 3, capacity: 1, conversations: 3, mps: 500, rounds: 2,
 		idle: 2 * time.Second, changes: 4, poll: 10 * time.Millisecond, json: true}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b, err := setup(ctx, f, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.close()
+	ctx, log, b := benchFor(t, f)
 	var out bytes.Buffer
 	if err := b.runConsole(ctx, log, &out, time.Now()); err != nil {
 		t.Fatal(err)

@@ -2,10 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"math"
 	"testing"
 	"time"
@@ -80,14 +77,7 @@ func TestPriceModeMetersChatsAndBulk(t *testing.T) {
 	}
 	f := flags{mode: modePrice, agents: 3, capacity: 1, conversations: 3, recipients: 10, mps: 500,
 		texts: 2, replies: 2, warmup: 2, crm: config.CRMFirestore, json: true}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b, err := setup(ctx, f, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.close()
+	ctx, log, b := benchFor(t, f)
 	var out bytes.Buffer
 	if err := b.runPrice(ctx, log, &out, time.Now()); err != nil {
 		t.Fatal(err)

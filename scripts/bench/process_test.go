@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // benchTestEnv names, in a test's own process, the test that process runs.
@@ -21,6 +25,20 @@ func needEmulators(t *testing.T) {
 		t.Fatal("needs the Firestore and Pub/Sub emulators; under CI=true a missing emulator is a failure")
 	}
 	t.Skip("needs the Firestore and Pub/Sub emulators: run scripts/test.sh, which starts them")
+}
+
+// benchFor sets up the bench of f for t, over the emulators, closed when t ends.
+func benchFor(t *testing.T, f flags) (context.Context, *slog.Logger, *bench) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	b, err := setup(ctx, f, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.close)
+	return ctx, log, b
 }
 
 // inOwnProcess runs t again alone in a new process of this test binary and reports true

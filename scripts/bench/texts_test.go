@@ -2,11 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -25,14 +22,7 @@ func TestTextsModeMeasuresFloorsBesideItsLatencies(t *testing.T) {
 	const n = 3
 	f := flags{mode: modeTexts, conversations: n, agents: 1, capacity: n, mps: 500, warmup: n,
 		poll: 10 * time.Millisecond, crm: config.CRMFirestore}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b, err := setup(ctx, f, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.close()
+	ctx, log, b := benchFor(t, f)
 	res, err := b.measure(ctx, log)
 	if err != nil {
 		t.Fatal(err)
