@@ -33,7 +33,11 @@ func (s *Store) BusinessNumber(ctx context.Context, number string) (bool, error)
 	v, err, _ := s.loads.Do("number "+number, func() (any, error) {
 		s.mu.Lock()
 		gen := s.gen
+		k, ok := s.known[number]
 		s.mu.Unlock()
+		if ok && time.Since(k.at) < s.ttl {
+			return k.ours, nil // a load that finished after the look above cached it
+		}
 		snap, err := s.fs.Collection(colNumbers).Doc(number).Get(ctx)
 		if err != nil && !isNotFound(err) {
 			return false, fmt.Errorf("read number %s: %w", number, err)

@@ -105,7 +105,16 @@ func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
 	if ok && time.Since(c.at) < s.ttl {
 		return c.line, nil
 	}
-	v, err, _ := s.loads.Do("line "+number, func() (any, error) { return s.loadLine(ctx, number) })
+	v, err, _ := s.loads.Do("line "+number, func() (any, error) {
+		// A load that finished between the look above and this one has cached it.
+		s.mu.Lock()
+		c, ok := s.lines[number]
+		s.mu.Unlock()
+		if ok && time.Since(c.at) < s.ttl {
+			return c.line, nil
+		}
+		return s.loadLine(ctx, number)
+	})
 	if err != nil {
 		return config.Line{}, err
 	}
