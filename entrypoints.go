@@ -180,7 +180,7 @@ var (
 		if err != nil {
 			return nil, err
 		}
-		return &status.Handler{Statuses: w.Statuses(), Validator: w.Validator, Account: w.Env.TwilioAccountSID,
+		return &status.Handler{Statuses: w.Statuses(), Later: w.Outbox(), Validator: w.Validator, Account: w.Env.TwilioAccountSID,
 			PublicURL: w.Env.FunctionURL("status"), Log: w.Log}, nil
 	}}
 	agentHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/smsdesk/smsdesk/shared/carrier"
 	"github.com/smsdesk/smsdesk/shared/store"
@@ -17,9 +18,26 @@ type Statuses interface {
 	ApplyStatus(ctx context.Context, path, sid, status string, code int) error
 }
 
+// Bounds of the webhook's waits, within the carrier's 15 s for the whole exchange.
+const (
+	// ApplyWait bounds recording a status at once; a status not recorded by then is handed
+	// over to be recorded later.
+	ApplyWait = 5 * time.Second
+	// HandWait bounds handing a status over.
+	HandWait = 5 * time.Second
+)
+
+// Later hands a status over to be recorded by the sender, through the outbound topic.
+type Later interface {
+	SendStatus(ctx context.Context, path, sid, status string, code int) error
+}
+
 // Handler serves the status webhook.
 type Handler struct {
-	Statuses  Statuses
+	Statuses Statuses
+	// Later takes a status that could not be recorded at once (Firestore stalled or
+	// contended): the carrier calls a status webhook once, so it must not be lost to a 503.
+	Later     Later
 	Validator carrier.Validator
 	Account   string // our AccountSid
 	PublicURL string
@@ -49,11 +67,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sid, st, code := cb.MessageSID, cb.Status, cb.ErrorCode
-	err = h.Statuses.ApplyStatus(r.Context(), path, sid, st, code)
+	ctx, cancel := context.WithTimeout(r.Context(), ApplyWait)
+	err = h.Statuses.ApplyStatus(ctx, path, sid, st, code)
+	cancel()
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		h.Log.Warn("status for unknown message", "path", path, "sid", sid)
 		http.Error(w, "unknown message", http.StatusNotFound)
+	case err != nil && h.Later != nil && h.handOver(r.Context(), path, sid, st, code) == nil:
+		h.Log.Warn("status handed to the sender to record", "path", path, "sid", sid, "status", st, "err", err)
+		w.WriteHeader(http.StatusAccepted)
 	case err != nil:
 		h.Log.Error("status not applied", "path", path, "sid", sid, "status", st, "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
@@ -61,4 +84,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Log.Info("delivery status", "path", path, "sid", sid, "status", st, "errorCode", code)
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// handOver gives a status to Later, with a wait of its own: the one for recording it at once
+// may have been spent.
+func (h *Handler) handOver(ctx context.Context, path, sid, status string, code int) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), HandWait)
+	defer cancel()
+	return h.Later.SendStatus(ctx, path, sid, status, code)
 }

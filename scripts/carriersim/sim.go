@@ -58,6 +58,9 @@ type Options struct {
 
 // Sim is the carrier simulator. It implements http.Handler. All methods are
 // safe for concurrent use.
+// defaultStatusDelay is the delay before each status callback unless Options say otherwise.
+const defaultStatusDelay = 20 * time.Millisecond
+
 type Sim struct {
 	opts   Options
 	log    *slog.Logger
@@ -107,7 +110,7 @@ type pair struct{ business, consumer string }
 // New returns a simulator configured by opts.
 func New(opts Options) *Sim {
 	if opts.StatusDelay <= 0 {
-		opts.StatusDelay = 20 * time.Millisecond
+		opts.StatusDelay = defaultStatusDelay
 	}
 	s := &Sim{
 		opts:     opts,

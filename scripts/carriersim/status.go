@@ -46,6 +46,7 @@ func (s *Sim) startDelivery(sid string) { s.startDeliveryAfter(sid, 0) }
 func (s *Sim) startDeliveryAfter(sid string, wait time.Duration) {
 	s.mu.Lock()
 	final, ok := s.outcomes[s.bySID[sid].To]
+	delay := s.opts.StatusDelay
 	s.mu.Unlock()
 	if !ok {
 		final = outcome{status: "delivered"}
@@ -68,7 +69,7 @@ func (s *Sim) startDeliveryAfter(sid string, wait time.Duration) {
 				s.callbacks.Add(-1)
 			}
 		}()
-		t := time.NewTimer(wait + s.opts.StatusDelay)
+		t := time.NewTimer(wait + delay)
 		defer t.Stop()
 		if wait > 0 {
 			select {
@@ -83,7 +84,7 @@ func (s *Sim) startDeliveryAfter(sid string, wait time.Duration) {
 		var held []url.Values // callbacks kept back in chaos mode
 		for i, st := range steps {
 			if i > 0 {
-				t.Reset(s.opts.StatusDelay)
+				t.Reset(delay)
 			}
 			select {
 			case <-s.ctx.Done():
@@ -102,6 +103,17 @@ func (s *Sim) startDeliveryAfter(sid string, wait time.Duration) {
 		}
 		s.postDisordered(sid, held)
 	}()
+}
+
+// SetStatusDelay sets the delay before each status callback of the messages accepted from now
+// on, as a carrier slow to report; zero restores the default.
+func (s *Sim) SetStatusDelay(d time.Duration) {
+	if d <= 0 {
+		d = defaultStatusDelay
+	}
+	s.mu.Lock()
+	s.opts.StatusDelay = d
+	s.mu.Unlock()
 }
 
 // DisorderCallbacks makes the carrier deliver every status callback twice and out of order:

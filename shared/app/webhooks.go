@@ -76,6 +76,12 @@ func (w *Webhooks) Statuses() *delivery.Sender {
 	return &delivery.Sender{Outbox: w.Store, Lines: w.Store, Log: w.Log, Results: &outbound.Bulk{Store: w.Store}}
 }
 
+// Outbox is the outbound topic, onto which the status webhook hands statuses it could not
+// record at once.
+func (w *Webhooks) Outbox() bus.Outbox {
+	return bus.Outbox{Publisher: w.Publisher, Topic: w.Env.OutboundTopic}
+}
+
 // Close flushes the publisher and closes the clients it connected.
 func (w *Webhooks) Close() {
 	for _, c := range w.close {

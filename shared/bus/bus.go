@@ -118,6 +118,20 @@ func (o Outbox) Send(ctx context.Context, paths ...string) error {
 	return nil
 }
 
+// SendStatus publishes a delivery status of the message at path for the sender to record,
+// on the chat's ordering key like the message itself. The status webhook uses it when it
+// cannot record a status at once: the carrier does not call again, so a status is kept on
+// the topic, not lost.
+func (o Outbox) SendStatus(ctx context.Context, path, sid, status string, code int) error {
+	if o.Fail != nil {
+		if err := o.Fail(ctx, path); err != nil {
+			return fmt.Errorf("publish to %s: %w", o.Topic, err)
+		}
+	}
+	return o.Publisher.Publish(ctx, o.Topic, OrderingKey(path), wire.OutboundMessage{Path: path,
+		Status: &wire.DeliveryStatus{MessageSID: sid, Status: status, ErrorCode: code}})
+}
+
 // OrderingKey is the chat (or consumer) part of a message path: "sessions/X" of
 // "sessions/X/transcript/3". Messages about one chat share it, so they arrive in order.
 func OrderingKey(path string) string {

@@ -30,7 +30,16 @@ func (t InboundText) Valid() bool {
 	return carrier.ValidMessageSID(t.MessageSID) && phone.ValidE164(t.From) && phone.ValidBusinessNumber(t.To)
 }
 
-// OutboundMessage asks the sender to deliver the transcript entry stored at Path.
+// OutboundMessage asks the sender to deliver the transcript entry stored at Path, or, with
+// Status, to record a delivery status of it that the status webhook could not record itself.
 type OutboundMessage struct {
-	Path string `json:"path"`
+	Path   string          `json:"path"`
+	Status *DeliveryStatus `json:"status,omitempty"`
+}
+
+// DeliveryStatus is a carrier's status callback for one message, as the webhook took it.
+type DeliveryStatus struct {
+	MessageSID string `json:"messageSid"`
+	Status     string `json:"status"`
+	ErrorCode  int    `json:"errorCode,omitempty"`
 }
