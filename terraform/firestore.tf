@@ -39,6 +39,28 @@ resource "google_firestore_index" "sessions_queued" {
   }
 }
 
+# store.WaitingAhead (a wait estimate's place in line): state == "queued", queueId ==, count of
+# priority > (ordered by priority desc). Its other count, of the same priority queued earlier,
+# uses sessions_queued.
+resource "google_firestore_index" "sessions_queued_higher" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "sessions"
+
+  fields {
+    field_path = "queueId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "priority"
+    order      = "DESCENDING"
+  }
+}
+
 # store.AgentChats: state == "assigned", agentId ==, order by assignedAt asc.
 resource "google_firestore_index" "sessions_by_agent" {
   project    = var.project_id
@@ -138,6 +160,27 @@ resource "google_firestore_index" "agents_available_by_idle" {
   fields {
     field_path = "idleSince"
     order      = "ASCENDING"
+  }
+}
+
+# store.AgentsWithRoom (a wait estimate's free capacity): status == "available", servesQueues
+# array-contains queue, hasRoom == true.
+resource "google_firestore_index" "agents_with_room" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "agents"
+
+  fields {
+    field_path = "hasRoom"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "status"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path   = "servesQueues"
+    array_config = "CONTAINS"
   }
 }
 

@@ -6,6 +6,7 @@ package conversation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -126,15 +127,16 @@ func (s *Service) Handle(ctx context.Context, t wire.InboundText) error {
 }
 
 // estimate tells a chat joining a queue of line of business lob its place and wait. The
-// line's state (its agents and chats) is read the first time a chat joins a queue, and only
-// then: most texts belong to a chat already queued or answered, and reading the line for each
-// would cost reads that grow with its agents and chats. The reads are not part of the
-// transaction, so it takes no lock on them; a retried transaction uses the state read first.
+// line's agents and handle times are loaded the first time a chat joins a queue, and only
+// then: most texts belong to a chat already queued or answered. The chats ahead are counted
+// for the queue joined. The reads are not part of the transaction, so they take no lock; a
+// retried transaction uses what was read first.
 func (s *Service) estimate(ctx context.Context, log *slog.Logger, lob string, at time.Time) func(string, int) (session.WaitEstimate, bool) {
 	var (
 		once sync.Once
 		st   ewt.Line
 		err  error
+		got  = map[string]ewt.Estimate{}
 	)
 	return func(queueID string, priority int) (session.WaitEstimate, bool) {
 		once.Do(func() {
@@ -145,7 +147,16 @@ func (s *Service) estimate(ctx context.Context, log *slog.Logger, lob string, at
 		if err != nil {
 			return session.WaitEstimate{}, false
 		}
-		e := ewt.For(st.Queue(queueID), priority, at)
+		key := fmt.Sprintf("%s|%d", queueID, priority)
+		e, ok := got[key]
+		if !ok {
+			var qerr error
+			if e, qerr = st.Join(ctx, queueID, priority, at); qerr != nil {
+				log.Warn("no wait estimate", "queue", queueID, "err", qerr)
+				return session.WaitEstimate{}, false
+			}
+			got[key] = e
+		}
 		return session.WaitEstimate{Position: e.Position, Minutes: e.Minutes()}, !e.Unstaffed
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/smsdesk/smsdesk/shared/ewt"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/routing"
 	"github.com/smsdesk/smsdesk/shared/session"
@@ -132,7 +131,11 @@ func (s *Service) waitingEstimate(ctx context.Context, lob string, now time.Time
 		return nil
 	}
 	return func(cs session.Session) (session.WaitEstimate, bool) {
-		e := ewt.ForWaiting(st.Queue(cs.QueueID), cs.Priority, cs.QueuedAt)
+		e, err := st.Waiting(ctx, cs.QueueID, cs.Priority, cs.QueuedAt)
+		if err != nil {
+			s.Log.Warn("no wait estimate", "session", cs.ID, "queue", cs.QueueID, "err", err)
+			return session.WaitEstimate{}, false
+		}
 		return session.WaitEstimate{Position: e.Position, Minutes: e.Minutes()}, !e.Unstaffed
 	}
 }

@@ -10,60 +10,105 @@ import (
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-// State is what an estimate reads: the waiting and recently ended chats of a line of
-// business, and the agents serving it. Only the waiting chats of the line are read, not all
-// its live ones: a chat an agent holds tells nothing of a place in line, and reading them
-// would cost every first text a read per chat in progress.
+// State is what an estimate reads: the agents serving a line of business (its staffing), its
+// recently ended chats (the hour's handle times), how many chats wait ahead of one in a
+// queue, and the agents who could take a chat now. The chats ahead are counted, not read: a
+// count costs the same whether two chats wait or two hundred; and only agents with room are
+// read for the free capacity, at most one more than the chats ahead (each has room for one
+// at least, so more would not change the estimate). Neither grows with the line's agents.
 type State interface {
-	WaitingChats(ctx context.Context, lob string) ([]session.Session, error)
+	// WaitingAhead counts the chats waiting in queue id that an agent takes before a chat of
+	// the given priority queued at at: those of a higher priority, and those of the same
+	// queued before at (or at at too, when inclusive).
+	WaitingAhead(ctx context.Context, queueID string, priority int, at time.Time, inclusive bool) (int, error)
 	EndedSince(ctx context.Context, lines []string, since time.Time, limit int) ([]session.Session, bool, error)
 	AgentsOfLines(ctx context.Context, lines []string) ([]agent.Agent, error)
+	// AgentsWithRoom lists up to limit available agents serving queue id who hold fewer
+	// chats than their capacity.
+	AgentsWithRoom(ctx context.Context, queueID string, limit int) ([]agent.Agent, error)
 }
 
 // endedRead bounds the chats read for the average handle time: the latest of the hour.
 const endedRead = 200
 
 // Line is the state of a line of business's queues, loaded once for the estimates of any of
-// them. Load it outside a transaction: its reads must not wait on chats and agents that other
-// changes hold.
+// them: its agents (who is online, with what capacity; an Estimator keeps them a while) and
+// ended chats. The chats ahead and the agents with room are read per estimate. Load it
+// outside a transaction: its reads must not wait on chats and agents that other changes hold.
 type Line struct {
-	Agents         []agent.Agent
-	Waiting, Ended []session.Session
+	Agents []agent.Agent
+	Ended  []session.Session
+	st     State
 }
 
-// Queue is queue id's state.
-func (l Line) Queue(id string) Queue { return FromState(id, l.Agents, l.Waiting, l.Ended) }
+// Queue is queue id's agents and handle times; its waiting chats are not part of it.
+func (l Line) Queue(id string) Queue { return FromState(id, l.Agents, nil, l.Ended) }
+
+// Join estimates the wait of a chat of the given priority joining queue id at at.
+func (l Line) Join(ctx context.Context, id string, priority int, at time.Time) (Estimate, error) {
+	return l.estimate(ctx, id, priority, at, true)
+}
+
+// Waiting estimates the remaining wait of a chat of the given priority waiting in queue id
+// since queuedAt; it is not among the chats ahead of itself.
+func (l Line) Waiting(ctx context.Context, id string, priority int, queuedAt time.Time) (Estimate, error) {
+	return l.estimate(ctx, id, priority, queuedAt, false)
+}
+
+func (l Line) estimate(ctx context.Context, id string, priority int, at time.Time, inclusive bool) (Estimate, error) {
+	if l.st == nil {
+		return compute(l.Queue(id), 0), nil // the agents as given, free capacity included
+	}
+	ahead, err := l.st.WaitingAhead(ctx, id, priority, at, inclusive)
+	if err != nil {
+		return Estimate{}, fmt.Errorf("estimate queue %s: %w", id, err)
+	}
+	room, err := l.st.AgentsWithRoom(ctx, id, ahead+1)
+	if err != nil {
+		return Estimate{}, fmt.Errorf("estimate queue %s: %w", id, err)
+	}
+	return compute(staffed(id, l.Agents, room, l.Ended), ahead), nil
+}
+
+// staffed is queue id's state from its line's agents (online and capacity), the agents with
+// room read just now, whose free capacity alone counts (the line's agents may be seconds
+// old), and the chats ended in the last Window.
+func staffed(id string, staff, room []agent.Agent, ended []session.Session) Queue {
+	fresh := map[string]bool{}
+	for _, a := range room {
+		fresh[a.ID] = true
+	}
+	agents := append([]agent.Agent(nil), room...)
+	for _, a := range staff {
+		if !fresh[a.ID] {
+			agents = append(agents, a)
+		}
+	}
+	return queueOf(id, agents, fresh, nil, ended)
+}
 
 // LoadLine reads the state of line of business lob at now.
 func LoadLine(ctx context.Context, st State, lob string, now time.Time) (Line, error) {
-	lines := []string{lob}
-	agents, err := st.AgentsOfLines(ctx, lines)
+	agents, err := st.AgentsOfLines(ctx, []string{lob})
 	if err != nil {
 		return Line{}, fmt.Errorf("estimate line %s: %w", lob, err)
 	}
-	waiting, err := st.WaitingChats(ctx, lob)
+	ended, _, err := st.EndedSince(ctx, []string{lob}, now.Add(-Window), endedRead)
 	if err != nil {
 		return Line{}, fmt.Errorf("estimate line %s: %w", lob, err)
 	}
-	ended, _, err := st.EndedSince(ctx, lines, now.Add(-Window), endedRead)
-	if err != nil {
-		return Line{}, fmt.Errorf("estimate line %s: %w", lob, err)
-	}
-	return Line{Agents: agents, Waiting: waiting, Ended: ended}, nil
-}
-
-// Load reads the state of queue id of line of business lob at now.
-func Load(ctx context.Context, st State, lob, id string, now time.Time) (Queue, error) {
-	l, err := LoadLine(ctx, st, lob, now)
-	if err != nil {
-		return Queue{}, err
-	}
-	return l.Queue(id), nil
+	return Line{Agents: agents, Ended: ended, st: st}, nil
 }
 
 // FromState is queue id's state from its line's agents, live chats and chats ended in the
 // last Window. A chat offered to a manual-answer agent still waits.
 func FromState(id string, agents []agent.Agent, live, ended []session.Session) Queue {
+	return queueOf(id, agents, nil, live, ended)
+}
+
+// queueOf is FromState counting the free capacity of the agents in freeOf only, or of every
+// agent when freeOf is nil.
+func queueOf(id string, agents []agent.Agent, freeOf map[string]bool, live, ended []session.Session) Queue {
 	var q Queue
 	for _, a := range agents {
 		if !a.Serves(id) {
@@ -71,7 +116,7 @@ func FromState(id string, agents []agent.Agent, live, ended []session.Session) Q
 		}
 		online := !a.Disabled && a.Status != agent.Offline && a.Status != ""
 		free := 0
-		if a.Free() {
+		if a.Free() && (freeOf == nil || freeOf[a.ID]) {
 			free = a.Capacity - a.Load()
 		}
 		q.Agents = append(q.Agents, Agent{Online: online, Free: free, Capacity: a.Capacity, Queues: len(a.ServesQueues)})
@@ -90,34 +135,38 @@ func FromState(id string, agents []agent.Agent, live, ended []session.Session) Q
 }
 
 // Estimator estimates waits from the stored state. Built by NewEstimator, it keeps each
-// line's recently ended chats (the hour's handle times) for its cache life and reads the
-// waiting chats and the agents for every estimate: a place in line must count every chat
-// ahead and an agent's free capacity changes with every assignment, but the hour's handle
-// times move little in a few seconds, and reading them for every chat joining a queue would
-// cost up to endedRead reads each. The zero value reads everything every time.
+// line's agents (who is online, with what capacity) and its recently ended chats (the hour's
+// handle times) for its cache life, and reads the chats ahead and the agents with room for
+// every estimate: a place in line must count every chat ahead and free capacity changes with
+// every assignment (a line's agents kept even for a few seconds told a consumer "about 1 min"
+// while the only agent had just taken the chat before), but who is online and the hour's
+// handle times move little in a few seconds, and reading them for every chat joining a queue
+// would cost reads that grow with the line's agents and chats. The zero value reads
+// everything every time.
 type Estimator struct {
 	State State
-	cache *endedCache
+	cache *lineCache
 }
 
 // NewEstimator returns an Estimator on st that keeps a line's ended chats for life.
 func NewEstimator(st State, life time.Duration) Estimator {
-	return Estimator{State: st, cache: &endedCache{life: life, lines: map[string]cachedEnded{}}}
+	return Estimator{State: st, cache: &lineCache{life: life, lines: map[string]cachedLine{}}}
 }
 
-// endedCache holds each line's recently ended chats.
-type endedCache struct {
+// lineCache holds each line's agents and recently ended chats.
+type lineCache struct {
 	life  time.Duration
 	mu    sync.Mutex
-	lines map[string]cachedEnded
+	lines map[string]cachedLine
 }
 
-type cachedEnded struct {
-	ended []session.Session
-	at    time.Time
+type cachedLine struct {
+	agents []agent.Agent
+	ended  []session.Session
+	at     time.Time
 }
 
-// loadLine is LoadLine with the ended chats from the cache when fresh.
+// loadLine is LoadLine from the cache while it is fresh.
 func (e Estimator) loadLine(ctx context.Context, lob string, now time.Time) (Line, error) {
 	if e.cache == nil {
 		return LoadLine(ctx, e.State, lob, now)
@@ -131,20 +180,11 @@ func (e Estimator) loadLine(ctx context.Context, lob string, now time.Time) (Lin
 			return Line{}, err
 		}
 		e.cache.mu.Lock()
-		e.cache.lines[lob] = cachedEnded{ended: l.Ended, at: time.Now()}
+		e.cache.lines[lob] = cachedLine{agents: l.Agents, ended: l.Ended, at: time.Now()}
 		e.cache.mu.Unlock()
 		return l, nil
 	}
-	lines := []string{lob}
-	agents, err := e.State.AgentsOfLines(ctx, lines)
-	if err != nil {
-		return Line{}, fmt.Errorf("estimate line %s: %w", lob, err)
-	}
-	waiting, err := e.State.WaitingChats(ctx, lob)
-	if err != nil {
-		return Line{}, fmt.Errorf("estimate line %s: %w", lob, err)
-	}
-	return Line{Agents: agents, Waiting: waiting, Ended: c.ended}, nil
+	return Line{Agents: c.agents, Ended: c.ended, st: e.State}, nil
 }
 
 // Estimate is the wait of a chat of the given priority joining queue id of line lob at now.
@@ -153,7 +193,7 @@ func (e Estimator) Estimate(ctx context.Context, lob, id string, priority int, n
 	if err != nil {
 		return Estimate{}, err
 	}
-	return For(l.Queue(id), priority, now), nil
+	return l.Join(ctx, id, priority, now)
 }
 
 // LoadLine reads the state of line of business lob at now.
@@ -168,5 +208,5 @@ func (e Estimator) EstimateWaiting(ctx context.Context, lob, id string, priority
 	if err != nil {
 		return Estimate{}, err
 	}
-	return ForWaiting(l.Queue(id), priority, queuedAt), nil
+	return l.Waiting(ctx, id, priority, queuedAt)
 }

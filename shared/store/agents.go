@@ -74,7 +74,8 @@ func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.
 			if a.LastAssignedAt.After(idle) {
 				idle = a.LastAssignedAt
 			}
-			return tx.Update(ref, []firestore.Update{{Path: "status", Value: status}, {Path: "statusAt", Value: now}, {Path: idleSince, Value: idle}},
+			return tx.Update(ref, []firestore.Update{{Path: "status", Value: status}, {Path: "statusAt", Value: now}, {Path: idleSince, Value: idle},
+				{Path: hasRoom, Value: a.ActiveChats < a.Capacity}},
 				firestore.LastUpdateTime(snap.UpdateTime))
 		}, firestore.MaxAttempts(1))
 		if retry(err) {
@@ -91,6 +92,27 @@ func (s *Store) SetAgentStatus(ctx context.Context, id, status string, now time.
 // idleSince is the agent field assignment orders by: agent.Agent.IdleSince (the later of
 // statusAt and lastAssignedAt), written with either.
 const idleSince = "idleSince"
+
+// hasRoom is the agent field that says they hold fewer chats than their capacity, kept with
+// every change of their load (set from the agent read where the load is set, true where a
+// chat leaves them), so that a wait estimate reads only the agents who could take a chat.
+// Offers are not in it: an agent with room by it may still be full of offers.
+const hasRoom = "hasRoom"
+
+// AgentsWithRoom lists up to limit available agents serving queueID who have room for
+// another chat (hasRoom), for a wait estimate's free capacity. An agent written before
+// hasRoom was kept is not among them until their next status change or chat.
+func (s *Store) AgentsWithRoom(ctx context.Context, queueID string, limit int) ([]agent.Agent, error) {
+	if err := checkID("queue", queueID); err != nil {
+		return nil, err
+	}
+	var out []agent.Agent
+	q := s.fs.Collection(colAgents).Where("status", "==", agent.Available).Where("servesQueues", "array-contains", queueID).Where(hasRoom, "==", true).Limit(limit)
+	if err := readAll(ctx, q, &out); err != nil {
+		return nil, fmt.Errorf("agents with room in %s: %w", queueID, err)
+	}
+	return out, nil
+}
 
 // IdlestAgents lists up to limit available agents serving a queue, longest idle first, after
 // agent after when it is set (the last of the previous page). An agent written before
@@ -230,6 +252,7 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 			}
 			if err := tx.Update(aref, []firestore.Update{
 				{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now}, {Path: idleSince, Value: now},
+				{Path: hasRoom, Value: a.ActiveChats+1 < a.Capacity},
 			}, firestore.LastUpdateTime(snaps[1].UpdateTime)); err != nil {
 				return err
 			}

@@ -114,7 +114,7 @@ func (s *Store) writeOutcome(ctx context.Context, tx *firestore.Transaction, bef
 		return err
 	}
 	if a := o.FreedAgent; a != "" {
-		if err := tx.Set(s.agentRef(a), map[string]any{"activeChats": firestore.Increment(-1)}, firestore.MergeAll); err != nil {
+		if err := tx.Set(s.agentRef(a), map[string]any{"activeChats": firestore.Increment(-1), hasRoom: true}, firestore.MergeAll); err != nil {
 			return err
 		}
 	}

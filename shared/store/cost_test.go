@@ -205,13 +205,14 @@ func TestTextsArrivingTogetherReadTheLineOnce(t *testing.T) {
 	}
 }
 
-// TestAWaitEstimateReadsTheWaitingChatsNotThoseInProgress: the line state behind a first
-// text's wait estimate reads the line's waiting chats, not every chat agents hold.
-func TestAWaitEstimateReadsTheWaitingChatsNotThoseInProgress(t *testing.T) {
+// TestAWaitEstimateCountsTheChatsAheadWithoutReadingThem: a chat joining a queue learns its
+// place from two counts, whatever the number of chats waiting and in progress: higher
+// priorities first, then the same priority by age; one waiting already is not ahead of itself.
+func TestAWaitEstimateCountsTheChatsAheadWithoutReadingThem(t *testing.T) {
 	s, m, ctx := meteredTestStore(t)
-	now := time.Now().UTC()
-	put := func(id string, st session.State) {
-		c := session.Session{ID: id, LineOfBusiness: "shop", QueueID: "root", State: st, QueuedAt: now}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	put := func(id, queue string, st session.State, priority int, queuedAt time.Time) {
+		c := session.Session{ID: id, LineOfBusiness: "shop", QueueID: queue, State: st, Priority: priority, QueuedAt: queuedAt}
 		if st == session.Assigned {
 			c.AgentID = "ana"
 		}
@@ -219,24 +220,34 @@ func TestAWaitEstimateReadsTheWaitingChatsNotThoseInProgress(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	put("waiting", session.Queued)
 	for i := range 10 {
-		put(fmt.Sprintf("held-%d", i), session.Assigned)
+		put(fmt.Sprintf("urgent-%d", i), "root", session.Queued, 5, now.Add(time.Duration(i)*time.Second)) // later, but higher
+		put(fmt.Sprintf("early-%d", i), "root", session.Queued, 0, now.Add(-time.Duration(i+1)*time.Second))
+		put(fmt.Sprintf("late-%d", i), "root", session.Queued, 0, now.Add(time.Duration(i+1)*time.Second))
+		put(fmt.Sprintf("other-%d", i), "billing", session.Queued, 9, now.Add(-time.Hour))
+		put(fmt.Sprintf("held-%d", i), "root", session.Assigned, 9, now.Add(-time.Hour))
 	}
-	before := m.ByCollection()
 	l, err := ewt.Estimator{State: s}.LoadLine(ctx, "shop", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.Waiting) != 1 || l.Waiting[0].ID != "waiting" {
-		t.Errorf("waiting chats %+v, want the one queued", l.Waiting)
+	before := m.ByCollection()
+	joining, err := l.Join(ctx, "root", 0, now)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// One waiting chat, and one read for the empty query of ended ones.
+	if joining.Position != 21 {
+		t.Errorf("a chat joining root is number %d, want 21 (10 of a higher priority, 10 of its own that came first)", joining.Position)
+	}
 	if got := m.ByCollection().Sub(before)["sessions"].Reads; got != 2 {
-		t.Errorf("the line's state read %d chats, want 2 (the waiting one; the empty ended query)", got)
+		t.Errorf("the place in line read %d chats, want 2 (two counts)", got)
 	}
-	if q := l.Queue("root"); len(q.Queued) != 1 {
-		t.Errorf("queue root: %d waiting, want 1", len(q.Queued))
+	waiting, err := l.Waiting(ctx, "root", 0, now.Add(-5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waiting.Position != 16 {
+		t.Errorf("early-4, waiting, is number %d, want 16 (behind 10 urgent and early-5 to early-9)", waiting.Position)
 	}
 }
 

@@ -52,11 +52,12 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from, toAgent string, n
 			}
 			if err := tx.Update(s.agentRef(h.To), []firestore.Update{
 				{Path: "activeChats", Value: target.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now}, {Path: idleSince, Value: now},
+				{Path: hasRoom, Value: target.ActiveChats+1 < target.Capacity},
 			}); err != nil {
 				return err
 			}
 		}
-		if err := tx.Update(s.agentRef(from), []firestore.Update{{Path: "activeChats", Value: firestore.Increment(-1)}}); err != nil {
+		if err := tx.Update(s.agentRef(from), []firestore.Update{{Path: "activeChats", Value: firestore.Increment(-1)}, {Path: hasRoom, Value: true}}); err != nil {
 			return err
 		}
 		msgs := s.appended(sessionID, h.Appended, true, &rec)

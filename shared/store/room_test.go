@@ -1,0 +1,83 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/smsdesk/smsdesk/shared/agent"
+	"github.com/smsdesk/smsdesk/shared/followup"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// TestAgentsWithRoomFollowTheirLoad: a wait estimate's free capacity reads the available
+// agents with room only, and who has room follows every assignment and every chat that
+// leaves an agent.
+func TestAgentsWithRoomFollowTheirLoad(t *testing.T) {
+	s, m, ctx := meteredTestStore(t)
+	now := time.Now().UTC()
+	for id, capacity := range map[string]int{"ana": 2, "bob": 1, "cy": 1} {
+		if _, err := s.agentRef(id).Set(ctx, map[string]any{"id": id, "servesQueues": []string{"root"}, "capacity": capacity}); err != nil {
+			t.Fatal(err)
+		}
+		status := agent.Available
+		if id == "cy" {
+			status = agent.Away
+		}
+		if err := s.SetAgentStatus(ctx, id, status, now, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	withRoom := func(want ...string) {
+		t.Helper()
+		before := m.Snapshot()
+		got, err := s.AgentsWithRoom(ctx, "root", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, a := range got {
+			ids = append(ids, a.ID)
+		}
+		slices.Sort(ids)
+		if fmt.Sprint(ids) != fmt.Sprint(want) {
+			t.Errorf("agents with room: %v, want %v", ids, want)
+		}
+		if r := m.Snapshot().Sub(before).Reads; r != int64(max(len(want), 1)) {
+			t.Errorf("agents with room read %d agents, want %d", r, max(len(want), 1))
+		}
+	}
+	withRoom("ana", "bob")
+
+	assign := func(chat, to string) {
+		t.Helper()
+		c := session.Session{ID: chat, Business: "+18005550100", Phone: "+15550001111", State: session.Queued, QueueID: "root", QueuedAt: now}
+		if _, err := s.sessionRef(chat).Set(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		_, ok, err := s.Assign(ctx, chat, to, now, func(c *session.Session, _ agent.Agent) (session.Entry, followup.Followups, bool) {
+			c.State, c.AgentID, c.AssignedAt = session.Assigned, to, now
+			return session.Entry{Author: session.FromSystem, Kind: "assigned", Body: "hi"}, followup.Followups{}, true
+		})
+		if err != nil || !ok {
+			t.Fatalf("assign %s to %s: %v, %v", chat, to, ok, err)
+		}
+	}
+	assign("c1", "bob")
+	withRoom("ana")
+	assign("c2", "ana")
+	withRoom("ana")
+	assign("c3", "ana")
+	withRoom()
+
+	// Bob's chat ends: he has room again.
+	_, _, err := s.ChangeChat(ctx, "c1", "end", func(_ session.Consumer, c session.Session) (session.Outcome, followup.Followups, error) {
+		c.State, c.EndedAt = session.Ended, now
+		return session.Outcome{Session: &c, FreedAgent: "bob"}, followup.Followups{}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withRoom("bob")
+}
