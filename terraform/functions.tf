@@ -49,12 +49,12 @@ locals {
       env         = {}
     }
     status = {
-      description = "Carrier webhook for delivery statuses: checks X-Twilio-Signature, applies statuses monotonically."
+      description = "Carrier webhook for delivery statuses: checks X-Twilio-Signature, applies statuses monotonically; one it cannot record within 5 s goes onto sms-outbound for the sender to record."
       public      = true
       whole_app   = false
       invokers    = []
       topic       = null
-      publishes   = []
+      publishes   = ["outbound"]
       secrets     = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] # signature check
       env         = {}
     }
@@ -161,7 +161,7 @@ locals {
       env         = {}
     }
     sender = {
-      description = "Consumes sms-outbound: the one place that calls the carrier (opt-out check, send, status callback URL)."
+      description = "Consumes sms-outbound: the one place that calls the carrier (opt-out check, send, status callback URL), and records the statuses the status webhook handed over."
       public      = false
       whole_app   = true
       invokers    = ["pubsub-push"]
