@@ -2,6 +2,7 @@ package ewt
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ func (c *countingState) EndedSince(context.Context, []string, time.Time, int) ([
 	return nil, false, nil
 }
 
-func (c *countingState) AgentsWithRoom(context.Context, string, int) ([]agent.Agent, error) {
+func (c *countingState) AgentsWithRoom(context.Context, string, string, int) ([]agent.Agent, error) {
 	c.room++
 	return []agent.Agent{{ID: "a", ServesQueues: []string{"q"}, Status: agent.Available, Capacity: 1}}, nil
 }
@@ -66,5 +67,62 @@ func TestAnEstimateWithinTheCacheLifeReadsNoEndedChats(t *testing.T) {
 	zero.State = st
 	if _, err := zero.LoadLine(ctx, "shop", time.Now()); err != nil || st.ended != 3 {
 		t.Errorf("the zero Estimator cached: %+v, %v", *st, err)
+	}
+}
+
+// roomState has agents with room, in id order, and counts those read.
+type roomState struct {
+	countingState
+	agents []agent.Agent
+	read   int
+	ahead  int
+}
+
+func (r *roomState) WaitingAhead(context.Context, string, int, time.Time, bool) (int, error) {
+	return r.ahead, nil
+}
+
+func (r *roomState) AgentsWithRoom(_ context.Context, _, after string, limit int) ([]agent.Agent, error) {
+	var out []agent.Agent
+	for _, a := range r.agents {
+		if a.ID > after && len(out) < limit {
+			out = append(out, a)
+		}
+	}
+	r.read += len(out)
+	return out, nil
+}
+
+// TestFreeCapacityReadsAgentsWithRoomUntilEnough: of 25 agents with room for two chats each,
+// an estimate reads as many as it takes for their room to pass the chats ahead: one when
+// none is ahead, two pages when 25 are, and all of them when more are ahead than they can
+// take, whose wait then counts the whole free capacity.
+func TestFreeCapacityReadsAgentsWithRoomUntilEnough(t *testing.T) {
+	ctx := context.Background()
+	st := &roomState{}
+	for i := range 25 {
+		st.agents = append(st.agents, agent.Agent{ID: fmt.Sprintf("a%02d", i), ServesQueues: []string{"q"}, Status: agent.Available, Capacity: 2})
+	}
+	l, err := LoadLine(ctx, st, "shop", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Agents = st.agents // the line's staffing: every agent online
+	for _, c := range []struct {
+		ahead, read int
+		wait        time.Duration
+	}{
+		{0, 1, MessageAllowance},
+		{25, 20, MessageAllowance},
+		{60, 25, DefaultHandleTime*11/50 + MessageAllowance}, // 61 − 50 free, over 50 slots
+	} {
+		st.ahead, st.read = c.ahead, 0
+		e, err := l.Join(ctx, "q", 0, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.read != c.read || e.Wait != c.wait || e.Position != c.ahead+1 {
+			t.Errorf("%d ahead: read %d agents, wait %v, number %d; want %d, %v, %d", c.ahead, st.read, e.Wait, e.Position, c.read, c.wait, c.ahead+1)
+		}
 	}
 }

@@ -14,8 +14,8 @@ import (
 // recently ended chats (the hour's handle times), how many chats wait ahead of one in a
 // queue, and the agents who could take a chat now. The chats ahead are counted, not read: a
 // count costs the same whether two chats wait or two hundred; and only agents with room are
-// read for the free capacity, at most one more than the chats ahead (each has room for one
-// at least, so more would not change the estimate). Neither grows with the line's agents.
+// read for the free capacity, a page at a time until their room is more than the chats
+// ahead (more would not change the estimate). Neither grows with the line's agents.
 type State interface {
 	// WaitingAhead counts the chats waiting in queue id that an agent takes before a chat of
 	// the given priority queued at at: those of a higher priority, and those of the same
@@ -24,8 +24,9 @@ type State interface {
 	EndedSince(ctx context.Context, lines []string, since time.Time, limit int) ([]session.Session, bool, error)
 	AgentsOfLines(ctx context.Context, lines []string) ([]agent.Agent, error)
 	// AgentsWithRoom lists up to limit available agents serving queue id who hold fewer
-	// chats than their capacity.
-	AgentsWithRoom(ctx context.Context, queueID string, limit int) ([]agent.Agent, error)
+	// chats than their capacity, in the order of their ids after agent after ("": from the
+	// first).
+	AgentsWithRoom(ctx context.Context, queueID, after string, limit int) ([]agent.Agent, error)
 }
 
 // endedRead bounds the chats read for the average handle time: the latest of the hour.
@@ -63,11 +64,38 @@ func (l Line) estimate(ctx context.Context, id string, priority int, at time.Tim
 	if err != nil {
 		return Estimate{}, fmt.Errorf("estimate queue %s: %w", id, err)
 	}
-	room, err := l.st.AgentsWithRoom(ctx, id, ahead+1)
+	room, err := withRoom(ctx, l.st, id, ahead)
 	if err != nil {
 		return Estimate{}, fmt.Errorf("estimate queue %s: %w", id, err)
 	}
 	return compute(staffed(id, l.Agents, room, l.Ended), ahead), nil
+}
+
+// roomPage is how many agents with room an estimate reads at a time.
+const roomPage = 10
+
+// withRoom reads the agents with room in queue id a page at a time, until their free
+// capacity is more than ahead (the chat then goes to one of them at once, whatever the rest
+// hold) or none is left.
+func withRoom(ctx context.Context, st State, id string, ahead int) ([]agent.Agent, error) {
+	var out []agent.Agent
+	free, after := 0, ""
+	for {
+		page, err := st.AgentsWithRoom(ctx, id, after, min(roomPage, ahead+1))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		for _, a := range page {
+			if a.Free() {
+				free += a.Capacity - a.Load()
+			}
+		}
+		if free > ahead || len(page) < min(roomPage, ahead+1) {
+			return out, nil
+		}
+		after = page[len(page)-1].ID
+	}
 }
 
 // staffed is queue id's state from its line's agents (online and capacity), the agents with

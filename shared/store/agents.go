@@ -100,14 +100,19 @@ const idleSince = "idleSince"
 const hasRoom = "hasRoom"
 
 // AgentsWithRoom lists up to limit available agents serving queueID who have room for
-// another chat (hasRoom), for a wait estimate's free capacity. An agent written before
-// hasRoom was kept is not among them until their next status change or chat.
-func (s *Store) AgentsWithRoom(ctx context.Context, queueID string, limit int) ([]agent.Agent, error) {
+// another chat (hasRoom), in the order of their ids after agent after ("": from the first),
+// for a wait estimate's free capacity. An agent written before hasRoom was kept is not among
+// them until their next status change or chat.
+func (s *Store) AgentsWithRoom(ctx context.Context, queueID, after string, limit int) ([]agent.Agent, error) {
 	if err := checkID("queue", queueID); err != nil {
 		return nil, err
 	}
 	var out []agent.Agent
-	q := s.fs.Collection(colAgents).Where("status", "==", agent.Available).Where("servesQueues", "array-contains", queueID).Where(hasRoom, "==", true).Limit(limit)
+	q := s.fs.Collection(colAgents).Where("status", "==", agent.Available).Where("servesQueues", "array-contains", queueID).Where(hasRoom, "==", true).
+		OrderBy(firestore.DocumentID, firestore.Asc).Limit(limit)
+	if after != "" {
+		q = q.StartAfter(after)
+	}
 	if err := readAll(ctx, q, &out); err != nil {
 		return nil, fmt.Errorf("agents with room in %s: %w", queueID, err)
 	}

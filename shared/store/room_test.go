@@ -32,7 +32,7 @@ func TestAgentsWithRoomFollowTheirLoad(t *testing.T) {
 	withRoom := func(want ...string) {
 		t.Helper()
 		before := m.Snapshot()
-		got, err := s.AgentsWithRoom(ctx, "root", 10)
+		got, err := s.AgentsWithRoom(ctx, "root", "", 10)
 		if err != nil {
 			t.Fatal(err)
 		}
