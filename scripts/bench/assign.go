@@ -50,9 +50,11 @@ func modeDefaults(f *flags) {
 			f.agents = 50
 		}
 		return
+	case modeListeners:
+		return
 	case modeAssign, modeAssignArrivals, modeCRM, modeLive, modeConsole:
 	default:
-		fmt.Fprintf(os.Stderr, "unknown -mode %q: want %s, %s, %s, %s, %s, %s, %s, %s or %s\n", f.mode, modeTexts, modeAssign, modeAssignArrivals, modeBulk, modeCRM, modeLive, modeConsole, modePrice, modeReports)
+		fmt.Fprintf(os.Stderr, "unknown -mode %q: want %s, %s, %s, %s, %s, %s, %s, %s, %s or %s\n", f.mode, modeTexts, modeAssign, modeAssignArrivals, modeBulk, modeCRM, modeLive, modeConsole, modePrice, modeReports, modeListeners)
 		os.Exit(2)
 	}
 	set := map[string]bool{}

@@ -15,7 +15,8 @@
 // printed over its floor with issue 17's targets (targets.go).
 //
 // Other modes: assign and assign-arrivals (assign.go), bulk (bulk.go), crm (crm.go), live
-// (live.go), console (console.go) and price (price.go).
+// (live.go), console (console.go), price (price.go), reports (reports.go) and listeners
+// (listeners.go).
 //
 // Latencies reflect the emulators: the Pub/Sub emulator pushes each subscription with two
 // concurrent deliveries only, so deliveries queue far longer than behind Cloud Functions.
@@ -74,7 +75,7 @@ func parseFlags() flags {
 	flag.DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up after this long")
 	flag.BoolVar(&f.json, "json", false, "print the results as JSON instead of a table")
 	flag.StringVar(&f.appLog, "applog", filepath.Join(os.TempDir(), "smsdesk-bench-app.log"), "file the functions' logs go to (- for stderr)")
-	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies over their floors, and costs), assign (a backlog of queued chats as agents come online), assign-arrivals (chats arriving at available agents) bulk (a bulk send: time to accept, send rate, costs per message; -mps defaults to 50), crm (chats into the CRM: latencies and costs per chat), live (agents' live streams: text stored → event latency, reads of idle connected agents), console (the same for the browser console's /console/events, its first-load bytes and live monitoring's refresh), price (what 1,000 chats and 1,000 bulk texts cost at list prices) or reports (30-day reports and the chats CSV over -chats seeded chats)")
+	flag.StringVar(&f.mode, "mode", modeTexts, "what to measure: texts (per-text latencies over their floors, and costs), assign (a backlog of queued chats as agents come online), assign-arrivals (chats arriving at available agents) bulk (a bulk send: time to accept, send rate, costs per message; -mps defaults to 50), crm (chats into the CRM: latencies and costs per chat), live (agents' live streams: text stored → event latency, reads of idle connected agents), console (the same for the browser console's /console/events, its first-load bytes and live monitoring's refresh), price (what 1,000 chats and 1,000 bulk texts cost at list prices) reports (30-day reports and the chats CSV over -chats seeded chats) or listeners (what the live updates' listener costs a chat's write on the emulator, with -conversations live chats)")
 	flag.IntVar(&f.rounds, "rounds", 5, "texts each consumer sends in modes live and console")
 	flag.IntVar(&f.changes, "changes", 20, "changes (agent statuses and queued chats in turn) the supervisor's monitoring page must show in mode console")
 	flag.DurationVar(&f.idle, "idle", time.Minute, "how long modes live and console leave every agent connected with nothing happening, to count the reads of idle agents")
@@ -115,6 +116,9 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	defer cancel()
 	if f.mode == modeReports {
 		return runReports(ctx, f, log, os.Stdout)
+	}
+	if f.mode == modeListeners {
+		return runListeners(ctx, f, log, os.Stdout)
 	}
 	start := time.Now()
 	// The results go to stdout alone: the Functions Framework prints to stdout as it starts.
