@@ -118,17 +118,18 @@ func (o Outbox) Send(ctx context.Context, paths ...string) error {
 	return nil
 }
 
-// SendStatus publishes a delivery status of the message at path for the sender to record,
-// on the chat's ordering key like the message itself. The status webhook uses it when it
-// cannot record a status at once: the carrier does not call again, so a status is kept on
-// the topic, not lost.
+// SendStatus publishes a delivery status of the message at path for the sender to record.
+// The status webhook uses it when it cannot record a status at once: the carrier does not
+// call again, so a status is kept on the topic, not lost. It has no ordering key: statuses
+// only move a message forward, in any order, and one that waits for Firestore must not hold
+// up the chat's next messages on its key.
 func (o Outbox) SendStatus(ctx context.Context, path, sid, status string, code int) error {
 	if o.Fail != nil {
 		if err := o.Fail(ctx, path); err != nil {
 			return fmt.Errorf("publish to %s: %w", o.Topic, err)
 		}
 	}
-	return o.Publisher.Publish(ctx, o.Topic, OrderingKey(path), wire.OutboundMessage{Path: path,
+	return o.Publisher.Publish(ctx, o.Topic, "", wire.OutboundMessage{Path: path,
 		Status: &wire.DeliveryStatus{MessageSID: sid, Status: status, ErrorCode: code}})
 }
 
