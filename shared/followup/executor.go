@@ -103,9 +103,10 @@ func (x *Executor) Settle(ctx context.Context, r Record) {
 	}
 }
 
-// Run carries out every follow-up of r: events, timers, notices, tallies, then the sends (so that
-// once the last message is published, everything the record must keep was done), then the
-// assignments and fills (after the chat's own messages, which share its ordering key). A
+// Run carries out every follow-up of r: events, timers, notices, then the sends (so that once
+// the last message is published, everything the record must keep was done), the tallies
+// (before the sends when the record rides on its last message), then the assignments and
+// fills (after the chat's own messages, which share its ordering key). A
 // failing follow-up does not stop the others; when any failed, r is not marked done and the
 // failures are returned. Running a record twice is harmless.
 func (x *Executor) Run(ctx context.Context, r Record) error { return x.run(ctx, r, false) }
@@ -126,19 +127,13 @@ func (x *Executor) run(ctx context.Context, r Record, relay bool) error {
 	for i, n := range r.Notices {
 		fail("notice "+n.Type, x.notify(ctx, fmt.Sprintf("%s-%d", r.ID, i), n))
 	}
-	for _, id := range r.Tally {
-		if x.Tallies == nil {
-			fail("tally "+id, errors.New("no tallier configured"))
-			continue
-		}
-		fail("tally "+id, x.Tallies.Tally(ctx, id))
-	}
-	for _, path := range r.TallyTexts {
-		if x.Tallies == nil {
-			fail("tally text "+path, errors.New("no tallier configured"))
-			continue
-		}
-		fail("tally text "+path, x.Tallies.TallyText(ctx, path))
+	// A record riding on its last message is marked done by the sender's claim of it, so what
+	// it keeps goes before its sends; one in the outbox tallies after them, so that a tally
+	// waiting on a busy rollup document never holds up the consumer's messages (records with
+	// tallies go to the outbox: store.writeChange).
+	tallyFirst := r.Riding
+	if tallyFirst {
+		x.tally(ctx, r, fail)
 	}
 	if len(errs) > 0 && r.Riding {
 		// The sender's claim of the last message would mark the record done: keep it first.
@@ -150,6 +145,9 @@ func (x *Executor) run(ctx context.Context, r Record, relay bool) error {
 	}
 	if len(r.Send) > 0 {
 		fail("send", x.Sender.Send(ctx, r.Send...))
+	}
+	if !tallyFirst {
+		x.tally(ctx, r, fail)
 	}
 	for _, q := range r.Assign {
 		fail("assign "+q.SessionID, x.Router.AssignChat(ctx, q.Session()))
@@ -168,6 +166,24 @@ func (x *Executor) run(ctx context.Context, r Record, relay bool) error {
 		}
 	}
 	return nil
+}
+
+// tally adds r's chats and stand-alone texts to the reports' rollups.
+func (x *Executor) tally(ctx context.Context, r Record, fail func(string, error)) {
+	for _, id := range r.Tally {
+		if x.Tallies == nil {
+			fail("tally "+id, errors.New("no tallier configured"))
+			continue
+		}
+		fail("tally "+id, x.Tallies.Tally(ctx, id))
+	}
+	for _, path := range r.TallyTexts {
+		if x.Tallies == nil {
+			fail("tally text "+path, errors.New("no tallier configured"))
+			continue
+		}
+		fail("tally text "+path, x.Tallies.TallyText(ctx, path))
+	}
 }
 
 // notify adds notice n to its agent's feed and, when it names a queue, to the feeds of that

@@ -307,3 +307,30 @@ func TestTheRelayGivesFreeAgentsOnlyChatsWithNothingPending(t *testing.T) {
 		t.Errorf("ana was offered %q; want only the chat that waited past the grace with nothing pending", got)
 	}
 }
+
+// Tally and TallyText make the world a Tallier.
+func (w *world) Tally(_ context.Context, id string) error { return w.do("tally " + id) }
+
+func (w *world) TallyText(_ context.Context, path string) error { return w.do("tally-text " + path) }
+
+// TestAnEndedChatsMessageGoesBeforeItsTally: a chat's end is tallied into the reports after
+// its "ended" message is sent, so a tally held up by a busy rollup document never holds up
+// the consumer's message; a failed tally leaves the record for the relay.
+func TestAnEndedChatsMessageGoesBeforeItsTally(t *testing.T) {
+	w := newWorld()
+	w.fail["tally"] = errors.New("tally chat S1: context deadline exceeded")
+	x := w.executor()
+	x.Tallies = w
+	r := w.store(Record{ID: "end-S1-9", SessionID: "S1", At: time.Now(), Followups: Followups{
+		Send: []string{"sessions/S1/transcript/000009"}, Events: []chatevents.Event{{Type: chatevents.Ended, SessionID: "S1"}}, Tally: []string{"S1"}}})
+	if err := x.Run(context.Background(), r); err == nil {
+		t.Fatal("Run = nil with the tally failing")
+	}
+	want := []string{"event ended", "send sessions/S1/transcript/000009", "tally S1"}
+	if !slices.Equal(w.did, want) {
+		t.Errorf("did %q, want %q", w.did, want)
+	}
+	if _, ok := w.pending["end-S1-9"]; !ok {
+		t.Error("the record whose tally failed was marked done")
+	}
+}

@@ -49,7 +49,10 @@ type messageDoc struct {
 func (s *Store) writeChange(tx *firestore.Transaction, msgs []message, r *followup.Record) error {
 	r.Stored, r.Riding = r.Durable(), false
 	ride := ""
-	if n := len(r.Send); r.Stored && n > 0 {
+	// A record with tallies stays in the outbox: its sends go before its tallies (a busy
+	// rollup must not hold up the consumer's messages), and the sender's claim of the last
+	// message must not mark it done before they are added.
+	if n := len(r.Send); r.Stored && n > 0 && len(r.Tally)+len(r.TallyTexts) == 0 {
 		ride = r.Send[n-1]
 	}
 	for _, m := range msgs {
