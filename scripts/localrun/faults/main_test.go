@@ -134,19 +134,25 @@ func expectSMS(t *testing.T, ctx context.Context, phone string, nth int, want st
 	}
 }
 
-// transcript is the consumer's active chat as "author:body" (system entries "system:kind").
-func transcript(t *testing.T, ctx context.Context, phone string) []string {
+// entries are the lines of the consumer's active chat.
+func entries(t *testing.T, ctx context.Context, phone string) []session.Entry {
 	t.Helper()
 	c, err := runner.Store.Consumer(ctx, business, phone)
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := runner.Store.Transcript(ctx, c.ActiveSession)
+	es, err := runner.Store.Transcript(ctx, c.ActiveSession)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return es
+}
+
+// transcript is the consumer's active chat as "author:body" (system entries "system:kind").
+func transcript(t *testing.T, ctx context.Context, phone string) []string {
+	t.Helper()
 	var out []string
-	for _, e := range entries {
+	for _, e := range entries(t, ctx, phone) {
 		what := e.Body
 		if e.Author == session.FromSystem {
 			what = e.Kind

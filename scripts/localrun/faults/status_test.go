@@ -73,15 +73,7 @@ func TestStatusDuringFirestoreStallIsKept(t *testing.T) {
 // entryBySID is the transcript line of phone's active chat the carrier knows as sid.
 func entryBySID(t *testing.T, ctx context.Context, phone, sid string) (session.Entry, bool) {
 	t.Helper()
-	c, err := runner.Store.Consumer(ctx, business, phone)
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := runner.Store.Transcript(ctx, c.ActiveSession)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
+	for _, e := range entries(t, ctx, phone) {
 		if e.MessageSID == sid {
 			return e, true
 		}
