@@ -100,8 +100,15 @@ func (l *load) run(ctx context.Context, c *conversation) error {
 		k = c.record(text{body: reply, sent: time.Now()})
 		chatID, agentID := c.chat()
 		err = l.retry(ctx, func(ctx context.Context) error {
-			return l.call(ctx, agentID, http.MethodPost, "/chats/"+chatID+"/messages", map[string]string{"body": reply},
+			t0 := time.Now()
+			err := l.call(ctx, agentID, http.MethodPost, "/chats/"+chatID+"/messages", map[string]string{"body": reply},
 				map[string]string{"Idempotency-Key": fmt.Sprintf("L%d-a%d", c.i, j)}, nil)
+			if err == nil {
+				l.callsMu.Lock()
+				l.replyCalls = append(l.replyCalls, time.Since(t0))
+				l.callsMu.Unlock()
+			}
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("reply %q: %w", reply, err)

@@ -65,6 +65,9 @@ type load struct {
 	lastResync                                        atomic.Int64
 	dupWebhooks                                       atomic.Bool
 	retries, refused, pushes, reconnects, redelivered atomic.Int64
+
+	callsMu    sync.Mutex
+	replyCalls []time.Duration // each agent reply's POST, answer included, retries apart
 }
 
 func token(agentID string) string { return "load-token-" + agentID }

@@ -26,10 +26,13 @@ type results struct {
 	FirstToAgent    percentiles `json:"firstTextToAgentMs"`
 	ConsumerToAgent percentiles `json:"consumerToAgentMs"`
 	AgentToPhone    percentiles `json:"agentToPhoneMs"`
-	PeakRSSMiB      float64     `json:"peakRssMiB"`
-	Lost            int         `json:"lost"`
-	Duplicated      int         `json:"duplicated"`
-	OutOfOrder      int         `json:"outOfOrder"`
+	// ReplyCall is the agent API's answer to a reply (POST /agent/chats/{id}/messages), part
+	// of AgentToPhone.
+	ReplyCall  percentiles `json:"replyCallMs"`
+	PeakRSSMiB float64     `json:"peakRssMiB"`
+	Lost       int         `json:"lost"`
+	Duplicated int         `json:"duplicated"`
+	OutOfOrder int         `json:"outOfOrder"`
 	// NotDelivered counts replies whose stored status is not "delivered" at the end: a status
 	// callback that arrived late must not move a status back.
 	NotDelivered    int    `json:"notDelivered"`
@@ -198,6 +201,9 @@ func (r *results) finish(l *load, start time.Time, elapsed time.Duration, sc *sc
 	r.Seconds = elapsed.Seconds()
 	r.TextsPerSecond = float64(arrived) / elapsed.Seconds()
 	r.FirstToAgent, r.ConsumerToAgent, r.AgentToPhone = summarize(first), summarize(c2a), summarize(a2p)
+	l.callsMu.Lock()
+	r.ReplyCall = summarize(l.replyCalls)
+	l.callsMu.Unlock()
 	r.PeakRSSMiB = float64(l.stack.peakRSS()) / 1024
 	r.Retries, r.RefusedWebhooks, r.Pushes, r.Reconnects, r.Redelivered = l.retries.Load(), l.refused.Load(), l.pushes.Load(), l.reconnects.Load(), l.redelivered.Load()
 	if sc != nil {
@@ -236,6 +242,7 @@ func (r *results) print(w io.Writer) {
 	p("first text → agent view", r.FirstToAgent)
 	p("consumer text → agent view", r.ConsumerToAgent)
 	p("agent reply → phone", r.AgentToPhone)
+	p("  of which the API's answer", r.ReplyCall)
 	fmt.Fprintf(w, "peak RSS of the functions   %.0f MiB\n", r.PeakRSSMiB)
 	fmt.Fprintf(w, "lost %d, duplicated %d, out of order %d, replies not delivered %d, failed conversations %d\n", r.Lost, r.Duplicated, r.OutOfOrder, r.NotDelivered, r.Failed)
 	if r.FirstFailure != "" {
