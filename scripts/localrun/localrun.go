@@ -116,7 +116,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		"TWILIO_ACCOUNT_SID": o.TwilioAccountSID, "TWILIO_AUTH_TOKEN": o.TwilioAuthToken, "TWILIO_API_URL": o.TwilioAPIURL,
 		// Timers are delivered in-process to /expiry, signed like Cloud Tasks deliveries.
 		"SMSDESK_LOCAL_TIMERS": "1", "SMSDESK_TIMER_SECRET": first(os.Getenv("SMSDESK_TIMER_SECRET"), "local-timer-secret"),
-		"SMSDESK_LOCAL_ORDERING_KEYS": strconv.Itoa(OrderingKeys),
+		"SMSDESK_LOCAL_ORDERING_KEYS": first(os.Getenv("SMSDESK_LOCAL_ORDERING_KEYS"), strconv.Itoa(OrderingKeys)),
 	} {
 		os.Setenv(k, v)
 	}
