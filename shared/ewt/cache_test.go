@@ -3,6 +3,8 @@ package ewt
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -124,5 +126,48 @@ func TestFreeCapacityReadsAgentsWithRoomUntilEnough(t *testing.T) {
 		if st.read != c.read || e.Wait != c.wait || e.Position != c.ahead+1 {
 			t.Errorf("%d ahead: read %d agents, wait %v, number %d; want %d, %v, %d", c.ahead, st.read, e.Wait, e.Position, c.read, c.wait, c.ahead+1)
 		}
+	}
+}
+
+// slowState answers the line's agents slowly and counts the loads.
+type slowState struct {
+	countingState
+	loads atomic.Int64
+}
+
+func (s *slowState) AgentsOfLines(context.Context, []string) ([]agent.Agent, error) {
+	s.loads.Add(1)
+	time.Sleep(50 * time.Millisecond)
+	return []agent.Agent{{ID: "a", ServesQueues: []string{"q"}, Status: agent.Available, Capacity: 1}}, nil
+}
+
+func (s *slowState) WaitingAhead(context.Context, string, int, time.Time, bool) (int, error) {
+	return 0, nil
+}
+
+func (s *slowState) AgentsWithRoom(context.Context, string, string, int) ([]agent.Agent, error) {
+	return nil, nil
+}
+
+func (s *slowState) EndedSince(context.Context, []string, time.Time, int) ([]session.Session, bool, error) {
+	return nil, false, nil
+}
+
+// TestChatsJoiningTogetherLoadTheLineOnce: twenty chats joining a queue at once, with nothing
+// cached yet, wait for one load of the line's agents, not one each.
+func TestChatsJoiningTogetherLoadTheLineOnce(t *testing.T) {
+	st := &slowState{}
+	e := NewEstimator(st, time.Minute)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, err := e.Estimate(context.Background(), "shop", "q", 0, time.Now()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := st.loads.Load(); n != 1 {
+		t.Errorf("20 estimates at once loaded the line %d times, want once", n)
 	}
 }

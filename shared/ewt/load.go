@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
@@ -186,6 +188,7 @@ type lineCache struct {
 	life  time.Duration
 	mu    sync.Mutex
 	lines map[string]cachedLine
+	loads singleflight.Group
 }
 
 type cachedLine struct {
@@ -194,23 +197,38 @@ type cachedLine struct {
 	at     time.Time
 }
 
-// loadLine is LoadLine from the cache while it is fresh.
+// loadLine is LoadLine from the cache while it is fresh. Chats joining a queue together
+// when it is not wait for one load of the line, not one each.
 func (e Estimator) loadLine(ctx context.Context, lob string, now time.Time) (Line, error) {
 	if e.cache == nil {
 		return LoadLine(ctx, e.State, lob, now)
 	}
-	e.cache.mu.Lock()
-	c, ok := e.cache.lines[lob]
-	e.cache.mu.Unlock()
-	if !ok || time.Since(c.at) >= e.cache.life {
-		l, err := LoadLine(ctx, e.State, lob, now)
+	fresh := func() (cachedLine, bool) {
+		e.cache.mu.Lock()
+		defer e.cache.mu.Unlock()
+		c, ok := e.cache.lines[lob]
+		return c, ok && time.Since(c.at) < e.cache.life
+	}
+	c, ok := fresh()
+	if !ok {
+		v, err, _ := e.cache.loads.Do(lob, func() (any, error) {
+			if c, ok := fresh(); ok {
+				return c, nil // loaded while this one waited its turn
+			}
+			l, err := LoadLine(ctx, e.State, lob, now)
+			if err != nil {
+				return nil, err
+			}
+			c := cachedLine{agents: l.Agents, ended: l.Ended, at: time.Now()}
+			e.cache.mu.Lock()
+			e.cache.lines[lob] = c
+			e.cache.mu.Unlock()
+			return c, nil
+		})
 		if err != nil {
 			return Line{}, err
 		}
-		e.cache.mu.Lock()
-		e.cache.lines[lob] = cachedLine{agents: l.Agents, ended: l.Ended, at: time.Now()}
-		e.cache.mu.Unlock()
-		return l, nil
+		c = v.(cachedLine)
 	}
 	return Line{Agents: c.agents, Ended: c.ended, st: e.State}, nil
 }
