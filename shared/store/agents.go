@@ -99,6 +99,15 @@ const idleSince = "idleSince"
 // Offers are not in it: an agent with room by it may still be full of offers.
 const hasRoom = "hasRoom"
 
+// takesChat is how an agent read as a is written when they take one more chat at at: their
+// load, their idle time (assignment orders by it) and whether they have room left.
+func takesChat(a agent.Agent, at time.Time) []firestore.Update {
+	return []firestore.Update{
+		{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: at}, {Path: idleSince, Value: at},
+		{Path: hasRoom, Value: a.ActiveChats+1 < a.Capacity},
+	}
+}
+
 // AgentsWithRoom lists up to limit available agents serving queueID who have room for
 // another chat (hasRoom), in the order of their ids after agent after ("": from the first),
 // for a wait estimate's free capacity. An agent written before hasRoom was kept is not among
@@ -255,10 +264,7 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 			}, firestore.LastUpdateTime(snaps[0].UpdateTime)); err != nil {
 				return err
 			}
-			if err := tx.Update(aref, []firestore.Update{
-				{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now}, {Path: idleSince, Value: now},
-				{Path: hasRoom, Value: a.ActiveChats+1 < a.Capacity},
-			}, firestore.LastUpdateTime(snaps[1].UpdateTime)); err != nil {
+			if err := tx.Update(aref, takesChat(a, now), firestore.LastUpdateTime(snaps[1].UpdateTime)); err != nil {
 				return err
 			}
 			if err := tx.Create(aref.Collection(subEvents).NewDoc(), AgentEvent{

@@ -110,8 +110,7 @@ func (s *Store) AnswerOffer(ctx context.Context, sessionID, agentID string, now 
 				firestore.Update{Path: "heldBy", Value: c.HeldBy}, firestore.Update{Path: "startType", Value: c.StartType},
 				firestore.Update{Path: "connectedAt", Value: c.ConnectedAt}, firestore.Update{Path: "visits", Value: c.Visits},
 				firestore.Update{Path: "legs", Value: c.Legs}, firestore.Update{Path: "counts", Value: c.Counts})
-			load = append(load, firestore.Update{Path: "activeChats", Value: a.ActiveChats + 1}, firestore.Update{Path: "lastAssignedAt", Value: now}, firestore.Update{Path: idleSince, Value: now},
-				firestore.Update{Path: hasRoom, Value: a.ActiveChats+1 < a.Capacity})
+			load = append(load, takesChat(a, now)...)
 		}
 		rec.Add(ans.Then)
 		err = s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {

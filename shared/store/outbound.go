@@ -75,8 +75,7 @@ func (s *Store) OpenOutbound(ctx context.Context, c session.Session, first sessi
 		rec = followup.Record{ID: "open-" + c.ID, SessionID: c.ID, At: c.CreatedAt, Followups: followup.Followups{Send: []string{relPath(ref)}}}
 		rec.Add(then(&c))
 		if c.AgentID != "" {
-			if err := tx.Update(s.agentRef(c.AgentID), []firestore.Update{{Path: "activeChats", Value: a.ActiveChats + 1}, {Path: "lastAssignedAt", Value: c.AssignedAt}, {Path: idleSince, Value: c.AssignedAt},
-				{Path: hasRoom, Value: a.ActiveChats+1 < a.Capacity}}); err != nil {
+			if err := tx.Update(s.agentRef(c.AgentID), takesChat(a, c.AssignedAt)); err != nil {
 				return err
 			}
 		}

@@ -50,10 +50,7 @@ func (s *Store) Transfer(ctx context.Context, sessionID, from, toAgent string, n
 			if target == nil || h.To != toAgent {
 				return fmt.Errorf("the transfer names agent %s, not the agent loaded (%s)", h.To, toAgent)
 			}
-			if err := tx.Update(s.agentRef(h.To), []firestore.Update{
-				{Path: "activeChats", Value: target.ActiveChats + 1}, {Path: "lastAssignedAt", Value: now}, {Path: idleSince, Value: now},
-				{Path: hasRoom, Value: target.ActiveChats+1 < target.Capacity},
-			}); err != nil {
+			if err := tx.Update(s.agentRef(h.To), takesChat(*target, now)); err != nil {
 				return err
 			}
 		}
