@@ -106,10 +106,8 @@ type Outbox struct {
 // a menu and a wait message leave in the order they were written.
 func (o Outbox) Send(ctx context.Context, paths ...string) error {
 	for _, p := range paths {
-		if o.Fail != nil {
-			if err := o.Fail(ctx, p); err != nil {
-				return fmt.Errorf("publish to %s: %w", o.Topic, err)
-			}
+		if err := o.failed(ctx, p); err != nil {
+			return err
 		}
 		if err := o.Publisher.Publish(ctx, o.Topic, OrderingKey(p), wire.OutboundMessage{Path: p}); err != nil {
 			return err
@@ -124,13 +122,22 @@ func (o Outbox) Send(ctx context.Context, paths ...string) error {
 // only move a message forward, in any order, and one that waits for Firestore must not hold
 // up the chat's next messages on its key.
 func (o Outbox) SendStatus(ctx context.Context, path, sid, status string, code int) error {
-	if o.Fail != nil {
-		if err := o.Fail(ctx, path); err != nil {
-			return fmt.Errorf("publish to %s: %w", o.Topic, err)
-		}
+	if err := o.failed(ctx, path); err != nil {
+		return err
 	}
 	return o.Publisher.Publish(ctx, o.Topic, "", wire.OutboundMessage{Path: path,
 		Status: &wire.DeliveryStatus{MessageSID: sid, Status: status, ErrorCode: code}})
+}
+
+// failed is the publish failure Fail asks for the message at path, if any.
+func (o Outbox) failed(ctx context.Context, path string) error {
+	if o.Fail == nil {
+		return nil
+	}
+	if err := o.Fail(ctx, path); err != nil {
+		return fmt.Errorf("publish to %s: %w", o.Topic, err)
+	}
+	return nil
 }
 
 // OrderingKey is the chat (or consumer) part of a message path: "sessions/X" of
