@@ -6,7 +6,6 @@ package conversation
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -136,7 +135,7 @@ func (s *Service) estimate(ctx context.Context, log *slog.Logger, lob string, at
 		once sync.Once
 		st   ewt.Line
 		err  error
-		got  = map[string]ewt.Estimate{}
+		got  = map[queueAt]ewt.Estimate{}
 	)
 	return func(queueID string, priority int) (session.WaitEstimate, bool) {
 		once.Do(func() {
@@ -147,7 +146,7 @@ func (s *Service) estimate(ctx context.Context, log *slog.Logger, lob string, at
 		if err != nil {
 			return session.WaitEstimate{}, false
 		}
-		key := fmt.Sprintf("%s|%d", queueID, priority)
+		key := queueAt{queueID, priority}
 		e, ok := got[key]
 		if !ok {
 			var qerr error
@@ -159,6 +158,12 @@ func (s *Service) estimate(ctx context.Context, log *slog.Logger, lob string, at
 		}
 		return session.WaitEstimate{Position: e.Position, Minutes: e.Minutes()}, !e.Unstaffed
 	}
+}
+
+// queueAt is a queue and a priority in it.
+type queueAt struct {
+	queue    string
+	priority int
 }
 
 // TextFollowups are what an applied text leaves to do: its replies are sent (the store adds

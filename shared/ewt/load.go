@@ -81,9 +81,9 @@ const roomPage = 10
 // hold) or none is left.
 func withRoom(ctx context.Context, st State, id string, ahead int) ([]agent.Agent, error) {
 	var out []agent.Agent
-	free, after := 0, ""
+	free, after, limit := 0, "", min(roomPage, ahead+1)
 	for {
-		page, err := st.AgentsWithRoom(ctx, id, after, min(roomPage, ahead+1))
+		page, err := st.AgentsWithRoom(ctx, id, after, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -93,7 +93,7 @@ func withRoom(ctx context.Context, st State, id string, ahead int) ([]agent.Agen
 				free += a.Capacity - a.Load()
 			}
 		}
-		if free > ahead || len(page) < min(roomPage, ahead+1) {
+		if free > ahead || len(page) < limit {
 			return out, nil
 		}
 		after = page[len(page)-1].ID

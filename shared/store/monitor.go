@@ -43,7 +43,8 @@ func (s *Store) WaitingAhead(ctx context.Context, queueID string, priority int, 
 	if err := checkID("queue", queueID); err != nil {
 		return 0, err
 	}
-	// Ordered as store.QueuedChats is, so that both counts use its index.
+	// The count of higher priorities is ordered by priority for its index
+	// (sessions_queued_higher); the one of the same priority uses sessions_queued.
 	queued := string(session.Queued)
 	same := s.fs.Collection(colSessions).Where("state", "==", queued).Where("queueId", "==", queueID).Where("priority", "==", priority).Where("queuedAt", "<", at)
 	if inclusive {
