@@ -208,7 +208,7 @@ var (
 	})}
 	sweeperHandler = lazyHandler{build: withApp(func(a *app.App) http.Handler {
 		parked := a.Webhooks().Fallback()
-		return &sweeper.Handler{Relay: a.Relay, Sweeper: sweeps{a.Conversation, parked}, CRM: a.CRMResend, Grace: a.Env.SweepGrace, Log: a.Log}
+		return &sweeper.Handler{Relay: a.Relay, Sweeper: sweeps{a.Conversation, parked}, CRM: a.CRMResend, Statuses: a.Reconciler, Grace: a.Env.SweepGrace, Log: a.Log}
 	})}
 )
 

@@ -254,6 +254,36 @@ resource "google_firestore_field" "messages_followups_at" {
   }
 }
 
+# The sweeper asks the carrier for the status of messages whose final status never arrived
+# (recheckAt, set while a message the carrier took is not final; shared/store/unsettled.go).
+resource "google_firestore_field" "transcript_recheck_at" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "transcript"
+  field      = "recheckAt"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}
+
+resource "google_firestore_field" "messages_recheck_at" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "messages"
+  field      = "recheckAt"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}
+
 # Live monitoring (shared/store/monitor.go).
 # store.LiveChats for supervisors: lineOfBusiness ==, state in [menu, queued, assigned].
 resource "google_firestore_index" "sessions_live_by_line" {

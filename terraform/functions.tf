@@ -127,13 +127,13 @@ locals {
       env         = {}
     }
     sweeper = {
-      description = "Run by Cloud Scheduler every few minutes: fires the chat deadlines whose timers never arrived."
+      description = "Run by Cloud Scheduler every few minutes: carries out what the outbox holds, fires the chat deadlines whose timers never arrived, announces chats the CRM missed, and asks the carrier for the delivery statuses whose callbacks never came."
       public      = false
       whole_app   = true
       invokers    = ["cloud-scheduler"]
       topic       = null
       publishes   = ["outbound", "chat_events"]
-      secrets     = []
+      secrets     = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] # asks the Twilio API for messages' statuses
       env = {
         SMSDESK_SWEEP_GRACE = var.sweep_grace
       }
@@ -202,6 +202,9 @@ locals {
     SMSDESK_CHAT_EVENTS_TOPIC = local.topics.chat_events
     # Console sign-in through Identity-Aware Proxy ("" leaves it off); only the console reads it.
     SMSDESK_IAP_AUDIENCE = var.console_iap_audience
+    # When the sweeper asks the carrier for a status that never arrived: the sender and the
+    # status webhook set the time on each message, the sweeper keeps to it.
+    SMSDESK_STATUS_RECHECK = var.status_recheck
   }
 
   # What the functions that build the whole app (whole_app) read besides: any of them may set

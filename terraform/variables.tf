@@ -168,6 +168,12 @@ variable "sweep_grace" {
   default     = "2m"
 }
 
+variable "status_recheck" {
+  description = "SMSDESK_STATUS_RECHECK: how long after the carrier took a message the sweeper asks the carrier for its status if no final status arrived (again at 6x and 72x; a Go duration; 0 never asks)."
+  type        = string
+  default     = "10m"
+}
+
 variable "media_retention_days" {
   description = "Days consumers' MMS media stay in the media bucket before they are deleted."
   type        = number

@@ -1,7 +1,8 @@
 // Package sweeper is run every few minutes by Cloud Scheduler: it carries out the follow-ups a
 // crash or a stall left in the outbox (texts to send, events, timers, assignments), fires
 // every chat deadline whose timer never arrived, so a lost task loses nothing, and announces
-// again the end of chats that did not reach the CRM, so a lost chat event loses nothing either.
+// again the end of chats that did not reach the CRM, so a lost chat event loses nothing either,
+// and asks the carrier for the delivery statuses whose callbacks never came.
 package sweeper
 
 import (
@@ -27,6 +28,11 @@ type CRMResender interface {
 	Resend(ctx context.Context, now time.Time, grace time.Duration) (int, error)
 }
 
+// Reconciler asks the carrier for the delivery statuses whose callbacks never arrived.
+type Reconciler interface {
+	Sweep(ctx context.Context, now time.Time) (int, error)
+}
+
 // Handler serves the scheduler's calls.
 type Handler struct {
 	// Relay, when set, runs first, so that what a change left to do is done before its
@@ -34,6 +40,8 @@ type Handler struct {
 	Relay   Relay
 	Sweeper Sweeper
 	CRM     CRMResender
+	// Statuses, when set, runs last: asking the carrier about messages is the slowest part.
+	Statuses Reconciler
 	// Grace leaves timers this long to arrive on their own before the sweeper steps in.
 	Grace time.Duration
 	Log   *slog.Logger
@@ -68,7 +76,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "CRM resend failed", http.StatusInternalServerError)
 		return
 	}
-	h.Log.Info("swept", "relayed", relayed, "fired", n, "crmResent", resent)
+	learnt := 0
+	if h.Statuses != nil {
+		if learnt, err = h.Statuses.Sweep(r.Context(), now); err != nil {
+			h.Log.Error("status reconciliation failed", "learnt", learnt, "err", err)
+			http.Error(w, "status reconciliation failed", http.StatusInternalServerError)
+			return
+		}
+	}
+	h.Log.Info("swept", "relayed", relayed, "fired", n, "crmResent", resent, "statusesLearnt", learnt)
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]int{"relayed": relayed, "fired": n, "crmResent": resent})
+	_ = json.NewEncoder(w).Encode(map[string]int{"relayed": relayed, "fired": n, "crmResent": resent, "statusesLearnt": learnt})
 }

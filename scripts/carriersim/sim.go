@@ -84,7 +84,9 @@ type Sim struct {
 	failUntil time.Time
 	failTimed failure
 	// chaos delivers status callbacks twice and out of order (DisorderCallbacks).
-	chaos    bool
+	chaos bool
+	// dropping loses every status callback (DropCallbacks).
+	dropping bool
 	outcomes map[string]outcome // final delivery outcome by To
 	optOuts  map[pair]bool      // (business, consumer) opted out
 	replies  []*Message         // the carrier's own answers to keywords

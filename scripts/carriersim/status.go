@@ -92,7 +92,7 @@ func (s *Sim) startDeliveryAfter(sid string, wait time.Duration) {
 			case <-t.C:
 			}
 			cb, params := s.advance(sid, st)
-			if cb == "" {
+			if cb == "" || s.droppingCallbacks() {
 				continue
 			}
 			if s.disordered() {
@@ -123,6 +123,21 @@ func (s *Sim) DisorderCallbacks(on bool) {
 	s.mu.Lock()
 	s.chaos = on
 	s.mu.Unlock()
+}
+
+// DropCallbacks makes the carrier lose every status callback from now on while its messages
+// still move on (as when the status webhook is down and the carrier calls it once): only
+// asking the Messages API tells a message's status.
+func (s *Sim) DropCallbacks(on bool) {
+	s.mu.Lock()
+	s.dropping = on
+	s.mu.Unlock()
+}
+
+func (s *Sim) droppingCallbacks() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropping
 }
 
 func (s *Sim) disordered() bool {

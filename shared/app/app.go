@@ -74,6 +74,9 @@ type App struct {
 	Contacts *firestorecrm.CRM
 	// CRMResend announces again ended chats whose sync did not finish (the sweeper runs it).
 	CRMResend *crmsync.Resender
+	// Reconciler asks the carrier for the statuses whose callbacks never came (the sweeper
+	// runs it).
+	Reconciler *delivery.Reconciler
 	// Live pushes chat and agent changes to connected agents: one set of Firestore
 	// listeners per process.
 	Live *live.Hub
@@ -193,9 +196,10 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.CRMSync = &crmsync.Syncer{Store: a.Store, Adapters: crmAdapters{store: a.Store, fs: fs, env: env}, Log: log}
 	statusURL := env.FunctionURL("status")
 	a.Sender = &delivery.Sender{
-		Outbox: a.Store, Carrier: cc, Lines: a.Store, Log: log, StaleClaim: 2 * time.Minute,
+		Outbox: a.Store, Carrier: cc, Lines: a.Store, Log: log, StaleClaim: 2 * time.Minute, RecheckAfter: env.StatusRecheck,
 		CallbackURL: func(path string) string { return statusURL + "?m=" + url.QueryEscape(path) },
 	}
+	a.Reconciler = &delivery.Reconciler{Sender: a.Sender, Messages: a.Store}
 	sched, err := newScheduler(ctx, env, log)
 	if err != nil {
 		a.Close()

@@ -73,7 +73,7 @@ func (w *Webhooks) Fallback() *ingest.Acceptor {
 
 // Statuses applies delivery statuses (and passes them on to bulk results); it sends nothing.
 func (w *Webhooks) Statuses() *delivery.Sender {
-	return &delivery.Sender{Outbox: w.Store, Lines: w.Store, Log: w.Log, Results: &outbound.Bulk{Store: w.Store}}
+	return &delivery.Sender{Outbox: w.Store, Lines: w.Store, Log: w.Log, Results: &outbound.Bulk{Store: w.Store}, RecheckAfter: w.Env.StatusRecheck}
 }
 
 // Outbox is the outbound topic, onto which the status webhook hands statuses it could not

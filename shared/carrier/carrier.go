@@ -42,6 +42,9 @@ func (Unconfigured) Find(context.Context, Message, time.Time) (Sent, bool, error
 	return Sent{}, false, errUnconfigured
 }
 
+// Status always fails.
+func (Unconfigured) Status(context.Context, string) (Status, error) { return Status{}, errUnconfigured }
+
 // Client sends messages.
 type Client struct {
 	creds      *client.Credentials

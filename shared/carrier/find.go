@@ -2,10 +2,13 @@ package carrier
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 )
 
@@ -62,4 +65,36 @@ func match(records []openapi.ApiV2010Message, m Message, floor time.Time) (Sent,
 		return sent(&r), true
 	}
 	return Sent{}, false
+}
+
+// Status is what the carrier says of a message now: its status and, for a failure, its
+// error code.
+type Status struct {
+	Status    string
+	ErrorCode int
+}
+
+// ErrUnknownMessage reports that the carrier has no message of that sid.
+var ErrUnknownMessage = errors.New("the carrier has no such message")
+
+// Status asks the carrier for the status of the message sid: how a status whose callback
+// was lost is learnt.
+func (c *Client) Status(ctx context.Context, sid string) (Status, error) {
+	call := c.call(ctx)
+	res, err := call.api.FetchMessage(sid, &openapi.FetchMessageParams{})
+	if err != nil {
+		var te *client.TwilioRestError
+		if errors.As(err, &te) && te.Status == http.StatusNotFound {
+			return Status{}, fmt.Errorf("fetch message %s: %w", sid, ErrUnknownMessage)
+		}
+		return Status{}, fmt.Errorf("fetch message %s: %w", sid, err)
+	}
+	out := Status{}
+	if res.Status != nil {
+		out.Status = *res.Status
+	}
+	if res.ErrorCode != nil {
+		out.ErrorCode = *res.ErrorCode
+	}
+	return out, nil
 }

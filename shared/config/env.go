@@ -45,6 +45,9 @@ type Env struct {
 	IAPAudience string // SMSDESK_IAP_AUDIENCE
 	// SweepGrace leaves timers this long to arrive on their own before the sweeper fires them.
 	SweepGrace time.Duration // SMSDESK_SWEEP_GRACE, default 1m
+	// StatusRecheck is how long after the carrier took a message the sweeper asks it for the
+	// message's status if no final status arrived by then (again at 6× and 72× that).
+	StatusRecheck time.Duration // SMSDESK_STATUS_RECHECK, default 10m; 0 never asks
 	// StreamMax is the longest a live-update stream lasts before the browser reconnects:
 	// under the function's request timeout.
 	StreamMax time.Duration // SMSDESK_STREAM_MAX, default 9m
@@ -71,6 +74,7 @@ func FromEnv() Env {
 		TasksServiceAccount: os.Getenv("SMSDESK_TASKS_SERVICE_ACCOUNT"),
 		LocalTimers:         os.Getenv("SMSDESK_LOCAL_TIMERS") == "1",
 		SweepGrace:          time.Minute,
+		StatusRecheck:       10 * time.Minute,
 		StreamMax:           9 * time.Minute,
 		MediaBucket:         os.Getenv("SMSDESK_MEDIA_BUCKET"),
 		DeleteCarrierMedia:  os.Getenv("SMSDESK_DELETE_CARRIER_MEDIA") == "1",
@@ -81,6 +85,9 @@ func FromEnv() Env {
 	}
 	if d, err := time.ParseDuration(os.Getenv("SMSDESK_SWEEP_GRACE")); err == nil && d >= 0 {
 		e.SweepGrace = d
+	}
+	if d, err := time.ParseDuration(os.Getenv("SMSDESK_STATUS_RECHECK")); err == nil && d >= 0 {
+		e.StatusRecheck = d
 	}
 	if d, err := time.ParseDuration(os.Getenv("SMSDESK_STREAM_MAX")); err == nil && d > 0 {
 		e.StreamMax = d

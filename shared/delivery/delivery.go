@@ -31,10 +31,12 @@ type Outbox interface {
 	MarkOptedOut(ctx context.Context, business, phone, source string) error
 }
 
-// Carrier sends a message, and finds one whose send got no answer.
+// Carrier sends a message, finds one whose send got no answer, and tells the status of one
+// it took.
 type Carrier interface {
 	Send(ctx context.Context, m carrier.Message) (carrier.Sent, error)
 	Find(ctx context.Context, m carrier.Message, since time.Time) (carrier.Sent, bool, error)
+	Status(ctx context.Context, sid string) (carrier.Status, error)
 }
 
 // Tracker hears of every change of a message's delivery status (bulk results follow them).
@@ -73,6 +75,9 @@ type Sender struct {
 	BusyBackoff []time.Duration
 	// Results, when set, hears of every status change.
 	Results Tracker
+	// RecheckAfter is how long after the carrier took a message its status is asked of the
+	// carrier if no final status arrived by then (see Rechecker); zero asks never.
+	RecheckAfter time.Duration
 }
 
 // ErrInProgress reports that another attempt is delivering the message right now.
@@ -364,6 +369,9 @@ func (s *Sender) applyStatus(ctx context.Context, path string, known *session.En
 		}
 		if Rank(status) > Rank(e.Status) {
 			e.Status, e.ErrorCode, changed = status, code, true
+		}
+		if changed {
+			e.RecheckAt = s.firstRecheck(*e)
 		}
 		return changed
 	})

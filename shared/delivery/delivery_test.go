@@ -60,6 +60,10 @@ type scriptedCarrier struct {
 	finds []found // answers to the next finds
 	sent  []carrier.Message
 	asked int
+	// statuses are the carrier's statuses by sid; statusErr fails every status call.
+	statuses    map[string]carrier.Status
+	statusErr   error
+	statusAsked int
 }
 
 type found struct {
@@ -95,6 +99,21 @@ func (c *scriptedCarrier) Find(context.Context, carrier.Message, time.Time) (car
 	f := c.finds[0]
 	c.finds = c.finds[1:]
 	return f.sent, f.ok, f.err
+}
+
+// Status answers from statuses (ErrUnknownMessage when absent), or fails with statusErr.
+func (c *scriptedCarrier) Status(_ context.Context, sid string) (carrier.Status, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.statusAsked++
+	if c.statusErr != nil {
+		return carrier.Status{}, c.statusErr
+	}
+	st, ok := c.statuses[sid]
+	if !ok {
+		return carrier.Status{}, carrier.ErrUnknownMessage
+	}
+	return st, nil
 }
 
 // errTakenSilently is a send the carrier takes without answering.

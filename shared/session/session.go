@@ -207,6 +207,9 @@ type Entry struct {
 	// AcceptedAt is when the carrier first took the message (its MessageSid was recorded):
 	// the hour a stand-alone text counts in the reports.
 	AcceptedAt time.Time `firestore:"acceptedAt,omitempty"`
+	// RecheckAt is when the carrier is next asked for the status of an accepted message
+	// whose final status has not arrived (a status callback can be lost); zero once final.
+	RecheckAt time.Time `firestore:"recheckAt,omitempty"`
 	// Version is the stored message's update time as the store last read or wrote it, so a
 	// change can be written onto it without reading it again (zero: unknown). Not stored.
 	Version time.Time `firestore:"-" json:"-"`

@@ -86,6 +86,7 @@ func (s *Store) writeEntry(ctx context.Context, ref *firestore.DocumentRef, upda
 		{Path: "status", Value: e.Status}, {Path: "messageSid", Value: e.MessageSID}, {Path: "errorCode", Value: e.ErrorCode},
 		{Path: "claimedAt", Value: e.ClaimedAt}, {Path: "notBefore", Value: e.NotBefore},
 		{Path: "encoding", Value: e.Encoding}, {Path: "segments", Value: e.Segments}, {Path: "acceptedAt", Value: e.AcceptedAt},
+		{Path: fieldRecheckAt, Value: orDelete(e.RecheckAt)},
 		// The follow-ups riding on the message were carried out before it was published.
 		{Path: fieldFollowups, Value: firestore.Delete},
 	}

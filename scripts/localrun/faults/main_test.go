@@ -82,6 +82,9 @@ func run(m *testing.M, fsHost, psHost string) int {
 	runner, err = localrun.Start(context.Background(), localrun.Options{
 		ProjectID: fmt.Sprintf("faults-%d", time.Now().UnixNano()), Port: port, Catalog: &example,
 		TwilioAccountSID: accountSID, TwilioAuthToken: authToken, TwilioAPIURL: simSrv.URL,
+		// The carrier is asked for a status that did not arrive soon after it took a message,
+		// so a test of it waits seconds, not the deployed ten minutes.
+		StatusRecheck: statusRecheck,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start:", err)

@@ -80,3 +80,70 @@ func entryBySID(t *testing.T, ctx context.Context, phone, sid string) (session.E
 	}
 	return session.Entry{}, false
 }
+
+// statusRecheck is how long after the carrier took a message the sweeper asks for its status.
+const statusRecheck = 3 * time.Second
+
+// TestLostStatusCallbacksAreAskedOfTheCarrier: the carrier delivers the consent and the menu
+// but none of their status callbacks reach smsdesk (the status webhook was down, and the
+// carrier calls it once). They show queued, though on the phone, until the sweeper asks
+// the carrier; then they show delivered, and nothing is left to ask.
+func TestLostStatusCallbacksAreAskedOfTheCarrier(t *testing.T) {
+	phone := consumerPhone()
+	sim.DropCallbacks(true)
+	defer sim.DropCallbacks(false)
+	ctx := testCtx(t, 90*time.Second)
+	if res, _ := textWithin(t, carriersim.Inbound{From: phone, To: business, Body: "hello"}); res.StatusCode != http.StatusOK {
+		t.Fatalf("first text = %d", res.StatusCode)
+	}
+	expectSMS(t, ctx, phone, 2, "Welcome to Acme Retail")
+	var sids []string
+	for _, m := range sim.Sent() {
+		if m.To == phone {
+			sids = append(sids, m.SID)
+		}
+	}
+	for _, sid := range sids {
+		if _, err := sim.WaitFor(ctx, func(m carriersim.Message) bool { return m.SID == sid && m.Status == "delivered" }); err != nil {
+			t.Fatalf("the carrier never delivered %s: %v", sid, err)
+		}
+	}
+	// The sender's record of the acceptance is the last write smsdesk makes on its own.
+	var due time.Time
+	for _, sid := range sids {
+		e := waitStored(t, ctx, phone, sid, func(e session.Entry) bool { return !e.RecheckAt.IsZero() })
+		if e.Status != "queued" {
+			t.Fatalf("%s shows %q with every callback lost; want queued (the test proves nothing)", sid, e.Status)
+		}
+		if e.RecheckAt.After(due) {
+			due = e.RecheckAt
+		}
+	}
+	time.Sleep(time.Until(due)) // the checks' due time, not a wait for quiet
+	if err := runner.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, sid := range sids {
+		e := waitStored(t, ctx, phone, sid, func(e session.Entry) bool { return e.Status == "delivered" })
+		if !e.RecheckAt.IsZero() {
+			t.Errorf("%s is delivered and still due a check at %v", sid, e.RecheckAt)
+		}
+	}
+}
+
+// waitStored waits for the transcript line of phone's chat the carrier knows as sid to
+// satisfy ok, and returns it.
+func waitStored(t *testing.T, ctx context.Context, phone, sid string, ok func(session.Entry) bool) session.Entry {
+	t.Helper()
+	for {
+		e, found := entryBySID(t, ctx, phone, sid)
+		if found && ok(e) {
+			return e
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s stored as %+v (found %v): never as expected", sid, e, found)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
