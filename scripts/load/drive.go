@@ -69,10 +69,15 @@ func (l *load) drive(ctx context.Context, sc *scenario) (*results, error) {
 	elapsed := time.Since(start)
 	stopFollow()
 	l.settle(context.WithoutCancel(ctx))
+	learnt, err := l.reconcile(context.WithoutCancel(ctx))
+	if err != nil {
+		return nil, err
+	}
 	res, err := l.verify(context.WithoutCancel(ctx))
 	if err != nil {
 		return nil, err
 	}
+	res.StatusesLearnt = learnt
 	res.finish(l, start, elapsed, sc, win)
 	return res, nil
 }

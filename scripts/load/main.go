@@ -167,7 +167,8 @@ func setup(ctx context.Context, f flags, log *slog.Logger) (*load, error) {
 		return nil, fmt.Errorf("create the functions' log: %w", err)
 	}
 	l.stack = &stack{bin: f.devserver, config: cfg, project: fmt.Sprintf("load-%d", time.Now().UnixNano()), port: port,
-		logFile: logFile, env: []string{"TWILIO_ACCOUNT_SID=" + accountSID, "TWILIO_AUTH_TOKEN=" + authToken, "TWILIO_API_URL=" + l.simURL}}
+		logFile: logFile, env: []string{"TWILIO_ACCOUNT_SID=" + accountSID, "TWILIO_AUTH_TOKEN=" + authToken, "TWILIO_API_URL=" + l.simURL,
+			"SMSDESK_STATUS_RECHECK=" + statusRecheck.String()}}
 	if err := l.stack.start(ctx); err != nil {
 		return nil, err
 	}

@@ -35,7 +35,10 @@ type results struct {
 	OutOfOrder int         `json:"outOfOrder"`
 	// NotDelivered counts replies whose stored status is not "delivered" at the end: a status
 	// callback that arrived late must not move a status back.
-	NotDelivered    int    `json:"notDelivered"`
+	NotDelivered int `json:"notDelivered"`
+	// StatusesLearnt counts the statuses the sweeper had to ask of the carrier at the end,
+	// their callbacks lost.
+	StatusesLearnt  int    `json:"statusesLearnt"`
 	Failed          int    `json:"failedConversations"`
 	FirstFailure    string `json:"firstFailure,omitempty"`
 	Retries         int64  `json:"apiRetries"`
@@ -244,7 +247,7 @@ func (r *results) print(w io.Writer) {
 	p("agent reply → phone", r.AgentToPhone)
 	p("  of which the API's answer", r.ReplyCall)
 	fmt.Fprintf(w, "peak RSS of the functions   %.0f MiB\n", r.PeakRSSMiB)
-	fmt.Fprintf(w, "lost %d, duplicated %d, out of order %d, replies not delivered %d, failed conversations %d\n", r.Lost, r.Duplicated, r.OutOfOrder, r.NotDelivered, r.Failed)
+	fmt.Fprintf(w, "lost %d, duplicated %d, out of order %d, replies not delivered %d (statuses asked of the carrier at the end %d), failed conversations %d\n", r.Lost, r.Duplicated, r.OutOfOrder, r.NotDelivered, r.StatusesLearnt, r.Failed)
 	if r.FirstFailure != "" {
 		fmt.Fprintf(w, "first failure: %s\n", strings.TrimSpace(r.FirstFailure))
 	}
