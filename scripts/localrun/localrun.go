@@ -66,7 +66,7 @@ type Options struct {
 	// SweepGrace is how overdue a deadline must be for the sweeper (default 1m).
 	SweepGrace time.Duration
 	// StatusRecheck is how long after the carrier took a message the sweeper asks it for a
-	// status that did not arrive (default SMSDESK_STATUS_RECHECK, else 10m).
+	// status that did not arrive (default SMSDESK_STATUS_RECHECK, else config's default).
 	StatusRecheck time.Duration
 	// CRMWebhookSecret signs the webhook CRM's requests; HubSpotToken and HubSpotAPIURL point
 	// the HubSpot CRM at a local server. They matter only when the settings choose them.
@@ -109,7 +109,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	}
 	for k, v := range map[string]string{
 		"SMSDESK_SWEEP_GRACE":        o.SweepGrace.String(),
-		"SMSDESK_STATUS_RECHECK":     first(durationOrEmpty(o.StatusRecheck), os.Getenv("SMSDESK_STATUS_RECHECK"), "10m"),
+		"SMSDESK_STATUS_RECHECK":     first(durationOrEmpty(o.StatusRecheck), os.Getenv("SMSDESK_STATUS_RECHECK")),
 		"SMSDESK_CRM_WEBHOOK_SECRET": first(o.CRMWebhookSecret, os.Getenv("SMSDESK_CRM_WEBHOOK_SECRET")),
 		"SMSDESK_HUBSPOT_TOKEN":      first(o.HubSpotToken, os.Getenv("SMSDESK_HUBSPOT_TOKEN")),
 		"SMSDESK_HUBSPOT_API_URL":    first(o.HubSpotAPIURL, os.Getenv("SMSDESK_HUBSPOT_API_URL")),

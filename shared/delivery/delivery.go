@@ -76,7 +76,7 @@ type Sender struct {
 	// Results, when set, hears of every status change.
 	Results Tracker
 	// RecheckAfter is how long after the carrier took a message its status is asked of the
-	// carrier if no final status arrived by then (see Rechecker); zero asks never.
+	// carrier if no final status arrived by then (see Reconciler); zero asks never.
 	RecheckAfter time.Duration
 }
 

@@ -86,15 +86,16 @@ func (r *Reconciler) Sweep(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	var learnt atomic.Int64
-	var failed atomic.Pointer[error]
-	g, gctx := errgroup.WithContext(ctx)
+	// A plain group: one message's failure must not cancel the others' checks; Wait reports
+	// the first.
+	var g errgroup.Group
 	g.SetLimit(reconcileCalls)
 	for _, u := range due {
 		g.Go(func() error {
-			changed, err := r.settle(gctx, u, now)
+			changed, err := r.settle(ctx, u, now)
 			if err != nil {
-				failed.CompareAndSwap(nil, &err)
 				r.Sender.Log.Warn("status not learnt from the carrier; asking again at the next sweep", "path", u.Path, "sid", u.SID, "err", err)
+				return err
 			}
 			if changed {
 				learnt.Add(1)
@@ -102,9 +103,8 @@ func (r *Reconciler) Sweep(ctx context.Context, now time.Time) (int, error) {
 			return nil
 		})
 	}
-	_ = g.Wait()
-	if p := failed.Load(); p != nil {
-		return int(learnt.Load()), fmt.Errorf("reconcile statuses: %w", *p)
+	if err := g.Wait(); err != nil {
+		return int(learnt.Load()), fmt.Errorf("reconcile statuses: %w", err)
 	}
 	return int(learnt.Load()), nil
 }
