@@ -196,7 +196,7 @@ func New(ctx context.Context, env config.Env, opts ...Option) (*App, error) {
 	a.CRMSync = &crmsync.Syncer{Store: a.Store, Adapters: crmAdapters{store: a.Store, fs: fs, env: env}, Log: log}
 	statusURL := env.FunctionURL("status")
 	a.Sender = &delivery.Sender{
-		Outbox: a.Store, Carrier: cc, Lines: a.Store, Log: log, StaleClaim: 2 * time.Minute, RecheckAfter: env.StatusRecheck,
+		Outbox: a.Store, Carrier: cc, Lines: a.Store, Log: log, RecheckAfter: env.StatusRecheck,
 		CallbackURL: func(path string) string { return statusURL + "?m=" + url.QueryEscape(path) },
 	}
 	a.Reconciler = &delivery.Reconciler{Sender: a.Sender, Messages: a.Store}

@@ -68,7 +68,8 @@ type Sender struct {
 	// CallbackURL is the status webhook URL for the message at path.
 	CallbackURL func(path string) string
 	Log         *slog.Logger
-	// StaleClaim is how long a delivery attempt may stay unfinished before another may retry.
+	// StaleClaim is how long after its start a delivery attempt may stay unfinished before
+	// another may retry (zero is DefaultStaleClaim); the attempt gives up a fifth before.
 	StaleClaim time.Duration
 	// BusyBackoff are the waits before calling a busy carrier again within one delivery; nil
 	// is defaultBusyBackoff.
@@ -78,6 +79,18 @@ type Sender struct {
 	// RecheckAfter is how long after the carrier took a message its status is asked of the
 	// carrier if no final status arrived by then (see Reconciler); zero asks never.
 	RecheckAfter time.Duration
+}
+
+// DefaultStaleClaim covers one attempt: the busy carrier's retries (23 s of waits) and their
+// calls, each bounded by the carrier client's timeout.
+const DefaultStaleClaim = 45 * time.Second
+
+// staleClaim is StaleClaim or its default.
+func (s *Sender) staleClaim() time.Duration {
+	if s.StaleClaim > 0 {
+		return s.StaleClaim
+	}
+	return DefaultStaleClaim
 }
 
 // ErrInProgress reports that another attempt is delivering the message right now.
@@ -101,22 +114,33 @@ const (
 // 5xx that took nothing and is retried. Only a call without an answer is ambiguous: then the
 // carrier is asked whether it has the message before it is sent again, at once, and again by
 // whichever delivery finds the attempt unfinished after StaleClaim (a crash mid-call).
+//
+// The claim names when the attempt starts: the number's turn at its rate limiter, reserved
+// as the claim is written. A message waiting for its turn stays claimed, and an attempt
+// killed mid-call holds its message for StaleClaim after it started, not after the wait.
 func (s *Sender) Deliver(ctx context.Context, path string) error {
-	// Firestore keeps microseconds: the claim time must compare equal after a round trip.
 	now := time.Now().Truncate(time.Microsecond)
 	var d decision
 	var line config.Line
 	var unfinished bool
 	var claimedAt time.Time
+	var turn *rate.Reservation
+	cancelTurn := func() {
+		if turn != nil {
+			turn.Cancel()
+			turn = nil
+		}
+	}
 	e, rec, err := s.Outbox.UpdateEntry(ctx, path, func(e *session.Entry, c session.Consumer, then *followup.Followups) bool {
 		d, unfinished = skip, false
+		cancelTurn() // a transaction run again reserves again
 		switch e.Status {
 		case session.StatusPending, session.StatusScheduled:
 			if e.NotBefore.After(now) {
 				return false // its timer brings it back
 			}
 		case session.StatusDispatching:
-			if now.Sub(e.ClaimedAt) < s.StaleClaim {
+			if now.Sub(e.ClaimedAt) < s.staleClaim() {
 				d, claimedAt = claimed, e.ClaimedAt
 				return false
 			}
@@ -141,9 +165,15 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 			}
 		}
 		e.Encoding, e.Segments = compliance.Encoding(e.Body), compliance.Segments(e.Body)
-		d, e.Status, e.ClaimedAt = send, session.StatusDispatching, now
+		at := time.Now()
+		turn = s.limiter(e.Business, line.Number.MPS).ReserveN(at, 1)
+		// Firestore keeps microseconds: the claim time must compare equal after a round trip.
+		d, e.Status, e.ClaimedAt = send, session.StatusDispatching, at.Add(turn.DelayFrom(at)).Truncate(time.Microsecond)
 		return true
 	})
+	if err != nil || d != send {
+		cancelTurn()
+	}
 	if err != nil {
 		return fmt.Errorf("claim %s: %w", path, err)
 	}
@@ -169,9 +199,17 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		urls = append(urls, m.URL)
 	}
 	msg := carrier.Message{From: e.Business, To: e.Phone, Body: e.Body, MediaURLs: urls, StatusCallback: s.CallbackURL(path)}
+	if err := waitUntil(ctx, e.ClaimedAt); err != nil {
+		cancelTurn()
+		_, _, _ = s.Outbox.UpdateStatus(context.WithoutCancel(ctx), path, release(e.ClaimedAt))
+		return fmt.Errorf("rate limit wait for %s: %w", e.Business, err)
+	}
+	// The attempt ends before its claim goes stale, so that no other starts while it runs.
+	attempt, cancel := context.WithDeadline(ctx, e.ClaimedAt.Add(s.staleClaim()*4/5))
+	defer cancel()
 	if unfinished {
 		// An earlier attempt never finished: the carrier may have the message.
-		found, ok, err := s.Carrier.Find(ctx, msg, due(e))
+		found, ok, err := s.Carrier.Find(attempt, msg, due(e))
 		if err != nil {
 			log.Error("cannot ask the carrier about an unfinished attempt; will ask again", "err", err)
 			return fmt.Errorf("find %s at the carrier: %w", path, err)
@@ -181,18 +219,14 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 			return s.sent(ctx, log, path, e, found)
 		}
 	}
-	if err := s.limiter(e.Business, line.Number.MPS).Wait(ctx); err != nil {
-		_, _, _ = s.Outbox.UpdateStatus(context.WithoutCancel(ctx), path, release(now))
-		return fmt.Errorf("rate limit wait for %s: %w", e.Business, err)
-	}
-	sent, err := s.sendRetryingBusy(ctx, log, msg)
+	sent, err := s.sendRetryingBusy(attempt, log, msg)
 	var ce *carrier.Error
 	switch {
 	case err == nil:
 		return s.sent(ctx, log, path, e, sent)
 	case errors.As(err, &ce) && ce.Transient():
 		log.Warn("carrier busy, will retry", "status", ce.HTTPStatus, "err", err)
-		if _, _, rerr := s.Outbox.UpdateStatus(ctx, path, release(now)); rerr != nil {
+		if _, _, rerr := s.Outbox.UpdateStatus(ctx, path, release(e.ClaimedAt)); rerr != nil {
 			log.Error("release failed", "err", rerr)
 		}
 		return err
@@ -210,7 +244,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 	}
 	// No answer: ask the carrier now rather than wait out the claim.
 	log.Warn("no answer from the carrier; asking it whether it has the message", "err", err)
-	found, ok, ferr := s.Carrier.Find(ctx, msg, due(e))
+	found, ok, ferr := s.Carrier.Find(attempt, msg, due(e))
 	switch {
 	case ferr != nil:
 		// Leave the claim: after StaleClaim a delivery asks again before sending.
@@ -220,10 +254,26 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		log.Info("the carrier had the message", "sid", found.SID)
 		return s.sent(ctx, log, path, e, found)
 	}
-	if _, _, rerr := s.Outbox.UpdateStatus(ctx, path, release(now)); rerr != nil {
+	if _, _, rerr := s.Outbox.UpdateStatus(ctx, path, release(e.ClaimedAt)); rerr != nil {
 		log.Error("release failed", "err", rerr)
 	}
 	return fmt.Errorf("send %s: not taken by the carrier, will resend: %w", path, err)
+}
+
+// waitUntil returns at t, or with ctx's error if ctx ends first.
+func waitUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
 }
 
 // due is when the message could first have gone out: the carrier cannot have it from before.

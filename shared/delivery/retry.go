@@ -18,7 +18,7 @@ import (
 // all while the claim of a process that crashed mid-send is still fresh, leaving the message
 // unsent for good.
 func (s *Sender) recheck(ctx context.Context, log *slog.Logger, path string, claimedAt time.Time) error {
-	due := claimedAt.Add(s.StaleClaim + time.Second)
+	due := claimedAt.Add(s.staleClaim() + time.Second)
 	err := s.comeBack(ctx, path, due, attemptGeneration(claimedAt))
 	if err != nil {
 		return fmt.Errorf("%s: %w; and its recheck was not scheduled: %w", path, ErrInProgress, err)
