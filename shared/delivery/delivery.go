@@ -63,8 +63,8 @@ type Sender struct {
 	// Followups carries out what a status change left to do; when nil (the status webhook),
 	// the relay does.
 	Followups Followups
-	// limiters hold each sending number to the rate its carrier registration allows.
-	limiters sync.Map // number → *rate.Limiter
+	// paces hold each sending number to the rate its carrier registration allows.
+	paces sync.Map // number → *pace
 	// CallbackURL is the status webhook URL for the message at path.
 	CallbackURL func(path string) string
 	Log         *slog.Logger
@@ -166,7 +166,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		}
 		e.Encoding, e.Segments = compliance.Encoding(e.Body), compliance.Segments(e.Body)
 		at := time.Now()
-		turn = s.limiter(e.Business, line.Number.MPS).ReserveN(at, 1)
+		turn = s.pace(e.Business, line.Number.MPS).limiter.ReserveN(at, 1)
 		// Firestore keeps microseconds: the claim time must compare equal after a round trip.
 		d, e.Status, e.ClaimedAt = send, session.StatusDispatching, at.Add(turn.DelayFrom(at)).Truncate(time.Microsecond)
 		return true
@@ -219,11 +219,14 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 			return s.sent(ctx, log, path, e, found)
 		}
 	}
-	sent, err := s.sendRetryingBusy(attempt, log, msg)
+	sent, err := s.sendRetryingBusy(attempt, log, msg, s.pace(e.Business, line.Number.MPS))
 	var ce *carrier.Error
 	switch {
 	case err == nil:
 		return s.sent(ctx, log, path, e, sent)
+	case errors.Is(err, errNotStarted):
+		_, _, _ = s.Outbox.UpdateStatus(context.WithoutCancel(ctx), path, release(e.ClaimedAt))
+		return fmt.Errorf("send %s: %w", path, err)
 	case errors.As(err, &ce) && ce.Transient():
 		log.Warn("carrier busy, will retry", "status", ce.HTTPStatus, "err", err)
 		if _, _, rerr := s.Outbox.UpdateStatus(ctx, path, release(e.ClaimedAt)); rerr != nil {
@@ -352,34 +355,6 @@ func (s *Sender) track(ctx context.Context, log *slog.Logger, path string, e ses
 		log.Error("status not passed on", "status", e.Status, "err", err)
 	}
 }
-
-// PaceShare is the share of a number's rate the sender starts sends at. The carrier counts a
-// message as it arrives, a few milliseconds either side of when the limiter let it go, so a
-// pace of exactly the rate puts one more than the rate into some seconds (52 of 50 in a bulk
-// run); 96% keeps every second at or under it.
-const PaceShare = 0.96
-
-// limiter is the sending number's rate limiter: PaceShare of mps messages per second, no
-// burst beyond one.
-func (s *Sender) limiter(number string, mps float64) *rate.Limiter {
-	if mps <= 0 {
-		mps = DefaultMPS
-	}
-	mps *= PaceShare
-	if l, ok := s.limiters.Load(number); ok {
-		lim := l.(*rate.Limiter)
-		if lim.Limit() != rate.Limit(mps) {
-			lim.SetLimit(rate.Limit(mps))
-		}
-		return lim
-	}
-	l, _ := s.limiters.LoadOrStore(number, rate.NewLimiter(rate.Limit(mps), 1))
-	return l.(*rate.Limiter)
-}
-
-// DefaultMPS is the sending rate of a number whose configuration gives none: the floor of
-// low-volume 10DLC campaigns, safe on any registration.
-const DefaultMPS = 1
 
 // release hands a claimed message back for a later attempt.
 func release(claimedAt time.Time) func(*session.Entry, *followup.Followups) bool {

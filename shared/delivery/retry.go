@@ -32,18 +32,29 @@ func (s *Sender) recheck(ctx context.Context, log *slog.Logger, path string, cla
 // fails and Pub/Sub delivers the message again.
 var defaultBusyBackoff = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second}
 
+// errNotStarted reports a send given up before its first call to the carrier.
+var errNotStarted = errors.New("send given up before it started")
+
 // sendRetryingBusy sends msg, calling the carrier again after BusyBackoff while it answers
 // 429 or 5xx. The delivery keeps its claim and its place in the chat's ordering key, so the
 // chat's later messages still wait behind it; and each delivery covers about 20 s of outage,
 // so the subscription's ten deliveries outlast a minutes-long outage even where Pub/Sub
 // redelivers at once (the emulator) instead of backing off.
-func (s *Sender) sendRetryingBusy(ctx context.Context, log *slog.Logger, msg carrier.Message) (carrier.Sent, error) {
+func (s *Sender) sendRetryingBusy(ctx context.Context, log *slog.Logger, msg carrier.Message, p *pace) (carrier.Sent, error) {
 	backoff := s.BusyBackoff
 	if backoff == nil {
 		backoff = defaultBusyBackoff
 	}
+	var last error
 	for attempt := 0; ; attempt++ {
+		if err := p.start(ctx); err != nil {
+			if last != nil {
+				return carrier.Sent{}, last // the carrier's last answer took nothing either
+			}
+			return carrier.Sent{}, fmt.Errorf("%w: %w", errNotStarted, err)
+		}
 		sent, err := s.Carrier.Send(ctx, msg)
+		last = err
 		var ce *carrier.Error
 		if err == nil || !errors.As(err, &ce) || !ce.Transient() || attempt >= len(backoff) {
 			return sent, err
