@@ -170,6 +170,7 @@ var failureMessages = map[int]string{
 }
 
 func (s *Sim) handleCreate(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now().UTC() // a carrier counts its rate as requests arrive
 	if err := r.ParseForm(); err != nil {
 		writeError(w, http.StatusBadRequest, 20001, "Could not parse form body")
 		return
@@ -205,7 +206,7 @@ func (s *Sim) handleCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	m.SID = newSID("SM")
 	m.NumSegments = compliance.Segments(m.Body)
-	m.Created = time.Now().UTC() // full precision; the wire format shows seconds
+	m.Created = arrived // full precision; the wire format shows seconds
 	m.Updated = m.Created
 
 	s.mu.Lock()

@@ -57,6 +57,10 @@ type Client struct {
 // DefaultTimeout bounds one call to the carrier, as twilio-go's own client does.
 const DefaultTimeout = 10 * time.Second
 
+// IdleConns is how many connections to the carrier a client keeps open between calls: more
+// than the sender's concurrent sends (40 per instance).
+const IdleConns = 64
+
 // New builds a twilio-go client for cfg.
 func New(cfg Config) (*Client, error) {
 	if cfg.AccountSID == "" || cfg.AuthToken == "" {
@@ -66,9 +70,13 @@ func New(cfg Config) (*Client, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	// Keep a connection per concurrent send: the default keeps two per host, so a sender
+	// with tens of sends at once would dial (and in the cloud shake hands over TLS) for most.
+	pool := http.DefaultTransport.(*http.Transport).Clone()
+	pool.MaxIdleConns, pool.MaxIdleConnsPerHost = IdleConns, IdleConns
 	hc := &http.Client{
 		Timeout:   timeout,
-		Transport: http.DefaultTransport,
+		Transport: pool,
 		// twilio-go expects redirects not to be followed.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -77,7 +85,7 @@ func New(cfg Config) (*Client, error) {
 		if err != nil || u.Host == "" {
 			return nil, fmt.Errorf("carrier: TWILIO_API_URL %q is not a URL like http://localhost:8090", cfg.APIURL)
 		}
-		hc.Transport = rewriteHost{scheme: u.Scheme, host: u.Host, next: http.DefaultTransport}
+		hc.Transport = rewriteHost{scheme: u.Scheme, host: u.Host, next: pool}
 	}
 	return &Client{creds: client.NewCredentials(cfg.AccountSID, cfg.AuthToken), accountSID: cfg.AccountSID, http: hc}, nil
 }
