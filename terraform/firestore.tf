@@ -142,13 +142,17 @@ resource "google_firestore_index" "agents_available" {
   }
 }
 
-# store.IdlestAgents (assignment): status == "available", servesQueues array-contains queue,
-# order by idleSince, then the document id (pages; every index ends in it).
-resource "google_firestore_index" "agents_available_by_idle" {
+# store.IdlestAgents (assignment): hasRoom == true, status == "available", servesQueues
+# array-contains queue, order by idleSince, then the document id (pages; every index ends in it).
+resource "google_firestore_index" "agents_with_room_by_idle" {
   project    = var.project_id
   database   = google_firestore_database.default.name
   collection = "agents"
 
+  fields {
+    field_path = "hasRoom"
+    order      = "ASCENDING"
+  }
   fields {
     field_path = "status"
     order      = "ASCENDING"

@@ -31,7 +31,7 @@ func (m *memStore) IdlestAgents(_ context.Context, q string, after *Agent, limit
 	defer m.mu.Unlock()
 	var out []Agent
 	for _, a := range m.agents {
-		if a.Status == AgentAvailable && a.Serves(q) {
+		if a.Status == AgentAvailable && a.Serves(q) && a.ActiveChats < a.Capacity {
 			out = append(out, a)
 		}
 	}

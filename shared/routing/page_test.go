@@ -39,22 +39,30 @@ func TestAnAssignmentReadsTheSameAgentsWithManyAgents(t *testing.T) {
 	}
 }
 
-// TestAnAssignmentLooksPastFullAgents: when the longest idle are full, the next pages are
-// read until a free agent takes the chat; with every agent full, no more than assignPages
-// pages are read and the chat waits.
-func TestAnAssignmentLooksPastFullAgents(t *testing.T) {
-	r, m, _ := newRouter(manyAgents(200, 25), queued("C1", "en", 0, 0))
+// TestAnAssignmentLooksPastAgentsWhoCannotTakeIt: full agents are not read at all; when the
+// longest idle with room cannot take the chat (they do not speak its language) the next pages
+// are read until one can; when none of assignPages pages can, the chat waits.
+func TestAnAssignmentLooksPastAgentsWhoCannotTakeIt(t *testing.T) {
+	agents := manyAgents(200, 25)
+	for i := 25; i < 32; i++ {
+		agents[i].Languages = []string{"fr"}
+	}
+	r, m, _ := newRouter(agents, queued("C1", "en", 0, 0))
 	if err := r.AssignChat(context.Background(), m.chats["C1"]); err != nil {
 		t.Fatal(err)
 	}
-	if c := m.chats["C1"]; c.AgentID != "agent-025" {
-		t.Errorf("chat went to %q, want agent-025 (the longest idle with capacity)", c.AgentID)
+	if c := m.chats["C1"]; c.AgentID != "agent-032" {
+		t.Errorf("chat went to %q, want agent-032 (the longest idle with room who speaks English)", c.AgentID)
 	}
 	if m.agentReads != 3*assignPage {
-		t.Errorf("read %d agents, want three pages", m.agentReads)
+		t.Errorf("read %d agents, want three pages past the 7 who speak only French and none of the 25 full", m.agentReads)
 	}
 
-	r, m, f := newRouter(manyAgents(200, 200), queued("C2", "en", 0, 0))
+	agents = manyAgents(200, 0)
+	for i := range agents {
+		agents[i].Languages = []string{"fr"}
+	}
+	r, m, f := newRouter(agents, queued("C2", "en", 0, 0))
 	if err := r.AssignChat(context.Background(), m.chats["C2"]); err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +70,6 @@ func TestAnAssignmentLooksPastFullAgents(t *testing.T) {
 		t.Errorf("chat = %s with %q, want it waiting", c.State, c.AgentID)
 	}
 	if m.agentReads != assignPages*assignPage {
-		t.Errorf("with every agent full: read %d agents, want at most %d pages", m.agentReads, assignPages)
+		t.Errorf("with no agent who can take it: read %d agents, want at most %d pages", m.agentReads, assignPages)
 	}
 }

@@ -14,8 +14,8 @@ import (
 
 // Store is what assignment reads and changes.
 type Store interface {
-	// IdlestAgents lists up to limit available agents serving a queue, longest idle first,
-	// after agent after when set.
+	// IdlestAgents lists up to limit available agents with room serving a queue, longest idle
+	// first, after agent after when set.
 	IdlestAgents(ctx context.Context, queueID string, after *Agent, limit int) ([]Agent, error)
 	QueuedChats(ctx context.Context, queues []string, limit int) ([]session.Session, error)
 	Agent(ctx context.Context, id string) (Agent, error)
@@ -38,12 +38,15 @@ type Router struct {
 	Log       *slog.Logger
 }
 
-// Pages of the longest-idle agents a chat joining a queue is offered to: its reads are
-// bounded by these, whatever the number of agents. A chat none of them can take waits for the
-// next agent to free capacity (FillAgent) or the sweep (followup.Relay), which offer it anyway.
+// Pages of the longest-idle available agents with room a chat joining a queue is offered to:
+// its reads are bounded by these, whatever the number of agents. The store leaves out agents
+// at capacity, so the first of a page nearly always takes the chat; the pages still cover 48
+// agents for chats the first cannot take (language, offers, a race). A chat none of them can
+// take waits for the next agent to free capacity (FillAgent) or the sweep (followup.Relay),
+// which offer it anyway.
 const (
-	assignPage  = 10
-	assignPages = 5
+	assignPage  = 3
+	assignPages = 16
 )
 
 // AssignChat tries to give one queued chat to the longest-idle available agent who serves its

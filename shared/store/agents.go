@@ -95,8 +95,9 @@ const idleSince = "idleSince"
 
 // hasRoom is the agent field that says they hold fewer chats than their capacity, kept with
 // every change of their load (set from the agent read where the load is set, true where a
-// chat leaves them), so that a wait estimate reads only the agents who could take a chat.
-// Offers are not in it: an agent with room by it may still be full of offers.
+// chat leaves them) and of their capacity (the admin API's transaction, settleRoom after a
+// catalog load), so that assignment and a wait estimate read only the agents who could take
+// a chat. Offers are not in it: an agent with room by it may still be full of offers.
 const hasRoom = "hasRoom"
 
 // takesChat is how an agent read as a is written when they take one more chat at at: their
@@ -128,14 +129,14 @@ func (s *Store) AgentsWithRoom(ctx context.Context, queueID, after string, limit
 	return out, nil
 }
 
-// IdlestAgents lists up to limit available agents serving a queue, longest idle first, after
-// agent after when it is set (the last of the previous page). An agent written before
-// idleSince was kept is not among them until their next status change or chat
-// (AvailableAgents finds them).
+// IdlestAgents lists up to limit available agents with room (hasRoom) serving a queue,
+// longest idle first, after agent after when it is set (the last of the previous page). An
+// agent written before idleSince and hasRoom were kept is not among them until their next
+// status change or chat (AvailableAgents finds them).
 func (s *Store) IdlestAgents(ctx context.Context, queueID string, after *agent.Agent, limit int) ([]agent.Agent, error) {
 	var out []agent.Agent
 	q := s.fs.Collection(colAgents).Where("status", "==", agent.Available).Where("servesQueues", "array-contains", queueID).
-		OrderBy(idleSince, firestore.Asc).OrderBy(firestore.DocumentID, firestore.Asc).Limit(limit)
+		Where(hasRoom, "==", true).OrderBy(idleSince, firestore.Asc).OrderBy(firestore.DocumentID, firestore.Asc).Limit(limit)
 	if after != nil {
 		q = q.StartAfter(after.IdleSince(), after.ID)
 	}

@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"cloud.google.com/go/firestore"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/password"
 )
@@ -83,6 +85,13 @@ func (s *Store) LoadCatalog(ctx context.Context, c config.Catalog) error {
 		if _, err := j.Results(); err != nil {
 			return fmt.Errorf("load config: %w", err)
 		}
+	}
+	ids := make([]string, len(c.Agents))
+	for i, a := range c.Agents {
+		ids[i] = a.ID
+	}
+	if err := s.settleRoom(ctx, ids); err != nil {
+		return fmt.Errorf("load config: %w", err)
 	}
 	s.mu.Lock()
 	s.forgetConfigLocked()
@@ -161,4 +170,33 @@ func readAll[T any](ctx context.Context, q interface {
 		*out = append(*out, v)
 	}
 	return nil
+}
+
+// settleRoom sets each agent's hasRoom from their load and capacity as stored, after a
+// catalog load wrote the capacity without reading the load; an agent whose hasRoom already
+// agrees is only read.
+func (s *Store) settleRoom(ctx context.Context, ids []string) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for _, id := range ids {
+		g.Go(func() error {
+			ref := s.agentRef(id)
+			return s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+				snap, err := tx.Get(ref)
+				if err != nil {
+					return fmt.Errorf("read agent %s: %w", id, err)
+				}
+				var a agent.Agent
+				if err := snap.DataTo(&a); err != nil {
+					return fmt.Errorf("decode agent %s: %w", id, err)
+				}
+				room := a.ActiveChats < a.Capacity
+				if v, err := snap.DataAt(hasRoom); err == nil && v == room {
+					return nil
+				}
+				return tx.Update(ref, []firestore.Update{{Path: hasRoom, Value: room}})
+			})
+		})
+	}
+	return g.Wait()
 }

@@ -8,6 +8,7 @@ import (
 
 	"cloud.google.com/go/firestore"
 
+	"github.com/smsdesk/smsdesk/shared/agent"
 	"github.com/smsdesk/smsdesk/shared/config"
 )
 
@@ -18,7 +19,7 @@ import (
 // nothing and is returned as it is. change runs again when the transaction is retried.
 func (s *Store) UpdateCatalog(ctx context.Context, change func(c *config.Catalog) error) error {
 	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		stored, err := s.readCatalogTx(tx)
+		stored, loads, err := s.readCatalogTx(tx)
 		if err != nil {
 			return err
 		}
@@ -34,7 +35,7 @@ func (s *Store) UpdateCatalog(ctx context.Context, change func(c *config.Catalog
 		if err := change(&after); err != nil {
 			return err
 		}
-		return s.writeCatalogDiff(tx, before, after)
+		return s.writeCatalogDiff(tx, before, after, loads)
 	})
 	if err != nil {
 		return err
@@ -59,28 +60,45 @@ func cloneCatalog(c config.Catalog) (config.Catalog, error) {
 }
 
 // readCatalogTx reads the configuration the admin API changes, inside tx.
-func (s *Store) readCatalogTx(tx *firestore.Transaction) (config.Catalog, error) {
+// It returns the agents' active chats by id beside it, for their hasRoom.
+func (s *Store) readCatalogTx(tx *firestore.Transaction) (config.Catalog, map[string]int, error) {
 	var c config.Catalog
 	snap, err := tx.Get(s.fs.Collection(colSettings).Doc(docSettings))
 	switch {
 	case isNotFound(err):
 	case err != nil:
-		return c, fmt.Errorf("read settings: %w", err)
+		return c, nil, fmt.Errorf("read settings: %w", err)
 	default:
 		if err := snap.DataTo(&c.Settings); err != nil {
-			return c, fmt.Errorf("decode settings: %w", err)
+			return c, nil, fmt.Errorf("decode settings: %w", err)
 		}
 	}
 	if err := readAllTx(tx, s.fs.Collection(colNumbers), &c.Numbers); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	if err := readAllTx(tx, s.fs.Collection(colQueues), &c.Queues); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	if err := readAllTx(tx, s.fs.Collection(colTeams), &c.Teams); err != nil {
-		return c, err
+		return c, nil, err
 	}
-	return c, readAllTx(tx, s.fs.Collection(colAgents), &c.Agents)
+	docs, err := tx.Documents(s.fs.Collection(colAgents)).GetAll()
+	if err != nil {
+		return c, nil, fmt.Errorf("read %s: %w", colAgents, err)
+	}
+	loads := make(map[string]int, len(docs))
+	for _, d := range docs {
+		var a config.Agent
+		var live agent.Agent
+		if err := d.DataTo(&a); err != nil {
+			return c, nil, fmt.Errorf("decode %s: %w", d.Ref.Path, err)
+		}
+		if err := d.DataTo(&live); err != nil {
+			return c, nil, fmt.Errorf("decode %s: %w", d.Ref.Path, err)
+		}
+		c.Agents, loads[a.ID] = append(c.Agents, a), live.ActiveChats
+	}
+	return c, loads, nil
 }
 
 // readAllTx decodes every document of col, read inside tx.
@@ -99,8 +117,9 @@ func readAllTx[T any](tx *firestore.Transaction, col *firestore.CollectionRef, o
 	return nil
 }
 
-// writeCatalogDiff writes, in tx, the documents that differ between before and after.
-func (s *Store) writeCatalogDiff(tx *firestore.Transaction, before, after config.Catalog) error {
+// writeCatalogDiff writes, in tx, the documents that differ between before and after; an
+// agent's hasRoom follows their capacity over their load as read in tx.
+func (s *Store) writeCatalogDiff(tx *firestore.Transaction, before, after config.Catalog, loads map[string]int) error {
 	if !reflect.DeepEqual(before.Settings, after.Settings) {
 		if err := tx.Set(s.fs.Collection(colSettings).Doc(docSettings), after.Settings); err != nil {
 			return err
@@ -118,7 +137,9 @@ func (s *Store) writeCatalogDiff(tx *firestore.Transaction, before, after config
 			m[colTeams+"/"+t.ID] = t
 		}
 		for _, a := range c.Agents {
-			m[colAgents+"/"+a.ID] = agentConfig(c, a)
+			fields := agentConfig(c, a)
+			fields[hasRoom] = loads[a.ID] < fields["capacity"].(int)
+			m[colAgents+"/"+a.ID] = fields
 		}
 		return m
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/agent"
+	"github.com/smsdesk/smsdesk/shared/config"
 	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
@@ -80,4 +81,57 @@ func TestAgentsWithRoomFollowTheirLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	withRoom("bob")
+}
+
+// TestAnAgentsRoomFollowsTheirCapacity: an agent full at capacity 1 is offered no chat; the
+// admin API raising their capacity to 2 offers them the next at once, and a catalog load
+// setting it back to 1 stops it, without waiting for their next status change or chat.
+func TestAnAgentsRoomFollowsTheirCapacity(t *testing.T) {
+	s, _, ctx := meteredTestStore(t)
+	now := time.Now().UTC()
+	catalog := config.Catalog{
+		Numbers: []config.Number{{Number: "+18005550100", LineOfBusiness: "shop", EntryQueue: "root", DefaultLanguage: "en", Brand: "Shop"}},
+		Queues:  []config.Queue{{ID: "root", Name: "Root", LineOfBusiness: "shop"}},
+		Agents:  []config.Agent{{ID: "ana", Name: "Ana", Queues: []string{"root"}, Capacity: 1}},
+	}
+	if err := s.LoadCatalog(ctx, catalog); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetAgentStatus(ctx, "ana", agent.Available, now, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := session.Session{ID: "c1", Business: "+18005550100", Phone: "+15550001111", State: session.Queued, QueueID: "root", QueuedAt: now}
+	if _, err := s.sessionRef("c1").Set(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.Assign(ctx, "c1", "ana", now, func(c *session.Session, _ agent.Agent) (session.Entry, followup.Followups, bool) {
+		c.State, c.AgentID, c.AssignedAt = session.Assigned, "ana", now
+		return session.Entry{Author: session.FromSystem, Kind: "assigned", Body: "hi"}, followup.Followups{}, true
+	}); err != nil || !ok {
+		t.Fatalf("assign: %v, %v", ok, err)
+	}
+	offered := func(when string, want bool) {
+		t.Helper()
+		got, err := s.IdlestAgents(ctx, "root", nil, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (len(got) == 1) != want {
+			t.Errorf("%s: the assignment's page holds %d agents, want ana offered chats = %v", when, len(got), want)
+		}
+	}
+	offered("full at capacity 1", false)
+
+	if err := s.UpdateCatalog(ctx, func(c *config.Catalog) error {
+		c.Agents[0].Capacity = 2
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	offered("capacity raised to 2 through the admin API", true)
+
+	if err := s.LoadCatalog(ctx, catalog); err != nil {
+		t.Fatal(err)
+	}
+	offered("capacity 1 again from a catalog load", false)
 }
