@@ -367,9 +367,26 @@ func release(claimedAt time.Time) func(*session.Entry, *followup.Followups) bool
 	}
 }
 
+// StatusReporter is an Outbox that can write a status callback onto a message without
+// reading it (folded into the message's status as it is read); it reports false for a
+// message whose status changes must be decided on the message read.
+type StatusReporter interface {
+	ReportStatus(ctx context.Context, path, sid, status string, code int, final bool) (bool, error)
+}
+
 // ApplyStatus records a delivery status for the message at path. Statuses only move forward,
-// so callbacks arriving late, twice or out of order change nothing.
+// so callbacks arriving late, twice or out of order change nothing. A chat's message takes it
+// without a read where the Outbox can (StatusReporter): nothing else follows from it.
 func (s *Sender) ApplyStatus(ctx context.Context, path, sid, status string, code int) error {
+	if r, ok := s.Outbox.(StatusReporter); ok && sid != "" {
+		done, err := r.ReportStatus(ctx, path, sid, status, code, final(status))
+		if err != nil {
+			return fmt.Errorf("apply status %s to %s: %w", status, path, err)
+		}
+		if done {
+			return nil
+		}
+	}
 	return s.applyStatus(ctx, path, nil, sid, status, code)
 }
 
@@ -407,24 +424,4 @@ func (s *Sender) applyStatus(ctx context.Context, path string, known *session.En
 }
 
 // Rank orders delivery statuses; a message never moves to a lower rank.
-func Rank(status string) int {
-	switch status {
-	case session.StatusPending, session.StatusScheduled:
-		return 0
-	case session.StatusDispatching:
-		return 1
-	case "accepted", "scheduled", "queued":
-		return 2
-	case "sending":
-		return 3
-	case "sent":
-		return 4
-	case "delivered", "undelivered", "failed", "canceled":
-		return 5
-	case "read":
-		return 6
-	case session.StatusBlocked, session.StatusByCarrier:
-		return 7
-	}
-	return -1
-}
+func Rank(status string) int { return session.StatusRank(status) }

@@ -210,6 +210,9 @@ type Entry struct {
 	// RecheckAt is when the carrier is next asked for the status of an accepted message
 	// whose final status has not arrived (a status callback can be lost); zero once final.
 	RecheckAt time.Time `firestore:"recheckAt,omitempty"`
+	// Reported are the carrier's status callbacks, by MessageSid then status, each with its
+	// error code: written without reading the message, folded into Status as it is read (Fold).
+	Reported map[string]map[string]int `firestore:"reported,omitempty"`
 	// Version is the stored message's update time as the store last read or wrote it, so a
 	// change can be written onto it without reading it again (zero: unknown). Not stored.
 	Version time.Time `firestore:"-" json:"-"`

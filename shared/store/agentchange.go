@@ -136,6 +136,7 @@ func (s *Store) replay(tx *firestore.Transaction, kref *firestore.DocumentRef, c
 		if err := getInto(tx, s.entryRef(ch.SessionID, seq), &e); err != nil {
 			return false, err
 		}
+		e.Fold()
 		out.Entries = append(out.Entries, e)
 	}
 	last := ""

@@ -244,6 +244,7 @@ func (s *Store) Transcript(ctx context.Context, sessionID string) ([]session.Ent
 		if err := d.DataTo(&e); err != nil {
 			return nil, fmt.Errorf("decode %s: %w", d.Ref.Path, err)
 		}
+		e.Fold()
 		out = append(out, e)
 	}
 	return out, nil

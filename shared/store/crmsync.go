@@ -145,5 +145,6 @@ func (s *Store) Entry(ctx context.Context, path string) (session.Entry, error) {
 	if err := snap.DataTo(&e); err != nil {
 		return e, fmt.Errorf("decode %s: %w", path, err)
 	}
+	e.Fold()
 	return e, nil
 }

@@ -166,6 +166,7 @@ func (s *Store) ScheduledAfter(ctx context.Context, t time.Time, limit int) (out
 		if err := d.DataTo(&e); err != nil {
 			return nil, false, fmt.Errorf("decode %s: %w", d.Ref.Path, err)
 		}
+		e.Fold()
 		out = append(out, Scheduled{ID: d.Ref.ID, Entry: e})
 	}
 	if len(out) > limit {

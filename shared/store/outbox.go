@@ -44,6 +44,7 @@ func (s *Store) updateEntry(ctx context.Context, path string, withConsumer bool,
 		if err := snap.DataTo(&e); err != nil {
 			return e, followup.Record{}, fmt.Errorf("decode %s: %w", path, err)
 		}
+		e.Fold()
 		e.Version = snap.UpdateTime
 		c := session.Consumer{Business: e.Business, Phone: e.Phone}
 		if withConsumer {

@@ -35,6 +35,7 @@ func (s *Store) TallyText(ctx context.Context, path string, count func(session.E
 	if err := snap.DataTo(&e); err != nil {
 		return false, fmt.Errorf("tally text %s: decode: %w", path, err)
 	}
+	e.Fold()
 	if e.AcceptedAt.IsZero() {
 		return false, fmt.Errorf("tally text %s: the carrier has not accepted it", path)
 	}
@@ -60,6 +61,7 @@ func (s *Store) EachAcceptedText(ctx context.Context, from, to time.Time, pageSi
 		if err := d.DataTo(&e); err != nil {
 			return fmt.Errorf("decode %s: %w", d.Ref.Path, err)
 		}
+		e.Fold()
 		return fn(relPath(d.Ref), e)
 	})
 }
