@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -84,9 +85,7 @@ func (h *Handler) showChat(w http.ResponseWriter, r *http.Request, a agent.Agent
 		h.fail(w, r, a, err)
 		return
 	}
-	if err := h.o.Desk.MarkSeen(ctx, a.ID, c); err != nil {
-		h.o.Log.Error("chat not marked seen", "session", c.Session.ID, "agent", a.ID, "err", err)
-	}
+	h.markSeen(ctx, a, c)
 	d, err := h.frame(ctx, r, a, s, c.Session.ID)
 	if err != nil {
 		h.fail(w, r, a, err)
@@ -141,9 +140,7 @@ func (h *Handler) transcript(w http.ResponseWriter, r *http.Request, a agent.Age
 		return
 	}
 	if r.URL.Query().Get("seen") == "1" {
-		if err := h.o.Desk.MarkSeen(ctx, a.ID, c); err != nil {
-			h.o.Log.Error("chat not marked seen", "session", c.Session.ID, "agent", a.ID, "err", err)
-		}
+		h.markSeen(ctx, a, c)
 	}
 	v := h.viewer().Chat(a, c)
 	pane := chatPane{View: v, Lines: lines(v, a.ID), Actable: c.Session.ActableBy(a.ID) == nil}
@@ -201,4 +198,15 @@ func sentence(err error) string {
 		s = string(unicode.ToUpper(r)) + s[n:]
 	}
 	return s + "."
+}
+
+// markSeen records that the agent has read the chat as shown. It is not cancelled with the
+// request: a browser that abandons a re-read (a newer one replaced it) still showed the lines,
+// and an unread count left behind would stay in the tab's title.
+func (h *Handler) markSeen(ctx context.Context, a agent.Agent, c desk.Chat) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := h.o.Desk.MarkSeen(ctx, a.ID, c); err != nil {
+		h.o.Log.Error("chat not marked seen", "session", c.Session.ID, "agent", a.ID, "err", err)
+	}
 }
