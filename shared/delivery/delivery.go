@@ -124,6 +124,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 	var line config.Line
 	var unfinished bool
 	var claimedAt time.Time
+	var number *pace
 	var turn *rate.Reservation
 	cancelTurn := func() {
 		if turn != nil {
@@ -166,7 +167,8 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 		}
 		e.Encoding, e.Segments = compliance.Encoding(e.Body), compliance.Segments(e.Body)
 		at := time.Now()
-		turn = s.pace(e.Business, line.Number.MPS).limiter.ReserveN(at, 1)
+		number = s.pace(e.Business, line.Number.MPS)
+		turn = number.limiter.ReserveN(at, 1)
 		// Firestore keeps microseconds: the claim time must compare equal after a round trip.
 		d, e.Status, e.ClaimedAt = send, session.StatusDispatching, at.Add(turn.DelayFrom(at)).Truncate(time.Microsecond)
 		return true
@@ -219,7 +221,7 @@ func (s *Sender) Deliver(ctx context.Context, path string) error {
 			return s.sent(ctx, log, path, e, found)
 		}
 	}
-	sent, err := s.sendRetryingBusy(attempt, log, msg, s.pace(e.Business, line.Number.MPS))
+	sent, err := s.sendRetryingBusy(attempt, log, msg, number)
 	var ce *carrier.Error
 	switch {
 	case err == nil:
