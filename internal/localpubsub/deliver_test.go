@@ -15,9 +15,10 @@ import (
 	"time"
 
 	"cloud.google.com/go/pubsub/v2"
+	"google.golang.org/api/option"
 )
 
-func emulatorClient(t *testing.T) (*pubsub.Client, string) {
+func emulatorClient(t *testing.T, opts ...option.ClientOption) (*pubsub.Client, string) {
 	t.Helper()
 	if os.Getenv("PUBSUB_EMULATOR_HOST") == "" {
 		if os.Getenv("CI") == "true" {
@@ -26,7 +27,7 @@ func emulatorClient(t *testing.T) (*pubsub.Client, string) {
 		t.Skip("needs the Pub/Sub emulator: run scripts/test.sh, which starts it")
 	}
 	project := fmt.Sprintf("deliver-%d", time.Now().UnixNano())
-	c, err := pubsub.NewClient(context.Background(), project)
+	c, err := NewClient(context.Background(), project, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

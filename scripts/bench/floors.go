@@ -67,7 +67,7 @@ type floors struct {
 // newFloors builds the floors' clients and registers floorFunction with the Functions
 // Framework. It must run before localrun.Start, which serves what is registered then.
 func newFloors(ctx context.Context, project string, log *slog.Logger) (*floors, error) {
-	ps, err := pubsub.NewClient(ctx, project)
+	ps, err := localpubsub.NewClient(ctx, project)
 	if err != nil {
 		return nil, fmt.Errorf("floors: pubsub emulator: %w", err)
 	}

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"cloud.google.com/go/pubsub/v2"
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
 	"github.com/cloudevents/sdk-go/v2/event"
 
@@ -125,7 +124,7 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		os.Setenv(k, v)
 	}
 	env := config.FromEnv()
-	ps, err := pubsub.NewClient(ctx, o.ProjectID)
+	ps, err := localpubsub.NewClient(ctx, o.ProjectID)
 	if err != nil {
 		return nil, fmt.Errorf("pubsub emulator: %w", err)
 	}
