@@ -13,6 +13,7 @@ import (
 	"github.com/smsdesk/smsdesk/shared/crm"
 	"github.com/smsdesk/smsdesk/shared/crm/firestorecrm"
 	"github.com/smsdesk/smsdesk/shared/internal/emulatortest"
+	"github.com/smsdesk/smsdesk/shared/metering"
 )
 
 func testCtx(t *testing.T) context.Context {
@@ -246,5 +247,39 @@ func TestLedger(t *testing.T) {
 	}
 	if seen, err := l.Seen(ctx, key); err != nil || !seen {
 		t.Fatalf("Seen after Mark = %v, %v", seen, err)
+	}
+}
+
+// TestAChatsFirstEventSkipsTheHeldQuery: a chat's first event reads its (absent) chat link and
+// the contact, not the events held under a link that does not exist yet; one held below the
+// threshold is still read and posted with the chat's record.
+func TestAChatsFirstEventSkipsTheHeldQuery(t *testing.T) {
+	ctx := testCtx(t)
+	emulatortest.Firestore(t)
+	m := metering.New()
+	fs, err := firestore.NewClient(ctx, fmt.Sprintf("crm-cost-%d", time.Now().UnixNano()), m.FirestoreOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fs.Close() })
+	c := firestorecrm.New(fs, firestorecrm.Options{MinConsumerMessages: 2})
+	ct := newContact(t, c)
+
+	before := m.Snapshot()
+	if err := c.Post(ctx, ct.ID, ev("e1", "chat1", crm.EventChatConnected, "billing", 0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Snapshot().Sub(before).Reads; got != 2 {
+		t.Errorf("a chat's first event read %d documents (%v), want 2: its chat link and the contact", got, m.ByCollection())
+	}
+	if err := c.Post(ctx, ct.ID, ev("e2", "chat1", crm.EventMedia, "billing", 1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := c.Records(ctx, ct.ID)
+	if len(recs) != 1 {
+		t.Fatalf("records = %+v; want 1 once the consumer sent 2", recs)
+	}
+	if evs, err := c.Events(ctx, ct.ID, recs[0].ID); err != nil || len(evs) != 2 || evs[0].ID != "e1" {
+		t.Fatalf("events = %+v, %v; want the held e1, then e2", evs, err)
 	}
 }

@@ -55,6 +55,7 @@ func (c *CRM) post(tx *firestore.Transaction, contactID string, e crm.Event) err
 	// Reads, all before any write.
 	var ch chatDoc
 	chSnap, err := tx.Get(chatRef)
+	linked := err == nil
 	switch {
 	case status.Code(err) == codes.NotFound:
 	case err != nil:
@@ -92,9 +93,13 @@ func (c *CRM) post(tx *firestore.Transaction, contactID string, e crm.Event) err
 	} else if err != nil {
 		return err
 	}
-	held, err := tx.Documents(chatRef.Collection(subHeld)).GetAll()
-	if err != nil {
-		return fmt.Errorf("held events of chat %s: %w", e.ChatID, err)
+	// Events are held only under a chat link written with them: a chat not linked yet holds
+	// none, and its first event (nearly every chat's) skips the query.
+	var held []*firestore.DocumentSnapshot
+	if linked {
+		if held, err = tx.Documents(chatRef.Collection(subHeld)).GetAll(); err != nil {
+			return fmt.Errorf("held events of chat %s: %w", e.ChatID, err)
+		}
 	}
 	alreadyHeld := false
 	for _, h := range held {
