@@ -33,8 +33,23 @@ func Due(s session.Session) bool {
 	return !s.AssignedAt.IsZero() || s.StartType == StartOutbound || s.State == session.Ended
 }
 
+// Lines says which transcript lines a sync of chat s at st needs: every line once the chat
+// has ended (its transcript goes to the CRM) or while a chat the business opened has not been
+// posted (its first text), the lines after st.Through when a Notable line came since, and
+// otherwise none, so most chat events read no transcript at all.
+func Lines(s session.Session, st State) (after int, read bool) {
+	switch {
+	case s.State == session.Ended || (!st.Started && s.StartType == StartOutbound):
+		return 0, true
+	case s.NotableSeq > st.Through:
+		return st.Through, true
+	}
+	return 0, false
+}
+
 // Plan lists the CRM events of a chat that st has not posted yet, in order, and the state
-// once they are posted. link turns a kept media object into a link for the CRM.
+// once they are posted. entries are the lines Lines asks for (every line will do); link turns
+// a kept media object into a link for the CRM.
 func Plan(s session.Session, entries []session.Entry, st State, link func(object string) string) ([]crm.Event, State) {
 	if !Due(s) || st.Done {
 		return nil, st
@@ -45,6 +60,8 @@ func Plan(s session.Session, entries []session.Entry, st State, link func(object
 			consumerMessages++
 		}
 	}
+	// The chat counts its consumer's messages; the lines count them for a chat stored before.
+	consumerMessages = max(consumerMessages, s.Counts.Consumer.Messages)
 	base := crm.Event{ChatID: s.ID, Phone: s.Phone, Language: s.Language, Queue: s.QueueID, ConsumerMessages: consumerMessages}
 	event := func(id, typ string, at time.Time, text string) crm.Event {
 		e := base
@@ -62,15 +79,17 @@ func Plan(s session.Session, entries []session.Entry, st State, link func(object
 		}
 		next.Started = true
 	}
+	// No Notable line up to the chat's last that entries leave out (Lines).
+	next.Through = max(next.Through, s.Seq)
 	for _, e := range entries {
-		if e.Seq <= st.Through {
+		if e.Seq <= st.Through || !e.Notable() {
 			continue
 		}
 		next.Through = max(next.Through, e.Seq)
 		id := "e" + strconv.Itoa(e.Seq)
 		if typ, ok := transferEvents[e.Kind]; ok {
 			out = append(out, event(id, typ, e.At, e.Body))
-		} else if e.Author == session.FromConsumer && len(e.Media) > 0 {
+		} else {
 			m := event(id, crm.EventMedia, e.At, e.Body)
 			for _, x := range e.Media {
 				if u := mediaLink(x, link); u != "" {
@@ -102,9 +121,13 @@ func firstOutbound(entries []session.Entry) string {
 	return ""
 }
 
-// connectedText names the agent who took the chat, from the "assigned" line when there is one.
+// connectedText names the agent who took the chat: the first who held it (the "assigned"
+// line's, in a chat stored before its legs were kept), else the one holding it.
 func connectedText(s session.Session, entries []session.Entry) string {
 	agent := s.AgentID
+	if len(s.Legs) > 0 && s.Legs[0].AgentID != "" {
+		return "connected to agent " + s.Legs[0].AgentID + " in queue " + s.QueueID
+	}
 	for _, e := range entries {
 		if e.Kind == "assigned" && e.AgentID != "" {
 			agent = e.AgentID

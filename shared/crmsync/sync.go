@@ -16,7 +16,8 @@ import (
 // Store is what the sync reads and remembers.
 type Store interface {
 	Session(ctx context.Context, id string) (session.Session, error)
-	Transcript(ctx context.Context, sessionID string) ([]session.Entry, error)
+	// TranscriptAfter reads a chat's lines after seq after, in order (0: all of them).
+	TranscriptAfter(ctx context.Context, sessionID string, after int) ([]session.Entry, error)
 	Entry(ctx context.Context, path string) (session.Entry, error)
 	CRMState(ctx context.Context, sessionID string) (State, error)
 	// SaveCRMState writes the sync's fields of the state; the agent's Choice is left alone.
@@ -86,9 +87,11 @@ func (y *Syncer) Handle(ctx context.Context, ev chatevents.Event) error {
 			return err
 		}
 	}
-	entries, err := y.Store.Transcript(ctx, s.ID)
-	if err != nil {
-		return err
+	var entries []session.Entry
+	if after, read := Lines(s, st); read {
+		if entries, err = y.Store.TranscriptAfter(ctx, s.ID, after); err != nil {
+			return err
+		}
 	}
 	events, next := Plan(s, entries, st, y.Link)
 	for _, e := range events {

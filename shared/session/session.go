@@ -126,9 +126,12 @@ type Session struct {
 	Language string   `firestore:"language"`
 	// StartType is StartOutbound for a chat the business opened; a consumer's chat is
 	// StartInbound until an agent connects, then StartAutoAnswer or StartManualAnswer.
-	StartType  string    `firestore:"startType"`
-	Priority   int       `firestore:"priority"` // the queue's, for ordering waiting chats
-	Seq        int       `firestore:"seq"`      // number of transcript entries so far
+	StartType string `firestore:"startType"`
+	Priority  int    `firestore:"priority"` // the queue's, for ordering waiting chats
+	Seq       int    `firestore:"seq"`      // number of transcript entries so far
+	// NotableSeq is the seq of the chat's last Notable line (0: none), so that the CRM's sync
+	// can tell without reading the transcript that no line of its own awaits it.
+	NotableSeq int       `firestore:"notableSeq,omitempty"`
 	CreatedAt  time.Time `firestore:"createdAt"`
 	QueuedAt   time.Time `firestore:"queuedAt,omitempty"`
 	AssignedAt time.Time `firestore:"assignedAt,omitempty"`
@@ -235,6 +238,16 @@ const (
 
 // Outbound reports whether the entry is a message to the consumer.
 func (e Entry) Outbound() bool { return e.Author != FromConsumer }
+
+// Notable reports whether the entry is an event of the chat in its records of its own, beyond
+// the transcript: a transfer line, or a consumer's attachments.
+func (e Entry) Notable() bool {
+	switch e.Kind {
+	case KindTransferStarted, KindTransferFailed, KindTransferEnded:
+		return true
+	}
+	return e.Author == FromConsumer && len(e.Media) > 0
+}
 
 // ToSend reports whether a change that writes e must hand it to the sender: an outbound
 // message not yet sent (one held for later, or settled without the carrier, is not).

@@ -231,12 +231,22 @@ func (s *Store) Session(ctx context.Context, id string) (session.Session, error)
 
 // Transcript returns a chat's entries in order.
 func (s *Store) Transcript(ctx context.Context, sessionID string) ([]session.Entry, error) {
+	return s.TranscriptAfter(ctx, sessionID, 0)
+}
+
+// TranscriptAfter reads a chat's entries after seq after in order; each costs a read, so a
+// reader that has seen the first ones reads only what came since.
+func (s *Store) TranscriptAfter(ctx context.Context, sessionID string, after int) ([]session.Entry, error) {
 	if err := checkID("chat", sessionID); err != nil {
 		return nil, err
 	}
-	docs, err := s.sessionRef(sessionID).Collection(subEntries).OrderBy("seq", firestore.Asc).Documents(ctx).GetAll()
+	q := s.sessionRef(sessionID).Collection(subEntries).OrderBy("seq", firestore.Asc)
+	if after > 0 {
+		q = q.Where("seq", ">", after)
+	}
+	docs, err := q.Documents(ctx).GetAll()
 	if err != nil {
-		return nil, fmt.Errorf("read transcript of %s: %w", sessionID, err)
+		return nil, fmt.Errorf("read transcript of %s after line %d: %w", sessionID, after, err)
 	}
 	out := make([]session.Entry, 0, len(docs))
 	for _, d := range docs {

@@ -40,6 +40,10 @@ func (c *CRM) Post(ctx context.Context, contactID string, e crm.Event) error {
 			break
 		}
 	}
+	if status.Code(err) == codes.NotFound {
+		// Only the contact can be missing: the chat's link and its record were read.
+		err = fmt.Errorf("contact %s: %w", contactID, ErrNotFound)
+	}
 	if err != nil {
 		return fmt.Errorf("firestorecrm: post event %s (%s) of chat %s to contact %s: %w", e.ID, e.Type, e.ChatID, contactID, err)
 	}
@@ -88,11 +92,6 @@ func (c *CRM) post(tx *firestore.Transaction, contactID string, e crm.Event) err
 		return tx.Update(recRef, c.recordUpdates(rec, []crm.Event{e}))
 	}
 
-	if _, err := tx.Get(contact); status.Code(err) == codes.NotFound {
-		return fmt.Errorf("contact %s: %w", contactID, ErrNotFound)
-	} else if err != nil {
-		return err
-	}
 	// Events are held only under a chat link written with them: a chat not linked yet holds
 	// none, and its first event (nearly every chat's) skips the query.
 	var held []*firestore.DocumentSnapshot
@@ -113,6 +112,10 @@ func (c *CRM) post(tx *firestore.Transaction, contactID string, e crm.Event) err
 	if ch.ConsumerMessages < c.opts.MinConsumerMessages {
 		if alreadyHeld {
 			return nil
+		}
+		// Held events write nothing on the contact, whose existence is checked here instead.
+		if _, err := tx.Get(contact); err != nil {
+			return err
 		}
 		if err := tx.Create(chatRef.Collection(subHeld).Doc(e.ID), stored(e, now)); err != nil {
 			return err
@@ -186,6 +189,7 @@ func (c *CRM) post(tx *firestore.Transaction, contactID string, e crm.Event) err
 	if err := tx.Set(chatRef, ch); err != nil {
 		return err
 	}
+	// The update fails the commit when the contact does not exist: no read needed to know.
 	return tx.Update(contact, []firestore.Update{{Path: "lastChatAt", Value: now}})
 }
 
