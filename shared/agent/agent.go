@@ -53,6 +53,9 @@ type Agent struct {
 	// Offers counts the chats offered to the agent and not yet accepted, declined or lapsed:
 	// they take capacity, so an agent is never offered more than they could hold.
 	Offers int `firestore:"offers"`
+	// Version is the stored agent's update time as a query read it, so that a change can be
+	// committed on it without reading the agent again (zero: unknown). Not stored.
+	Version time.Time `firestore:"-" json:"-"`
 }
 
 // Manual reports whether chats are offered to the agent rather than given.

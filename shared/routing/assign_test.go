@@ -77,7 +77,8 @@ func (m *memStore) Agent(_ context.Context, id string) (Agent, error) {
 
 func (m *memStore) Line(context.Context, string) (config.Line, error) { return m.line, nil }
 
-func (m *memStore) Assign(_ context.Context, sid, aid string, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error) {
+func (m *memStore) Assign(_ context.Context, sid string, known Agent, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error) {
+	aid := known.ID
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, a := m.chats[sid], m.agents[aid]

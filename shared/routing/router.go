@@ -23,7 +23,9 @@ type Store interface {
 	// Assign atomically gives a still-queued chat to a still-free agent, or offers it to them
 	// (decide leaves the chat waiting with its offer), and records the follow-ups decide
 	// returns with it.
-	Assign(ctx context.Context, sessionID, agentID string, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error)
+	// Assign commits decide's assignment of the chat to agent a, as read by the caller
+	// (with its Version, the store need not read them again).
+	Assign(ctx context.Context, sessionID string, a Agent, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error)
 }
 
 // Followups carries out what a committed assignment left to do (followup.Executor).
@@ -62,7 +64,7 @@ func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
 		}
 		seen += len(page)
 		for _, a := range Candidates(page, s) {
-			ok, err := r.assign(ctx, s, a.ID)
+			ok, err := r.assign(ctx, s, a)
 			if err != nil || ok {
 				return err
 			}
@@ -109,7 +111,8 @@ func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(se
 				continue
 			}
 			tried++
-			ok, err := r.assign(ctx, s, agentID)
+			// Not a: after this agent's first chat of the round, its Version is stale.
+			ok, err := r.assign(ctx, s, Agent{ID: agentID})
 			if err != nil {
 				return err
 			}
@@ -124,14 +127,15 @@ func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(se
 	return nil
 }
 
-func (r *Router) assign(ctx context.Context, s session.Session, agentID string) (bool, error) {
+func (r *Router) assign(ctx context.Context, s session.Session, known Agent) (bool, error) {
+	agentID := known.ID
 	line, err := r.Store.Line(ctx, s.Business)
 	if err != nil {
 		return false, err
 	}
 	now := time.Now()
 	offered := false
-	rec, ok, err := r.Store.Assign(ctx, s.ID, agentID, now, func(s *session.Session, a Agent) (session.Entry, followup.Followups, bool) {
+	rec, ok, err := r.Store.Assign(ctx, s.ID, known, now, func(s *session.Session, a Agent) (session.Entry, followup.Followups, bool) {
 		e, then, ok := Take(line, s, a, now)
 		offered = s.Offer != nil
 		return e, then, ok

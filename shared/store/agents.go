@@ -140,8 +140,17 @@ func (s *Store) IdlestAgents(ctx context.Context, queueID string, after *agent.A
 	if after != nil {
 		q = q.StartAfter(after.IdleSince(), after.ID)
 	}
-	if err := readAll(ctx, q, &out); err != nil {
+	docs, err := q.Documents(ctx).GetAll()
+	if err != nil {
 		return nil, fmt.Errorf("idlest agents of queue %s: %w", queueID, err)
+	}
+	for _, d := range docs {
+		var a agent.Agent
+		if err := d.DataTo(&a); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", d.Ref.Path, err)
+		}
+		a.ID, a.Version = d.Ref.ID, d.UpdateTime
+		out = append(out, a)
 	}
 	return out, nil
 }
@@ -218,31 +227,23 @@ func (s *Store) sessions(ctx context.Context, q firestore.Query) ([]session.Sess
 // the record (the message's path among its sends), and false when decide refused. When decide
 // offers the chat to the agent instead (a manual-answer agent: the chat still waits, with its
 // offer), the offer is stored with the agent's offers one more, and no message is written.
-func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.Time, decide func(*session.Session, agent.Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error) {
+func (s *Store) Assign(ctx context.Context, sessionID string, known agent.Agent, now time.Time, decide func(*session.Session, agent.Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error) {
+	agentID := known.ID
 	sref, aref := s.sessionRef(sessionID), s.agentRef(agentID)
 	for attempt := 0; attempt < 5; attempt++ {
-		snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{sref, aref})
+		c, a, versions, ok, err := s.assignees(ctx, sref, aref, known, attempt == 0)
 		if err != nil {
 			return followup.Record{}, false, fmt.Errorf("assign chat %s to %s: %w", sessionID, agentID, err)
 		}
-		if !snaps[0].Exists() || !snaps[1].Exists() {
+		if !ok {
 			return followup.Record{}, false, nil
 		}
-		var c session.Session
-		var a agent.Agent
-		if err := snaps[0].DataTo(&c); err != nil {
-			return followup.Record{}, false, fmt.Errorf("decode chat %s: %w", sessionID, err)
-		}
-		if err := snaps[1].DataTo(&a); err != nil {
-			return followup.Record{}, false, fmt.Errorf("decode agent %s: %w", agentID, err)
-		}
-		a.ID = agentID // the document's id is the agent's
 		e, then, ok := decide(&c, a)
 		if !ok {
 			return followup.Record{}, false, nil
 		}
 		if c.OfferedTo(agentID) {
-			rec, err := s.writeOffer(ctx, c, a, snaps, now, then)
+			rec, err := s.writeOffer(ctx, c, a, versions, now, then)
 			if retry(err) {
 				continue
 			}
@@ -262,10 +263,10 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 				{Path: "nextDeadline", Value: orDelete(c.NextDeadline)},
 				{Path: "connectedAt", Value: c.ConnectedAt}, {Path: "visits", Value: c.Visits},
 				{Path: "legs", Value: c.Legs}, {Path: "counts", Value: c.Counts},
-			}, firestore.LastUpdateTime(snaps[0].UpdateTime)); err != nil {
+			}, firestore.LastUpdateTime(versions[0])); err != nil {
 				return err
 			}
-			if err := tx.Update(aref, takesChat(a, now), firestore.LastUpdateTime(snaps[1].UpdateTime)); err != nil {
+			if err := tx.Update(aref, takesChat(a, now), firestore.LastUpdateTime(versions[1])); err != nil {
 				return err
 			}
 			if err := tx.Create(aref.Collection(subEvents).NewDoc(), AgentEvent{
@@ -284,6 +285,42 @@ func (s *Store) Assign(ctx context.Context, sessionID, agentID string, now time.
 		return rec, true, nil
 	}
 	return followup.Record{}, false, nil
+}
+
+// assignees reads the chat and the agent of an assignment, with their update times. The
+// agent as known is taken when trusted and it has a Version (the page assignment chose it
+// from): a commit on it fails if they changed since, and the next attempt reads them.
+func (s *Store) assignees(ctx context.Context, sref, aref *firestore.DocumentRef, known agent.Agent, trust bool) (session.Session, agent.Agent, [2]time.Time, bool, error) {
+	var c session.Session
+	var versions [2]time.Time
+	refs := []*firestore.DocumentRef{sref, aref}
+	if trust && !known.Version.IsZero() {
+		refs = refs[:1]
+	}
+	snaps, err := s.fs.GetAll(ctx, refs)
+	if err != nil {
+		return c, known, versions, false, err
+	}
+	for _, snap := range snaps {
+		if !snap.Exists() {
+			return c, known, versions, false, nil
+		}
+	}
+	if err := snaps[0].DataTo(&c); err != nil {
+		return c, known, versions, false, fmt.Errorf("decode chat %s: %w", sref.ID, err)
+	}
+	versions[0] = snaps[0].UpdateTime
+	a := known
+	if len(snaps) == 2 {
+		a = agent.Agent{}
+		if err := snaps[1].DataTo(&a); err != nil {
+			return c, a, versions, false, fmt.Errorf("decode agent %s: %w", aref.ID, err)
+		}
+		a.Version = snaps[1].UpdateTime
+	}
+	a.ID = aref.ID // the document's id is the agent's
+	versions[1] = a.Version
+	return c, a, versions, true, nil
 }
 
 // retry reports a commit that lost to another change of the chat or the agent (a failed

@@ -24,17 +24,17 @@ func (s *Store) missedRef(m session.MissedOffer) *firestore.DocumentRef {
 // writeOffer commits an offer decided by Assign's decide: the chat keeps waiting with its
 // offer and new deadlines, and the agent's offers count one more, both conditional on the
 // documents as read (snaps), so that racing offers never stack past capacity.
-func (s *Store) writeOffer(ctx context.Context, c session.Session, a agent.Agent, snaps []*firestore.DocumentSnapshot, now time.Time, then followup.Followups) (followup.Record, error) {
+func (s *Store) writeOffer(ctx context.Context, c session.Session, a agent.Agent, versions [2]time.Time, now time.Time, then followup.Followups) (followup.Record, error) {
 	rec := followup.Record{ID: fmt.Sprintf("offer-%s-g%d", c.ID, c.Generation), SessionID: c.ID, At: now, Followups: then}
 	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		if err := tx.Update(snaps[0].Ref, []firestore.Update{
+		if err := tx.Update(s.sessionRef(c.ID), []firestore.Update{
 			{Path: "offer", Value: c.Offer}, {Path: "generation", Value: c.Generation},
 			{Path: "deadlines", Value: c.Deadlines}, {Path: "nextDeadline", Value: orDelete(c.NextDeadline)},
-		}, firestore.LastUpdateTime(snaps[0].UpdateTime)); err != nil {
+		}, firestore.LastUpdateTime(versions[0])); err != nil {
 			return err
 		}
-		if err := tx.Update(snaps[1].Ref, []firestore.Update{{Path: "offers", Value: a.Offers + 1}},
-			firestore.LastUpdateTime(snaps[1].UpdateTime)); err != nil {
+		if err := tx.Update(s.agentRef(a.ID), []firestore.Update{{Path: "offers", Value: a.Offers + 1}},
+			firestore.LastUpdateTime(versions[1])); err != nil {
 			return err
 		}
 		return s.writeChange(tx, nil, &rec)

@@ -57,7 +57,7 @@ func TestAgentsWithRoomFollowTheirLoad(t *testing.T) {
 		if _, err := s.sessionRef(chat).Set(ctx, c); err != nil {
 			t.Fatal(err)
 		}
-		_, ok, err := s.Assign(ctx, chat, to, now, func(c *session.Session, _ agent.Agent) (session.Entry, followup.Followups, bool) {
+		_, ok, err := s.Assign(ctx, chat, agent.Agent{ID: to}, now, func(c *session.Session, _ agent.Agent) (session.Entry, followup.Followups, bool) {
 			c.State, c.AgentID, c.AssignedAt = session.Assigned, to, now
 			return session.Entry{Author: session.FromSystem, Kind: "assigned", Body: "hi"}, followup.Followups{}, true
 		})
@@ -104,7 +104,7 @@ func TestAnAgentsRoomFollowsTheirCapacity(t *testing.T) {
 	if _, err := s.sessionRef("c1").Set(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := s.Assign(ctx, "c1", "ana", now, func(c *session.Session, _ agent.Agent) (session.Entry, followup.Followups, bool) {
+	if _, ok, err := s.Assign(ctx, "c1", agent.Agent{ID: "ana"}, now, func(c *session.Session, _ agent.Agent) (session.Entry, followup.Followups, bool) {
 		c.State, c.AgentID, c.AssignedAt = session.Assigned, "ana", now
 		return session.Entry{Author: session.FromSystem, Kind: "assigned", Body: "hi"}, followup.Followups{}, true
 	}); err != nil || !ok {
@@ -134,4 +134,62 @@ func TestAnAgentsRoomFollowsTheirCapacity(t *testing.T) {
 		t.Fatal(err)
 	}
 	offered("capacity 1 again from a catalog load", false)
+}
+
+// TestAnAssignmentFromAPageReadsOnlyTheChat: an agent taken from the assignment's page is
+// committed on as the page read them, without a second read; when they took another chat in
+// between, the commit fails and the next attempt reads them again, so their load is never
+// written from a stale read.
+func TestAnAssignmentFromAPageReadsOnlyTheChat(t *testing.T) {
+	s, m, ctx := meteredTestStore(t)
+	now := time.Now().UTC()
+	if _, err := s.agentRef("ana").Set(ctx, map[string]any{"id": "ana", "servesQueues": []string{"root"}, "capacity": 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetAgentStatus(ctx, "ana", agent.Available, now, nil); err != nil {
+		t.Fatal(err)
+	}
+	assign := func(chat string, a agent.Agent) {
+		t.Helper()
+		c := session.Session{ID: chat, Business: "+18005550100", Phone: "+15550001111", State: session.Queued, QueueID: "root", QueuedAt: now}
+		if _, err := s.sessionRef(chat).Set(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		_, ok, err := s.Assign(ctx, chat, a, now, func(c *session.Session, a agent.Agent) (session.Entry, followup.Followups, bool) {
+			if !a.Free() {
+				return session.Entry{}, followup.Followups{}, false
+			}
+			c.State, c.AgentID, c.AssignedAt = session.Assigned, a.ID, now
+			return session.Entry{Author: session.FromSystem, Kind: "assigned", Body: "hi"}, followup.Followups{}, true
+		})
+		if err != nil || !ok {
+			t.Fatalf("assign %s to %s: %v, %v", chat, a.ID, ok, err)
+		}
+	}
+	page := func() agent.Agent {
+		t.Helper()
+		got, err := s.IdlestAgents(ctx, "root", nil, 3)
+		if err != nil || len(got) != 1 || got[0].Version.IsZero() {
+			t.Fatalf("page = %+v, %v; want ana with her version", got, err)
+		}
+		return got[0]
+	}
+
+	ana := page()
+	before := m.Snapshot()
+	assign("c1", ana)
+	if r := m.Snapshot().Sub(before).Reads; r != 1 {
+		t.Errorf("an assignment from a page read %d documents (%v), want 1: the chat", r, m.ByCollection())
+	}
+
+	stale := page()
+	assign("c2", agent.Agent{ID: "ana"}) // she takes another chat after the page was read
+	assign("c3", stale)
+	a, err := s.Agent(ctx, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ActiveChats != 3 || a.Free() {
+		t.Errorf("ana holds %d chats (free %v), want 3 and full: the stale page's load was not written", a.ActiveChats, a.Free())
+	}
 }
