@@ -40,24 +40,23 @@ resource "google_firestore_index" "sessions_queued" {
 }
 
 # store.WaitingAhead (a wait estimate's place in line): state == "queued", queueId ==, count of
-# priority > (ordered by priority desc). Its other count, of the same priority queued earlier,
-# uses sessions_queued.
-resource "google_firestore_index" "sessions_queued_higher" {
+# queueRank < (session.QueueRank: the higher priorities, then the earlier queued).
+resource "google_firestore_index" "sessions_queued_rank" {
   project    = var.project_id
   database   = google_firestore_database.default.name
   collection = "sessions"
 
   fields {
-    field_path = "queueId"
-    order      = "ASCENDING"
-  }
-  fields {
     field_path = "state"
     order      = "ASCENDING"
   }
   fields {
-    field_path = "priority"
-    order      = "DESCENDING"
+    field_path = "queueId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "queueRank"
+    order      = "ASCENDING"
   }
 }
 

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/smsdesk/smsdesk/shared/compliance"
@@ -92,6 +93,7 @@ func (s *Session) Count(e Entry) {
 func (s *Session) EnterQueue(id string, priority int, now time.Time) {
 	s.leaveQueue(LeftTransferred, "", now)
 	s.State, s.QueueID, s.QueuedAt, s.Priority = Queued, id, now, priority
+	s.QueueRank = QueueRank(priority, now)
 	s.Visits = append(s.Visits, QueueVisit{QueueID: id, Entered: now})
 }
 
@@ -153,4 +155,13 @@ func cutText(s string, n int) string {
 		n--
 	}
 	return s
+}
+
+// QueueRank is the place of a chat of the given priority queued at at among the chats waiting
+// in its queue, as a string that sorts as agents take them: a higher priority first (the
+// complement of the priority's order-preserving unsigned form), then the earlier queued, to
+// the microsecond Firestore keeps.
+func QueueRank(priority int, at time.Time) string {
+	p := ^(uint64(int64(priority)) ^ 1<<63)
+	return fmt.Sprintf("%016x.%s", p, at.UTC().Truncate(time.Microsecond).Format("20060102T150405.000000"))
 }

@@ -48,3 +48,26 @@ func TestAChatRemembersEveryQueueAndAgent(t *testing.T) {
 		t.Errorf("start type %q, want the first connection's (auto answer)", s.StartType)
 	}
 }
+
+// TestQueueRankSortsAsAgentsTakeChats: a higher priority first, negative ones last, then the
+// earlier queued to the microsecond, so one range on the rank is a chat's place in line.
+func TestQueueRankSortsAsAgentsTakeChats(t *testing.T) {
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	inOrder := []string{
+		QueueRank(10, at.Add(time.Hour)),
+		QueueRank(1, at.Add(-time.Hour)),
+		QueueRank(1, at),
+		QueueRank(1, at.Add(time.Microsecond)),
+		QueueRank(0, at.Add(-24*time.Hour)),
+		QueueRank(0, at.Add(999*time.Nanosecond).In(time.FixedZone("x", 3600))), // the same microsecond, another zone
+		QueueRank(-1, at.Add(-24*time.Hour)),
+	}
+	for i := 1; i < len(inOrder); i++ {
+		if inOrder[i-1] >= inOrder[i] {
+			t.Errorf("rank %d %q does not sort before rank %d %q", i-1, inOrder[i-1], i, inOrder[i])
+		}
+	}
+	if QueueRank(0, at.Add(999*time.Nanosecond)) != QueueRank(0, at) {
+		t.Errorf("ranks within one microsecond differ: Firestore keeps microseconds")
+	}
+}

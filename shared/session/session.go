@@ -128,7 +128,10 @@ type Session struct {
 	// StartInbound until an agent connects, then StartAutoAnswer or StartManualAnswer.
 	StartType string `firestore:"startType"`
 	Priority  int    `firestore:"priority"` // the queue's, for ordering waiting chats
-	Seq       int    `firestore:"seq"`      // number of transcript entries so far
+	// QueueRank orders the chats waiting in a queue as agents take them (QueueRank), so that
+	// one count finds a chat's place in line.
+	QueueRank string `firestore:"queueRank,omitempty"`
+	Seq       int    `firestore:"seq"` // number of transcript entries so far
 	// NotableSeq is the seq of the chat's last Notable line (0: none), so that the CRM's sync
 	// can tell without reading the transcript that no line of its own awaits it.
 	NotableSeq int       `firestore:"notableSeq,omitempty"`

@@ -242,7 +242,7 @@ func (s *Store) TranscriptAfter(ctx context.Context, sessionID string, after int
 	}
 	q := s.sessionRef(sessionID).Collection(subEntries).OrderBy("seq", firestore.Asc)
 	if after > 0 {
-		q = q.Where("seq", ">", after)
+		q = s.sessionRef(sessionID).Collection(subEntries).Where("seq", ">", after).OrderBy("seq", firestore.Asc)
 	}
 	docs, err := q.Documents(ctx).GetAll()
 	if err != nil {

@@ -37,29 +37,21 @@ func (s *Store) LiveChats(ctx context.Context, lines []string) ([]session.Sessio
 }
 
 // WaitingAhead counts the chats waiting in queue queueID that an agent takes before a chat
-// of the given priority queued at at (see ewt.State), with two count queries: each costs one
-// read per thousand chats counted, however many wait.
+// of the given priority queued at at (see ewt.State), with one count query on their
+// session.QueueRank (index sessions_queued_rank): it costs one read per thousand chats
+// counted, however many wait. A chat queued before QueueRank was kept is not counted.
 func (s *Store) WaitingAhead(ctx context.Context, queueID string, priority int, at time.Time, inclusive bool) (int, error) {
 	if err := checkID("queue", queueID); err != nil {
 		return 0, err
 	}
-	// The count of higher priorities is ordered by priority for its index
-	// (sessions_queued_higher); the one of the same priority uses sessions_queued.
-	queued := string(session.Queued)
-	same := s.fs.Collection(colSessions).Where("state", "==", queued).Where("queueId", "==", queueID).Where("priority", "==", priority).Where("queuedAt", "<", at)
+	rank := session.QueueRank(priority, at)
+	q := s.fs.Collection(colSessions).Where("state", "==", string(session.Queued)).Where("queueId", "==", queueID).Where("queueRank", "<", rank)
 	if inclusive {
-		same = s.fs.Collection(colSessions).Where("state", "==", queued).Where("queueId", "==", queueID).Where("priority", "==", priority).Where("queuedAt", "<=", at)
+		q = s.fs.Collection(colSessions).Where("state", "==", string(session.Queued)).Where("queueId", "==", queueID).Where("queueRank", "<=", rank)
 	}
-	n := 0
-	for _, q := range []firestore.Query{
-		s.fs.Collection(colSessions).Where("state", "==", queued).Where("queueId", "==", queueID).Where("priority", ">", priority).OrderBy("priority", firestore.Desc),
-		same,
-	} {
-		c, err := count(ctx, q)
-		if err != nil {
-			return 0, fmt.Errorf("chats waiting ahead in %s: %w", queueID, err)
-		}
-		n += c
+	n, err := count(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("chats waiting ahead in %s: %w", queueID, err)
 	}
 	return n, nil
 }
