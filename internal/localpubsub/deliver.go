@@ -78,9 +78,13 @@ func (d *Deliverer) Run(ctx context.Context, routes []Route) error {
 
 func (d *Deliverer) receive(ctx context.Context, r Route) error {
 	sub := d.Client.Subscriber(r.SubscriptionName())
-	// The client leases many messages, so that keys waiting on a slow one do not hold others
-	// back; the semaphore is the function's instances, each serving one delivery.
-	sub.ReceiveSettings.MaxOutstandingMessages = 1000
+	// The client leases every message the emulator sends, so that keys waiting on a slow one
+	// do not hold others back; the semaphore is the function's instances, each serving one
+	// delivery. A bound would not bound the stream: the emulator ignores the stream's flow
+	// control, and a client at its bound stops reading, misses its pings' answers and
+	// cancels the stream (a cancelled stream is left broken in the emulator).
+	sub.ReceiveSettings.MaxOutstandingMessages = -1
+	sub.ReceiveSettings.MaxOutstandingBytes = -1
 	slots := make(chan struct{}, r.concurrency())
 	dl := d.Client.Publisher(r.DeadLetterTopic())
 	defer dl.Stop()

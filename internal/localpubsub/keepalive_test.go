@@ -56,5 +56,58 @@ func TestAQuietSubscriptionKeepsItsStream(t *testing.T) {
 	}
 }
 
+// TestABusySubscriptionKeepsItsStream: while every delivery slot is taken for longer than the
+// client's ping cycle and more messages wait than a bounded client would lease, the client
+// keeps reading its stream (the emulator ignores the stream's flow control, and a client that
+// stopped reading would miss its pings' answers and cancel the stream), and every message is
+// handled once when the slots free.
+func TestABusySubscriptionKeepsItsStream(t *testing.T) {
+	t.Parallel()
+	var opened atomic.Int32
+	count := func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		if method == streamingPull {
+			opened.Add(1)
+		}
+		return streamer(ctx, desc, cc, method, opts...)
+	}
+	c, project := emulatorClient(t, option.WithGRPCDialOption(grpc.WithChainStreamInterceptor(count)))
+	gate := make(chan struct{})
+	e := &endpoint{handled: map[string][]int{}, attempts: map[string]int{}, lastAttempt: map[string]int{},
+		handle: func(string, int, int) int { <-gate; return http.StatusOK }}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	r := Route{Topic: "busy", Function: "fn", Endpoint: srv.URL + "/fn/projects/" + project + "/topics/busy", Concurrency: 2}
+	if err := Provision(context.Background(), c, project, []Route{r}); err != nil {
+		t.Fatal(err)
+	}
+	start(t, c, project, r)
+	const keys = 1100 // more than the 1,000 messages a bounded client leased
+	publish(t, c, r.Topic, keys, 1)
+	time.Sleep(quiet)
+	close(gate)
+	handled := func() (n, twice int) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		for _, seqs := range e.handled {
+			n += len(seqs)
+			if len(seqs) > 1 {
+				twice++
+			}
+		}
+		return n, twice
+	}
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if n, _ := handled(); n >= keys {
+			break
+		}
+	}
+	if n, twice := handled(); n != keys || twice != 0 {
+		t.Errorf("handled %d deliveries, %d messages more than once; want each of the %d once", n, twice, keys)
+	}
+	if n := opened.Load(); n != 1 {
+		t.Errorf("the subscription opened %d streaming pulls while its slots were busy for %s, want the one it started with", n, quiet)
+	}
+}
+
 // The client library's keepalive cycle (cloud.google.com/go/pubsub/v2, iterator.go), plus a second.
 const quiet = 30*time.Second + 15*time.Second + 10*time.Second + time.Second // ping, its timeout, the check's period
