@@ -77,29 +77,32 @@ func (m *memStore) Agent(_ context.Context, id string) (Agent, error) {
 
 func (m *memStore) Line(context.Context, string) (config.Line, error) { return m.line, nil }
 
-func (m *memStore) Assign(_ context.Context, sid string, known Agent, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error) {
-	aid := known.ID
+func (m *memStore) Assign(_ context.Context, sid string, candidates []Agent, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c, a := m.chats[sid], m.agents[aid]
-	e, then, ok := decide(&c, a)
-	if !ok {
-		return followup.Record{}, false, nil
-	}
-	if c.OfferedTo(aid) { // an offer: the chat waits, the agent's offers count one more
-		a.Offers++
+	for _, known := range candidates {
+		aid := known.ID
+		c, a := m.chats[sid], m.agents[aid]
+		e, then, ok := decide(&c, a)
+		if !ok {
+			continue // the next candidate
+		}
+		if c.OfferedTo(aid) { // an offer: the chat waits, the agent's offers count one more
+			a.Offers++
+			m.chats[sid], m.agents[aid] = c, a
+			rec := followup.Record{ID: "offer-" + sid, SessionID: sid}
+			rec.Add(then)
+			return rec, true, nil
+		}
+		c.Seq++
+		a.ActiveChats++
+		a.LastAssignedAt = now
 		m.chats[sid], m.agents[aid] = c, a
-		rec := followup.Record{ID: "offer-" + sid, SessionID: sid}
+		rec := followup.Record{ID: "assign-" + sid, SessionID: sid, Followups: followup.Followups{Send: []string{e.Body}}}
 		rec.Add(then)
 		return rec, true, nil
 	}
-	c.Seq++
-	a.ActiveChats++
-	a.LastAssignedAt = now
-	m.chats[sid], m.agents[aid] = c, a
-	rec := followup.Record{ID: "assign-" + sid, SessionID: sid, Followups: followup.Followups{Send: []string{e.Body}}}
-	rec.Add(then)
-	return rec, true, nil
+	return followup.Record{}, false, nil
 }
 
 // carriedOut records the follow-ups handed to it.

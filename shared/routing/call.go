@@ -31,7 +31,7 @@ func (r *Router) GiveCallChat(ctx context.Context, business, sessionID, agentID 
 		return false, err
 	}
 	now := time.Now()
-	rec, ok, err := r.Store.Assign(ctx, sessionID, Agent{ID: agentID}, now, func(s *session.Session, a Agent) (session.Entry, followup.Followups, bool) {
+	rec, ok, err := r.Store.Assign(ctx, sessionID, []Agent{{ID: agentID}}, now, func(s *session.Session, a Agent) (session.Entry, followup.Followups, bool) {
 		return TakeCall(line, s, a, now)
 	})
 	if err != nil {

@@ -23,9 +23,9 @@ type Store interface {
 	// Assign atomically gives a still-queued chat to a still-free agent, or offers it to them
 	// (decide leaves the chat waiting with its offer), and records the follow-ups decide
 	// returns with it.
-	// Assign commits decide's assignment of the chat to agent a, as read by the caller
-	// (with its Version, the store need not read them again).
-	Assign(ctx context.Context, sessionID string, a Agent, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error)
+	// Assign commits decide's assignment of the chat to the first of candidates it accepts,
+	// each as read by the caller (with a Version, the store need not read them again).
+	Assign(ctx context.Context, sessionID string, candidates []Agent, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error)
 }
 
 // Followups carries out what a committed assignment left to do (followup.Executor).
@@ -63,8 +63,8 @@ func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
 			return err
 		}
 		seen += len(page)
-		for _, a := range Candidates(page, s) {
-			ok, err := r.assign(ctx, s, a)
+		if cands := Candidates(page, s); len(cands) > 0 {
+			ok, err := r.assign(ctx, s, cands)
 			if err != nil || ok {
 				return err
 			}
@@ -112,7 +112,7 @@ func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(se
 			}
 			tried++
 			// Not a: after this agent's first chat of the round, its Version is stale.
-			ok, err := r.assign(ctx, s, Agent{ID: agentID})
+			ok, err := r.assign(ctx, s, []Agent{{ID: agentID}})
 			if err != nil {
 				return err
 			}
@@ -127,17 +127,17 @@ func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(se
 	return nil
 }
 
-func (r *Router) assign(ctx context.Context, s session.Session, known Agent) (bool, error) {
-	agentID := known.ID
+// assign gives chat s to the first of candidates who takes it (routing.Store's Assign).
+func (r *Router) assign(ctx context.Context, s session.Session, candidates []Agent) (bool, error) {
 	line, err := r.Store.Line(ctx, s.Business)
 	if err != nil {
 		return false, err
 	}
 	now := time.Now()
-	offered := false
-	rec, ok, err := r.Store.Assign(ctx, s.ID, known, now, func(s *session.Session, a Agent) (session.Entry, followup.Followups, bool) {
+	offered, agentID := false, ""
+	rec, ok, err := r.Store.Assign(ctx, s.ID, candidates, now, func(s *session.Session, a Agent) (session.Entry, followup.Followups, bool) {
 		e, then, ok := Take(line, s, a, now)
-		offered = s.Offer != nil
+		offered, agentID = s.Offer != nil, a.ID
 		return e, then, ok
 	})
 	if err != nil || !ok {

@@ -12,7 +12,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/smsdesk/smsdesk/shared/agent"
-	"github.com/smsdesk/smsdesk/shared/followup"
 	"github.com/smsdesk/smsdesk/shared/reports"
 	"github.com/smsdesk/smsdesk/shared/session"
 )
@@ -216,111 +215,6 @@ func (s *Store) sessions(ctx context.Context, q firestore.Query) ([]session.Sess
 		return nil, fmt.Errorf("query chats: %w", err)
 	}
 	return out, nil
-}
-
-// Assign gives a queued chat to an agent: the chat must still be queued and the agent free.
-// It reads both without locks and commits with update-time preconditions on both, so agents
-// racing for one chat never wait on each other's locks: the loser's commit fails and it
-// re-reads. decide sees the chat and the agent as read: it refuses (false) when either no
-// longer qualifies, else marks the chat assigned (and may plan its timers) and returns the
-// "assigned" message and the follow-ups; Assign stores them with the assignment and returns
-// the record (the message's path among its sends), and false when decide refused. When decide
-// offers the chat to the agent instead (a manual-answer agent: the chat still waits, with its
-// offer), the offer is stored with the agent's offers one more, and no message is written.
-func (s *Store) Assign(ctx context.Context, sessionID string, known agent.Agent, now time.Time, decide func(*session.Session, agent.Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error) {
-	agentID := known.ID
-	sref, aref := s.sessionRef(sessionID), s.agentRef(agentID)
-	for attempt := 0; attempt < 5; attempt++ {
-		c, a, versions, ok, err := s.assignees(ctx, sref, aref, known, attempt == 0)
-		if err != nil {
-			return followup.Record{}, false, fmt.Errorf("assign chat %s to %s: %w", sessionID, agentID, err)
-		}
-		if !ok {
-			return followup.Record{}, false, nil
-		}
-		e, then, ok := decide(&c, a)
-		if !ok {
-			return followup.Record{}, false, nil
-		}
-		if c.OfferedTo(agentID) {
-			rec, err := s.writeOffer(ctx, c, a, versions, now, then)
-			if retry(err) {
-				continue
-			}
-			return rec, err == nil, err
-		}
-		e.Seq, e.At, e.Business, e.Phone = c.Seq+1, now, c.Business, c.Phone
-		c.Count(e)
-		ref := s.entryRef(sessionID, e.Seq)
-		rec := followup.Record{ID: fmt.Sprintf("assign-%s-%d", sessionID, e.Seq), SessionID: sessionID, At: now, Followups: followup.Followups{Send: []string{relPath(ref)}}}
-		rec.Add(then)
-		err = s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-			if err := tx.Update(sref, []firestore.Update{
-				{Path: "state", Value: string(c.State)}, {Path: "agentId", Value: c.AgentID},
-				{Path: "assignedAt", Value: c.AssignedAt}, {Path: "seq", Value: e.Seq},
-				{Path: "heldBy", Value: firestore.ArrayUnion(agentID)}, {Path: "startType", Value: c.StartType},
-				{Path: "generation", Value: c.Generation}, {Path: "deadlines", Value: c.Deadlines},
-				{Path: "nextDeadline", Value: orDelete(c.NextDeadline)},
-				{Path: "connectedAt", Value: c.ConnectedAt}, {Path: "visits", Value: c.Visits},
-				{Path: "legs", Value: c.Legs}, {Path: "counts", Value: c.Counts},
-			}, firestore.LastUpdateTime(versions[0])); err != nil {
-				return err
-			}
-			if err := tx.Update(aref, takesChat(a, now), firestore.LastUpdateTime(versions[1])); err != nil {
-				return err
-			}
-			if err := tx.Create(aref.Collection(subEvents).NewDoc(), AgentEvent{
-				Type: EventAssigned, SessionID: sessionID, Queue: c.QueueID, At: now,
-			}); err != nil {
-				return err
-			}
-			return s.writeChange(tx, []message{{ref: ref, e: e, create: true}}, &rec)
-		}, firestore.MaxAttempts(1))
-		if retry(err) {
-			continue // someone changed the chat or the agent first: look again
-		}
-		if err != nil {
-			return followup.Record{}, false, fmt.Errorf("assign chat %s to %s: %w", sessionID, agentID, err)
-		}
-		return rec, true, nil
-	}
-	return followup.Record{}, false, nil
-}
-
-// assignees reads the chat and the agent of an assignment, with their update times. The
-// agent as known is taken when trusted and it has a Version (the page assignment chose it
-// from): a commit on it fails if they changed since, and the next attempt reads them.
-func (s *Store) assignees(ctx context.Context, sref, aref *firestore.DocumentRef, known agent.Agent, trust bool) (session.Session, agent.Agent, [2]time.Time, bool, error) {
-	var c session.Session
-	var versions [2]time.Time
-	refs := []*firestore.DocumentRef{sref, aref}
-	if trust && !known.Version.IsZero() {
-		refs = refs[:1]
-	}
-	snaps, err := s.fs.GetAll(ctx, refs)
-	if err != nil {
-		return c, known, versions, false, err
-	}
-	for _, snap := range snaps {
-		if !snap.Exists() {
-			return c, known, versions, false, nil
-		}
-	}
-	if err := snaps[0].DataTo(&c); err != nil {
-		return c, known, versions, false, fmt.Errorf("decode chat %s: %w", sref.ID, err)
-	}
-	versions[0] = snaps[0].UpdateTime
-	a := known
-	if len(snaps) == 2 {
-		a = agent.Agent{}
-		if err := snaps[1].DataTo(&a); err != nil {
-			return c, a, versions, false, fmt.Errorf("decode agent %s: %w", aref.ID, err)
-		}
-		a.Version = snaps[1].UpdateTime
-	}
-	a.ID = aref.ID // the document's id is the agent's
-	versions[1] = a.Version
-	return c, a, versions, true, nil
 }
 
 // retry reports a commit that lost to another change of the chat or the agent (a failed

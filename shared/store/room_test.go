@@ -57,7 +57,7 @@ func TestAgentsWithRoomFollowTheirLoad(t *testing.T) {
 		if _, err := s.sessionRef(chat).Set(ctx, c); err != nil {
 			t.Fatal(err)
 		}
-		_, ok, err := s.Assign(ctx, chat, agent.Agent{ID: to}, now, func(c *session.Session, _ agent.Agent) (session.Entry, followup.Followups, bool) {
+		_, ok, err := s.Assign(ctx, chat, []agent.Agent{{ID: to}}, now, func(c *session.Session, _ agent.Agent) (session.Entry, followup.Followups, bool) {
 			c.State, c.AgentID, c.AssignedAt = session.Assigned, to, now
 			return session.Entry{Author: session.FromSystem, Kind: "assigned", Body: "hi"}, followup.Followups{}, true
 		})
@@ -104,7 +104,7 @@ func TestAnAgentsRoomFollowsTheirCapacity(t *testing.T) {
 	if _, err := s.sessionRef("c1").Set(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := s.Assign(ctx, "c1", agent.Agent{ID: "ana"}, now, func(c *session.Session, _ agent.Agent) (session.Entry, followup.Followups, bool) {
+	if _, ok, err := s.Assign(ctx, "c1", []agent.Agent{{ID: "ana"}}, now, func(c *session.Session, _ agent.Agent) (session.Entry, followup.Followups, bool) {
 		c.State, c.AgentID, c.AssignedAt = session.Assigned, "ana", now
 		return session.Entry{Author: session.FromSystem, Kind: "assigned", Body: "hi"}, followup.Followups{}, true
 	}); err != nil || !ok {
@@ -155,7 +155,7 @@ func TestAnAssignmentFromAPageReadsOnlyTheChat(t *testing.T) {
 		if _, err := s.sessionRef(chat).Set(ctx, c); err != nil {
 			t.Fatal(err)
 		}
-		_, ok, err := s.Assign(ctx, chat, a, now, func(c *session.Session, a agent.Agent) (session.Entry, followup.Followups, bool) {
+		_, ok, err := s.Assign(ctx, chat, []agent.Agent{a}, now, func(c *session.Session, a agent.Agent) (session.Entry, followup.Followups, bool) {
 			if !a.Free() {
 				return session.Entry{}, followup.Followups{}, false
 			}
@@ -191,5 +191,49 @@ func TestAnAssignmentFromAPageReadsOnlyTheChat(t *testing.T) {
 	}
 	if a.ActiveChats != 3 || a.Free() {
 		t.Errorf("ana holds %d chats (free %v), want 3 and full: the stale page's load was not written", a.ActiveChats, a.Free())
+	}
+}
+
+// TestAChatThatLosesItsAgentGoesToTheNextOfThePage: when the longest idle of the page took
+// another chat since the page was read, the chat goes to the next of the page, still without
+// reading either agent, rather than trying the first again.
+func TestAChatThatLosesItsAgentGoesToTheNextOfThePage(t *testing.T) {
+	s, m, ctx := meteredTestStore(t)
+	now := time.Now().UTC()
+	for i, id := range []string{"ana", "bob"} {
+		if _, err := s.agentRef(id).Set(ctx, map[string]any{"id": id, "servesQueues": []string{"root"}, "capacity": 3}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetAgentStatus(ctx, id, agent.Available, now.Add(time.Duration(i)*time.Second), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := s.IdlestAgents(ctx, "root", nil, 3)
+	if err != nil || len(page) != 2 || page[0].ID != "ana" {
+		t.Fatalf("page = %+v, %v; want ana, then bob", page, err)
+	}
+	take := func(c *session.Session, a agent.Agent) (session.Entry, followup.Followups, bool) {
+		c.State, c.AgentID, c.AssignedAt = session.Assigned, a.ID, now
+		return session.Entry{Author: session.FromSystem, Kind: "assigned", Body: "hi"}, followup.Followups{}, true
+	}
+	for _, chat := range []string{"c1", "c2"} {
+		c := session.Session{ID: chat, Business: "+18005550100", Phone: "+15550001111", State: session.Queued, QueueID: "root", QueuedAt: now}
+		if _, err := s.sessionRef(chat).Set(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok, err := s.Assign(ctx, "c1", []agent.Agent{{ID: "ana"}}, now, take); err != nil || !ok {
+		t.Fatalf("assign c1 to ana: %v, %v", ok, err)
+	}
+	before := m.Snapshot()
+	if _, ok, err := s.Assign(ctx, "c2", page, now, take); err != nil || !ok {
+		t.Fatalf("assign c2 from the page: %v, %v", ok, err)
+	}
+	if r := m.Snapshot().Sub(before).Reads; r != 1 {
+		t.Errorf("the assignment read %d documents (%v), want 1: the chat", r, m.ByCollection())
+	}
+	c, err := s.Session(ctx, "c2")
+	if err != nil || c.AgentID != "bob" {
+		t.Errorf("c2 went to %q (%v), want bob: ana had changed since the page", c.AgentID, err)
 	}
 }
