@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/pubsub/v2"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 )
@@ -18,23 +19,7 @@ import (
 // broken inside the emulator, and a message published after the quiet is delivered on it.
 func TestAQuietSubscriptionKeepsItsStream(t *testing.T) {
 	t.Parallel()
-	var opened atomic.Int32
-	count := func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-		if method == streamingPull {
-			opened.Add(1)
-		}
-		return streamer(ctx, desc, cc, method, opts...)
-	}
-	c, project := emulatorClient(t, option.WithGRPCDialOption(grpc.WithChainStreamInterceptor(count)))
-	e := &endpoint{handled: map[string][]int{}, attempts: map[string]int{}, lastAttempt: map[string]int{},
-		handle: func(string, int, int) int { return http.StatusOK }}
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	r := Route{Topic: "quiet", Function: "fn", Endpoint: srv.URL + "/fn/projects/" + project + "/topics/quiet", Concurrency: 2}
-	if err := Provision(context.Background(), c, project, []Route{r}); err != nil {
-		t.Fatal(err)
-	}
-	start(t, c, project, r)
+	c, r, e, opened := streamsCounted(t, "quiet", func(string, int, int) int { return http.StatusOK })
 	// A ping and the check that would cancel its stream: the quiet is what is under test.
 	time.Sleep(quiet)
 	publish(t, c, r.Topic, 1, 1)
@@ -63,24 +48,8 @@ func TestAQuietSubscriptionKeepsItsStream(t *testing.T) {
 // handled once when the slots free.
 func TestABusySubscriptionKeepsItsStream(t *testing.T) {
 	t.Parallel()
-	var opened atomic.Int32
-	count := func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-		if method == streamingPull {
-			opened.Add(1)
-		}
-		return streamer(ctx, desc, cc, method, opts...)
-	}
-	c, project := emulatorClient(t, option.WithGRPCDialOption(grpc.WithChainStreamInterceptor(count)))
 	gate := make(chan struct{})
-	e := &endpoint{handled: map[string][]int{}, attempts: map[string]int{}, lastAttempt: map[string]int{},
-		handle: func(string, int, int) int { <-gate; return http.StatusOK }}
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	r := Route{Topic: "busy", Function: "fn", Endpoint: srv.URL + "/fn/projects/" + project + "/topics/busy", Concurrency: 2}
-	if err := Provision(context.Background(), c, project, []Route{r}); err != nil {
-		t.Fatal(err)
-	}
-	start(t, c, project, r)
+	c, r, e, opened := streamsCounted(t, "busy", func(string, int, int) int { <-gate; return http.StatusOK })
 	const keys = 1100 // more than the 1,000 messages a bounded client leased
 	publish(t, c, r.Topic, keys, 1)
 	time.Sleep(quiet)
@@ -107,6 +76,29 @@ func TestABusySubscriptionKeepsItsStream(t *testing.T) {
 	if n := opened.Load(); n != 1 {
 		t.Errorf("the subscription opened %d streaming pulls while its slots were busy for %s, want the one it started with", n, quiet)
 	}
+}
+
+// streamsCounted delivers topic to an endpoint that answers as handle says, on a client that
+// counts the streaming pulls it opens.
+func streamsCounted(t *testing.T, topic string, handle func(key string, seq, attempt int) int) (*pubsub.Client, Route, *endpoint, *atomic.Int32) {
+	t.Helper()
+	opened := &atomic.Int32{}
+	count := func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		if method == streamingPull {
+			opened.Add(1)
+		}
+		return streamer(ctx, desc, cc, method, opts...)
+	}
+	c, project := emulatorClient(t, option.WithGRPCDialOption(grpc.WithChainStreamInterceptor(count)))
+	e := &endpoint{handled: map[string][]int{}, attempts: map[string]int{}, lastAttempt: map[string]int{}, handle: handle}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	r := Route{Topic: topic, Function: "fn", Endpoint: srv.URL + "/fn/projects/" + project + "/topics/" + topic, Concurrency: 2}
+	if err := Provision(context.Background(), c, project, []Route{r}); err != nil {
+		t.Fatal(err)
+	}
+	start(t, c, project, r)
+	return c, r, e, opened
 }
 
 // The client library's keepalive cycle (cloud.google.com/go/pubsub/v2, iterator.go), plus a second.
