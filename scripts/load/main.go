@@ -75,7 +75,7 @@ func token(agentID string) string { return "load-token-" + agentID }
 func main() {
 	var f flags
 	flag.IntVar(&f.conversations, "conversations", 1000, "concurrent conversations (consumers), each one chat")
-	flag.IntVar(&f.texts, "texts", 3, "texts each way in every conversation, alternating")
+	flag.IntVar(&f.texts, "texts", 1, "texts each way in every conversation, alternating")
 	flag.IntVar(&f.capacity, "capacity", 10, "concurrent chats per agent (agents: conversations / capacity)")
 	flag.DurationVar(&f.ramp, "ramp", 10*time.Second, "consumers' first texts spread over this long")
 	flag.DurationVar(&f.timeout, "timeout", 20*time.Minute, "give up after this long")
