@@ -12,7 +12,8 @@ package main
 //	                         (floors.delivery) to a CloudEvent function served by the runner's
 //	                         Functions Framework, which runs one Firestore transaction: what
 //	                         "text → stored" costs at best. The time is taken as the
-//	                         transaction commits; the phases find a stored text by polling.
+//	                         transaction commits, as the phases take a text's from the
+//	                         creation time of the receipt its commit wrote.
 //
 // Each floor runs one unmeasured round of N first, as the app's clients were warmed up.
 

@@ -276,6 +276,24 @@ func (s *Store) Receipt(ctx context.Context, business, phone, messageSID string)
 	return r.SessionID, r.Outbox, true, nil
 }
 
+// ReceiptStored tells whether an inbound text was applied, to which chat, and when: the
+// creation time of its receipt, which the commit that applied the text wrote (for timing the
+// pipeline from Firestore's own clock rather than from when a poll found it).
+func (s *Store) ReceiptStored(ctx context.Context, business, phone, messageSID string) (sessionID string, at time.Time, found bool, err error) {
+	snap, err := s.consumerRef(business, phone).Collection(subReceipts).Doc(messageSID).Get(ctx)
+	if isNotFound(err) {
+		return "", time.Time{}, false, nil
+	}
+	if err != nil {
+		return "", time.Time{}, false, fmt.Errorf("read receipt %s: %w", messageSID, err)
+	}
+	var r receipt
+	if err := snap.DataTo(&r); err != nil {
+		return "", time.Time{}, false, fmt.Errorf("decode receipt %s: %w", messageSID, err)
+	}
+	return r.SessionID, snap.CreateTime, true, nil
+}
+
 // Sessions reads chats by id in one round trip; ids that name no chat (or cannot) are left
 // out.
 func (s *Store) Sessions(ctx context.Context, ids []string) (map[string]session.Session, error) {

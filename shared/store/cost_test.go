@@ -352,3 +352,23 @@ func TestTheCarriersAcceptanceIsWrittenWithoutARead(t *testing.T) {
 		t.Errorf("message after a late acceptance: %q, %v; want delivered kept", e.Status, err)
 	}
 }
+
+// TestReceiptStoredIsTheApplyingCommitsTime: a text's receipt says when the commit that
+// applied it stored it, within the call that applied it.
+func TestReceiptStoredIsTheApplyingCommitsTime(t *testing.T) {
+	s, _, ctx := meteredTestStore(t)
+	const business, phone = "+18005550100", "+15551230102"
+	if _, at, found, err := s.ReceiptStored(ctx, business, phone, "SM01"); err != nil || found || !at.IsZero() {
+		t.Fatalf("before the text: %v, %v, %v; want not found", at, found, err)
+	}
+	before := time.Now()
+	applied := applyText(t, ctx, s, business, phone, "SM01", "hello")
+	after := time.Now()
+	id, at, found, err := s.ReceiptStored(ctx, business, phone, "SM01")
+	if err != nil || !found || id != applied.Session.ID {
+		t.Fatalf("receipt: %q, %v, %v; want chat %s", id, found, err, applied.Session.ID)
+	}
+	if at.Before(before.Add(-time.Millisecond)) || at.After(after.Add(time.Millisecond)) {
+		t.Errorf("stored at %s, want within the apply call, %s to %s", at, before, after)
+	}
+}
