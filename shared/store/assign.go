@@ -15,7 +15,7 @@ import (
 // assignRaces bounds the commits an assignment may lose to other changes of its chat or its
 // candidates before it gives up (the chat then waits for the next agent to free capacity or
 // for the sweep).
-const assignRaces = 5
+const assignRaces = 8
 
 // Assign gives a queued chat to the first of candidates who may take it: the chat must still
 // be queued and the agent free. It reads without locks and commits with update-time
@@ -26,7 +26,8 @@ const assignRaces = 5
 // order, on the chat read once: no read of theirs at all. One who changed since (another chat
 // went to them first, as happens to the longest idle when many chats arrive at once) fails the
 // commit, and the chat goes on to the next rather than queueing behind the others on the same
-// agent; after a pass the chat and each candidate are read again before each commit.
+// agent; after a pass each candidate is read again before each commit, and the chat every
+// other time (what changed is nearly always the agent).
 //
 // decide sees the chat and the agent as read: it refuses (false) when either no longer
 // qualifies (the next candidate is tried), else marks the chat assigned (and may plan its
@@ -45,8 +46,11 @@ func (s *Store) Assign(ctx context.Context, sessionID string, candidates []agent
 		if refused[known.ID] {
 			continue
 		}
-		if k >= len(candidates) { // a pass lost to races: read everything again
-			known.Version, chat = time.Time{}, nil
+		if pass := k - len(candidates); pass >= 0 { // a pass lost to races: read again
+			known.Version = time.Time{}
+			if pass%2 == 1 {
+				chat = nil
+			}
 		}
 		c, a, versions, found, err := s.assignees(ctx, sref, chat, known)
 		if err != nil {
