@@ -22,8 +22,8 @@ func manyAgents(n, full int) []Agent {
 	return out
 }
 
-// TestAnAssignmentReadsTheSameAgentsWithManyAgents: a chat joining a queue reads one page of
-// the longest-idle agents, with 20 agents as with 200.
+// TestAnAssignmentReadsTheSameAgentsWithManyAgents: a chat joining a queue reads the longest
+// idle agent alone, who takes it, with 20 agents as with 200.
 func TestAnAssignmentReadsTheSameAgentsWithManyAgents(t *testing.T) {
 	for _, n := range []int{20, 200} {
 		r, m, _ := newRouter(manyAgents(n, 0), queued("C1", "en", 0, 0))
@@ -33,8 +33,8 @@ func TestAnAssignmentReadsTheSameAgentsWithManyAgents(t *testing.T) {
 		if c := m.chats["C1"]; c.AgentID != "agent-000" {
 			t.Errorf("%d agents: chat went to %q, want agent-000 (idle longest)", n, c.AgentID)
 		}
-		if m.agentReads != assignPage {
-			t.Errorf("%d agents: the assignment read %d agents, want one page (%d)", n, m.agentReads, assignPage)
+		if m.agentReads != firstPage {
+			t.Errorf("%d agents: the assignment read %d agents, want the first page's (%d): the longest idle", n, m.agentReads, firstPage)
 		}
 	}
 }
@@ -54,8 +54,8 @@ func TestAnAssignmentLooksPastAgentsWhoCannotTakeIt(t *testing.T) {
 	if c := m.chats["C1"]; c.AgentID != "agent-032" {
 		t.Errorf("chat went to %q, want agent-032 (the longest idle with room who speaks English)", c.AgentID)
 	}
-	if m.agentReads != 3*assignPage {
-		t.Errorf("read %d agents, want three pages past the 7 who speak only French and none of the 25 full", m.agentReads)
+	if m.agentReads != firstPage+3*assignPage {
+		t.Errorf("read %d agents, want the first page and three more past the 7 who speak only French, and none of the 25 full", m.agentReads)
 	}
 
 	agents = manyAgents(200, 0)
@@ -69,7 +69,7 @@ func TestAnAssignmentLooksPastAgentsWhoCannotTakeIt(t *testing.T) {
 	if c := m.chats["C2"]; c.State != session.Queued || len(f.recs) != 0 {
 		t.Errorf("chat = %s with %q, want it waiting", c.State, c.AgentID)
 	}
-	if m.agentReads != assignPages*assignPage {
-		t.Errorf("with no agent who can take it: read %d agents, want at most %d pages", m.agentReads, assignPages)
+	if want := firstPage + (assignPages-1)*assignPage; m.agentReads != want {
+		t.Errorf("with no agent who can take it: read %d agents, want %d, at most %d pages", m.agentReads, want, assignPages)
 	}
 }

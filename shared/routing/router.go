@@ -42,23 +42,28 @@ type Router struct {
 
 // Pages of the longest-idle available agents with room a chat joining a queue is offered to:
 // its reads are bounded by these, whatever the number of agents. The store leaves out agents
-// at capacity, so the first of a page nearly always takes the chat; the pages still cover 48
-// agents for chats the first cannot take (language, offers, a race). A chat none of them can
-// take waits for the next agent to free capacity (FillAgent) or the sweep (followup.Relay),
-// which offer it anyway.
+// at capacity, so the longest idle nearly always takes the chat: the first page is that one
+// agent alone, and the next pages cover 45 more for chats they cannot take (language,
+// offers, a race). A chat none of them can take waits for the next agent to free capacity
+// (FillAgent) or the sweep (followup.Relay), which offer it anyway.
 const (
+	firstPage   = 1
 	assignPage  = 3
 	assignPages = 16
 )
 
 // AssignChat tries to give one queued chat to the longest-idle available agent who serves its
 // queue, speaks its language and has free capacity, looking at up to assignPages pages of the
-// longest idle. No such agent leaves the chat queued.
+// longest idle (the first of one agent). No such agent leaves the chat queued.
 func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
 	var after *Agent
 	seen := 0
-	for range assignPages {
-		page, err := r.Store.IdlestAgents(ctx, s.QueueID, after, assignPage)
+	for n := range assignPages {
+		limit := assignPage
+		if n == 0 {
+			limit = firstPage
+		}
+		page, err := r.Store.IdlestAgents(ctx, s.QueueID, after, limit)
 		if err != nil {
 			return err
 		}
@@ -69,7 +74,7 @@ func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
 				return err
 			}
 		}
-		if len(page) < assignPage {
+		if len(page) < limit {
 			break
 		}
 		after = &page[len(page)-1]
