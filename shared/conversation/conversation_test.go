@@ -275,3 +275,48 @@ func TestOnlyATextJoiningAQueueReadsTheLinesState(t *testing.T) {
 		t.Errorf("line state read %d times, want no read for the texts of a waiting chat", est.loads)
 	}
 }
+
+// timerStore holds one chat for timers and counts the transactions they run.
+type timerStore struct {
+	chat    session.Session
+	applied int
+}
+
+func (ts *timerStore) Session(context.Context, string) (session.Session, error) { return ts.chat, nil }
+func (ts *timerStore) ApplyTimer(_ context.Context, t session.Timer, fire func(session.Consumer, session.Session) (session.Fired, followup.Followups)) (session.Fired, followup.Record, error) {
+	ts.applied++
+	f, then := fire(session.Consumer{Business: ts.chat.Business, Phone: ts.chat.Phone}, ts.chat)
+	if f.Session != nil {
+		ts.chat = *f.Session
+	}
+	rec := followup.Record{ID: "timer", SessionID: ts.chat.ID}
+	rec.Add(then)
+	return f, rec, nil
+}
+func (ts *timerStore) DueChats(context.Context, time.Time, int) ([]session.Session, error) {
+	return nil, nil
+}
+
+// TestAStaleTimerEndsAtItsFirstRead: a timer of an ended chat, or of an earlier generation of
+// the chat's deadlines, does nothing and runs no transaction; a current one fires in one.
+func TestAStaleTimerEndsAtItsFirstRead(t *testing.T) {
+	s, _, x := newService()
+	ts := &timerStore{chat: session.Session{ID: "C1", Business: "+18005550100", Phone: "+15551230001", State: session.Assigned, AgentID: "ana", Generation: 3}}
+	s.TimerStore = ts
+	ctx := context.Background()
+	for _, tm := range []session.Timer{
+		{SessionID: "C1", Kind: session.TimerInactivityWarn, Generation: 2}, // moved on since
+		{SessionID: "C1", Kind: session.TimerExpire, Generation: 3},         // current
+		{SessionID: "C1", Kind: session.TimerExpire, Generation: 3},         // the same, delivered again after the chat ended
+	} {
+		if err := s.Fire(ctx, tm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ts.applied != 1 || ts.chat.State != session.Ended {
+		t.Errorf("timers ran %d transactions and left the chat %s; want 1, the current timer's, and the chat ended", ts.applied, ts.chat.State)
+	}
+	if len(x.runs) != 1 {
+		t.Errorf("%d follow-ups carried out, want the expiry's only", len(x.runs))
+	}
+}

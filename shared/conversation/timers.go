@@ -34,6 +34,12 @@ func (s *Service) Fire(ctx context.Context, t session.Timer) error {
 	if err != nil {
 		return err
 	}
+	if t.StaleOn(cur) {
+		// Most timers find their chat ended or moved on: the chat as read says so, with no
+		// transaction to read it and its consumer again.
+		log.Info("stale timer: nothing to do")
+		return nil
+	}
 	line, err := s.Store.Line(ctx, cur.Business)
 	if err != nil {
 		return err

@@ -124,9 +124,16 @@ func Fire(line config.Line, c Consumer, s Session, t Timer, now time.Time) Fired
 	return FireWith(line, c, s, t, now, nil)
 }
 
+// StaleOn reports whether timer t can no longer fire on chat s: the chat ended, or its
+// deadlines moved on (generations only grow). Either is for good, so a chat read once, even
+// outside a transaction, tells a stale timer.
+func (t Timer) StaleOn(s Session) bool {
+	return s.State == Ended || t.Generation != s.Generation || s.ID != t.SessionID
+}
+
 // FireWith is Fire with the chat's wait estimate (nil: none), for the still-waiting text.
 func FireWith(line config.Line, c Consumer, s Session, t Timer, now time.Time, estimate func(Session) (WaitEstimate, bool)) Fired {
-	if s.State == Ended || t.Generation != s.Generation || s.ID != t.SessionID {
+	if t.StaleOn(s) {
 		return Fired{Stale: true}
 	}
 	m := machine{line: line, in: Inbound{Business: s.Business, Phone: s.Phone, At: now}, out: Outcome{Consumer: c, Session: &s}}
