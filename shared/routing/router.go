@@ -20,11 +20,10 @@ type Store interface {
 	QueuedChats(ctx context.Context, queues []string, limit int) ([]session.Session, error)
 	Agent(ctx context.Context, id string) (Agent, error)
 	Line(ctx context.Context, number string) (config.Line, error)
-	// Assign atomically gives a still-queued chat to a still-free agent, or offers it to them
-	// (decide leaves the chat waiting with its offer), and records the follow-ups decide
-	// returns with it.
-	// Assign commits decide's assignment of the chat to the first of candidates it accepts,
-	// each as read by the caller (with a Version, the store need not read them again).
+	// Assign atomically gives a still-queued chat to the first still-free agent of candidates
+	// decide accepts, or offers it to them (decide leaves the chat waiting with its offer), and
+	// records the follow-ups decide returns with it. Each candidate is as the caller read them:
+	// with a Version, the store need not read them again.
 	Assign(ctx context.Context, sessionID string, candidates []Agent, now time.Time, decide func(*session.Session, Agent) (session.Entry, followup.Followups, bool)) (followup.Record, bool, error)
 }
 

@@ -58,8 +58,9 @@ type Counts struct {
 }
 
 // Count adds entry e to the chat's counters, notes its seq when it is Notable, and notes the
-// first agent message after the chat connected. Only texts that reach or come from the consumer count: internal lines
-// (events, transfer notes) and the carrier's own keyword replies are not billed to us.
+// first agent message after the chat connected. Only texts that reach or come from the
+// consumer count: internal lines (events, transfer notes) and the carrier's own keyword
+// replies are not billed to us.
 func (s *Session) Count(e Entry) {
 	if e.Notable() {
 		s.NotableSeq = max(s.NotableSeq, e.Seq)
