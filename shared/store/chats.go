@@ -262,36 +262,33 @@ func (s *Store) TranscriptAfter(ctx context.Context, sessionID string, after int
 
 // Receipt tells whether an inbound text was applied, to which chat, and which messages it sent.
 func (s *Store) Receipt(ctx context.Context, business, phone, messageSID string) (sessionID string, outbox []string, found bool, err error) {
-	snap, err := s.consumerRef(business, phone).Collection(subReceipts).Doc(messageSID).Get(ctx)
-	if isNotFound(err) {
-		return "", nil, false, nil
-	}
-	if err != nil {
-		return "", nil, false, fmt.Errorf("read receipt %s: %w", messageSID, err)
-	}
-	var r receipt
-	if err := snap.DataTo(&r); err != nil {
-		return "", nil, false, fmt.Errorf("decode receipt %s: %w", messageSID, err)
-	}
-	return r.SessionID, r.Outbox, true, nil
+	r, _, found, err := s.readReceipt(ctx, business, phone, messageSID)
+	return r.SessionID, r.Outbox, found, err
 }
 
 // ReceiptStored tells whether an inbound text was applied, to which chat, and when: the
 // creation time of its receipt, which the commit that applied the text wrote (for timing the
 // pipeline from Firestore's own clock rather than from when a poll found it).
 func (s *Store) ReceiptStored(ctx context.Context, business, phone, messageSID string) (sessionID string, at time.Time, found bool, err error) {
+	r, at, found, err := s.readReceipt(ctx, business, phone, messageSID)
+	return r.SessionID, at, found, err
+}
+
+// readReceipt reads an inbound text's receipt and when it was created; found is false when
+// the text was not applied.
+func (s *Store) readReceipt(ctx context.Context, business, phone, messageSID string) (receipt, time.Time, bool, error) {
+	var r receipt
 	snap, err := s.consumerRef(business, phone).Collection(subReceipts).Doc(messageSID).Get(ctx)
 	if isNotFound(err) {
-		return "", time.Time{}, false, nil
+		return r, time.Time{}, false, nil
 	}
 	if err != nil {
-		return "", time.Time{}, false, fmt.Errorf("read receipt %s: %w", messageSID, err)
+		return r, time.Time{}, false, fmt.Errorf("read receipt %s: %w", messageSID, err)
 	}
-	var r receipt
 	if err := snap.DataTo(&r); err != nil {
-		return "", time.Time{}, false, fmt.Errorf("decode receipt %s: %w", messageSID, err)
+		return receipt{}, time.Time{}, false, fmt.Errorf("decode receipt %s: %w", messageSID, err)
 	}
-	return r.SessionID, snap.CreateTime, true, nil
+	return r, snap.CreateTime, true, nil
 }
 
 // Sessions reads chats by id in one round trip; ids that name no chat (or cannot) are left
