@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/smsdesk/smsdesk/shared/session"
 	"github.com/smsdesk/smsdesk/shared/store"
 )
@@ -40,6 +42,8 @@ type BulkBatch struct {
 type BulkStore interface {
 	CreateBulkJob(ctx context.Context, j store.BulkJob) (store.BulkJob, error)
 	UpdateBulkResult(ctx context.Context, jobID string, index int, change func(*store.BulkResult) bool) error
+	// FirstBulkResult is UpdateBulkResult for a result that is usually not stored yet.
+	FirstBulkResult(ctx context.Context, jobID string, index int, change func(*store.BulkResult) bool) error
 	BulkJob(ctx context.Context, id string) (store.BulkJob, []store.BulkResult, error)
 }
 
@@ -89,34 +93,45 @@ func (b *Bulk) Accept(ctx context.Context, caller, fingerprint string, req BulkB
 // Process sends one batch: each recipient gets a notification with their variables filled
 // (held to the next allowed time in quiet hours) or a refusal with the reason. A redelivered
 // batch sends nothing twice: each recipient's message id is fixed by the job and position.
+//
+// Recipients are independent, so a batch works through recipientsAtOnce of them at a time:
+// one after another, a recipient's few round trips to Firestore would set the job's pace
+// below a fast number's rate. A failure stops the batch, which is delivered again.
 func (b *Bulk) Process(ctx context.Context, batch BulkBatch) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(recipientsAtOnce)
 	for i, rc := range batch.Recipients {
-		idx := batch.Start + i
-		r := Request{
-			ID: bulkMessageID(batch.JobID, idx), From: batch.From, To: rc.To, Body: batch.Body,
-			Template: batch.Template, Language: batch.Language, Vars: rc.Variables, SendAt: batch.SendAt, holdQuiet: true, bulk: true,
-		}
-		if batch.ConsentSource != "" {
-			r.Consent = &session.Consent{Source: batch.ConsentSource, At: b.Texts.Now()}
-		}
-		res := store.BulkResult{Index: idx, To: rc.To}
-		sent, err := b.Texts.Notify(ctx, r)
-		var e *Error
-		switch {
-		case err == nil && sent.Status == session.StatusScheduled:
-			res.Status = ResultHeld // until sendAt or the end of quiet hours
-		case err == nil, store.IsAlreadyExists(err): // the latter: sent by an earlier delivery
-			res.Status = ResultAccepted
-		case errors.As(err, &e):
-			res.Status, res.Code, res.Message = ResultRefused, e.Code, e.Message
-		default:
-			return err
-		}
-		if err := b.Store.UpdateBulkResult(ctx, batch.JobID, idx, advance(res)); err != nil {
-			return err
-		}
+		g.Go(func() error { return b.processOne(ctx, batch, batch.Start+i, rc) })
 	}
-	return nil
+	return g.Wait()
+}
+
+// recipientsAtOnce is how many of a batch's recipients Process works on at once.
+const recipientsAtOnce = 5
+
+// processOne sends recipient rc, at position idx of the job, and records the result.
+func (b *Bulk) processOne(ctx context.Context, batch BulkBatch, idx int, rc Recipient) error {
+	r := Request{
+		ID: bulkMessageID(batch.JobID, idx), From: batch.From, To: rc.To, Body: batch.Body,
+		Template: batch.Template, Language: batch.Language, Vars: rc.Variables, SendAt: batch.SendAt, holdQuiet: true, bulk: true,
+	}
+	if batch.ConsentSource != "" {
+		r.Consent = &session.Consent{Source: batch.ConsentSource, At: b.Texts.Now()}
+	}
+	res := store.BulkResult{Index: idx, To: rc.To}
+	sent, err := b.Texts.Notify(ctx, r)
+	var e *Error
+	switch {
+	case err == nil && sent.Status == session.StatusScheduled:
+		res.Status = ResultHeld // until sendAt or the end of quiet hours
+	case err == nil, store.IsAlreadyExists(err): // the latter: sent by an earlier delivery
+		res.Status = ResultAccepted
+	case errors.As(err, &e):
+		res.Status, res.Code, res.Message = ResultRefused, e.Code, e.Message
+	default:
+		return err
+	}
+	return b.Store.FirstBulkResult(ctx, batch.JobID, idx, advance(res))
 }
 
 // Job returns a caller's bulk job with its results.

@@ -26,6 +26,10 @@ func (m *memResults) UpdateBulkResult(_ context.Context, _ string, index int, ch
 	return nil
 }
 
+func (m *memResults) FirstBulkResult(ctx context.Context, job string, index int, change func(*store.BulkResult) bool) error {
+	return m.UpdateBulkResult(ctx, job, index, change)
+}
+
 func (m *memResults) BulkJob(context.Context, string) (store.BulkJob, []store.BulkResult, error) {
 	return store.BulkJob{}, nil, nil
 }

@@ -66,7 +66,7 @@ func (s *Store) CreateBulkJob(ctx context.Context, j BulkJob) (BulkJob, error) {
 // are written with update-time preconditions, so concurrent changes are each decided on the
 // latest state.
 func (s *Store) UpdateBulkResult(ctx context.Context, jobID string, index int, change func(*BulkResult) bool) error {
-	ref := s.fs.Collection(colBulkJobs).Doc(jobID).Collection(subResults).Doc(fmt.Sprintf("%06d", index))
+	ref := s.bulkResultRef(jobID, index)
 	for attempt := 0; attempt < 10; attempt++ {
 		snap, err := ref.Get(ctx)
 		r := BulkResult{Index: index}
@@ -101,6 +101,28 @@ func (s *Store) UpdateBulkResult(ctx context.Context, jobID string, index int, c
 		return nil
 	}
 	return fmt.Errorf("save bulk result %s/%d: too much contention", jobID, index)
+}
+
+// FirstBulkResult stores a recipient's first result, as the bulk worker does: it creates the
+// result without reading it first, and only when one exists already (a redelivered batch, or
+// a status callback that came before it) decides on it as UpdateBulkResult does.
+func (s *Store) FirstBulkResult(ctx context.Context, jobID string, index int, change func(*BulkResult) bool) error {
+	r := BulkResult{Index: index}
+	if !change(&r) {
+		return s.UpdateBulkResult(ctx, jobID, index, change)
+	}
+	_, err := s.bulkResultRef(jobID, index).Create(ctx, r)
+	if IsAlreadyExists(err) {
+		return s.UpdateBulkResult(ctx, jobID, index, change)
+	}
+	if err != nil {
+		return fmt.Errorf("save bulk result %s/%d: %w", jobID, index, err)
+	}
+	return nil
+}
+
+func (s *Store) bulkResultRef(jobID string, index int) *firestore.DocumentRef {
+	return s.fs.Collection(colBulkJobs).Doc(jobID).Collection(subResults).Doc(fmt.Sprintf("%06d", index))
 }
 
 // BulkJob reads a bulk send and its results so far, in recipient order.
