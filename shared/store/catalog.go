@@ -120,19 +120,6 @@ func agentConfig(c config.Catalog, a config.Agent) map[string]any {
 
 const colTemplates = "templates"
 
-// Template reads an outbound template in a language.
-func (s *Store) Template(ctx context.Context, id, lang string) (config.Template, error) {
-	var t config.Template
-	snap, err := s.fs.Collection(colTemplates).Doc(id + "_" + lang).Get(ctx)
-	if isNotFound(err) {
-		return t, fmt.Errorf("template %q in %q: %w", id, lang, ErrNotFound)
-	}
-	if err != nil {
-		return t, fmt.Errorf("read template %s: %w", id, err)
-	}
-	return t, snap.DataTo(&t)
-}
-
 // ReadCatalog reads the whole configuration back from Firestore (agents without tokens or
 // passwords: config.Agent has no field for their hashes).
 func (s *Store) ReadCatalog(ctx context.Context) (config.Catalog, error) {

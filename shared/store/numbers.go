@@ -62,5 +62,6 @@ func (s *Store) forgetConfigLocked() {
 	s.gen++
 	s.settings = cachedSettings{}
 	s.lines = map[string]cachedLine{}
+	s.templates = map[string]cachedTemplate{}
 	s.known = map[string]knownNumber{}
 }

@@ -53,6 +53,8 @@ type Store struct {
 	blocked blockedCache
 	// settings caches the deployment-wide settings as lines are.
 	settings cachedSettings
+	// templates caches outbound templates as lines are (templates.go).
+	templates map[string]cachedTemplate
 	// gen counts the changes made through this store: a load that began before one does not
 	// cache what it read.
 	gen uint64
@@ -70,7 +72,7 @@ type cachedSettings struct {
 
 // New wraps a Firestore client.
 func New(fs *firestore.Client) *Store {
-	return &Store{fs: fs, lines: map[string]cachedLine{}, known: map[string]knownNumber{}, ttl: 10 * time.Second}
+	return &Store{fs: fs, lines: map[string]cachedLine{}, templates: map[string]cachedTemplate{}, known: map[string]knownNumber{}, ttl: 10 * time.Second}
 }
 
 // Client returns the underlying Firestore client.
