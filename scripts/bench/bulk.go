@@ -113,12 +113,14 @@ type bulkResults struct {
 		Counts    map[string]int `json:"counts"`
 	} `json:"job"`
 	// Statuses counts the messages' delivery statuses in Firestore after the phase.
-	Statuses    map[string]int  `json:"firestoreStatuses"`
-	AllDelivery bool            `json:"allDelivered"`
-	PerMessage  perText         `json:"perMessage"`
-	Totals      metering.Counts `json:"totals"`
-	WallSeconds float64         `json:"wallSeconds"`
-	Notes       []string        `json:"notes,omitempty"`
+	Statuses    map[string]int `json:"firestoreStatuses"`
+	AllDelivery bool           `json:"allDelivered"`
+	PerMessage  perText        `json:"perMessage"`
+	// PerMessageByCollection is where each message's reads and writes went.
+	PerMessageByCollection byCollection    `json:"perMessageByCollection"`
+	Totals                 metering.Counts `json:"totals"`
+	WallSeconds            float64         `json:"wallSeconds"`
+	Notes                  []string        `json:"notes,omitempty"`
 }
 
 // runBulk runs mode bulk after warming up and prints its results.
@@ -195,7 +197,7 @@ func (b *bench) bulkSend(ctx context.Context, log *slog.Logger, res *bulkResults
 		return err
 	}
 	log.Info("bulk send", "recipients", n, "mps", b.f.mps, "bytes", len(body))
-	before := b.meter.Snapshot()
+	before, beforeByCollection := b.meter.Snapshot(), b.meter.ByCollection()
 	t0 := time.Now()
 	var accepted struct {
 		JobID string `json:"jobId"`
@@ -291,6 +293,7 @@ func (b *bench) bulkSend(ctx context.Context, log *slog.Logger, res *bulkResults
 	}
 	processedMu.Unlock()
 	res.Totals, res.PerMessage = total, per(total, n)
+	res.PerMessageByCollection = breakdownPer(b.meter.ByCollection(), beforeByCollection, n)
 
 	// The carrier's view: rates over the acceptance times, and one message per recipient.
 	times := make([]time.Time, len(sent))
