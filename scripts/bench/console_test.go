@@ -32,6 +32,9 @@ func TestConsoleModeMeasuresPushFirstLoadAndMonitoring(t *testing.T) {
 	if res.Chats != 3 || l.StoredToConsole.Max <= 0 || l.StoredToConsole.Max > 10000 || l.WebhookToStored.Median <= 0 {
 		t.Errorf("texts to consoles: %d chats, stored → event %+v, webhook → stored %+v; want 3 chats, every event within 10 s", res.Chats, l.StoredToConsole, l.WebhookToStored)
 	}
+	if v := res.Visible; v.Target != visibleOverStoredLimit || v.Pass == nil || v.MedianRatio < 1 || v.P99Ratio < 1 || l.WebhookToConsole.Median < l.WebhookToStored.Median {
+		t.Errorf("webhook → console event over webhook → stored: %+v (webhook → event %+v); want both ratios at least 1, judged against %g", v, l.WebhookToConsole, visibleOverStoredLimit)
+	}
 	if res.PerText.Writes <= 0 || res.IdleReadsPerAgentMinute >= 1 {
 		t.Errorf("per text %+v, idle reads %.2f per console per minute: want writes counted and idle consoles under 1 read a minute", res.PerText, res.IdleReadsPerAgentMinute)
 	}

@@ -8,9 +8,11 @@ import (
 
 // Issue 17's targets for mode texts: each latency over its floor, median and p99.
 const (
-	ackOverFloorTarget     = 1.5 // webhook ack ≤ 1.5 × (Firestore create + publish)
-	storedOverFloorTarget  = 2   // text → stored ≤ 2 × (publish → delivery → transaction)
-	visibleOverStoredLimit = 1.5 // text → visible to the agent ≤ 1.5 × text → stored
+	ackOverFloorTarget    = 1.5 // webhook ack ≤ 1.5 × (Firestore create + publish)
+	storedOverFloorTarget = 2   // text → stored ≤ 2 × (publish → delivery → transaction)
+	// text → visible to the agent (the console's push, mode console) ≤ 1.5 × text → stored;
+	// mode texts shows the agent API's polling beside it, for the record.
+	visibleOverStoredLimit = 1.5
 )
 
 // ratio is one latency beside what it is compared with. Target is the most the ratios may
@@ -54,7 +56,7 @@ func (r *results) ratios() []ratio {
 		newRatio("webhook ack, mid-chat text, agents polling", l.AckMidChatPolling, create, f.CreateAndPublish, ackOverFloorTarget),
 		newRatio("first text → \"assigned\" SMS sent", l.FirstTextToAssigned, deliver, f.PublishTransaction, 0),
 		newRatio("mid-chat text → stored (2a)", l.MidChatToStored, deliver, f.PublishTransaction, storedOverFloorTarget),
-		newRatio("mid-chat text → visible in agent API (2b)", l.MidChatToAgentVisible, stored, l.MidChatToStored, visibleOverStoredLimit),
+		newRatio("mid-chat text → visible in agent API (2b)", l.MidChatToAgentVisible, stored, l.MidChatToStored, 0),
 	}
 }
 
