@@ -24,6 +24,9 @@ type memStore struct {
 	agents     map[string]Agent
 	chats      map[string]session.Session
 	line       config.Line
+	// takenFirst, when set, says which candidates another chat takes just before this one
+	// commits (the agent is then full).
+	takenFirst func(agentID string) bool
 }
 
 func (m *memStore) IdlestAgents(_ context.Context, q string, after *Agent, limit int) ([]Agent, error) {
@@ -82,6 +85,11 @@ func (m *memStore) Assign(_ context.Context, sid string, candidates []Agent, now
 	defer m.mu.Unlock()
 	for _, known := range candidates {
 		aid := known.ID
+		if m.takenFirst != nil && m.takenFirst(aid) {
+			a := m.agents[aid]
+			a.ActiveChats = a.Capacity
+			m.agents[aid] = a
+		}
 		c, a := m.chats[sid], m.agents[aid]
 		e, then, ok := decide(&c, a)
 		if !ok {

@@ -73,3 +73,41 @@ func TestAnAssignmentLooksPastAgentsWhoCannotTakeIt(t *testing.T) {
 		t.Errorf("with no agent who can take it: read %d agents, want %d, at most %d pages", m.agentReads, want, assignPages)
 	}
 }
+
+// TestAChatWhoseAgentsOtherChatsTookLooksAgain: when other chats arriving at once take every
+// agent of the pages before this one commits, the chat looks again from the longest idle and
+// goes to the first agent still free, rather than waiting with agents free.
+func TestAChatWhoseAgentsOtherChatsTookLooksAgain(t *testing.T) {
+	r, m, _ := newRouter(manyAgents(200, 0), queued("C1", "en", 0, 0))
+	offered := 0
+	m.takenFirst = func(string) bool {
+		offered++
+		return offered <= firstPage+(assignPages-1)*assignPage // the first round's agents
+	}
+	if err := r.AssignChat(context.Background(), m.chats["C1"]); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("agent-%03d", firstPage+(assignPages-1)*assignPage)
+	if c := m.chats["C1"]; c.AgentID != want {
+		t.Errorf("chat = %s with %q, want it with %s, the longest idle still free", c.State, c.AgentID, want)
+	}
+}
+
+// TestAChatThatNoLongerWaitsReadsNoMoreAgents: a chat another agent took meanwhile (a
+// redelivered assignment) stops at the first agent, who cannot take it.
+func TestAChatThatNoLongerWaitsReadsNoMoreAgents(t *testing.T) {
+	r, m, _ := newRouter(manyAgents(200, 0), queued("C1", "en", 0, 0))
+	stale := m.chats["C1"]
+	taken := stale
+	taken.State, taken.AgentID = session.Assigned, "someone"
+	m.chats["C1"] = taken
+	if err := r.AssignChat(context.Background(), stale); err != nil {
+		t.Fatal(err)
+	}
+	if c := m.chats["C1"]; c.AgentID != "someone" {
+		t.Errorf("chat moved to %q", c.AgentID)
+	}
+	if m.agentReads != firstPage {
+		t.Errorf("read %d agents for a chat already taken, want %d", m.agentReads, firstPage)
+	}
+}

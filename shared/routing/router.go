@@ -42,21 +42,42 @@ type Router struct {
 // Pages of the longest-idle available agents with room a chat joining a queue is offered to:
 // its reads are bounded by these, whatever the number of agents. The store leaves out agents
 // at capacity, so the longest idle nearly always takes the chat: the first page is that one
-// agent alone, and the next pages cover 45 more for chats they cannot take (language,
-// offers, a race). A chat none of them can take waits for the next agent to free capacity
-// (FillAgent) or the sweep (followup.Relay), which offer it anyway.
+// agent alone, and the next pages cover 45 more for chats they cannot take (offers, a race).
+// When other chats took every agent of the pages first (many chats arriving at once), the
+// chat looks again from the longest idle, up to assignRounds times: the agents taken have
+// left the pages, and those still free come into them. A chat none of them can take waits
+// for the next agent to free capacity (FillAgent) or the sweep (followup.Relay).
 const (
-	firstPage   = 1
-	assignPage  = 3
-	assignPages = 16
+	firstPage    = 1
+	assignPage   = 3
+	assignPages  = 16
+	assignRounds = 4
 )
 
 // AssignChat tries to give one queued chat to the longest-idle available agent who serves its
 // queue, speaks its language and has free capacity, looking at up to assignPages pages of the
-// longest idle (the first of one agent). No such agent leaves the chat queued.
+// longest idle (the first of one agent), again while other chats take the agents first. No
+// such agent leaves the chat queued; a chat that no longer waits is left as it is.
 func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
-	var after *Agent
 	seen := 0
+	for range assignRounds {
+		tried, done, err := r.assignFromPages(ctx, s, &seen)
+		if err != nil || done {
+			return err
+		}
+		if tried == 0 {
+			break // no agent of the pages could take it, whatever other chats do
+		}
+	}
+	r.Log.Info("chat waits: no free agent", "session", s.ID, "queue", s.QueueID, "agentsSeen", seen)
+	return nil
+}
+
+// assignFromPages offers chat s to the pages of the longest idle, adding the agents read to
+// seen. It returns how many agents it offered the chat to, and done when one took it or the
+// chat no longer waits.
+func (r *Router) assignFromPages(ctx context.Context, s session.Session, seen *int) (tried int, done bool, err error) {
+	var after *Agent
 	for n := range assignPages {
 		limit := assignPage
 		if n == 0 {
@@ -64,13 +85,14 @@ func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
 		}
 		page, err := r.Store.IdlestAgents(ctx, s.QueueID, after, limit)
 		if err != nil {
-			return err
+			return tried, false, err
 		}
-		seen += len(page)
+		*seen += len(page)
 		if cands := Candidates(page, s); len(cands) > 0 {
-			ok, err := r.assign(ctx, s, cands)
-			if err != nil || ok {
-				return err
+			tried += len(cands)
+			ok, waits, err := r.assign(ctx, s, cands)
+			if err != nil || ok || !waits {
+				return tried, true, err
 			}
 		}
 		if len(page) < limit {
@@ -78,8 +100,7 @@ func (r *Router) AssignChat(ctx context.Context, s session.Session) error {
 		}
 		after = &page[len(page)-1]
 	}
-	r.Log.Info("chat waits: no free agent", "session", s.ID, "queue", s.QueueID, "agentsSeen", seen)
-	return nil
+	return tried, false, nil
 }
 
 // FillAgent gives a free agent the oldest chats waiting in their queues until full. Agents
@@ -116,7 +137,7 @@ func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(se
 			}
 			tried++
 			// Not a: after this agent's first chat of the round, its Version is stale.
-			ok, err := r.assign(ctx, s, []Agent{{ID: agentID}})
+			ok, _, err := r.assign(ctx, s, []Agent{{ID: agentID}})
 			if err != nil {
 				return err
 			}
@@ -132,20 +153,23 @@ func (r *Router) FillAgentWith(ctx context.Context, agentID string, take func(se
 }
 
 // assign gives chat s to the first of candidates who takes it (routing.Store's Assign).
-func (r *Router) assign(ctx context.Context, s session.Session, candidates []Agent) (bool, error) {
+func (r *Router) assign(ctx context.Context, s session.Session, candidates []Agent) (ok, waits bool, err error) {
 	line, err := r.Store.Line(ctx, s.Business)
 	if err != nil {
-		return false, err
+		return false, true, err
 	}
 	now := time.Now()
 	offered, agentID := false, ""
+	waits = true
 	rec, ok, err := r.Store.Assign(ctx, s.ID, candidates, now, func(s *session.Session, a Agent) (session.Entry, followup.Followups, bool) {
+		// As read: a chat taken, offered or left meanwhile waits for no agent of the pages.
+		waits = s.State == session.Queued && s.Offer == nil
 		e, then, ok := Take(line, s, a, now)
 		offered, agentID = s.Offer != nil, a.ID
 		return e, then, ok
 	})
 	if err != nil || !ok {
-		return false, err
+		return false, waits, err
 	}
 	if offered {
 		r.Log.Info("chat offered", "session", s.ID, "agent", agentID, "queue", s.QueueID)
@@ -156,7 +180,7 @@ func (r *Router) assign(ctx context.Context, s session.Session, candidates []Age
 		// The assignment stands; the relay sends the notice and announces it.
 		r.Log.Error("follow-ups of the assignment not carried out yet", "session", s.ID, "agent", agentID, "err", err)
 	}
-	return true, nil
+	return true, false, nil
 }
 
 // Take decides giving chat s to agent a at now, on the chat and agent about to be committed:
