@@ -29,7 +29,7 @@ type slowNotifications struct {
 	together chan struct{} // closed once 5 are stored together
 }
 
-func (s *slowNotifications) Consumer(context.Context, string, string) (session.Consumer, error) {
+func (s *slowNotifications) ConsumerRecord(context.Context, string, string) (session.Consumer, error) {
 	return session.Consumer{}, store.ErrNotFound
 }
 

@@ -26,7 +26,8 @@ type Store interface {
 	Line(ctx context.Context, number string) (config.Line, error)
 	Template(ctx context.Context, id, lang string) (config.Template, error)
 	CreateNotification(ctx context.Context, id string, e session.Entry, decide func(*session.Consumer) error, then func(path string) followup.Followups) (followup.Record, error)
-	Consumer(ctx context.Context, business, phone string) (session.Consumer, error)
+	// ConsumerRecord is the consumer's record alone: their time zone, for quiet hours.
+	ConsumerRecord(ctx context.Context, business, phone string) (session.Consumer, error)
 	OpenOutbound(ctx context.Context, c session.Session, first session.Entry, decide func(*session.Consumer) error, then func(*session.Session) followup.Followups) (followup.Record, error)
 }
 
@@ -238,7 +239,7 @@ func (s *Service) Notify(ctx context.Context, r Request) (Sent, error) {
 			return Sent{}, refuse(Invalid, "invalid_time_zone", "timeZone %q is not an IANA time zone like America/Chicago", r.TimeZone)
 		}
 		loc = l
-	} else if c, err := s.Store.Consumer(ctx, r.From, r.To); err == nil {
+	} else if c, err := s.Store.ConsumerRecord(ctx, r.From, r.To); err == nil {
 		loc = c.Location(loc)
 	}
 	if next := line.Quiet.NextAllowed(at, loc); next.After(at) && r.holdQuiet {

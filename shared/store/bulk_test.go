@@ -53,3 +53,21 @@ func TestABulkRecipientsFirstResultIsWrittenWithoutARead(t *testing.T) {
 		t.Errorf("results %v, want 000001 accepted and 000002 delivered", got)
 	}
 }
+
+// TestANewRecipientsTimeZoneIsReadWithoutTheLedger: a notification looks up its consumer's
+// time zone on their record alone: one read for someone never texted, not the brand's
+// opt-out ledger too, which the notification's own commit reads.
+func TestANewRecipientsTimeZoneIsReadWithoutTheLedger(t *testing.T) {
+	s, m, ctx := meteredTestStore(t)
+	before, byCollection := m.Snapshot(), m.ByCollection()
+	c, err := s.ConsumerRecord(ctx, "+18005550100", "+15551230001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Phone != "+15551230001" || c.TimeZone != "" {
+		t.Errorf("a new consumer's record: %+v", c)
+	}
+	if got := m.Snapshot().Sub(before).Reads; got != 1 {
+		t.Errorf("read %d documents (%v), want the record alone", got, m.ByCollection().Sub(byCollection))
+	}
+}
