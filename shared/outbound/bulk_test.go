@@ -18,7 +18,7 @@ import (
 )
 
 // slowNotifications stores notifications in memory, each taking as long as a round trip to a
-// busy Firestore: until 5 are being stored together, or a second has passed.
+// busy Firestore: until recipientsAtOnce are being stored together, or a second has passed.
 type slowNotifications struct {
 	lineStore
 	mu       sync.Mutex
@@ -26,11 +26,11 @@ type slowNotifications struct {
 	inFlight int
 	most     int
 	met      bool
-	together chan struct{} // closed once 5 are stored together
+	together chan struct{} // closed once recipientsAtOnce are stored together
 }
 
-func (s *slowNotifications) ConsumerRecord(context.Context, string, string) (session.Consumer, error) {
-	return session.Consumer{}, store.ErrNotFound
+func (s *slowNotifications) ConsumerRecord(_ context.Context, business, phone string) (session.Consumer, error) {
+	return session.Consumer{Business: business, Phone: phone}, nil // never texted before
 }
 
 func (s *slowNotifications) CreateNotification(_ context.Context, id string, e session.Entry, decide func(*session.Consumer) error, then func(string) followup.Followups) (followup.Record, error) {
