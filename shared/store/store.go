@@ -42,8 +42,8 @@ type Store struct {
 	// lines caches each number's configuration briefly: every inbound text needs it and it
 	// changes rarely, so a few seconds of staleness saves reads on the hot path.
 	mu    sync.Mutex
-	lines map[string]cachedLine
-	known map[string]knownNumber
+	lines map[string]cached[config.Line]
+	known map[string]cached[bool] // whether a number is the business's
 	ttl   time.Duration
 	// loads makes the texts that find a cache entry missing or expired at once wait for one
 	// read instead of each reading it: a burst of texts would otherwise read the same
@@ -54,15 +54,10 @@ type Store struct {
 	// settings caches the deployment-wide settings as lines are.
 	settings cachedSettings
 	// templates caches outbound templates as lines are (templates.go).
-	templates map[string]cachedTemplate
+	templates map[string]cached[config.Template]
 	// gen counts the changes made through this store: a load that began before one does not
 	// cache what it read.
 	gen uint64
-}
-
-type cachedLine struct {
-	line config.Line
-	at   time.Time
 }
 
 type cachedSettings struct {
@@ -72,7 +67,7 @@ type cachedSettings struct {
 
 // New wraps a Firestore client.
 func New(fs *firestore.Client) *Store {
-	return &Store{fs: fs, lines: map[string]cachedLine{}, templates: map[string]cachedTemplate{}, known: map[string]knownNumber{}, ttl: 10 * time.Second}
+	return &Store{fs: fs, lines: map[string]cached[config.Line]{}, templates: map[string]cached[config.Template]{}, known: map[string]cached[bool]{}, ttl: 10 * time.Second}
 }
 
 // Client returns the underlying Firestore client.
@@ -101,33 +96,12 @@ func (s *Store) Line(ctx context.Context, number string) (config.Line, error) {
 	if !phone.ValidBusinessNumber(number) {
 		return config.Line{}, fmt.Errorf("business number %q: %w", number, ErrNotFound)
 	}
-	s.mu.Lock()
-	c, ok := s.lines[number]
-	s.mu.Unlock()
-	if ok && time.Since(c.at) < s.ttl {
-		return c.line, nil
-	}
-	v, err, _ := s.loads.Do("line "+number, func() (any, error) {
-		// A load that finished between the look above and this one has cached it.
-		s.mu.Lock()
-		c, ok := s.lines[number]
-		s.mu.Unlock()
-		if ok && time.Since(c.at) < s.ttl {
-			return c.line, nil
-		}
-		return s.loadLine(ctx, number)
-	})
-	if err != nil {
-		return config.Line{}, err
-	}
-	return v.(config.Line), nil
+	return fromCache(s, func() map[string]cached[config.Line] { return s.lines }, number, "line "+number,
+		func() (config.Line, error) { return s.readLine(ctx, number) })
 }
 
-// loadLine reads a number's line and caches it.
-func (s *Store) loadLine(ctx context.Context, number string) (config.Line, error) {
-	s.mu.Lock()
-	gen := s.gen
-	s.mu.Unlock()
+// readLine reads a number's line.
+func (s *Store) readLine(ctx context.Context, number string) (config.Line, error) {
 	snap, err := s.fs.Collection(colNumbers).Doc(number).Get(ctx)
 	if isNotFound(err) {
 		return config.Line{}, fmt.Errorf("business number %s: %w", number, ErrNotFound)
@@ -161,11 +135,6 @@ func (s *Store) loadLine(ctx context.Context, number string) (config.Line, error
 	if err != nil {
 		return config.Line{}, fmt.Errorf("line %s: %w", number, err)
 	}
-	s.mu.Lock()
-	if s.gen == gen {
-		s.lines[number] = cachedLine{line: line, at: time.Now()}
-	}
-	s.mu.Unlock()
 	return line, nil
 }
 

@@ -3,15 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/smsdesk/smsdesk/shared/config"
 )
-
-type cachedTemplate struct {
-	t  config.Template
-	at time.Time
-}
 
 // Template returns an outbound template in a language. It is cached as lines are: a bulk send
 // fills the same template for each of its recipients. A template that does not exist is not
@@ -21,35 +15,12 @@ func (s *Store) Template(ctx context.Context, id, lang string) (config.Template,
 	if err := checkID("template", key); err != nil {
 		return config.Template{}, fmt.Errorf("template %q in %q: %w", id, lang, err)
 	}
-	s.mu.Lock()
-	c, ok := s.templates[key]
-	s.mu.Unlock()
-	if ok && time.Since(c.at) < s.ttl {
-		return c.t, nil
-	}
-	v, err, _ := s.loads.Do("template "+key, func() (any, error) {
-		s.mu.Lock()
-		c, ok := s.templates[key]
-		gen := s.gen
-		s.mu.Unlock()
-		if ok && time.Since(c.at) < s.ttl {
-			return c.t, nil
-		}
-		t, err := s.readTemplate(ctx, key)
-		if err != nil {
-			return t, err
-		}
-		s.mu.Lock()
-		if s.gen == gen {
-			s.templates[key] = cachedTemplate{t: t, at: time.Now()}
-		}
-		s.mu.Unlock()
-		return t, nil
-	})
+	t, err := fromCache(s, func() map[string]cached[config.Template] { return s.templates }, key, "template "+key,
+		func() (config.Template, error) { return s.readTemplate(ctx, key) })
 	if err != nil {
 		return config.Template{}, fmt.Errorf("template %q in %q: %w", id, lang, err)
 	}
-	return v.(config.Template), nil
+	return t, nil
 }
 
 func (s *Store) readTemplate(ctx context.Context, key string) (config.Template, error) {
