@@ -96,7 +96,7 @@ func (s *Store) commitAssignment(ctx context.Context, c session.Session, a agent
 	ref := s.entryRef(c.ID, e.Seq)
 	rec := followup.Record{ID: fmt.Sprintf("assign-%s-%d", c.ID, e.Seq), SessionID: c.ID, At: now, Followups: followup.Followups{Send: []string{relPath(ref)}}}
 	rec.Add(then)
-	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.commitOnce(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		if err := tx.Update(sref, []firestore.Update{
 			{Path: "state", Value: string(c.State)}, {Path: "agentId", Value: c.AgentID},
 			{Path: "assignedAt", Value: c.AssignedAt}, {Path: "seq", Value: e.Seq},
@@ -117,11 +117,22 @@ func (s *Store) commitAssignment(ctx context.Context, c session.Session, a agent
 			return err
 		}
 		return s.writeChange(tx, []message{{ref: ref, e: e, create: true}}, &rec)
-	}, firestore.MaxAttempts(1))
+	}, func(ctx context.Context) (bool, error) { return s.assignedAs(ctx, c, e.Seq) })
 	if err != nil {
 		return followup.Record{}, false, err
 	}
 	return rec, true, nil
+}
+
+// assignedAs reports whether the stored chat is c as an assignment just wrote it, with its
+// message at seq: the same agent at the same instant. Nothing else writes that.
+func (s *Store) assignedAs(ctx context.Context, c session.Session, seq int) (bool, error) {
+	var got session.Session
+	if err := decodeIfExists(func(ref *firestore.DocumentRef) (*firestore.DocumentSnapshot, error) { return ref.Get(ctx) }, s.sessionRef(c.ID), &got); err != nil {
+		return false, err
+	}
+	return got.AgentID == c.AgentID && got.Seq == seq &&
+		got.AssignedAt.Truncate(time.Microsecond).Equal(c.AssignedAt.Truncate(time.Microsecond)), nil
 }
 
 // found says what an assignment's read found: the chat (and its snapshot, kept for the next

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"cloud.google.com/go/firestore"
 	"google.golang.org/grpc/codes"
@@ -23,6 +24,28 @@ func (s *Store) runTx(ctx context.Context, f func(context.Context, *firestore.Tr
 		err = s.fs.RunTransaction(ctx, f, opts...)
 		if status.Code(err) != codes.Canceled || ctx.Err() != nil {
 			return err
+		}
+	}
+	return err
+}
+
+// commitOnce runs a transaction that only writes, under update-time preconditions, once. A
+// commit that came back Canceled may have been applied all the same (the emulator cancels
+// calls under contention), and running it again would fail its own preconditions: landed
+// reads whether it was, and only when it was not is it run again.
+func (s *Store) commitOnce(ctx context.Context, f func(context.Context, *firestore.Transaction) error, landed func(context.Context) (bool, error)) error {
+	var err error
+	for range txCancelRetries {
+		err = s.fs.RunTransaction(ctx, f, firestore.MaxAttempts(1))
+		if status.Code(err) != codes.Canceled || ctx.Err() != nil {
+			return err
+		}
+		ok, lerr := landed(ctx)
+		if lerr != nil {
+			return fmt.Errorf("%w; and reading whether it landed: %w", err, lerr)
+		}
+		if ok {
+			return nil
 		}
 	}
 	return err

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/smsdesk/smsdesk/shared/agent"
+	"github.com/smsdesk/smsdesk/shared/followup"
+	"github.com/smsdesk/smsdesk/shared/internal/emulatortest"
+	"github.com/smsdesk/smsdesk/shared/session"
+)
+
+// TestAnAssignmentWhoseCommitCameBackCanceledStands: the emulator under contention can answer
+// a commit it applied with Canceled. The assignment is then the chat's, once: the agent holds
+// it once and the caller gets its record, to send the "assigned" message now rather than
+// leave it to the relay minutes later.
+// emulatorOwner is the credential the library sends the emulator, which bypasses its rules.
+type emulatorOwner struct{}
+
+func (emulatorOwner) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer owner"}, nil
+}
+
+func (emulatorOwner) RequireTransportSecurity() bool { return false }
+
+func TestAnAssignmentWhoseCommitCameBackCanceledStands(t *testing.T) {
+	var cancelNext atomic.Bool
+	answerCanceled := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		err := invoker(ctx, method, req, reply, cc, opts...)
+		if err == nil && method == "/google.firestore.v1.Firestore/Commit" && cancelNext.CompareAndSwap(true, false) {
+			return status.Error(codes.Canceled, "call already cancelled") // applied all the same
+		}
+		return err
+	}
+	// Against the emulator the library hands its own connection over, so the interceptor
+	// comes on a connection dialed as it dials (see metering.Meter.FirestoreOptions).
+	emulatortest.Firestore(t)
+	conn, err := grpc.NewClient(os.Getenv("FIRESTORE_EMULATOR_HOST"), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(emulatorOwner{}), grpc.WithChainUnaryInterceptor(answerCanceled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ctx := newTestStoreOn(t, fmt.Sprintf("store-assign-%d", time.Now().UnixNano()), option.WithGRPCConn(conn))
+	now := time.Now().UTC()
+	if _, err := s.agentRef("ana").Set(ctx, map[string]any{"id": "ana", "servesQueues": []string{"root"}, "capacity": 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetAgentStatus(ctx, "ana", agent.Available, now, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := session.Session{ID: "c1", Business: "+18005550100", Phone: "+15550001111", State: session.Queued, QueueID: "root", QueuedAt: now}
+	if _, err := s.sessionRef(c.ID).Set(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	cancelNext.Store(true)
+	rec, ok, err := s.Assign(ctx, c.ID, []agent.Agent{{ID: "ana"}}, now, func(c *session.Session, a agent.Agent) (session.Entry, followup.Followups, bool) {
+		if !a.Free() || c.State != session.Queued {
+			return session.Entry{}, followup.Followups{}, false
+		}
+		c.State, c.AgentID, c.AssignedAt = session.Assigned, a.ID, now
+		return session.Entry{Author: session.FromSystem, Kind: "assigned", Body: "You're now chatting with Ana"}, followup.Followups{}, true
+	})
+	if err != nil || !ok || len(rec.Send) != 1 {
+		t.Fatalf("assignment = %v, %v, record %+v; want it taken, with its message to send", ok, err, rec)
+	}
+	if cancelNext.Load() {
+		t.Fatal("no commit was answered Canceled: the test did not test anything")
+	}
+	got, err := s.Session(ctx, c.ID)
+	if err != nil || got.AgentID != "ana" || got.State != session.Assigned {
+		t.Errorf("chat = %+v, %v; want it assigned to ana", got, err)
+	}
+	a, err := s.Agent(ctx, "ana")
+	if err != nil || a.ActiveChats != 1 {
+		t.Errorf("ana holds %d chats (%v), want 1", a.ActiveChats, err)
+	}
+}
