@@ -128,7 +128,7 @@ func (s *Store) commitAssignment(ctx context.Context, c session.Session, a agent
 // message at seq: the same agent at the same instant. Nothing else writes that.
 func (s *Store) assignedAs(ctx context.Context, c session.Session, seq int) (bool, error) {
 	var got session.Session
-	if err := decodeIfExists(func(ref *firestore.DocumentRef) (*firestore.DocumentSnapshot, error) { return ref.Get(ctx) }, s.sessionRef(c.ID), &got); err != nil {
+	if err := decodeIfExists(getOutside(ctx), s.sessionRef(c.ID), &got); err != nil {
 		return false, err
 	}
 	return got.AgentID == c.AgentID && got.Seq == seq &&

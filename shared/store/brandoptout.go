@@ -131,6 +131,12 @@ func (s *Store) brandNumbers(ctx context.Context, business string) ([]string, er
 	return out, nil
 }
 
+// getOutside is the read decodeIfExists and readConsumer take outside a transaction: a plain
+// get of the document.
+func getOutside(ctx context.Context) func(*firestore.DocumentRef) (*firestore.DocumentSnapshot, error) {
+	return func(ref *firestore.DocumentRef) (*firestore.DocumentSnapshot, error) { return ref.Get(ctx) }
+}
+
 // decodeIfExists reads a document into v with get; a missing document leaves v as is.
 func decodeIfExists(get func(*firestore.DocumentRef) (*firestore.DocumentSnapshot, error), ref *firestore.DocumentRef, v any) error {
 	snap, err := get(ref)

@@ -203,7 +203,7 @@ func (s *Store) MarkOptedOut(ctx context.Context, business, phone, source string
 // Consumer reads the record of a consumer phone on a business number, opted out too when
 // their brand-wide ledger entry says so.
 func (s *Store) Consumer(ctx context.Context, business, phone string) (session.Consumer, error) {
-	c, err := s.readConsumer(ctx, func(ref *firestore.DocumentRef) (*firestore.DocumentSnapshot, error) { return ref.Get(ctx) }, business, phone)
+	c, err := s.readConsumer(ctx, getOutside(ctx), business, phone)
 	if err != nil {
 		return c, fmt.Errorf("read consumer %s: %w", phone, err)
 	}
@@ -214,7 +214,7 @@ func (s *Store) Consumer(ctx context.Context, business, phone string) (session.C
 // the record says of them (their time zone), never whether they may be texted (Consumer).
 func (s *Store) ConsumerRecord(ctx context.Context, business, phone string) (session.Consumer, error) {
 	c := session.Consumer{Business: business, Phone: phone}
-	if err := decodeIfExists(func(ref *firestore.DocumentRef) (*firestore.DocumentSnapshot, error) { return ref.Get(ctx) }, s.consumerRef(business, phone), &c); err != nil {
+	if err := decodeIfExists(getOutside(ctx), s.consumerRef(business, phone), &c); err != nil {
 		return c, fmt.Errorf("read consumer %s: %w", phone, err)
 	}
 	return c, nil
