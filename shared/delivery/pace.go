@@ -9,30 +9,35 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// PaceShare is the share of a number's rate the sender reserves sends at; the rest is the
-// room the start window (below) needs to absorb sends that were held up and start together.
+// PaceShare is the share of a number's rate the sender reserves sends at: a little under the
+// rate, so that the window (below) seldom has to hold a send back, since sends it holds start
+// together when it lets them go.
 const PaceShare = 0.96
 
 // DefaultMPS is the sending rate of a number whose configuration gives none: the floor of
 // low-volume 10DLC campaigns, safe on any registration.
 const DefaultMPS = 1
 
-// startGuard widens the start window beyond a second by the spread of the time from a send's
-// start to the carrier counting it (building the request, the connection, the carrier's own
-// clock), so that a second of arrivals never holds more than a second of starts.
-const startGuard = 40 * time.Millisecond
-
 // pace holds one sending number to its rate in two ways. The limiter spaces the sends'
-// reserved turns evenly (the claim names the turn); the start window counts the sends as
-// they actually start, since a send can start late (a busy instance, a slow claim commit)
-// and sends held up together would otherwise reach the carrier together: the carrier counts
-// arrivals, and never more than the rate may arrive in any second.
+// reserved turns evenly (the claim names the turn). The window makes the rate a guarantee at
+// the carrier, which counts arrivals: a send starts only once the send the rate's count
+// before it has had its answer a second ago. The carrier counted that one before it answered
+// and counts this one after it starts, so no second holds more arrivals than the rate
+// allows, however long either spent on the way (a busy instance, a slow claim commit, a
+// stalled connection or carrier).
 type pace struct {
 	limiter *rate.Limiter
 
-	mu     sync.Mutex
-	starts []time.Time // the last len(starts) sends' starts, a ring
-	next   int         // the oldest start, where the next is written
+	mu    sync.Mutex
+	slots []*slot // the last len(slots) sends, a ring
+	next  int     // the oldest send's slot, the one the next send takes
+}
+
+// slot is one send in the window: done is closed when its call to the carrier has its
+// answer (or has failed), at end.
+type slot struct {
+	done chan struct{}
+	end  time.Time
 }
 
 // pace is the sending number's pace at mps messages a second (DefaultMPS when unset); a
@@ -50,7 +55,9 @@ func (s *Sender) pace(number string, mps float64) *pace {
 	return p
 }
 
-// setRate sets the limiter to PaceShare of mps and the window to mps starts (at least one).
+// setRate sets the limiter to PaceShare of mps and the window to mps sends (at least one).
+// A new window forgets the sends in flight: a rate change is rare, and the limiter still
+// spaces the turns.
 func (p *pace) setRate(mps float64) {
 	if l := rate.Limit(mps * PaceShare); p.limiter.Limit() != l {
 		p.limiter.SetLimit(l)
@@ -58,27 +65,49 @@ func (p *pace) setRate(mps float64) {
 	n := max(1, int(math.Floor(mps)))
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.starts) != n {
-		p.starts, p.next = make([]time.Time, n), 0
+	if len(p.slots) != n {
+		p.slots, p.next = make([]*slot, n), 0
 	}
 }
 
-// start waits until a send may start now without more than the window's count starting in
-// any second (plus startGuard), and counts it.
-func (p *pace) start(ctx context.Context) error {
+// start waits until the send the window's count before this one has had its answer a second
+// ago, and takes its slot. The caller calls finish once its call to the carrier has its
+// answer or has failed; until then, the send the window's count after it waits.
+func (p *pace) start(ctx context.Context) (finish func(), err error) {
 	for {
 		p.mu.Lock()
-		now := time.Now()
-		wait := p.starts[p.next].Add(time.Second + startGuard).Sub(now)
-		if wait <= 0 {
-			p.starts[p.next] = now
-			p.next = (p.next + 1) % len(p.starts)
+		prev := p.slots[p.next]
+		if prev != nil && prev.end.IsZero() {
 			p.mu.Unlock()
-			return nil
+			select {
+			case <-prev.done:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
+		now := time.Now()
+		if prev != nil {
+			if wait := prev.end.Add(time.Second).Sub(now); wait > 0 {
+				p.mu.Unlock()
+				if err := waitUntil(ctx, now.Add(wait)); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		s := &slot{done: make(chan struct{})}
+		p.slots[p.next] = s
+		p.next = (p.next + 1) % len(p.slots)
 		p.mu.Unlock()
-		if err := waitUntil(ctx, now.Add(wait)); err != nil {
-			return err
-		}
+		var once sync.Once
+		return func() {
+			once.Do(func() {
+				p.mu.Lock()
+				s.end = time.Now()
+				p.mu.Unlock()
+				close(s.done)
+			})
+		}, nil
 	}
 }

@@ -23,34 +23,73 @@ func TestSendsStartBelowTheNumbersRate(t *testing.T) {
 	}
 }
 
-// TestSendsHeldUpTogetherNeverPassTheRate: sends whose turns came while they were held up
-// (a busy instance) start together; however many, no more than the number's rate start in
-// any second, so the carrier, counting arrivals, never sees more.
-func TestSendsHeldUpTogetherNeverPassTheRate(t *testing.T) {
-	const mps, held = 10, 25
+// TestArrivalsNeverPassTheRateHoweverLongSendsTakeToArrive: sends held up together (a busy
+// instance) start together, and the first of them take 150 ms to reach the carrier (a stalled
+// connection) while the later ones arrive at once. The carrier counts arrivals: no second
+// may hold more than the number's rate of them, and the sends within the rate start at once.
+func TestArrivalsNeverPassTheRateHoweverLongSendsTakeToArrive(t *testing.T) {
+	const mps, held = 10, 30
+	const stall = 150 * time.Millisecond
 	p := (&Sender{}).pace("+18005550100", mps)
 	var mu sync.Mutex
-	var starts []time.Time
+	var starts, arrivals []time.Time
 	var wg sync.WaitGroup
 	for range held {
 		wg.Go(func() {
-			if err := p.start(context.Background()); err != nil {
+			finish, err := p.start(context.Background())
+			if err != nil {
 				t.Error(err)
 				return
 			}
+			defer finish()
 			mu.Lock()
 			starts = append(starts, time.Now())
+			slow := len(starts) <= mps
 			mu.Unlock()
+			if slow {
+				time.Sleep(stall)
+			}
+			mu.Lock()
+			arrivals = append(arrivals, time.Now())
+			mu.Unlock()
+			time.Sleep(time.Millisecond) // the carrier's answer on its way back
 		})
 	}
 	wg.Wait()
-	slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
-	for i := mps; i < len(starts); i++ {
-		if gap := starts[i].Sub(starts[i-mps]); gap < time.Second {
-			t.Fatalf("sends %d to %d started within %v: %d in under a second at %d a second", i-mps+1, i+1, gap, mps+1, mps)
+	sortTimes(starts)
+	sortTimes(arrivals)
+	for i := mps; i < len(arrivals); i++ {
+		if gap := arrivals[i].Sub(arrivals[i-mps]); gap < time.Second {
+			t.Fatalf("sends %d to %d reached the carrier within %v: %d in under a second at %d a second", i-mps+1, i+1, gap, mps+1, mps)
 		}
 	}
-	if first := starts[mps-1].Sub(starts[0]); first > 500*time.Millisecond {
+	if first := starts[mps-1].Sub(starts[0]); first > 100*time.Millisecond {
 		t.Errorf("the first %d held-up sends took %v to start: the window held back sends within the rate", mps, first)
 	}
 }
+
+// TestASendWithoutAnAnswerHoldsTheWindow: while a send waits for the carrier's answer, the
+// send the rate's count after it does not start, since the carrier may count the first at
+// any moment until it answers; it starts a second after the answer.
+func TestASendWithoutAnAnswerHoldsTheWindow(t *testing.T) {
+	p := (&Sender{}).pace("+18005550100", 1)
+	finish, err := p.start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	if _, err := p.start(ctx); err == nil {
+		t.Fatal("a second send started while the first, at 1 a second, still had no answer")
+	}
+	finish()
+	answered := time.Now()
+	if _, err := p.start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(answered); waited < time.Second {
+		t.Errorf("the next send started %v after the answer; want a second", waited)
+	}
+}
+
+func sortTimes(ts []time.Time) { slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) }) }

@@ -47,13 +47,15 @@ func (s *Sender) sendRetryingBusy(ctx context.Context, log *slog.Logger, msg car
 	}
 	var last error
 	for attempt := 0; ; attempt++ {
-		if err := p.start(ctx); err != nil {
+		finish, err := p.start(ctx)
+		if err != nil {
 			if last != nil {
 				return carrier.Sent{}, last // the carrier's last answer took nothing either
 			}
 			return carrier.Sent{}, fmt.Errorf("%w: %w", errNotStarted, err)
 		}
 		sent, err := s.Carrier.Send(ctx, msg)
+		finish()
 		last = err
 		var ce *carrier.Error
 		if err == nil || !errors.As(err, &ce) || !ce.Transient() || attempt >= len(backoff) {
