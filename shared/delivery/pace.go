@@ -12,7 +12,7 @@ import (
 // PaceShare is the share of a number's rate the sender reserves sends at: a little under the
 // rate, so that the window (below) seldom has to hold a send back, since sends it holds start
 // together when it lets them go.
-const PaceShare = 0.96
+const PaceShare = 0.98
 
 // DefaultMPS is the sending rate of a number whose configuration gives none: the floor of
 // low-volume 10DLC campaigns, safe on any registration.

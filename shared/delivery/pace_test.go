@@ -11,15 +11,15 @@ import (
 )
 
 // TestSendsStartBelowTheNumbersRate: a number allowed 50 messages a second has its sends'
-// turns reserved at 48, one at a time; a change of the number's rate takes effect at once.
+// turns reserved at 49, one at a time; a change of the number's rate takes effect at once.
 func TestSendsStartBelowTheNumbersRate(t *testing.T) {
 	s := &Sender{}
 	l := s.pace("+18005550100", 50).limiter
-	if l.Limit() != rate.Limit(48) || l.Burst() != 1 {
-		t.Errorf("limiter for 50 a second: %v a second, burst %d; want 48, 1", l.Limit(), l.Burst())
+	if l.Limit() != rate.Limit(49) || l.Burst() != 1 {
+		t.Errorf("limiter for 50 a second: %v a second, burst %d; want 49, 1", l.Limit(), l.Burst())
 	}
-	if l = s.pace("+18005550100", 25).limiter; l.Limit() != rate.Limit(24) {
-		t.Errorf("after the rate changed to 25: %v a second, want 24", l.Limit())
+	if l = s.pace("+18005550100", 25).limiter; l.Limit() != rate.Limit(24.5) {
+		t.Errorf("after the rate changed to 25: %v a second, want 24.5", l.Limit())
 	}
 }
 
