@@ -20,10 +20,6 @@ import (
 	"github.com/smsdesk/smsdesk/shared/session"
 )
 
-// TestAnAssignmentWhoseCommitCameBackCanceledStands: the emulator under contention can answer
-// a commit it applied with Canceled. The assignment is then the chat's, once: the agent holds
-// it once and the caller gets its record, to send the "assigned" message now rather than
-// leave it to the relay minutes later.
 // emulatorOwner is the credential the library sends the emulator, which bypasses its rules.
 type emulatorOwner struct{}
 
@@ -33,7 +29,10 @@ func (emulatorOwner) GetRequestMetadata(context.Context, ...string) (map[string]
 
 func (emulatorOwner) RequireTransportSecurity() bool { return false }
 
-func TestAnAssignmentWhoseCommitCameBackCanceledStands(t *testing.T) {
+// storeAnsweringCanceled is a store whose Firestore client gets Canceled for the next commit
+// after it is applied, when cancelNext is set: what the emulator under contention can do.
+func storeAnsweringCanceled(t *testing.T) (*Store, context.Context, *atomic.Bool) {
+	t.Helper()
 	var cancelNext atomic.Bool
 	answerCanceled := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		err := invoker(ctx, method, req, reply, cc, opts...)
@@ -50,7 +49,16 @@ func TestAnAssignmentWhoseCommitCameBackCanceledStands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, ctx := newTestStoreOn(t, fmt.Sprintf("store-assign-%d", time.Now().UnixNano()), option.WithGRPCConn(conn))
+	s, ctx := newTestStoreOn(t, fmt.Sprintf("store-canceled-%d", time.Now().UnixNano()), option.WithGRPCConn(conn))
+	return s, ctx, &cancelNext
+}
+
+// TestAnAssignmentWhoseCommitCameBackCanceledStands: the emulator under contention can answer
+// a commit it applied with Canceled. The assignment is then the chat's, once: the agent holds
+// it once and the caller gets its record, to send the "assigned" message now rather than
+// leave it to the relay minutes later.
+func TestAnAssignmentWhoseCommitCameBackCanceledStands(t *testing.T) {
+	s, ctx, cancelNext := storeAnsweringCanceled(t)
 	now := time.Now().UTC()
 	if _, err := s.agentRef("ana").Set(ctx, map[string]any{"id": "ana", "servesQueues": []string{"root"}, "capacity": 3}); err != nil {
 		t.Fatal(err)
@@ -83,5 +91,48 @@ func TestAnAssignmentWhoseCommitCameBackCanceledStands(t *testing.T) {
 	a, err := s.Agent(ctx, "ana")
 	if err != nil || a.ActiveChats != 1 {
 		t.Errorf("ana holds %d chats (%v), want 1", a.ActiveChats, err)
+	}
+}
+
+// TestAnOfferWhoseCommitCameBackCanceledStands: an offer to a manual-answer agent whose commit
+// the emulator applied and answered Canceled is the chat's offer, once: the agent has one
+// offer, and the caller gets its record, whose timer lapses the offer at its deadline rather
+// than leave it to the sweep minutes later.
+func TestAnOfferWhoseCommitCameBackCanceledStands(t *testing.T) {
+	s, ctx, cancelNext := storeAnsweringCanceled(t)
+	now := time.Now().UTC()
+	if _, err := s.agentRef("ana").Set(ctx, map[string]any{"id": "ana", "servesQueues": []string{"root"}, "capacity": 3, "answer": "manual"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetAgentStatus(ctx, "ana", agent.Available, now, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := session.Session{ID: "c1", Business: "+18005550100", Phone: "+15550001111", State: session.Queued, QueueID: "root", QueuedAt: now}
+	if _, err := s.sessionRef(c.ID).Set(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	deadline := now.Add(30 * time.Second)
+	lapse := session.Timer{SessionID: c.ID, Kind: session.TimerOffer, Due: deadline}
+	cancelNext.Store(true)
+	rec, ok, err := s.Assign(ctx, c.ID, []agent.Agent{{ID: "ana"}}, now, func(c *session.Session, a agent.Agent) (session.Entry, followup.Followups, bool) {
+		if !a.Free() || c.State != session.Queued || c.Offer != nil {
+			return session.Entry{}, followup.Followups{}, false
+		}
+		c.Offer, c.Generation = &session.Offer{AgentID: a.ID, At: now, Deadline: deadline}, c.Generation+1
+		return session.Entry{}, followup.Followups{Timers: []session.Timer{lapse}}, true
+	})
+	if err != nil || !ok || len(rec.Timers) != 1 {
+		t.Fatalf("offer = %v, %v, record %+v; want it made, with its timer", ok, err, rec)
+	}
+	if cancelNext.Load() {
+		t.Fatal("no commit was answered Canceled: the test did not test anything")
+	}
+	got, err := s.Session(ctx, c.ID)
+	if err != nil || got.Offer == nil || got.Offer.AgentID != "ana" {
+		t.Errorf("chat = %+v, %v; want it offered to ana", got, err)
+	}
+	a, err := s.Agent(ctx, "ana")
+	if err != nil || a.Offers != 1 {
+		t.Errorf("ana holds %d offers (%v), want 1", a.Offers, err)
 	}
 }

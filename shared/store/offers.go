@@ -26,7 +26,7 @@ func (s *Store) missedRef(m session.MissedOffer) *firestore.DocumentRef {
 // documents as read (snaps), so that racing offers never stack past capacity.
 func (s *Store) writeOffer(ctx context.Context, c session.Session, a agent.Agent, versions [2]time.Time, now time.Time, then followup.Followups) (followup.Record, error) {
 	rec := followup.Record{ID: fmt.Sprintf("offer-%s-g%d", c.ID, c.Generation), SessionID: c.ID, At: now, Followups: then}
-	err := s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.commitOnce(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		if err := tx.Update(s.sessionRef(c.ID), []firestore.Update{
 			{Path: "offer", Value: c.Offer}, {Path: "generation", Value: c.Generation},
 			{Path: "deadlines", Value: c.Deadlines}, {Path: "nextDeadline", Value: orDelete(c.NextDeadline)},
@@ -38,11 +38,25 @@ func (s *Store) writeOffer(ctx context.Context, c session.Session, a agent.Agent
 			return err
 		}
 		return s.writeChange(tx, nil, &rec)
-	}, firestore.MaxAttempts(1))
+	}, func(ctx context.Context) (bool, error) { return s.offeredAs(ctx, c) })
 	if err != nil {
 		return followup.Record{}, fmt.Errorf("offer chat %s to %s: %w", c.ID, a.ID, err)
 	}
 	return rec, nil
+}
+
+// offeredAs reports whether the stored chat holds c's offer as writeOffer just wrote it: the
+// same agent at the same instant, in the same generation. Nothing else writes that.
+func (s *Store) offeredAs(ctx context.Context, c session.Session) (bool, error) {
+	var got session.Session
+	if err := decodeIfExists(getOutside(ctx), s.sessionRef(c.ID), &got); err != nil {
+		return false, err
+	}
+	if got.Offer == nil || c.Offer == nil {
+		return false, nil
+	}
+	return got.Generation == c.Generation && got.Offer.AgentID == c.Offer.AgentID &&
+		got.Offer.At.Truncate(time.Microsecond).Equal(c.Offer.At.Truncate(time.Microsecond)), nil
 }
 
 // OfferAnswer is what an agent's answer to an offer decided: an accepted offer writes the
