@@ -127,7 +127,7 @@ func (s *Store) AnswerOffer(ctx context.Context, sessionID, agentID string, now 
 			load = append(load, takesChat(a, now)...)
 		}
 		rec.Add(ans.Then)
-		err = s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		err = s.commitOnce(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 			if err := tx.Update(sref, chat, firestore.LastUpdateTime(snaps[0].UpdateTime)); err != nil {
 				return err
 			}
@@ -140,7 +140,7 @@ func (s *Store) AnswerOffer(ctx context.Context, sessionID, agentID string, now 
 				}
 			}
 			return s.writeChange(tx, msgs, &rec)
-		}, firestore.MaxAttempts(1))
+		}, func(ctx context.Context) (bool, error) { return s.answeredAs(ctx, sessionID, c) })
 		if retry(err) {
 			continue
 		}
@@ -189,4 +189,25 @@ func (s *Store) MissedOffers(ctx context.Context, agentID string, since time.Tim
 		return nil, fmt.Errorf("missed offers of %s: %w", agentID, err)
 	}
 	return out, nil
+}
+
+// answeredAs reports whether stored chat id is c as an answer to its offer just wrote it: no
+// offer, the same generation, agent and last message, and the same deadlines, which the
+// answer set at its own instant (an offer's lapse, the only other change that could reach the
+// same generation, sets its own).
+func (s *Store) answeredAs(ctx context.Context, id string, c session.Session) (bool, error) {
+	var got session.Session
+	if err := decodeIfExists(getOutside(ctx), s.sessionRef(id), &got); err != nil {
+		return false, err
+	}
+	if got.Offer != nil || got.Generation != c.Generation || got.AgentID != c.AgentID || got.Seq != c.Seq ||
+		len(got.Deadlines) != len(c.Deadlines) {
+		return false, nil
+	}
+	for k, d := range c.Deadlines {
+		if !got.Deadlines[k].Truncate(time.Microsecond).Equal(d.Truncate(time.Microsecond)) {
+			return false, nil
+		}
+	}
+	return true, nil
 }

@@ -117,6 +117,11 @@ func messageRecord(path string, e session.Entry, then followup.Followups) follow
 // writeEntry writes a message's delivery fields if it is unchanged since updated, with its
 // change's record in the outbox in the same commit when the record must be stored.
 // It returns the message's new update time when it knows it (zero after a transaction).
+//
+// A write that came back Canceled may have been applied (the emulator cancels calls under
+// contention), and written again it would fail its own precondition: the caller would decide
+// again on a message it had just claimed and take the claim for another attempt's, holding
+// the message for StaleClaim. So the message is read, and a write that landed stands.
 func (s *Store) writeEntry(ctx context.Context, ref *firestore.DocumentRef, updated time.Time, e session.Entry, rec followup.Record) (time.Time, error) {
 	fields := []firestore.Update{
 		{Path: "status", Value: e.Status}, {Path: "messageSid", Value: e.MessageSID}, {Path: "errorCode", Value: e.ErrorCode},
@@ -127,21 +132,56 @@ func (s *Store) writeEntry(ctx context.Context, ref *firestore.DocumentRef, upda
 		{Path: fieldFollowups, Value: firestore.Delete},
 	}
 	if !rec.Stored {
-		wr, err := ref.Update(ctx, fields, firestore.LastUpdateTime(updated))
-		if err != nil {
-			return time.Time{}, err
+		var err error
+		for range txCancelRetries {
+			var wr *firestore.WriteResult
+			if wr, err = ref.Update(ctx, fields, firestore.LastUpdateTime(updated)); err == nil {
+				return wr.UpdateTime, nil
+			}
+			if status.Code(err) != codes.Canceled || ctx.Err() != nil {
+				return time.Time{}, err
+			}
+			at, ok, lerr := s.writtenAs(ctx, ref, updated, e)
+			if lerr != nil {
+				return time.Time{}, fmt.Errorf("%w; and reading whether it landed: %w", err, lerr)
+			}
+			if ok {
+				return at, nil
+			}
 		}
-		return wr.UpdateTime, nil
+		return time.Time{}, err
 	}
 	if err := checkID("follow-ups", rec.ID); err != nil {
 		return time.Time{}, err
 	}
-	return time.Time{}, s.runTx(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	return time.Time{}, s.commitOnce(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		if err := tx.Update(ref, fields, firestore.LastUpdateTime(updated)); err != nil {
 			return err
 		}
 		return tx.Set(s.outboxRef(rec.ID), rec)
-	}, firestore.MaxAttempts(1))
+	}, func(ctx context.Context) (bool, error) {
+		_, ok, err := s.writtenAs(ctx, ref, updated, e)
+		return ok, err
+	})
+}
+
+// writtenAs reports whether the message at ref changed since updated to e's delivery state,
+// as writeEntry writes it, and when. Attempts differ by their claim's instant, and the
+// carrier's answers by its sid.
+func (s *Store) writtenAs(ctx context.Context, ref *firestore.DocumentRef, updated time.Time, e session.Entry) (time.Time, bool, error) {
+	snap, err := getOutside(ctx)(ref)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	var got session.Entry
+	if err := snap.DataTo(&got); err != nil {
+		return time.Time{}, false, fmt.Errorf("decode %s: %w", ref.Path, err)
+	}
+	same := func(a, b time.Time) bool { return a.Truncate(time.Microsecond).Equal(b.Truncate(time.Microsecond)) }
+	ok := snap.UpdateTime.After(updated) && got.Status == e.Status && got.MessageSID == e.MessageSID &&
+		got.ErrorCode == e.ErrorCode && same(got.ClaimedAt, e.ClaimedAt) && same(got.NotBefore, e.NotBefore) &&
+		same(got.AcceptedAt, e.AcceptedAt)
+	return snap.UpdateTime, ok, nil
 }
 
 // UpdateStatusOn is UpdateStatus decided on known, the message as this caller last wrote it

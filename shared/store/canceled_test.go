@@ -136,3 +136,91 @@ func TestAnOfferWhoseCommitCameBackCanceledStands(t *testing.T) {
 		t.Errorf("ana holds %d offers (%v), want 1", a.Offers, err)
 	}
 }
+
+// TestAnAcceptedOfferWhoseCommitCameBackCanceledStands: an agent's acceptance whose commit
+// the emulator applied and answered Canceled is the agent's chat, once, and the agent is told
+// so (no "not offered" for the offer they just took), with the consumer's "assigned" message
+// to send now.
+func TestAnAcceptedOfferWhoseCommitCameBackCanceledStands(t *testing.T) {
+	s, ctx, cancelNext := storeAnsweringCanceled(t)
+	now := time.Now().UTC()
+	if _, err := s.agentRef("ana").Set(ctx, map[string]any{"id": "ana", "servesQueues": []string{"root"}, "capacity": 3,
+		"answer": "manual", "status": agent.Available, "offers": 1}); err != nil {
+		t.Fatal(err)
+	}
+	offer := &session.Offer{AgentID: "ana", At: now, Deadline: now.Add(30 * time.Second)}
+	c := session.Session{ID: "c1", Business: "+18005550100", Phone: "+15550001111", State: session.Queued, QueueID: "root",
+		QueuedAt: now, Offer: offer, Generation: 1, Deadlines: map[string]time.Time{session.TimerOffer: offer.Deadline}}
+	if _, err := s.sessionRef(c.ID).Set(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	accepted := now.Add(time.Second)
+	cancelNext.Store(true)
+	_, rec, err := s.AnswerOffer(ctx, c.ID, "ana", accepted, func(c *session.Session, a agent.Agent) (OfferAnswer, error) {
+		if err := c.AcceptOffer(a.ID, accepted); err != nil {
+			return OfferAnswer{}, err
+		}
+		c.Generation++
+		c.Deadlines = map[string]time.Time{}
+		return OfferAnswer{Entry: &session.Entry{Author: session.FromSystem, Kind: "assigned", Body: "You're now chatting with Ana"}}, nil
+	})
+	if err != nil || len(rec.Send) != 1 {
+		t.Fatalf("acceptance = %v, record %+v; want it taken, with its message to send", err, rec)
+	}
+	if cancelNext.Load() {
+		t.Fatal("no commit was answered Canceled: the test did not test anything")
+	}
+	got, err := s.Session(ctx, c.ID)
+	if err != nil || got.AgentID != "ana" || got.State != session.Assigned || got.Offer != nil {
+		t.Errorf("chat = %+v, %v; want it ana's, the offer gone", got, err)
+	}
+	a, err := s.Agent(ctx, "ana")
+	if err != nil || a.ActiveChats != 1 || a.Offers != 0 {
+		t.Errorf("ana holds %d chats and %d offers (%v), want 1 and 0", a.ActiveChats, a.Offers, err)
+	}
+}
+
+// TestAClaimWhoseWriteCameBackCanceledStands: a sender's claim of a message whose write the
+// emulator applied and answered Canceled is the sender's: it goes on to send now, rather than
+// find the message claimed, take the claim for another attempt's and hold the message until
+// that claim goes stale. And a delivery change with its record in the outbox (one
+// transaction) stands the same way.
+func TestAClaimWhoseWriteCameBackCanceledStands(t *testing.T) {
+	s, ctx, cancelNext := storeAnsweringCanceled(t)
+	path := "sessions/c1/transcript/m1"
+	if _, err := s.fs.Doc(path).Set(ctx, session.Entry{Seq: 1, Author: session.FromAgent, Body: "Hi", Status: session.StatusPending,
+		Business: "+18005550100", Phone: "+15550001111"}); err != nil {
+		t.Fatal(err)
+	}
+	claimedAt := time.Now().UTC().Truncate(time.Microsecond)
+	cancelNext.Store(true)
+	e, _, err := s.UpdateStatus(ctx, path, func(e *session.Entry, _ *followup.Followups) bool {
+		if e.Status != session.StatusPending {
+			return false // claimed already: not this attempt's to send
+		}
+		e.Status, e.ClaimedAt = session.StatusDispatching, claimedAt
+		return true
+	})
+	if err != nil || e.Status != session.StatusDispatching || e.Version.IsZero() {
+		t.Fatalf("claim = %+v, %v; want it this attempt's, with its version", e, err)
+	}
+	if cancelNext.Load() {
+		t.Fatal("no write was answered Canceled: the test did not test anything")
+	}
+
+	cancelNext.Store(true)
+	e, rec, err := s.UpdateStatus(ctx, path, func(e *session.Entry, then *followup.Followups) bool {
+		if e.Status != session.StatusDispatching || !e.ClaimedAt.Equal(claimedAt) {
+			return false
+		}
+		e.Status, e.MessageSID = "queued", "SM00000000000000000000000000000001"
+		then.Send = append(then.Send, "sessions/c1/transcript/m2") // the next message, its turn come
+		return true
+	})
+	if err != nil || e.Status != "queued" || !rec.Stored {
+		t.Fatalf("acceptance = %+v, %v, record %+v; want it taken, its record stored", e, err, rec)
+	}
+	if cancelNext.Load() {
+		t.Fatal("no commit was answered Canceled: the test did not test anything")
+	}
+}
