@@ -113,7 +113,10 @@ type assignResults struct {
 		QueuingText             *perText `json:"queuingText,omitempty"`
 		FirstTextWithAssignment *perText `json:"firstTextInclAssignment,omitempty"`
 	} `json:"per"`
-	Totals struct {
+	// FirstTextByCollection is where mode assign-arrivals' reads and writes went, per first
+	// text: what differs between -agents 20 and 200.
+	FirstTextByCollection byCollection `json:"perFirstTextByCollection,omitempty"`
+	Totals                struct {
 		Queuing        *metering.Counts `json:"queuingPhase,omitempty"`
 		Assignment     metering.Counts  `json:"assignmentPhase"`
 		WithoutSMS     *metering.Counts `json:"assignmentPhaseSmsHeld,omitempty"`
@@ -270,7 +273,7 @@ func (b *bench) assignArrivals(ctx context.Context, log *slog.Logger, res *assig
 		smsDone[i] = b.watch.expect(p)
 	}
 	acks, sent := make([]time.Duration, n), make([]time.Time, n)
-	before, t := b.meter.Snapshot(), time.Now()
+	before, beforeByCollection, t := b.meter.Snapshot(), b.meter.ByCollection(), time.Now()
 	err := forEach(ctx, n, func(ctx context.Context, i int) error {
 		sent[i] = time.Now()
 		_, ack, err := b.text(ctx, b.phones[i], fmt.Sprintf("Hello, consumer %d here", i))
@@ -336,6 +339,7 @@ func (b *bench) assignArrivals(ctx context.Context, log *slog.Logger, res *assig
 	res.LatencyMs.QueuedToAssigned = summarize(queuedToAssigned)
 	res.Totals.Assignment = total
 	res.Per.FirstTextWithAssignment = ptr(per(total, n))
+	res.FirstTextByCollection = breakdownPer(b.meter.ByCollection(), beforeByCollection, n)
 	return nil
 }
 

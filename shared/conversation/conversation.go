@@ -126,8 +126,9 @@ func (s *Service) Handle(ctx context.Context, t wire.InboundText) error {
 }
 
 // estimate tells a chat joining a queue of line of business lob its place and wait. The
-// line's agents and handle times are loaded the first time a chat joins a queue, and only
-// then: most texts belong to a chat already queued or answered. The chats ahead are counted
+// line's agents and handle times are loaded the first time a chat joins a queue and must
+// wait, and only then: most texts belong to a chat already queued or answered, and most
+// chats joining a queue go to an agent with room at once. The chats ahead are counted
 // for the queue joined. The reads are not part of the transaction, so they take no lock; a
 // retried transaction uses what was read first.
 func (s *Service) estimate(ctx context.Context, log *slog.Logger, lob string, at time.Time) func(string, int) (session.WaitEstimate, bool) {

@@ -59,7 +59,7 @@ func TestAnEstimateWithinTheCacheLifeReadsNoEndedChats(t *testing.T) {
 		t.Errorf("three estimates read %+v, want the chats ahead counted and the agents with room read 3 times, the line's agents and ended chats once", *st)
 	}
 	time.Sleep(60 * time.Millisecond)
-	if _, err := e.LoadLine(ctx, "shop", time.Now()); err != nil {
+	if _, err := e.Estimate(ctx, "shop", "q", 0, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if st.ended != 2 || st.agents != 2 {
@@ -67,8 +67,34 @@ func TestAnEstimateWithinTheCacheLifeReadsNoEndedChats(t *testing.T) {
 	}
 	var zero Estimator
 	zero.State = st
-	if _, err := zero.LoadLine(ctx, "shop", time.Now()); err != nil || st.ended != 3 {
+	if _, err := zero.Estimate(ctx, "shop", "q", 0, time.Now()); err != nil || st.ended != 3 {
 		t.Errorf("the zero Estimator cached: %+v, %v", *st, err)
+	}
+}
+
+// TestAChatThatGoesAtOnceReadsNoneOfTheLinesAgents: when the agents with room have more of
+// it than the chats ahead, the chat is told it goes at once without reading the line's
+// agents or ended chats: those are read whole, so reading them would cost reads that grow
+// with the line's agents (a thousand agents: a thousand reads per instance per cache life).
+func TestAChatThatGoesAtOnceReadsNoneOfTheLinesAgents(t *testing.T) {
+	ctx := context.Background()
+	st := &roomState{ahead: 0, agents: []agent.Agent{{ID: "a", ServesQueues: []string{"q"}, Status: agent.Available, Capacity: 2}}}
+	est, err := NewEstimator(st, time.Minute).Estimate(ctx, "shop", "q", 0, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est.Position != 1 || est.Wait != MessageAllowance || est.Unstaffed {
+		t.Errorf("joining q with an agent free: %+v, want number 1, at once", est)
+	}
+	if st.countingState.agents != 0 || st.countingState.ended != 0 {
+		t.Errorf("the estimate read the line's agents %d times and its ended chats %d; want neither", st.countingState.agents, st.countingState.ended)
+	}
+	st.ahead = 2 // the agent's room is taken: the wait is sized by the line's agents
+	if est, err = NewEstimator(st, time.Minute).Estimate(ctx, "shop", "q", 0, time.Now()); err != nil || est.Position != 3 {
+		t.Fatalf("joining behind 2: %+v, %v; want number 3", est, err)
+	}
+	if st.countingState.agents != 1 || st.countingState.ended != 1 {
+		t.Errorf("a chat that waits read the line's agents %d times and its ended chats %d; want once each", st.countingState.agents, st.countingState.ended)
 	}
 }
 

@@ -34,17 +34,40 @@ type State interface {
 // endedRead bounds the chats read for the average handle time: the latest of the hour.
 const endedRead = 200
 
-// Line is the state of a line of business's queues, loaded once for the estimates of any of
-// them: its agents (who is online, with what capacity; an Estimator keeps them a while) and
-// ended chats. The chats ahead and the agents with room are read per estimate. Load it
-// outside a transaction: its reads must not wait on chats and agents that other changes hold.
+// Line is the state of a line of business's queues, for the estimates of any of them: its
+// agents (who is online, with what capacity; an Estimator keeps them a while) and ended chats,
+// loaded the first time an estimate needs them. The chats ahead and the agents with room are
+// read per estimate. Load it outside a transaction: its reads must not wait on chats and
+// agents that other changes hold.
 type Line struct {
 	Agents []agent.Agent
 	Ended  []session.Session
 	st     State
+	staff  *lazyStaff // nil: Agents and Ended are given
 }
 
-// Queue is queue id's agents and handle times; its waiting chats are not part of it.
+// lazyStaff loads a line's agents and ended chats once, when an estimate first needs them.
+type lazyStaff struct {
+	once   sync.Once
+	load   func() (Line, error)
+	agents []agent.Agent
+	ended  []session.Session
+	err    error
+}
+
+// staffing is the line's agents and ended chats, loaded now if they were not.
+func (l Line) staffing() ([]agent.Agent, []session.Session, error) {
+	if l.staff == nil {
+		return l.Agents, l.Ended, nil
+	}
+	l.staff.once.Do(func() {
+		got, err := l.staff.load()
+		l.staff.agents, l.staff.ended, l.staff.err = got.Agents, got.Ended, err
+	})
+	return l.staff.agents, l.staff.ended, l.staff.err
+}
+
+// Queue is queue id's agents and handle times as given; its waiting chats are not part of it.
 func (l Line) Queue(id string) Queue { return FromState(id, l.Agents, nil, l.Ended) }
 
 // Join estimates the wait of a chat of the given priority joining queue id at at.
@@ -58,6 +81,10 @@ func (l Line) Waiting(ctx context.Context, id string, priority int, queuedAt tim
 	return l.estimate(ctx, id, priority, queuedAt, false)
 }
 
+// estimate counts the chats ahead and reads the agents with room. When their room is more
+// than the chats ahead, the chat goes to one of them at once, and the line's agents and
+// handle times, which only size a wait, are not read: the line's agents are read whole, so
+// an estimate that read them would cost reads that grow with the line's agents.
 func (l Line) estimate(ctx context.Context, id string, priority int, at time.Time, inclusive bool) (Estimate, error) {
 	if l.st == nil {
 		return compute(l.Queue(id), 0), nil // the agents as given, free capacity included
@@ -70,7 +97,25 @@ func (l Line) estimate(ctx context.Context, id string, priority int, at time.Tim
 	if err != nil {
 		return Estimate{}, fmt.Errorf("estimate queue %s: %w", id, err)
 	}
-	return compute(staffed(id, l.Agents, room, l.Ended), ahead), nil
+	if freeIn(id, room) > ahead {
+		return Estimate{Position: ahead + 1, Wait: MessageAllowance}, nil
+	}
+	agents, ended, err := l.staffing()
+	if err != nil {
+		return Estimate{}, fmt.Errorf("estimate queue %s: %w", id, err)
+	}
+	return compute(staffed(id, agents, room, ended), ahead), nil
+}
+
+// freeIn is the free capacity for queue id of agents just read.
+func freeIn(id string, agents []agent.Agent) int {
+	free := 0
+	for _, a := range agents {
+		if a.Free() && a.Serves(id) {
+			free += a.Capacity - a.Load()
+		}
+	}
+	return free
 }
 
 // roomPage is how many agents with room an estimate reads at a time.
@@ -88,11 +133,7 @@ func withRoom(ctx context.Context, st State, id string, ahead int) ([]agent.Agen
 			return nil, err
 		}
 		out = append(out, page...)
-		for _, a := range page {
-			if a.Free() {
-				free += a.Capacity - a.Load()
-			}
-		}
+		free += freeIn(id, page)
 		if free > ahead || len(page) < limit {
 			return out, nil
 		}
@@ -197,9 +238,15 @@ type cachedLine struct {
 	at     time.Time
 }
 
-// loadLine is LoadLine from the cache while it is fresh. Chats joining a queue together
-// when it is not wait for one load of the line, not one each.
+// loadLine is the line whose agents and ended chats come, when an estimate first needs
+// them, from the cache while it is fresh. Chats joining a queue together when it is not wait
+// for one load of the line, not one each.
 func (e Estimator) loadLine(ctx context.Context, lob string, now time.Time) (Line, error) {
+	return Line{st: e.State, staff: &lazyStaff{load: func() (Line, error) { return e.cachedLine(ctx, lob, now) }}}, nil
+}
+
+// cachedLine is LoadLine from the cache while it is fresh.
+func (e Estimator) cachedLine(ctx context.Context, lob string, now time.Time) (Line, error) {
 	if e.cache == nil {
 		return LoadLine(ctx, e.State, lob, now)
 	}
@@ -242,7 +289,8 @@ func (e Estimator) Estimate(ctx context.Context, lob, id string, priority int, n
 	return l.Join(ctx, id, priority, now)
 }
 
-// LoadLine reads the state of line of business lob at now.
+// LoadLine is line of business lob at now: its agents and ended chats are read (or taken from
+// the cache) when an estimate first needs them.
 func (e Estimator) LoadLine(ctx context.Context, lob string, now time.Time) (Line, error) {
 	return e.loadLine(ctx, lob, now)
 }

@@ -233,6 +233,10 @@ func TestAWaitEstimateCountsTheChatsAheadWithoutReadingThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The line's agents and ended chats are read by the first estimate that must size a wait.
+	if _, err := l.Join(ctx, "root", 0, now); err != nil {
+		t.Fatal(err)
+	}
 	before := m.ByCollection()
 	joining, err := l.Join(ctx, "root", 0, now)
 	if err != nil {
