@@ -25,7 +25,13 @@ func Diff(want, stored []Rollup, keep func(Rollup) bool) []string {
 			for h, cs := range r.Hours {
 				for name, v := range cs {
 					if Recounted(name) && v != 0 {
-						m[doc+" h."+h+"."+name] = v
+						// A busy owner's day is kept in several shards: they add up.
+						k := doc + " h." + h + "." + name
+						if strings.HasPrefix(name, "max") {
+							m[k] = max(m[k], v)
+						} else {
+							m[k] += v
+						}
 					}
 				}
 			}

@@ -35,9 +35,14 @@ func TestBlockedNumbersAndDrops(t *testing.T) {
 	if err != nil || drops["call"] != 1 || drops["sms"] != 2 {
 		t.Errorf("drops = %v, %v; want 1 call (recorded once) and 2 texts", drops, err)
 	}
-	rs, err := s.Rollups(ctx, reports.KindLine, now.Truncate(24*time.Hour), now.Truncate(24*time.Hour))
-	if err != nil || len(rs) != 1 || rs[0].ID != "retail" || rs[0].Hours["07"][reports.BlockedCalls] != 1 || rs[0].Hours["07"][reports.BlockedTexts] != 2 {
-		t.Errorf("line rollups = %+v, %v; want retail's 07:00 with 1 blocked call and 2 blocked texts, each counted once", rs, err)
+	day := now.Truncate(24 * time.Hour)
+	rs, err := s.Rollups(ctx, reports.KindLine, day, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hour := reports.Sum(reports.Period{From: day, To: day.Add(24 * time.Hour), Loc: time.UTC, Grain: reports.Day}, reports.KindLine, rs)["retail"]
+	if len(hour) == 0 || hour[0][reports.BlockedCalls] != 1 || hour[0][reports.BlockedTexts] != 2 {
+		t.Errorf("line rollups = %+v; want retail's day with 1 blocked call and 2 blocked texts, each counted once", rs)
 	}
 	var seen []string
 	err = s.EachBlockedDrop(ctx, now.Add(-time.Hour), now.Add(time.Hour), 2, func(d store.BlockedDrop) error {

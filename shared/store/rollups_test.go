@@ -1,6 +1,7 @@
 package store
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -62,5 +63,41 @@ func TestATallyCountsAChatOnceAndReportsReadTheRollups(t *testing.T) {
 	}
 	if len(seen) != 5 || seen[0] != "Cra" || seen[4] != "Cre" {
 		t.Errorf("ended chats %v, want the 5 in order of their end", seen)
+	}
+}
+
+// TestABulkSendsTextsSpreadOverTheLinesRollupAndAddUp: 60 bulk texts accepted at once each
+// count in their line's day. The line's counters are spread over shards, so a 50 MPS send does
+// not write one document 50 times a second (Firestore sustains about one), and the report
+// adds the shards up to every text and segment.
+func TestABulkSendsTextsSpreadOverTheLinesRollupAndAddUp(t *testing.T) {
+	s, ctx := newTestStore(t)
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	const texts = 60
+	var wg sync.WaitGroup
+	for range texts {
+		wg.Go(func() {
+			e := session.Entry{Kind: session.KindBulk, Notification: true, AcceptedAt: at, Segments: 2}
+			if err := s.AddCounts(ctx, reports.Text("shop", e)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	day := at.Truncate(24 * time.Hour)
+	rs, err := s.Rollups(ctx, reports.KindLine, day, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) < 2 {
+		t.Errorf("the line's day is %d document(s): every text wrote the same one", len(rs))
+	}
+	p := reports.Period{From: day, To: at.Add(time.Hour), Loc: time.UTC, Grain: reports.Day}
+	total := reports.Sum(p, reports.KindLine, rs)["shop"]
+	if len(total) == 0 {
+		t.Fatal("no figures for the line")
+	}
+	if got := total[len(total)-1]; got[reports.BulkTexts] != texts || got[reports.BulkSegments] != 2*texts {
+		t.Errorf("the line's day counts %d bulk texts and %d segments, want %d and %d", got[reports.BulkTexts], got[reports.BulkSegments], texts, 2*texts)
 	}
 }
