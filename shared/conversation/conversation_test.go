@@ -297,17 +297,21 @@ func (ts *timerStore) DueChats(context.Context, time.Time, int) ([]session.Sessi
 	return nil, nil
 }
 
-// TestAStaleTimerEndsAtItsFirstRead: a timer of an ended chat, or of an earlier generation of
-// the chat's deadlines, does nothing and runs no transaction; a current one fires in one.
+// TestAStaleTimerEndsAtItsFirstRead: a timer of an ended chat, or of a deadline that moved
+// since, does nothing and runs no transaction; a current one fires in one, whatever the
+// generation it was planned in (the expiration's, planned once when the chat began).
 func TestAStaleTimerEndsAtItsFirstRead(t *testing.T) {
 	s, _, x := newService()
-	ts := &timerStore{chat: session.Session{ID: "C1", Business: "+18005550100", Phone: "+15551230001", State: session.Assigned, AgentID: "ana", Generation: 3}}
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	warn, expire := t0.Add(10*time.Minute), t0.Add(24*time.Hour)
+	ts := &timerStore{chat: session.Session{ID: "C1", Business: "+18005550100", Phone: "+15551230001", State: session.Assigned, AgentID: "ana",
+		Generation: 3, Deadlines: map[string]time.Time{session.TimerInactivityWarn: warn, session.TimerExpire: expire}}}
 	s.TimerStore = ts
 	ctx := context.Background()
 	for _, tm := range []session.Timer{
-		{SessionID: "C1", Kind: session.TimerInactivityWarn, Generation: 2}, // moved on since
-		{SessionID: "C1", Kind: session.TimerExpire, Generation: 3},         // current
-		{SessionID: "C1", Kind: session.TimerExpire, Generation: 3},         // the same, delivered again after the chat ended
+		{SessionID: "C1", Kind: session.TimerInactivityWarn, Generation: 2, Due: warn.Add(-time.Minute)}, // moved on since
+		{SessionID: "C1", Kind: session.TimerExpire, Generation: 1, Due: expire},                         // current
+		{SessionID: "C1", Kind: session.TimerExpire, Generation: 1, Due: expire},                         // the same, delivered again after the chat ended
 	} {
 		if err := s.Fire(ctx, tm); err != nil {
 			t.Fatal(err)

@@ -119,7 +119,7 @@ func (s *Service) Sweep(ctx context.Context, now time.Time, grace time.Duration)
 				return fired, err
 			}
 			fired++
-			break // the chat's generation moved on: its other deadlines are replanned
+			break // the chat may have changed: the next sweep takes its other deadlines as they stand
 		}
 	}
 	return fired, nil

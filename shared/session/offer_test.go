@@ -53,7 +53,7 @@ func TestAnOfferEndsWithItsChat(t *testing.T) {
 		t.Errorf("chat ended while offered: %s, offer %+v, withdrawn %q; want ana's offer slot freed", o.Session.State, o.Session.Offer, o.Withdrawn)
 	}
 	s = offered(t, t0)
-	f := Fire(timerLine(), Consumer{}, s, Timer{SessionID: s.ID, Kind: TimerQueueWait, Generation: s.Generation}, t0.Add(5*time.Minute))
+	f := Fire(timerLine(), Consumer{}, s, Timer{SessionID: s.ID, Kind: TimerQueueWait, Generation: s.Generation, Due: s.Deadlines[TimerQueueWait]}, t0.Add(5*time.Minute))
 	if f.Session.QueueID != "overflow" || f.Session.Offer != nil || f.Withdrawn != "ana" {
 		t.Errorf("overflowed while offered: queue %s, offer %+v, withdrawn %q", f.Session.QueueID, f.Session.Offer, f.Withdrawn)
 	}

@@ -149,7 +149,8 @@ type Session struct {
 	WaitTimedOut   bool      `firestore:"waitTimedOut"`         // a queue wait timeout left it waiting
 	// ToldWaitAt is when the consumer was last texted their new estimate (still waiting).
 	ToldWaitAt time.Time `firestore:"toldWaitAt,omitempty"`
-	// Generation changes whenever the deadlines do; a timer of another generation is stale.
+	// Generation changes whenever the deadlines do and names the timers planned then; a timer
+	// is stale once its kind's deadline is gone or moved (Timer.StaleOn).
 	Generation int                  `firestore:"generation"`
 	Deadlines  map[string]time.Time `firestore:"deadlines"`
 	// NextDeadline is the earliest deadline, for the sweeper's query; absent when none.

@@ -30,8 +30,8 @@ const (
 	EndExpired  = "chat expired"
 )
 
-// Timer asks for a check of chat SessionID at Due; it acts only if the chat still has
-// Generation.
+// Timer asks for a check of chat SessionID at Due; it acts only if the chat's deadline of
+// its Kind is still Due. Generation, the chat's when the timer was planned, names its task.
 type Timer struct {
 	SessionID  string    `json:"sessionId"`
 	Kind       string    `json:"kind"`
@@ -40,13 +40,16 @@ type Timer struct {
 }
 
 // Plan recomputes the chat's deadlines from who it is waiting on. When they change, the
-// generation moves on (outdating every earlier timer) and the new timers are returned for
-// scheduling; otherwise nil.
+// generation moves on and the timers of the deadlines that are new or moved are returned for
+// scheduling; otherwise nil. A deadline that stayed keeps the timer it has: a chat's
+// expiration, fixed from its start, is one task for its whole life rather than one for every
+// change of the chat (half of its tasks were those).
 func Plan(line config.Line, s *Session) []Timer {
 	d := deadlines(line.Limits(s.QueueID), s)
 	if reflect.DeepEqual(d, s.Deadlines) || (len(d) == 0 && len(s.Deadlines) == 0) {
 		return nil
 	}
+	before := s.Deadlines
 	s.Generation++
 	s.Deadlines, s.NextDeadline = d, time.Time{}
 	timers := make([]Timer, 0, len(d))
@@ -55,12 +58,20 @@ func Plan(line config.Line, s *Session) []Timer {
 		if !ok {
 			continue
 		}
-		timers = append(timers, Timer{SessionID: s.ID, Kind: kind, Generation: s.Generation, Due: due})
 		if s.NextDeadline.IsZero() || due.Before(s.NextDeadline) {
 			s.NextDeadline = due
 		}
+		if was, ok := before[kind]; ok && sameInstant(was, due) {
+			continue
+		}
+		timers = append(timers, Timer{SessionID: s.ID, Kind: kind, Generation: s.Generation, Due: due})
 	}
 	return timers
+}
+
+// sameInstant compares two times as Firestore keeps them, to the microsecond.
+func sameInstant(a, b time.Time) bool {
+	return a.Truncate(time.Microsecond).Equal(b.Truncate(time.Microsecond))
 }
 
 func deadlines(lim config.Limits, s *Session) map[string]time.Time {
@@ -125,10 +136,15 @@ func Fire(line config.Line, c Consumer, s Session, t Timer, now time.Time) Fired
 }
 
 // StaleOn reports whether timer t can no longer fire on chat s: the chat ended, or its
-// deadlines moved on (generations only grow). Either is for good, so a chat read once, even
-// outside a transaction, tells a stale timer.
+// deadline of t's kind is gone or moved. Deadlines are instants computed from the chat's
+// history, so one that moved never comes back to t's: either is for good, and a chat read
+// once, even outside a transaction, tells a stale timer.
 func (t Timer) StaleOn(s Session) bool {
-	return s.State == Ended || t.Generation != s.Generation || s.ID != t.SessionID
+	if s.State == Ended || s.ID != t.SessionID {
+		return true
+	}
+	due, ok := s.Deadlines[t.Kind]
+	return !ok || !sameInstant(due, t.Due)
 }
 
 // FireWith is Fire with the chat's wait estimate (nil: none), for the still-waiting text.

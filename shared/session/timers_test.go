@@ -50,12 +50,45 @@ func TestTimersFollowWhoIsWaitedOn(t *testing.T) {
 	}
 }
 
+// TestAChatsExpirationIsOneTimerForItsLife: the expiration, fixed when the chat begins, is
+// planned once; the chat's later changes plan only the deadlines that moved (a chat of nine
+// messages made ten expiration tasks, half of its Cloud Tasks), and the first expiration
+// timer, planned generations ago, still ends the chat when it comes.
+func TestAChatsExpirationIsOneTimerForItsLife(t *testing.T) {
+	line := timerLine()
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	o := Handle(line, Consumer{Business: "+18005550100", Phone: "+1555"}, nil, Inbound{MessageSID: "SM1", Body: "hi", At: t0})
+	s := *o.Session
+	var expire Timer
+	for _, tm := range o.Timers {
+		if tm.Kind == TimerExpire {
+			expire = tm
+		}
+	}
+	if expire.Kind == "" {
+		t.Fatalf("no expiration planned for a new chat: %v", kinds(o.Timers))
+	}
+	s.State, s.AgentID, s.AssignedAt = Assigned, "ana", t0.Add(time.Minute)
+	planned := Plan(line, &s)
+	s.LastAgentAt = t0.Add(2 * time.Minute)
+	planned = append(planned, Plan(line, &s)...)
+	s.LastConsumerAt, s.LastAgentAt = t0.Add(3*time.Minute), t0.Add(4*time.Minute)
+	planned = append(planned, Plan(line, &s)...)
+	if _, again := kinds(planned)[TimerExpire]; again || len(planned) != 3 {
+		t.Errorf("three changes planned %v; want the reply and inactivity deadlines that moved, not the expiration again", kinds(planned))
+	}
+	f := Fire(line, Consumer{ActiveSession: s.ID}, s, expire, t0.Add(time.Hour))
+	if f.Stale || f.Session.State != Ended || f.Session.EndReason != EndExpired {
+		t.Errorf("the expiration planned at generation %d, fired at %d: %+v; want the chat expired", expire.Generation, s.Generation, f)
+	}
+}
+
 func TestFireWarnsThenEndsAndStaleTimersDoNothing(t *testing.T) {
 	line := timerLine()
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	s := Session{ID: "C1", State: Assigned, AgentID: "ana", QueueID: "q", Language: "en", CreatedAt: t0, AssignedAt: t0, LastAgentAt: t0.Add(time.Second)}
 	ts := Plan(line, &s)
-	warn := Timer{SessionID: "C1", Kind: TimerInactivityWarn, Generation: s.Generation}
+	warn := Timer{SessionID: "C1", Kind: TimerInactivityWarn, Generation: s.Generation, Due: s.Deadlines[TimerInactivityWarn]}
 	if _, ok := kinds(ts)[TimerInactivityWarn]; !ok {
 		t.Fatalf("no warn timer: %v", kinds(ts))
 	}
@@ -67,7 +100,7 @@ func TestFireWarnsThenEndsAndStaleTimersDoNothing(t *testing.T) {
 	if again := Fire(line, Consumer{}, s, warn, t0.Add(4*time.Minute)); !again.Stale {
 		t.Error("the same warn timer fired twice")
 	}
-	end := Timer{SessionID: "C1", Kind: TimerInactivityEnd, Generation: s.Generation}
+	end := Timer{SessionID: "C1", Kind: TimerInactivityEnd, Generation: s.Generation, Due: s.Deadlines[TimerInactivityEnd]}
 	f = Fire(line, Consumer{ActiveSession: "C1"}, s, end, t0.Add(9*time.Minute))
 	if f.Session.State != Ended || f.Session.EndReason != EndInactive || f.FreedAgent != "ana" || f.Entries[0].Kind != "timeout" {
 		t.Fatalf("end fired: %+v", f)
@@ -79,7 +112,7 @@ func TestQueueWaitOverflows(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	s := Session{ID: "C1", State: Queued, QueueID: "q", Language: "en", CreatedAt: t0, QueuedAt: t0}
 	Plan(line, &s)
-	f := Fire(line, Consumer{}, s, Timer{SessionID: "C1", Kind: TimerQueueWait, Generation: s.Generation}, t0.Add(5*time.Minute))
+	f := Fire(line, Consumer{}, s, Timer{SessionID: "C1", Kind: TimerQueueWait, Generation: s.Generation, Due: s.Deadlines[TimerQueueWait]}, t0.Add(5*time.Minute))
 	if !f.Queued || f.Session.QueueID != "overflow" || f.Entries[0].Kind != "transfer" {
 		t.Errorf("overflow: %+v", f)
 	}

@@ -53,7 +53,7 @@ func Sign(secret, body []byte) string {
 // Verify reads the body and leaves r.Body readable again with the same bytes.
 //
 // A valid delivery may be a repeat (Cloud Tasks delivers at least once): the caller acts only if
-// the chat still has the timer's Generation.
+// the chat's deadline of the timer's kind is still its Due.
 func Verify(r *http.Request, secret []byte) (Timer, error) {
 	if len(secret) == 0 {
 		return Timer{}, fmt.Errorf("%w: no timer secret configured", ErrUnauthenticated)

@@ -4,10 +4,10 @@
 // A timer is delivered at least once, possibly more than once and possibly late: Cloud Tasks
 // retries a delivery that did not answer 2xx, and a Schedule retried after a lost answer must not
 // fire twice. Two rules make that safe. A timer's task name is derived from its session, kind and
-// generation, so scheduling the same timer again is a no-op. And a timer acts only if the chat
-// still has the timer's Generation: every change that moves a chat's deadlines bumps the
-// generation, which turns older timers, and duplicate deliveries of a timer that already acted,
-// into no-ops.
+// generation, so scheduling the same timer again is a no-op. And a timer acts only if the chat's
+// deadline of its kind is still the timer's Due: acting, or any change that moves that deadline,
+// removes or moves it, which turns older timers, and duplicate deliveries of a timer that already
+// acted, into no-ops.
 package timers
 
 import (
@@ -23,7 +23,7 @@ import (
 )
 
 // Timer is the chat state machine's timer: one scheduled check on a chat, acting only if the
-// chat still has its Generation.
+// chat's deadline of its kind is still its Due.
 type Timer = session.Timer
 
 // Scheduler schedules a timer for delivery at its Due time. Scheduling the same timer (same
