@@ -117,3 +117,53 @@ func TestQueueWaitOverflows(t *testing.T) {
 		t.Errorf("overflow: %+v", f)
 	}
 }
+
+// TestEveryTimerThatActedIsStaleWhenDeliveredAgain: Cloud Tasks delivers at least once, and a
+// timer tells it is stale by its kind's deadline, so acting must clear or move that deadline
+// for every kind, an overflow into a queue of the same wait included.
+func TestEveryTimerThatActedIsStaleWhenDeliveredAgain(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	line := config.NewLine(
+		config.Number{Number: "+18005550100", LineOfBusiness: "r", EntryQueue: "q", DefaultLanguage: "en", Brand: "Acme",
+			Timeouts: &config.Timeouts{InactivityWarn: "2m", Expiration: "1h", StillWaiting: "1m"}},
+		[]config.Queue{
+			{ID: "q", Name: "Queue", LineOfBusiness: "r", Overflow: "more", Timeouts: &config.Timeouts{QueueWait: "5m"}},
+			{ID: "more", Name: "More", LineOfBusiness: "r", WaitTimeoutStays: true, Timeouts: &config.Timeouts{QueueWait: "5m"}},
+		})
+	queued := Session{ID: "C1", State: Queued, QueueID: "q", Language: "en", CreatedAt: t0, QueuedAt: t0}
+	assigned := Session{ID: "C1", State: Assigned, AgentID: "ana", QueueID: "q", Language: "en", CreatedAt: t0, AssignedAt: t0}
+	spoke := assigned
+	spoke.LastAgentAt = t0.Add(time.Second)
+	for _, c := range []struct {
+		kind string
+		s    Session
+	}{
+		{TimerQueueWait, queued},
+		{TimerStillWaiting, queued},
+		{TimerReplyDue, assigned},
+		{TimerInactivityWarn, spoke},
+	} {
+		s := c.s
+		Plan(line, &s)
+		due, ok := s.Deadlines[c.kind]
+		if !ok {
+			t.Fatalf("%s: not planned on %+v", c.kind, s.Deadlines)
+		}
+		tm := Timer{SessionID: "C1", Kind: c.kind, Generation: s.Generation, Due: due}
+		f := Fire(line, Consumer{ActiveSession: "C1"}, s, tm, due)
+		if f.Stale || f.Session == nil {
+			t.Fatalf("%s: the first delivery did nothing", c.kind)
+		}
+		if again := Fire(line, Consumer{ActiveSession: "C1"}, *f.Session, tm, due.Add(time.Second)); !again.Stale {
+			t.Errorf("%s: delivered again, it acted again: %+v", c.kind, again.Outcome)
+		}
+	}
+	// The overflow's queue waits as long: its own wait is timed from the overflow, not again
+	// from the chat's first queueing.
+	s := queued
+	Plan(line, &s)
+	first := Fire(line, Consumer{}, s, Timer{SessionID: "C1", Kind: TimerQueueWait, Due: s.Deadlines[TimerQueueWait]}, t0.Add(5*time.Minute))
+	if got := first.Session.Deadlines[TimerQueueWait]; !got.Equal(t0.Add(10 * time.Minute)) {
+		t.Errorf("after the overflow the wait ends at %v; want %v", got, t0.Add(10*time.Minute))
+	}
+}
