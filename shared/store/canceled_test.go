@@ -81,16 +81,12 @@ func TestAnAssignmentWhoseCommitCameBackCanceledStands(t *testing.T) {
 	if err != nil || !ok || len(rec.Send) != 1 {
 		t.Fatalf("assignment = %v, %v, record %+v; want it taken, with its message to send", ok, err, rec)
 	}
-	if cancelNext.Load() {
-		t.Fatal("no commit was answered Canceled: the test did not test anything")
+	got, a := readBackCanceled(t, ctx, s, cancelNext, c.ID, "ana")
+	if got.AgentID != "ana" || got.State != session.Assigned {
+		t.Errorf("chat = %+v; want it assigned to ana", got)
 	}
-	got, err := s.Session(ctx, c.ID)
-	if err != nil || got.AgentID != "ana" || got.State != session.Assigned {
-		t.Errorf("chat = %+v, %v; want it assigned to ana", got, err)
-	}
-	a, err := s.Agent(ctx, "ana")
-	if err != nil || a.ActiveChats != 1 {
-		t.Errorf("ana holds %d chats (%v), want 1", a.ActiveChats, err)
+	if a.ActiveChats != 1 {
+		t.Errorf("ana holds %d chats, want 1", a.ActiveChats)
 	}
 }
 
@@ -124,16 +120,12 @@ func TestAnOfferWhoseCommitCameBackCanceledStands(t *testing.T) {
 	if err != nil || !ok || len(rec.Timers) != 1 {
 		t.Fatalf("offer = %v, %v, record %+v; want it made, with its timer", ok, err, rec)
 	}
-	if cancelNext.Load() {
-		t.Fatal("no commit was answered Canceled: the test did not test anything")
+	got, a := readBackCanceled(t, ctx, s, cancelNext, c.ID, "ana")
+	if got.Offer == nil || got.Offer.AgentID != "ana" {
+		t.Errorf("chat = %+v; want it offered to ana", got)
 	}
-	got, err := s.Session(ctx, c.ID)
-	if err != nil || got.Offer == nil || got.Offer.AgentID != "ana" {
-		t.Errorf("chat = %+v, %v; want it offered to ana", got, err)
-	}
-	a, err := s.Agent(ctx, "ana")
-	if err != nil || a.Offers != 1 {
-		t.Errorf("ana holds %d offers (%v), want 1", a.Offers, err)
+	if a.Offers != 1 {
+		t.Errorf("ana holds %d offers, want 1", a.Offers)
 	}
 }
 
@@ -167,16 +159,12 @@ func TestAnAcceptedOfferWhoseCommitCameBackCanceledStands(t *testing.T) {
 	if err != nil || len(rec.Send) != 1 {
 		t.Fatalf("acceptance = %v, record %+v; want it taken, with its message to send", err, rec)
 	}
-	if cancelNext.Load() {
-		t.Fatal("no commit was answered Canceled: the test did not test anything")
+	got, a := readBackCanceled(t, ctx, s, cancelNext, c.ID, "ana")
+	if got.AgentID != "ana" || got.State != session.Assigned || got.Offer != nil {
+		t.Errorf("chat = %+v; want it ana's, the offer gone", got)
 	}
-	got, err := s.Session(ctx, c.ID)
-	if err != nil || got.AgentID != "ana" || got.State != session.Assigned || got.Offer != nil {
-		t.Errorf("chat = %+v, %v; want it ana's, the offer gone", got, err)
-	}
-	a, err := s.Agent(ctx, "ana")
-	if err != nil || a.ActiveChats != 1 || a.Offers != 0 {
-		t.Errorf("ana holds %d chats and %d offers (%v), want 1 and 0", a.ActiveChats, a.Offers, err)
+	if a.ActiveChats != 1 || a.Offers != 0 {
+		t.Errorf("ana holds %d chats and %d offers, want 1 and 0", a.ActiveChats, a.Offers)
 	}
 }
 
@@ -223,4 +211,22 @@ func TestAClaimWhoseWriteCameBackCanceledStands(t *testing.T) {
 	if cancelNext.Load() {
 		t.Fatal("no commit was answered Canceled: the test did not test anything")
 	}
+}
+
+// readBackCanceled fails the test unless a commit was answered Canceled, then reads the chat
+// and the agent as they stand.
+func readBackCanceled(t *testing.T, ctx context.Context, s *Store, cancelNext *atomic.Bool, chatID, agentID string) (session.Session, agent.Agent) {
+	t.Helper()
+	if cancelNext.Load() {
+		t.Fatal("no commit was answered Canceled: the test did not test anything")
+	}
+	c, err := s.Session(ctx, chatID)
+	if err != nil {
+		t.Fatalf("read chat %s: %v", chatID, err)
+	}
+	a, err := s.Agent(ctx, agentID)
+	if err != nil {
+		t.Fatalf("read agent %s: %v", agentID, err)
+	}
+	return c, a
 }
